@@ -1,0 +1,263 @@
+#include "translate.h"
+
+#include <wabt/apply-names.h>
+#include <wabt/c-writer.h>
+#include <wabt/cast.h>
+#include <wabt/generate-names.h>
+#include <wabt/stream.h>
+
+#include "../common/module_ir.h"
+
+namespace torvyn::wasm::aot {
+
+extern const char* const kGlueAbiHeader;  // glue_abi.h, embedded at build time
+
+namespace {
+
+const char* c_type(wabt::Type t) {
+  switch (t) {
+    case wabt::Type::I32: return "u32";
+    case wabt::Type::I64: return "u64";
+    case wabt::Type::F32: return "f32";
+    case wabt::Type::F64: return "f64";
+    case wabt::Type::FuncRef: return "wasm_rt_funcref_t";
+    case wabt::Type::ExternRef: return "wasm_rt_externref_t";
+    default: return nullptr;
+  }
+}
+
+char multi_letter(wabt::Type t) {
+  switch (t) {
+    case wabt::Type::I32: return 'i';
+    case wabt::Type::I64: return 'j';
+    case wabt::Type::F32: return 'f';
+    case wabt::Type::F64: return 'd';
+    case wabt::Type::FuncRef: return 'r';
+    case wabt::Type::ExternRef: return 'e';
+    default: return '?';
+  }
+}
+
+bool uses_v128(const wabt::FuncSignature& sig) {
+  for (auto t : sig.param_types) if (t == wabt::Type::V128) return true;
+  for (auto t : sig.result_types) if (t == wabt::Type::V128) return true;
+  return false;
+}
+
+std::string return_type(const wabt::FuncSignature& sig) {
+  if (sig.result_types.empty()) return "void";
+  if (sig.result_types.size() == 1) return c_type(sig.result_types[0]);
+  std::string s = "struct wasm_multi_";
+  for (auto t : sig.result_types) s += multi_letter(t);
+  return s;
+}
+
+// Expression storing C value `expr` of type t into slot lvalue `slot`.
+std::string to_slot(wabt::Type t, const std::string& expr, const std::string& slot) {
+  switch (t) {
+    case wabt::Type::I32: return slot + " = (uint64_t)(u32)(" + expr + ");";
+    case wabt::Type::I64: return slot + " = (uint64_t)(" + expr + ");";
+    case wabt::Type::F32: return "{ f32 v_ = " + expr + "; u32 b_; memcpy(&b_, &v_, 4); " + slot + " = b_; }";
+    case wabt::Type::F64: return "{ f64 v_ = " + expr + "; memcpy(&" + slot + ", &v_, 8); }";
+    case wabt::Type::FuncRef: return "{ wasm_rt_funcref_t v_ = " + expr + "; " + slot + " = torvyn_rt_funcref_to_slot(&v_); }";
+    case wabt::Type::ExternRef: return slot + " = (uint64_t)(uintptr_t)(" + expr + ");";
+    default: return "";
+  }
+}
+
+// C expression reading slot `slot` as type t.
+std::string from_slot(wabt::Type t, const std::string& slot) {
+  switch (t) {
+    case wabt::Type::I32: return "(u32)" + slot;
+    case wabt::Type::I64: return "(u64)" + slot;
+    case wabt::Type::F32: return "torvyn_f32(" + slot + ")";
+    case wabt::Type::F64: return "torvyn_f64(" + slot + ")";
+    case wabt::Type::FuncRef: return "torvyn_funcref(" + slot + ")";
+    case wabt::Type::ExternRef: return "(wasm_rt_externref_t)(uintptr_t)" + slot;
+    default: return "0";
+  }
+}
+
+// Stores the results of a call held in C variable `r` into slots[0..].
+std::string results_to_slots(const wabt::FuncSignature& sig, const std::string& r) {
+  std::string s;
+  if (sig.result_types.size() == 1) return to_slot(sig.result_types[0], r, "s[0]");
+  for (size_t i = 0; i < sig.result_types.size(); ++i) {
+    wabt::Type t = sig.result_types[i];
+    s += to_slot(t, r + "." + multi_letter(t) + std::to_string(i), "s[" + std::to_string(i) + "]") + " ";
+  }
+  return s;
+}
+
+std::string param_list(const wabt::FuncSignature& sig) {
+  std::string s;
+  for (size_t i = 0; i < sig.param_types.size(); ++i) s += std::string(", ") + c_type(sig.param_types[i]) + " a" + std::to_string(i);
+  return s;
+}
+
+std::string arg_names(const wabt::FuncSignature& sig) {
+  std::string s;
+  for (size_t i = 0; i < sig.param_types.size(); ++i) s += ", a" + std::to_string(i);
+  return s;
+}
+
+std::string param_types(const wabt::FuncSignature& sig) {
+  std::string s;
+  for (auto t : sig.param_types) s += std::string(", ") + c_type(t);
+  return s;
+}
+
+std::string import_func(size_t k, const wabt::FuncSignature& sig) {
+  std::string ret = return_type(sig);
+  std::string n = std::to_string(k);
+  size_t nslots = std::max(sig.param_types.size(), sig.result_types.size());
+  std::string c = ret + " Z_iZ_x" + n + "(struct Z_i_instance_t* c" + param_list(sig) + ") {\n";
+  c += "  torvyn_import_slot* sl = &c->ctx.slots[" + n + "];\n";
+  c += "  if (sl->direct_fn) return ((" + ret + " (*)(void*" + param_types(sig) + "))sl->direct_fn)(sl->target" + arg_names(sig) + ");\n";
+  c += "  uint64_t s[" + std::to_string(nslots ? nslots : 1) + "];\n";
+  for (size_t i = 0; i < sig.param_types.size(); ++i) c += "  " + to_slot(sig.param_types[i], "a" + std::to_string(i), "s[" + std::to_string(i) + "]") + "\n";
+  c += "  int t = sl->host(sl->env, c->ctx.owner, s);\n";
+  c += "  if (t) wasm_rt_trap((wasm_rt_trap_t)t);\n";
+  if (sig.result_types.size() == 1) {
+    c += "  return " + from_slot(sig.result_types[0], "s[0]") + ";\n";
+  } else if (sig.result_types.size() > 1) {
+    c += "  " + ret + " r;\n";
+    for (size_t i = 0; i < sig.result_types.size(); ++i) {
+      wabt::Type t = sig.result_types[i];
+      c += "  r." + std::string(1, multi_letter(t)) + std::to_string(i) + " = " + from_slot(t, "s[" + std::to_string(i) + "]") + ";\n";
+    }
+    c += "  return r;\n";
+  }
+  return c + "}\n";
+}
+
+std::string export_invoker(size_t k, const wabt::FuncSignature& sig) {
+  std::string n = std::to_string(k);
+  std::string c = "static void torvyn_invoke_e" + n + "(void* inst, uint64_t* s) {\n  ";
+  std::string call = "Z_torvynZ_e" + n + "((Z_torvyn_instance_t*)inst";
+  for (size_t i = 0; i < sig.param_types.size(); ++i) call += ", " + from_slot(sig.param_types[i], "s[" + std::to_string(i) + "]");
+  call += ")";
+  if (sig.result_types.empty()) {
+    c += call + ";\n  (void)s;\n";
+  } else {
+    c += return_type(sig) + " r = " + call + ";\n  " + results_to_slots(sig, "r") + "\n";
+  }
+  return c + "}\n";
+}
+
+const char* kGluePrelude = R"(
+#include <string.h>
+#include "module.h"
+
+struct Z_i_instance_t { torvyn_import_ctx ctx; };
+
+static inline f32 torvyn_f32(uint64_t s) { u32 b = (u32)s; f32 v; memcpy(&v, &b, 4); return v; }
+static inline f64 torvyn_f64(uint64_t s) { f64 v; memcpy(&v, &s, 8); return v; }
+static inline wasm_rt_funcref_t torvyn_funcref(uint64_t s) { wasm_rt_funcref_t f; torvyn_rt_slot_to_funcref(s, &f); return f; }
+
+u64* Z_iZ_fuel(struct Z_i_instance_t* c) { return (u64*)c->ctx.fuel; }
+)";
+
+}  // namespace
+
+Result<Translation> translate(wabt::Module& m) {
+  // Predictable names: imports i.x<k> (the fuel import i.fuel), exports e<k>.
+  size_t fuel_import = m.imports.size() - 1;  // instrument_fuel appends it last
+  for (size_t k = 0; k < m.imports.size(); ++k) {
+    m.imports[k]->module_name = "i";
+    m.imports[k]->field_name = k == fuel_import ? "fuel" : "x" + std::to_string(k);
+  }
+  for (size_t k = 0; k < m.exports.size(); ++k) m.exports[k]->name = "e" + std::to_string(k);
+
+  for (const wabt::FuncType* ft : [&] {
+         std::vector<const wabt::FuncType*> v;
+         for (auto* t : m.types)
+           if (auto* f = wabt::dyn_cast<wabt::FuncType>(t)) v.push_back(f);
+         return v;
+       }()) {
+    if (uses_v128(ft->sig)) return Error(ErrorCode::WasmUnsupported, "the aot engine (wasm2c 1.0.32) cannot run SIMD (v128) code; use engine = \"interp\"");
+  }
+
+  if (wabt::Failed(wabt::GenerateNames(&m))) return Error(ErrorCode::Internal, "wasm2c: naming failed");
+  (void)wabt::ApplyNames(&m);  // like the wasm2c tool: a name that cannot be applied is skipped
+
+  wabt::MemoryStream c_stream, h_stream;
+  wabt::WriteCOptions options;
+  options.module_name = "torvyn";
+  if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, "module.h", &m, options)))
+    return Error(ErrorCode::WasmUnsupported, "wasm2c cannot translate this module");
+  Translation out;
+  const auto& cb = c_stream.output_buffer().data;
+  const auto& hb = h_stream.output_buffer().data;
+  out.module_c.assign(cb.begin(), cb.end());
+  out.module_h.assign(hb.begin(), hb.end());
+  if (out.module_c.find("v128") != std::string::npos || out.module_c.find("simde") != std::string::npos)
+    return Error(ErrorCode::WasmUnsupported, "the aot engine (wasm2c 1.0.32) cannot run SIMD (v128) code; use engine = \"interp\"");
+
+  // The watchdog writes the fuel counter from another thread; the generated code must re-read it
+  // at every check instead of keeping it in a register across a loop.
+  const std::string fuel_field = "u64 *Z_iZ_fuel;";
+  size_t pos = out.module_h.find(fuel_field);
+  if (pos == std::string::npos) return Error(ErrorCode::Internal, "wasm2c output lacks the fuel import field");
+  out.module_h.insert(pos, "volatile ");
+
+  std::string g = "/* Torvyn glue, generated. */\n";
+  g += kGlueAbiHeader;
+  g += kGluePrelude;
+  for (size_t k = 0; k < m.imports.size(); ++k) {
+    if (k == fuel_import) continue;
+    const wabt::Import* imp = m.imports[k];
+    std::string n = std::to_string(k);
+    switch (imp->kind()) {
+      case wabt::ExternalKind::Func:
+        g += import_func(k, wabt::cast<wabt::FuncImport>(imp)->func.decl.sig);
+        break;
+      case wabt::ExternalKind::Memory:
+        g += "wasm_rt_memory_t* Z_iZ_x" + n + "(struct Z_i_instance_t* c) { return (wasm_rt_memory_t*)c->ctx.slots[" + n + "].target; }\n";
+        break;
+      case wabt::ExternalKind::Table: {
+        bool ext = wabt::cast<wabt::TableImport>(imp)->table.elem_type == wabt::Type::ExternRef;
+        std::string tt = ext ? "wasm_rt_externref_table_t" : "wasm_rt_funcref_table_t";
+        g += tt + "* Z_iZ_x" + n + "(struct Z_i_instance_t* c) { return (" + tt + "*)c->ctx.slots[" + n + "].target; }\n";
+        break;
+      }
+      case wabt::ExternalKind::Global: {
+        const char* ct = c_type(wabt::cast<wabt::GlobalImport>(imp)->global.type);
+        if (!ct) return Error(ErrorCode::WasmUnsupported, "aot: unsupported global type");
+        g += std::string(ct) + "* Z_iZ_x" + n + "(struct Z_i_instance_t* c) { return (" + ct + "*)c->ctx.slots[" + n + "].target; }\n";
+        break;
+      }
+      case wabt::ExternalKind::Tag:
+        return Error(ErrorCode::WasmUnsupported, "aot: tag imports (exceptions) are not supported");
+    }
+  }
+  std::string table = "const torvyn_export_entry torvyn_exports[] = {\n";
+  for (size_t k = 0; k < m.exports.size(); ++k) {
+    const wabt::Export* e = m.exports[k];
+    std::string n = std::to_string(k);
+    if (e->kind == wabt::ExternalKind::Func) {
+      g += export_invoker(k, m.GetFunc(e->var)->decl.sig);
+      table += "  {(void*)&Z_torvynZ_e" + n + ", torvyn_invoke_e" + n + "},\n";
+    } else if (e->kind == wabt::ExternalKind::Tag) {
+      table += "  {0, 0},\n";
+    } else {
+      g += "static void* torvyn_export_ptr_e" + n + "(void* inst) { return (void*)Z_torvynZ_e" + n + "((Z_torvyn_instance_t*)inst); }\n";
+      table += "  {(void*)&torvyn_export_ptr_e" + n + ", 0},\n";
+    }
+  }
+  table += "  {0, 0}\n};\n";
+  g += table;
+  g += R"(
+const uint32_t torvyn_glue_abi_version = TORVYN_GLUE_ABI_VERSION;
+size_t torvyn_instance_size(void) { return sizeof(Z_torvyn_instance_t); }
+void torvyn_init_module(void) { Z_torvyn_init_module(); }
+void torvyn_instantiate(void* inst, torvyn_import_ctx* ctx) {
+  Z_torvyn_instantiate((Z_torvyn_instance_t*)inst, (struct Z_i_instance_t*)ctx);
+}
+void torvyn_free(void* inst) { Z_torvyn_free((Z_torvyn_instance_t*)inst); }
+)";
+  out.glue_c = std::move(g);
+  return out;
+}
+
+}  // namespace torvyn::wasm::aot

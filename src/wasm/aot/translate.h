@@ -1,0 +1,25 @@
+// wasm2c translation of an instrumented module (in-process, libwabt's C writer) plus the glue unit
+// that connects the generated code to the host.
+#pragma once
+
+#include <string>
+
+#include <wabt/ir.h>
+
+#include "torvyn/base/result.h"
+#include "torvyn/wasm/types.h"
+
+namespace torvyn::wasm::aot {
+
+struct Translation {
+  std::string module_c;  // wasm2c output
+  std::string module_h;
+  std::string glue_c;    // our glue unit
+};
+
+// The module must already carry the fuel import (instrument_fuel). Renames imports to `i.x<k>` and
+// exports to `e<k>` so every C symbol is predictable, then writes C. WasmUnsupported when the
+// module uses something wasm2c 1.0.32 cannot translate (SIMD).
+Result<Translation> translate(wabt::Module& m);
+
+}  // namespace torvyn::wasm::aot

@@ -1,0 +1,28 @@
+// Fuel metering as a Wasm-to-Wasm pass, applied before either backend sees the module, so that the
+// same module with the same budget consumes exactly the same fuel on interp and aot.
+//
+// The pass adds one import, a mutable i64 global `torvyn.fuel`, shared by every instance of a Store.
+// At each function entry and each loop header it subtracts the cost of the code that runs until the
+// next such point (the instructions of that body, not counting nested loops) and executes
+// `unreachable` when the counter goes negative; the host recognises that as fuel exhaustion by the
+// counter's sign. A watchdog stops a runaway invocation by driving the counter negative.
+#pragma once
+
+#include <wabt/ir.h>
+
+namespace torvyn::wasm {
+
+inline constexpr const char* kFuelModule = "torvyn";
+inline constexpr const char* kFuelField = "fuel";
+
+struct FuelPassStats {
+  uint32_t charge_points = 0;  // function entries + loop headers instrumented
+};
+
+// Instruments `m` in place. `m` must be a validated module decoded from binary (index-based vars).
+FuelPassStats instrument_fuel(wabt::Module& m);
+
+// Index of the fuel global in an instrumented module's global index space.
+wabt::Index fuel_global_index(const wabt::Module& m);
+
+}  // namespace torvyn::wasm

@@ -1,0 +1,59 @@
+// Bookkeeping shared by both backends around a top-level guest call: fuel refill and accounting,
+// the watchdog, and turning "unreachable with negative fuel" into the right trap kind.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "torvyn/wasm/types.h"
+#include "watchdog.h"
+
+namespace torvyn::wasm {
+
+class InvocationLimits {
+ public:
+  explicit InvocationLimits(Interruptible* target) : watchdog_(target) {}
+
+  void set_fuel_per_invocation(uint64_t fuel) { budget_ = fuel == 0 || fuel > kMaxFuel ? kMaxFuel : static_cast<int64_t>(fuel); }
+  void set_timeout(std::chrono::nanoseconds t) { timeout_ = t; }
+
+  // Returns the fuel to load into the counter for a new top-level call.
+  int64_t begin() {
+    if (timeout_.count() > 0) watchdog_.arm(timeout_);
+    return budget_;
+  }
+  // `remaining` is the counter after the call.
+  void end(int64_t remaining) {
+    if (timeout_.count() > 0) watchdog_.disarm();
+    int64_t used = budget_ - remaining;
+    consumed_ = used < 0 ? 0 : (used > budget_ ? static_cast<uint64_t>(budget_) : static_cast<uint64_t>(used));
+  }
+  uint64_t consumed() const { return consumed_; }
+
+  // Refines a raw trap from the guest: a trap at a fuel check is fuel exhaustion, or a timeout if
+  // the watchdog drove the counter negative.
+  TrapKind classify(TrapKind raw, int64_t remaining) const {
+    if (raw == TrapKind::Unreachable && remaining < 0) return watchdog_.fired() ? TrapKind::Timeout : TrapKind::FuelExhausted;
+    return raw;
+  }
+  std::string describe(TrapKind kind) const {
+    if (kind == TrapKind::FuelExhausted) return "fuel exhausted: the invocation used its budget of " + std::to_string(budget_) + " fuel";
+    if (kind == TrapKind::Timeout)
+      return "invocation timed out after " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count()) + " ms";
+    return to_string(kind);
+  }
+
+  static constexpr int64_t kMaxFuel = std::numeric_limits<int64_t>::max() / 2;
+  // What the watchdog stores to stop a guest: negative however much the guest subtracts afterwards.
+  static constexpr int64_t kInterruptFuel = std::numeric_limits<int64_t>::min() / 2;
+
+ private:
+  WatchdogEntry watchdog_;
+  int64_t budget_ = kMaxFuel;
+  uint64_t consumed_ = 0;
+  std::chrono::nanoseconds timeout_{0};
+};
+
+}  // namespace torvyn::wasm

@@ -1,0 +1,155 @@
+#include "module_ir.h"
+
+#include <wabt/binary-reader-ir.h>
+#include <wabt/cast.h>
+#include <wabt/binary-reader.h>
+#include <wabt/binary-writer.h>
+#include <wabt/error-formatter.h>
+#include <wabt/feature.h>
+#include <wabt/stream.h>
+#include <wabt/validator.h>
+
+namespace torvyn::wasm {
+namespace {
+
+std::string format_errors(const wabt::Errors& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "; ";
+    if (e.loc.offset != wabt::kInvalidOffset) out += "at byte offset " + std::to_string(e.loc.offset) + ": ";
+    out += e.message;
+  }
+  return out.empty() ? "unknown error" : out;
+}
+
+Limits limits_of(const wabt::Limits& l) {
+  Limits out;
+  out.min = l.initial;
+  if (l.has_max) out.max = l.max;
+  return out;
+}
+
+ExternType extern_type_of(const wabt::Module& m, wabt::ExternalKind kind, const wabt::Var& var) {
+  ExternType t;
+  switch (kind) {
+    case wabt::ExternalKind::Func:
+      t.kind = ExternKind::Func;
+      t.func = func_type_of(m.GetFunc(var)->decl.sig);
+      break;
+    case wabt::ExternalKind::Table: {
+      const wabt::Table* table = m.GetTable(var);
+      t.kind = ExternKind::Table;
+      t.table.elem = to_val_type(table->elem_type);
+      t.table.limits = limits_of(table->elem_limits);
+      break;
+    }
+    case wabt::ExternalKind::Memory:
+      t.kind = ExternKind::Memory;
+      t.memory.limits = limits_of(m.GetMemory(var)->page_limits);
+      break;
+    case wabt::ExternalKind::Global: {
+      const wabt::Global* g = m.GetGlobal(var);
+      t.kind = ExternKind::Global;
+      t.global.type = to_val_type(g->type);
+      t.global.is_mutable = g->mutable_;
+      break;
+    }
+    case wabt::ExternalKind::Tag:
+      t.kind = ExternKind::Tag;
+      break;
+  }
+  return t;
+}
+
+}  // namespace
+
+ValType to_val_type(wabt::Type t) {
+  switch (t) {
+    case wabt::Type::I32: return ValType::I32;
+    case wabt::Type::I64: return ValType::I64;
+    case wabt::Type::F32: return ValType::F32;
+    case wabt::Type::F64: return ValType::F64;
+    case wabt::Type::V128: return ValType::V128;
+    case wabt::Type::FuncRef: return ValType::FuncRef;
+    case wabt::Type::ExternRef: return ValType::ExternRef;
+    default: return ValType::I32;  // validation rejects anything else before we get here
+  }
+}
+
+FuncType func_type_of(const wabt::FuncSignature& sig) {
+  FuncType ft;
+  for (auto t : sig.param_types) ft.params.push_back(to_val_type(t));
+  for (auto t : sig.result_types) ft.results.push_back(to_val_type(t));
+  return ft;
+}
+
+Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> bytes, std::string_view name) {
+  auto module = std::make_unique<wabt::Module>();
+  wabt::Errors errors;
+  wabt::Features features;  // wabt 1.0.32 defaults: MVP + mutable globals, sat-conv, sign-ext, simd,
+                            // multi-value, bulk memory, reference types
+  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
+                                  /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
+  std::string filename(name.empty() ? "<module>" : name);
+  if (wabt::Failed(wabt::ReadBinaryIr(filename.c_str(), bytes.data(), bytes.size(), options, &errors, module.get())))
+    return Error(ErrorCode::WasmMalformed, filename + ": malformed module: " + format_errors(errors));
+  wabt::ValidateOptions vopts(features);
+  if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts)))
+    return Error(ErrorCode::WasmInvalid, filename + ": invalid module: " + format_errors(errors));
+  return module;
+}
+
+std::vector<ImportDesc> describe_imports(const wabt::Module& m) {
+  std::vector<ImportDesc> out;
+  for (const wabt::Import* imp : m.imports) {
+    ImportDesc d;
+    d.module = imp->module_name;
+    d.name = imp->field_name;
+    switch (imp->kind()) {
+      case wabt::ExternalKind::Func:
+        d.type.kind = ExternKind::Func;
+        d.type.func = func_type_of(wabt::cast<wabt::FuncImport>(imp)->func.decl.sig);
+        break;
+      case wabt::ExternalKind::Table: {
+        const auto& t = wabt::cast<wabt::TableImport>(imp)->table;
+        d.type.kind = ExternKind::Table;
+        d.type.table.elem = to_val_type(t.elem_type);
+        d.type.table.limits = limits_of(t.elem_limits);
+        break;
+      }
+      case wabt::ExternalKind::Memory:
+        d.type.kind = ExternKind::Memory;
+        d.type.memory.limits = limits_of(wabt::cast<wabt::MemoryImport>(imp)->memory.page_limits);
+        break;
+      case wabt::ExternalKind::Global: {
+        const auto& g = wabt::cast<wabt::GlobalImport>(imp)->global;
+        d.type.kind = ExternKind::Global;
+        d.type.global.type = to_val_type(g.type);
+        d.type.global.is_mutable = g.mutable_;
+        break;
+      }
+      case wabt::ExternalKind::Tag:
+        d.type.kind = ExternKind::Tag;
+        break;
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::vector<ExportDesc> describe_exports(const wabt::Module& m) {
+  std::vector<ExportDesc> out;
+  for (const wabt::Export* e : m.exports) out.push_back({e->name, extern_type_of(m, e->kind, e->var)});
+  return out;
+}
+
+Result<std::vector<uint8_t>> encode_module(const wabt::Module& m) {
+  wabt::MemoryStream stream;
+  wabt::WriteBinaryOptions options;
+  options.features = wabt::Features();
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &m, options)))
+    return Error(ErrorCode::Internal, "cannot re-encode instrumented module");
+  return std::move(stream.output_buffer().data);
+}
+
+}  // namespace torvyn::wasm

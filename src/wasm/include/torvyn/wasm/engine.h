@@ -1,0 +1,145 @@
+// The core WebAssembly engine interface. Two backends implement it (DESIGN.md §2):
+//   interp — the wabt 1.0.32 interpreter: instant start, no C compiler needed, differential tests;
+//   aot    — wasm2c translation compiled with the system C compiler and dlopen'ed (default for run/bench).
+// Both run the same fuel-instrumented module, so fuel counts and limits are identical on both.
+//
+// Threading: an Engine is thread-safe (load, new_store). A Store and everything in it is used by one
+// thread at a time; different Stores may run concurrently on different threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "torvyn/base/result.h"
+#include "torvyn/wasm/types.h"
+
+namespace torvyn::wasm {
+
+enum class EngineKind { Interp, Aot };
+const char* to_string(EngineKind k);
+std::optional<EngineKind> parse_engine_kind(std::string_view s);  // "interp" | "aot"
+
+struct EngineConfig {
+  EngineKind kind = EngineKind::Aot;
+  // Cap on every linear memory, in 64 KiB pages (default 1024 = 64 MiB, `max_memory_per_component`).
+  // memory.grow beyond it returns -1; a module whose initial size exceeds it fails to instantiate.
+  uint32_t max_memory_pages = 1024;
+  // Cap on every table, in elements; table.grow beyond it returns -1.
+  uint32_t max_table_elements = 1'000'000;
+  // aot: where compiled modules are cached (content-addressed). Empty: $XDG_CACHE_HOME/torvyn/aot,
+  // else $HOME/.cache/torvyn/aot.
+  std::string cache_dir;
+  // aot: the C compiler and optimisation level used for generated code.
+  std::string cc = "cc";
+  std::string opt_level = "-O2";
+  // aot: a compile that takes longer than this is killed and reported as an error.
+  std::chrono::seconds compile_timeout{600};
+  // interp: upper bound on the interpreter's value stack in bytes; a module whose deepest possible
+  // call stack could exceed it is still accepted, its call depth is limited instead.
+  uint64_t interp_max_value_stack_bytes = 256ull << 20;
+};
+
+class Store;
+class Instance;
+
+// A loaded, validated, instrumented and (aot) compiled module. Immutable; shareable across Stores.
+class Module {
+ public:
+  virtual ~Module() = default;
+  // Imports as the guest declared them (the engine's own fuel import is not listed).
+  virtual const std::vector<ImportDesc>& imports() const = 0;
+  virtual const std::vector<ExportDesc>& exports() const = 0;
+  virtual const std::string& name() const = 0;
+};
+
+// A handle to a function, memory, table or global living in a Store. Only meaningful for the Store
+// that created it. `handle` is backend-specific.
+struct Extern {
+  ExternKind kind = ExternKind::Func;
+  uint64_t handle = 0;
+};
+
+struct MemoryView {
+  uint8_t* data = nullptr;
+  uint64_t size = 0;  // bytes
+  // The view is invalidated by anything that may grow the memory (any guest call, memory_grow).
+};
+
+// Passed to host functions.
+struct HostContext {
+  Store& store;
+  Instance* caller;  // instance whose code called the host function; nullptr if unknown
+};
+
+// A host function. Arguments arrive in slots[0..params); results are written to slots[0..results).
+// The array has max(params, results) slots. Return TrapKind::None on success; anything else traps
+// the guest (set a message with Store::set_trap_message first). Must not throw.
+using HostFn = TrapKind (*)(void* env, HostContext& ctx, Slot* slots);
+
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  virtual const Module& module() const = 0;
+  virtual std::optional<Extern> find_export(std::string_view name) const = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Instantiate `module` with imports given in the order of module.imports(). Runs active segments
+  // and the start function. The Instance lives as long as the Store.
+  virtual Result<Instance*> instantiate(const Module& module, std::span<const Extern> imports) = 0;
+
+  // Host objects that can be passed as imports.
+  virtual Extern new_host_func(const FuncType& type, HostFn fn, void* env) = 0;
+  virtual Result<Extern> new_memory(const MemoryType& type) = 0;
+  virtual Result<Extern> new_table(const TableType& type) = 0;
+  virtual Result<Extern> new_global(const GlobalType& type, Slot init) = 0;
+
+  // The type of an import/export handle, used to check links and calls.
+  virtual ExternType type_of(Extern e) const = 0;
+
+  // Call a function. `args` holds params, `results` receives results. A top-level call (not from
+  // inside a host function) refills the fuel and arms the watchdog.
+  virtual Trap call(Extern func, const Slot* args, Slot* results) = 0;
+
+  virtual MemoryView memory(Extern mem) = 0;
+  // Returns the previous size in pages, or UINT32_MAX when the memory cannot grow that far.
+  virtual uint32_t memory_grow(Extern mem, uint32_t delta_pages) = 0;
+  virtual Slot global_get(Extern global) = 0;
+  virtual void global_set(Extern global, Slot value) = 0;
+  virtual uint32_t table_size(Extern table) = 0;
+
+  // Fuel: each top-level call starts with this budget (0 = unlimited, the default).
+  virtual void set_fuel_per_invocation(uint64_t fuel) = 0;
+  // Fuel used by the most recent top-level call (including one that trapped).
+  virtual uint64_t fuel_consumed() const = 0;
+  // Wall-clock limit on each top-level call (0 = none). Stops even a loop that never calls out.
+  virtual void set_timeout(std::chrono::nanoseconds timeout) = 0;
+
+  // For host functions: the message that goes with the trap they are about to return.
+  virtual void set_trap_message(std::string message) = 0;
+};
+
+class Engine {
+ public:
+  static Result<std::shared_ptr<Engine>> create(const EngineConfig& config);
+  virtual ~Engine() = default;
+
+  virtual EngineKind kind() const = 0;
+  virtual const EngineConfig& config() const = 0;
+
+  // Decode and validate (errors carry the byte offset), instrument for fuel, and for aot translate
+  // and compile (or fetch from the cache). Never crashes on hostile bytes.
+  virtual Result<std::shared_ptr<Module>> load(std::span<const uint8_t> bytes, std::string_view name = {}) = 0;
+
+  virtual std::unique_ptr<Store> new_store() = 0;
+};
+
+}  // namespace torvyn::wasm

@@ -1,0 +1,70 @@
+#include "interp_frame_bound.h"
+
+#include <wabt/cast.h>
+
+namespace torvyn::wasm {
+namespace {
+
+// Every instruction pushes at most one value, except calls and blocks with several results; count
+// those results too. A deliberately loose bound: it only has to be finite and cheap.
+uint64_t operand_bound(const wabt::Module& m, const wabt::ExprList& exprs) {
+  uint64_t n = 0;
+  for (const wabt::Expr& e : exprs) {
+    ++n;
+    switch (e.type()) {
+      case wabt::ExprType::Call: {
+        const auto* c = wabt::cast<wabt::CallExpr>(&e);
+        if (const wabt::Func* f = m.GetFunc(c->var)) n += f->GetNumResults();
+        break;
+      }
+      case wabt::ExprType::CallIndirect: n += wabt::cast<wabt::CallIndirectExpr>(&e)->decl.GetNumResults(); break;
+      case wabt::ExprType::Block: {
+        const auto* b = wabt::cast<wabt::BlockExpr>(&e);
+        n += b->block.decl.GetNumResults() + operand_bound(m, b->block.exprs);
+        break;
+      }
+      case wabt::ExprType::Loop: {
+        const auto* b = wabt::cast<wabt::LoopExpr>(&e);
+        n += b->block.decl.GetNumResults() + operand_bound(m, b->block.exprs);
+        break;
+      }
+      case wabt::ExprType::If: {
+        const auto* i = wabt::cast<wabt::IfExpr>(&e);
+        n += i->true_.decl.GetNumResults() + operand_bound(m, i->true_.exprs) + operand_bound(m, i->false_);
+        break;
+      }
+      default: break;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+uint64_t interp_frame_slots(const wabt::Module& m, wabt::Index func_index) {
+  const wabt::Func* f = m.funcs[func_index];
+  return uint64_t{f->GetNumParamsAndLocals()} + f->GetNumResults() + operand_bound(m, f->exprs);
+}
+
+Status check_interp_frame_bound(const wabt::Module& m, uint64_t max_value_stack_bytes) {
+  uint64_t worst = 0;
+  wabt::Index worst_index = 0;
+  for (wabt::Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
+    uint64_t slots = interp_frame_slots(m, i);
+    if (slots > worst) {
+      worst = slots;
+      worst_index = i;
+    }
+  }
+  uint64_t bytes = worst * kInterpMaxFrames * kInterpValueBytes;
+  if (bytes > max_value_stack_bytes) {
+    return Error(ErrorCode::WasmResourceLimit,
+                 "function " + std::to_string(worst_index) + " uses up to " + std::to_string(worst) +
+                     " stack slots per call; at the interpreter's maximum call depth that is " + std::to_string(bytes >> 20) +
+                     " MiB of host memory, over the limit of " + std::to_string(max_value_stack_bytes >> 20) +
+                     " MiB (run it with engine = \"aot\", or raise the interpreter stack limit)");
+  }
+  return {};
+}
+
+}  // namespace torvyn::wasm
