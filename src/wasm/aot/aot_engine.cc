@@ -16,7 +16,7 @@
 #include "../common/module_ir.h"
 #include "compile_cache.h"
 #include "glue_abi.h"
-#include "rt/trap_guard.h"
+#include "torvyn/wasm/trap_guard.h"
 
 namespace torvyn::wasm {
 namespace {
@@ -50,6 +50,8 @@ struct AotFunc {
   torvyn_invoke_fn_t invoke = nullptr;
   torvyn_host_fn_t host = nullptr;  // host functions
   void* host_env = nullptr;
+  void* typed_fn = nullptr;  // host functions with a C signature, called straight from the glue
+  void* typed_env = nullptr;
 };
 struct AotMemory {
   wasm_rt_memory_t* mem = nullptr;
@@ -169,13 +171,34 @@ class AotStore final : public Store, private Interruptible {
     return static_cast<Instance*>(instances_.back().get());
   }
 
-  Extern new_host_func(const FuncType& type, HostFn fn, void* env) override {
+  Extern new_host_func(const FuncType& type, HostFn fn, void* env, void* typed_fn) override {
     host_records_.push_back(std::make_unique<HostFuncRecord>(HostFuncRecord{this, fn, env}));
     auto f = std::make_unique<AotFunc>();
     f->type = type;
     f->host = &AotStore::host_trampoline;
     f->host_env = host_records_.back().get();
+    if (typed_fn && type.results.size() <= 1) {
+      f->typed_fn = typed_fn;
+      f->typed_env = env;
+    }
     return add_func(std::move(f));
+  }
+
+  RawFunc raw_func(Extern func) override {
+    if (func.kind != ExternKind::Func || func.handle == 0) return {};
+    auto* f = reinterpret_cast<AotFunc*>(func.handle);
+    return f->raw ? RawFunc{f->raw, f->instance} : RawFunc{};
+  }
+
+  void begin_raw_call() override {
+    begin_top();
+    ++depth_;
+  }
+
+  Trap end_raw_call(int code) override {
+    --depth_;
+    int64_t remaining = end_top();
+    return code == 0 ? Trap{} : describe(code, remaining);
   }
 
   Result<Extern> new_memory(const MemoryType& type) override {
@@ -380,6 +403,9 @@ class AotStore final : public Store, private Interruptible {
         if (f->raw) {
           slot.direct_fn = f->raw;
           slot.target = f->instance;
+        } else if (f->typed_fn) {
+          slot.direct_fn = f->typed_fn;
+          slot.target = f->typed_env;
         } else {
           slot.host = f->host;
           slot.env = f->host_env;

@@ -144,7 +144,7 @@ class InterpStore final : public Store, private Interruptible {
     return static_cast<Instance*>(raw);
   }
 
-  Extern new_host_func(const FuncType& type, HostFn fn, void* env) override {
+  Extern new_host_func(const FuncType& type, HostFn fn, void* env, void* /*typed_fn: interp always uses fn*/) override {
     wi::ValueTypes params, results;
     for (auto t : type.params) params.push_back(to_wabt(t));
     for (auto t : type.results) results.push_back(to_wabt(t));

@@ -15,7 +15,7 @@
 #include <wasm-rt.h>
 
 #include "reservations.h"
-#include "trap_guard.h"
+#include "torvyn/wasm/trap_guard.h"
 
 namespace torvyn::wasm::rt {
 namespace {
@@ -86,6 +86,8 @@ uint32_t memory_cap_pages() { return tl_memory_cap; }
 std::string take_trap_message() { return std::move(tl_message); }
 void set_trap_message(std::string message) { tl_message = std::move(message); }
 uint64_t live_reservations() { return reservation_count(); }
+
+void raise_host_trap(int trap_kind) { wasm_rt_trap(static_cast<wasm_rt_trap_t>(kHostTrapBase + trap_kind)); }
 
 }  // namespace torvyn::wasm::rt
 

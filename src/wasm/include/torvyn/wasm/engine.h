@@ -81,6 +81,14 @@ struct HostContext {
 // the guest (set a message with Store::set_trap_message first). Must not throw.
 using HostFn = TrapKind (*)(void* env, HostContext& ctx, Slot* slots);
 
+// The C entry point of a compiled wasm function, for typed calls without slot marshalling
+// (aot only; see typed_func.h). `fn` takes (instance, params...) and returns the C result type.
+struct RawFunc {
+  void* fn = nullptr;
+  void* instance = nullptr;
+  explicit operator bool() const { return fn != nullptr; }
+};
+
 class Instance {
  public:
   virtual ~Instance() = default;
@@ -97,7 +105,12 @@ class Store {
   virtual Result<Instance*> instantiate(const Module& module, std::span<const Extern> imports) = 0;
 
   // Host objects that can be passed as imports.
-  virtual Extern new_host_func(const FuncType& type, HostFn fn, void* env) = 0;
+  // `typed_fn`, optional, is the same function with a C signature `R f(void* env, P...)` (i32 ->
+  // uint32_t, i64 -> uint64_t, f32 -> float, f64 -> double; at most one result). The aot backend
+  // calls it directly from guest code, skipping slot marshalling; it reports a trap by calling
+  // Store::set_trap_message and then rt::raise_host_trap (and must hold no objects with
+  // destructors at that point). Backends that cannot use it call `fn`.
+  virtual Extern new_host_func(const FuncType& type, HostFn fn, void* env, void* typed_fn = nullptr) = 0;
   virtual Result<Extern> new_memory(const MemoryType& type) = 0;
   virtual Result<Extern> new_table(const TableType& type) = 0;
   virtual Result<Extern> new_global(const GlobalType& type, Slot init) = 0;
@@ -125,6 +138,13 @@ class Store {
 
   // For host functions: the message that goes with the trap they are about to return.
   virtual void set_trap_message(std::string message) = 0;
+
+  // Fast path for typed calls (typed_func.h). raw_func is empty on backends without one.
+  virtual RawFunc raw_func(Extern func) { return {}; }
+  // Bracket a raw top-level call made under TORVYN_RT_GUARDED: begin refills fuel and arms the
+  // watchdog; end turns the guard's code into a Trap (and records fuel use).
+  virtual void begin_raw_call() {}
+  virtual Trap end_raw_call(int guard_code) { return {}; }
 };
 
 class Engine {

@@ -46,6 +46,10 @@ void set_trap_message(std::string message);
 // Number of live linear-memory reservations (for tests: nothing may leak).
 uint64_t live_reservations();
 
+// For typed host functions (Store::new_host_func's typed_fn) on the aot backend: abandon the guest
+// call with a trap of this TrapKind value. Unwinds with siglongjmp: no destructors run.
+[[noreturn]] void raise_host_trap(int trap_kind);
+
 }  // namespace torvyn::wasm::rt
 
 // Run `stmt` with guest traps caught: `code_var` becomes 0, or the wasm_rt_trap_t / extended code.
