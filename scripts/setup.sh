@@ -10,6 +10,7 @@ PACKAGES=(
   libssl-dev                            # SHA-256 for the compilation cache
   nlohmann-json3-dev libcli11-dev       # JSON (spectest scripts), command-line parsing
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-19 lld-19                       # guest toolchain: C/C++ -> wasm32 (benchmark kernels, SDK)
 )
 
 missing=()

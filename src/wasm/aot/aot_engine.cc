@@ -523,10 +523,10 @@ class AotEngine final : public Engine {
     module->imports_ = describe_imports(**ir);
     module->exports_ = describe_exports(**ir);
 
-    std::string key = cache_.key_for(bytes);
+    std::string key = cache_.key_for(bytes, cfg_.fuel_metering);
     auto path = cache_.get_or_compile(key, [&]() -> Result<aot::Translation> {
-      instrument_fuel(**ir);
-      return aot::translate(**ir);
+      if (cfg_.fuel_metering) instrument_fuel(**ir);
+      return aot::translate(**ir, cfg_.fuel_metering);
     });
     if (!path) {
       Error e = path.take_error();

@@ -135,8 +135,8 @@ Result<CompileCache> CompileCache::open(const Options& options) {
   return c;
 }
 
-std::string CompileCache::key_for(std::span<const uint8_t> module_bytes) const {
-  std::string salt = std::string(kCacheFormat) + "\n" + std::to_string(TORVYN_GLUE_ABI_VERSION) + "\n" + cc_identity_ + "\n";
+std::string CompileCache::key_for(std::span<const uint8_t> module_bytes, bool metered) const {
+  std::string salt = std::string(kCacheFormat) + (metered ? " metered" : " unmetered") + "\n" + std::to_string(TORVYN_GLUE_ABI_VERSION) + "\n" + cc_identity_ + "\n";
   for (const auto& f : flags_) salt += f + " ";
   salt += "\n";
   std::vector<uint8_t> buf(salt.begin(), salt.end());

@@ -25,7 +25,7 @@ class CompileCache {
 
   static Result<CompileCache> open(const Options& options);
 
-  std::string key_for(std::span<const uint8_t> module_bytes) const;
+  std::string key_for(std::span<const uint8_t> module_bytes, bool metered) const;
   std::string path_for(const std::string& key) const;
 
   // The path of the compiled shared object for `key`, compiling `translate()` on a miss.

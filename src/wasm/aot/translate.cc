@@ -154,15 +154,14 @@ struct Z_i_instance_t { torvyn_import_ctx ctx; };
 static inline f32 torvyn_f32(uint64_t s) { u32 b = (u32)s; f32 v; memcpy(&v, &b, 4); return v; }
 static inline f64 torvyn_f64(uint64_t s) { f64 v; memcpy(&v, &s, 8); return v; }
 static inline wasm_rt_funcref_t torvyn_funcref(uint64_t s) { wasm_rt_funcref_t f; torvyn_rt_slot_to_funcref(s, &f); return f; }
-
-u64* Z_iZ_fuel(struct Z_i_instance_t* c) { return (u64*)c->ctx.fuel; }
 )";
+const char* kFuelAccessor = "u64* Z_iZ_fuel(struct Z_i_instance_t* c) { return (u64*)c->ctx.fuel; }\n";
 
 }  // namespace
 
-Result<Translation> translate(wabt::Module& m) {
+Result<Translation> translate(wabt::Module& m, bool metered) {
   // Predictable names: imports i.x<k> (the fuel import i.fuel), exports e<k>.
-  size_t fuel_import = m.imports.size() - 1;  // instrument_fuel appends it last
+  size_t fuel_import = metered ? m.imports.size() - 1 : SIZE_MAX;  // instrument_fuel appends it last
   for (size_t k = 0; k < m.imports.size(); ++k) {
     m.imports[k]->module_name = "i";
     m.imports[k]->field_name = k == fuel_import ? "fuel" : "x" + std::to_string(k);
@@ -196,14 +195,17 @@ Result<Translation> translate(wabt::Module& m) {
 
   // The watchdog writes the fuel counter from another thread; the generated code must re-read it
   // at every check instead of keeping it in a register across a loop.
-  const std::string fuel_field = "u64 *Z_iZ_fuel;";
-  size_t pos = out.module_h.find(fuel_field);
-  if (pos == std::string::npos) return Error(ErrorCode::Internal, "wasm2c output lacks the fuel import field");
-  out.module_h.insert(pos, "volatile ");
+  if (metered) {
+    const std::string fuel_field = "u64 *Z_iZ_fuel;";
+    size_t pos = out.module_h.find(fuel_field);
+    if (pos == std::string::npos) return Error(ErrorCode::Internal, "wasm2c output lacks the fuel import field");
+    out.module_h.insert(pos, "volatile ");
+  }
 
   std::string g = "/* Torvyn glue, generated. */\n";
   g += kGlueAbiHeader;
   g += kGluePrelude;
+  if (metered) g += kFuelAccessor;
   for (size_t k = 0; k < m.imports.size(); ++k) {
     if (k == fuel_import) continue;
     const wabt::Import* imp = m.imports[k];
@@ -247,12 +249,15 @@ Result<Translation> translate(wabt::Module& m) {
   }
   table += "  {0, 0}\n};\n";
   g += table;
+  // wasm2c passes one import-context pointer per imported module name; with none, none.
+  g += m.imports.empty() ? "#define TORVYN_IMPORT_ARG\n" : "#define TORVYN_IMPORT_ARG , (struct Z_i_instance_t*)ctx\n";
   g += R"(
 const uint32_t torvyn_glue_abi_version = TORVYN_GLUE_ABI_VERSION;
 size_t torvyn_instance_size(void) { return sizeof(Z_torvyn_instance_t); }
 void torvyn_init_module(void) { Z_torvyn_init_module(); }
 void torvyn_instantiate(void* inst, torvyn_import_ctx* ctx) {
-  Z_torvyn_instantiate((Z_torvyn_instance_t*)inst, (struct Z_i_instance_t*)ctx);
+  (void)ctx;
+  Z_torvyn_instantiate((Z_torvyn_instance_t*)inst TORVYN_IMPORT_ARG);
 }
 void torvyn_free(void* inst) { Z_torvyn_free((Z_torvyn_instance_t*)inst); }
 )";

@@ -17,9 +17,9 @@ struct Translation {
   std::string glue_c;    // our glue unit
 };
 
-// The module must already carry the fuel import (instrument_fuel). Renames imports to `i.x<k>` and
+// When `metered`, the module must already carry the fuel import (instrument_fuel). Renames imports to `i.x<k>` and
 // exports to `e<k>` so every C symbol is predictable, then writes C. WasmUnsupported when the
 // module uses something wasm2c 1.0.32 cannot translate (SIMD).
-Result<Translation> translate(wabt::Module& m);
+Result<Translation> translate(wabt::Module& m, bool metered);
 
 }  // namespace torvyn::wasm::aot

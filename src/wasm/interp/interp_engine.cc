@@ -114,7 +114,7 @@ class InterpStore final : public Store, private Interruptible {
       return Error(ErrorCode::WasmUnlinkable, "expected " + std::to_string(im->imports().size()) + " imports, got " + std::to_string(imports.size()));
     wi::RefVec refs;
     for (const Extern& e : imports) refs.push_back(wi::Ref(e.handle));
-    refs.push_back(fuel_.ref());
+    if (cfg_.fuel_metering) refs.push_back(fuel_.ref());
     for (size_t i = 0; i < imports.size(); ++i) {
       if (!store_.IsValid(refs[i])) return Error(ErrorCode::WasmUnlinkable, "import #" + std::to_string(i) + " is not a live handle");
     }
@@ -391,7 +391,7 @@ class InterpEngine final : public Engine {
     module->imports_ = describe_imports(**ir);
     module->exports_ = describe_exports(**ir);
     if (auto st = check_interp_frame_bound(**ir, cfg_.interp_max_value_stack_bytes); !st) return st.take_error();
-    instrument_fuel(**ir);
+    if (cfg_.fuel_metering) instrument_fuel(**ir);
     auto encoded = encode_module(**ir);
     if (!encoded) return encoded.take_error();
     wabt::Errors errors;

@@ -31,6 +31,9 @@ struct EngineConfig {
   uint32_t max_memory_pages = 1024;
   // Cap on every table, in elements; table.grow beyond it returns -1.
   uint32_t max_table_elements = 1'000'000;
+  // Fuel metering (and with it the watchdog's way to stop a guest). Off only to measure what
+  // metering costs: without it fuel limits and timeouts cannot stop a guest.
+  bool fuel_metering = true;
   // aot: where compiled modules are cached (content-addressed). Empty: $XDG_CACHE_HOME/torvyn/aot,
   // else $HOME/.cache/torvyn/aot.
   std::string cache_dir;
