@@ -1,5 +1,7 @@
 #include "torvyn/wasm/engine.h"
 
+#include <cstring>
+
 #include "aot/aot_engine.h"
 #include "interp/interp_engine.h"
 
@@ -11,6 +13,20 @@ std::optional<EngineKind> parse_engine_kind(std::string_view s) {
   if (s == "interp") return EngineKind::Interp;
   if (s == "aot") return EngineKind::Aot;
   return std::nullopt;
+}
+
+bool Store::read_memory(Extern mem, uint64_t offset, std::span<uint8_t> out) {
+  MemoryView v = memory(mem);
+  if (offset > v.size || out.size() > v.size - offset) return false;
+  if (!out.empty()) std::memcpy(out.data(), v.data + offset, out.size());
+  return true;
+}
+
+bool Store::write_memory(Extern mem, uint64_t offset, std::span<const uint8_t> in) {
+  MemoryView v = memory(mem);
+  if (offset > v.size || in.size() > v.size - offset) return false;
+  if (!in.empty()) std::memcpy(v.data + offset, in.data(), in.size());
+  return true;
 }
 
 Result<std::shared_ptr<Engine>> Engine::create(const EngineConfig& config) {

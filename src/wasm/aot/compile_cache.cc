@@ -125,7 +125,14 @@ Result<CompileCache> CompileCache::open(const Options& options) {
   if (ec) return Error(ErrorCode::IoError, "cannot create the compilation cache " + c.dir_ + ": " + ec.message());
 
   // The compiler's identity goes into every key, so an upgraded compiler never reuses old objects.
-  fs::path probe_log = fs::path(c.dir_) / ("cc-version." + std::to_string(getpid()) + ".log");
+  // A private log file: several engines (threads or processes) may probe at the same time.
+  std::string probe_tmpl = (fs::path(c.dir_) / "cc-version-XXXXXX").string();
+  std::vector<char> probe_buf(probe_tmpl.begin(), probe_tmpl.end());
+  probe_buf.push_back('\0');
+  int probe_fd = mkstemp(probe_buf.data());
+  if (probe_fd < 0) return Error(ErrorCode::IoError, "cannot create a file in the compilation cache " + c.dir_);
+  close(probe_fd);
+  fs::path probe_log(probe_buf.data());
   RunResult rr = run_process({c.cc_, "--version"}, probe_log.string(), std::chrono::seconds(30));
   fs::remove(probe_log, ec);
   if (rr.status != 0)

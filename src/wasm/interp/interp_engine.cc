@@ -213,11 +213,21 @@ class InterpStore final : public Store, private Interruptible {
   }
 
   Trap call(Extern func, const Slot* args, Slot* results) override {
-    wi::Ref ref(func.handle);
-    if (func.kind != ExternKind::Func || !store_.Is<wi::Func>(ref)) return Trap{TrapKind::Other, "not a function handle"};
-    auto f = store_.UnsafeGet<wi::Func>(ref);
+    // Resolving a handle allocates a GC root in wabt; do it once per function, not per call.
+    auto cached = funcs_.find(func.handle);
+    if (cached == funcs_.end()) {
+      wi::Ref ref(func.handle);
+      if (func.kind != ExternKind::Func || !store_.Is<wi::Func>(ref)) return Trap{TrapKind::Other, "not a function handle"};
+      cached = funcs_.emplace(func.handle, store_.UnsafeGet<wi::Func>(ref)).first;
+    }
+    wi::Func* f = cached->second.get();
     const wi::FuncType& ft = f->type();
-    wi::Values params(ft.params.size()), out;
+    // The outermost call reuses the store's value vectors; nested calls get their own.
+    wi::Values local_params, local_out;
+    wi::Values& params = depth_ == 0 ? params_ : local_params;
+    wi::Values& out = depth_ == 0 ? out_ : local_out;
+    params.resize(ft.params.size());
+    out.clear();
     for (size_t i = 0; i < ft.params.size(); ++i) params[i] = to_value(to_val_type(ft.params[i]), args[i]);
 
     bool top = depth_ == 0;
@@ -369,6 +379,8 @@ class InterpStore final : public Store, private Interruptible {
   std::vector<wi::Object::Ptr> roots_;
   std::unique_ptr<wi::Thread> thread_;
   int depth_ = 0;
+  std::unordered_map<uint64_t, wi::Func::Ptr> funcs_;
+  wi::Values params_, out_;
   std::vector<std::unique_ptr<InterpInstance>> instances_;
   std::unordered_map<wi::Instance*, InterpInstance*> by_wabt_;
   std::unordered_map<Slot, wi::Ref> extern_refs_;

@@ -2,9 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <iostream>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+
+#include <unistd.h>
 
 #include "torvyn/wasm/engine.h"
 #include "torvyn/wasm/trap_guard.h"
@@ -254,6 +257,70 @@ TEST(Fuel, IdenticalOnBothEngines) {
         EXPECT_EQ(as_i32(ri[0]), as_i32(ra[0]));
       }
     }
+  }
+}
+
+}  // namespace
+}  // namespace torvyn::wasm
+
+namespace torvyn::wasm {
+namespace {
+
+TEST(AotCache, ConcurrentFirstLoadsAgreeAndTheSecondLoadHitsTheCache) {
+  std::string dir = ::testing::TempDir() + "torvyn-cache-race-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  auto bytes = testing::wat(R"((module (func (export "f") (result i32) i32.const 99)))");
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      EngineConfig cfg;
+      cfg.kind = EngineKind::Aot;
+      cfg.cache_dir = dir;
+      cfg.opt_level = "-O0";
+      auto e = Engine::create(cfg);
+      if (!e.ok()) return;
+      auto m = (*e)->load(bytes, "race");
+      if (!m.ok()) return;
+      auto store = (*e)->new_store();
+      auto inst = store->instantiate(**m, {});
+      Slot r[1];
+      if (inst.ok() && store->call(*(*inst)->find_export("f"), nullptr, r).ok() && as_i32(r[0]) == 99) ++ok;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 4);
+  // Exactly one object, no temporaries left behind.
+  int objects = 0, other = 0;
+  for (auto& p : std::filesystem::recursive_directory_iterator(dir)) {
+    if (p.is_directory()) continue;
+    (p.path().extension() == ".so" ? objects : other)++;
+  }
+  EXPECT_EQ(objects, 1);
+  if (objects != 1)
+    for (auto& p : std::filesystem::recursive_directory_iterator(dir)) std::cerr << p.path() << "\n";
+  EXPECT_EQ(other, 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Memory, BoundsCheckedCopies) {
+  for (auto kind : {EngineKind::Interp, EngineKind::Aot}) {
+    auto engine = make(kind);
+    auto m = engine->load(testing::wat(R"((module (memory (export "m") 1)))"), "m");
+    ASSERT_TRUE(m.ok());
+    auto store = engine->new_store();
+    auto inst = store->instantiate(**m, {});
+    ASSERT_TRUE(inst.ok());
+    Extern mem = *(*inst)->find_export("m");
+    std::vector<uint8_t> data = {1, 2, 3, 4};
+    EXPECT_TRUE(store->write_memory(mem, 65532, data));
+    EXPECT_FALSE(store->write_memory(mem, 65533, data));
+    EXPECT_FALSE(store->write_memory(mem, ~uint64_t{0} - 1, data));  // offset + size overflows
+    std::vector<uint8_t> back(4);
+    EXPECT_TRUE(store->read_memory(mem, 65532, back));
+    EXPECT_EQ(back, data);
+    EXPECT_FALSE(store->read_memory(mem, 65536, std::span(back.data(), 1)));
+    EXPECT_TRUE(store->read_memory(mem, 65536, std::span(back.data(), 0)));
   }
 }
 

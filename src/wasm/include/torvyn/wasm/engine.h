@@ -126,6 +126,10 @@ class Store {
   virtual Trap call(Extern func, const Slot* args, Slot* results) = 0;
 
   virtual MemoryView memory(Extern mem) = 0;
+  // Bounds-checked copies out of / into linear memory; false (and nothing copied) when
+  // [offset, offset + size) is not inside the memory.
+  bool read_memory(Extern mem, uint64_t offset, std::span<uint8_t> out);
+  bool write_memory(Extern mem, uint64_t offset, std::span<const uint8_t> in);
   // Returns the previous size in pages, or UINT32_MAX when the memory cannot grow that far.
   virtual uint32_t memory_grow(Extern mem, uint32_t delta_pages) = 0;
   virtual Slot global_get(Extern global) = 0;
