@@ -70,6 +70,39 @@ struct AotGlobal {
   alignas(16) unsigned char storage[32] = {};
 };
 
+
+// Every guarded call lives in a small function of its own: nothing in that frame changes between
+// sigsetjmp and a possible siglongjmp, so no local can be clobbered (-Wclobbered stays quiet).
+[[gnu::noinline]] int guarded_instantiate(void (*fn)(void*, torvyn_import_ctx*), void* mem, torvyn_import_ctx* ctx) {
+  int code;
+  TORVYN_RT_GUARDED(code, fn(mem, ctx));
+  return code;
+}
+[[gnu::noinline]] int guarded_free(void (*fn)(void*), void* mem) {
+  int code;
+  TORVYN_RT_GUARDED(code, fn(mem));
+  return code;
+}
+[[gnu::noinline]] int guarded_invoke(torvyn_invoke_fn_t fn, void* instance, uint64_t* slots) {
+  int code;
+  TORVYN_RT_GUARDED(code, fn(instance, slots));
+  return code;
+}
+[[gnu::noinline]] int guarded_allocate_memory(wasm_rt_memory_t* m, uint32_t initial, uint32_t max) {
+  int code;
+  TORVYN_RT_GUARDED(code, wasm_rt_allocate_memory(m, initial, max));
+  return code;
+}
+[[gnu::noinline]] int guarded_allocate_table(AotTable* t, bool externref, uint32_t initial, uint32_t max) {
+  int code;
+  if (externref) {
+    TORVYN_RT_GUARDED(code, wasm_rt_allocate_externref_table(&t->ext_storage, initial, max));
+  } else {
+    TORVYN_RT_GUARDED(code, wasm_rt_allocate_funcref_table(&t->func_storage, initial, max));
+  }
+  return code;
+}
+
 class AotStore;
 
 struct HostFuncRecord {
@@ -121,8 +154,7 @@ class AotStore final : public Store, private Interruptible {
   ~AotStore() override {
     for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
       AotInstance* inst = it->get();
-      [[maybe_unused]] int code;
-      TORVYN_RT_GUARDED(code, inst->module_->free_fn(inst->mem));
+      guarded_free(inst->module_->free_fn, inst->mem);
       std::free(inst->mem);
     }
     for (auto& m : memories_)
@@ -153,16 +185,14 @@ class AotStore final : public Store, private Interruptible {
     if (!inst->mem) return Error(ErrorCode::WasmResourceLimit, "out of host memory for an instance");
 
     rt::set_allocation_caps(cfg_.max_memory_pages, cfg_.max_table_elements);
-    int code = 0;
     begin_top();
     ++depth_;
-    TORVYN_RT_GUARDED(code, am->instantiate_fn(inst->mem, &inst->ctx));
+    int code = guarded_instantiate(am->instantiate_fn, inst->mem, &inst->ctx);
     --depth_;
     int64_t remaining = end_top();
     if (code != 0) {
       std::string msg = code == rt::kResourceLimitTrap ? rt::take_trap_message() : describe(code, remaining).message;
-      [[maybe_unused]] int c2;
-      TORVYN_RT_GUARDED(c2, am->free_fn(inst->mem));
+      guarded_free(am->free_fn, inst->mem);
       std::free(inst->mem);
       return Error(code == rt::kResourceLimitTrap ? ErrorCode::WasmResourceLimit : ErrorCode::WasmInstantiateTrap,
                    am->name() + ": instantiation failed: " + msg);
@@ -206,8 +236,7 @@ class AotStore final : public Store, private Interruptible {
     uint32_t max = type.limits.max ? static_cast<uint32_t>(std::min<uint64_t>(*type.limits.max, UINT32_MAX)) : UINT32_MAX;
     if (type.limits.min > UINT32_MAX) return Error(ErrorCode::WasmResourceLimit, "memory too large");
     rt::set_allocation_caps(cfg_.max_memory_pages, cfg_.max_table_elements);
-    int code = 0;
-    TORVYN_RT_GUARDED(code, wasm_rt_allocate_memory(&m->storage, static_cast<uint32_t>(type.limits.min), max));
+    int code = guarded_allocate_memory(&m->storage, static_cast<uint32_t>(type.limits.min), max);
     if (code) return Error(ErrorCode::WasmResourceLimit, rt::take_trap_message());
     m->mem = &m->storage;
     m->declared_max = type.limits.max;
@@ -221,14 +250,9 @@ class AotStore final : public Store, private Interruptible {
     uint32_t max = type.limits.max ? static_cast<uint32_t>(std::min<uint64_t>(*type.limits.max, UINT32_MAX)) : UINT32_MAX;
     if (type.limits.min > UINT32_MAX) return Error(ErrorCode::WasmResourceLimit, "table too large");
     rt::set_allocation_caps(cfg_.max_memory_pages, cfg_.max_table_elements);
-    int code = 0;
-    if (type.elem == ValType::ExternRef) {
-      TORVYN_RT_GUARDED(code, wasm_rt_allocate_externref_table(&t->ext_storage, static_cast<uint32_t>(type.limits.min), max));
-      t->table = &t->ext_storage;
-    } else {
-      TORVYN_RT_GUARDED(code, wasm_rt_allocate_funcref_table(&t->func_storage, static_cast<uint32_t>(type.limits.min), max));
-      t->table = &t->func_storage;
-    }
+    bool externref = type.elem == ValType::ExternRef;
+    int code = guarded_allocate_table(t.get(), externref, static_cast<uint32_t>(type.limits.min), max);
+    t->table = externref ? static_cast<void*>(&t->ext_storage) : static_cast<void*>(&t->func_storage);
     if (code) return Error(ErrorCode::WasmResourceLimit, rt::take_trap_message());
     tables_.push_back(std::move(t));
     return Extern{ExternKind::Table, reinterpret_cast<uint64_t>(tables_.back().get())};
@@ -286,7 +310,7 @@ class AotStore final : public Store, private Interruptible {
     ++depth_;
     int code = 0;
     if (f->invoke) {
-      TORVYN_RT_GUARDED(code, f->invoke(f->instance, slots));
+      code = guarded_invoke(f->invoke, f->instance, slots);
     } else {
       code = f->host(f->host_env, nullptr, slots);
     }

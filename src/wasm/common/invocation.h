@@ -27,8 +27,9 @@ class InvocationLimits {
   // `remaining` is the counter after the call.
   void end(int64_t remaining) {
     if (timeout_.count() > 0) watchdog_.disarm();
-    int64_t used = budget_ - remaining;
-    consumed_ = used < 0 ? 0 : (used > budget_ ? static_cast<uint64_t>(budget_) : static_cast<uint64_t>(used));
+    // Negative means exhausted (or interrupted, when the watchdog stored a huge negative value).
+    if (remaining < 0) consumed_ = static_cast<uint64_t>(budget_);
+    else consumed_ = remaining >= budget_ ? 0 : static_cast<uint64_t>(budget_ - remaining);
   }
   uint64_t consumed() const { return consumed_; }
 

@@ -44,16 +44,8 @@ class TypedFunc<R(A...)> {
   // Top-level call (not from inside a host function). `out` may be null for void.
   Trap call(std::conditional_t<std::is_void_v<R>, void*, R*> out, A... args) {
     if (raw_) {
-      using Fn = R (*)(void*, A...);
-      Fn fn = reinterpret_cast<Fn>(raw_.fn);
-      void* inst = raw_.instance;
       store_->begin_raw_call();
-      int code;
-      if constexpr (std::is_void_v<R>) {
-        TORVYN_RT_GUARDED(code, fn(inst, args...));
-      } else {
-        TORVYN_RT_GUARDED(code, *out = fn(inst, args...));
-      }
+      int code = invoke_raw(reinterpret_cast<Fn>(raw_.fn), raw_.instance, out, args...);
       return store_->end_raw_call(code);
     }
     Slot slots[sizeof...(A) + 1] = {detail::to_slot(args)...};
@@ -66,6 +58,21 @@ class TypedFunc<R(A...)> {
   }
 
  private:
+  using Fn = R (*)(void*, A...);
+  using Out = std::conditional_t<std::is_void_v<R>, void*, R*>;
+
+  // The guarded call in a frame of its own, so that nothing live across sigsetjmp is modified.
+  [[gnu::noinline]] static int invoke_raw(Fn fn, void* inst, Out out, A... args) {
+    int code;
+    if constexpr (std::is_void_v<R>) {
+      (void)out;
+      TORVYN_RT_GUARDED(code, fn(inst, args...));
+    } else {
+      TORVYN_RT_GUARDED(code, *out = fn(inst, args...));
+    }
+    return code;
+  }
+
   Store* store_ = nullptr;
   Extern func_;
   RawFunc raw_;
