@@ -25,6 +25,7 @@
 
 #include "child_protocol.h"
 #include "spec_runner.h"
+#include "wast2json.h"
 #include "torvyn/wasm/engine.h"
 
 namespace fs = std::filesystem;
@@ -69,6 +70,36 @@ std::string counts(uint64_t passed, uint64_t failed, uint64_t skipped) {
          " skipped";
 }
 
+// Runs run(i) for i in [0, n) on `jobs` threads and calls report(i, result) on this thread in index
+// order as results become ready, so that the output does not depend on --jobs.
+template <typename Run, typename Report>
+void run_in_order(size_t n, unsigned jobs, Run run, Report report) {
+  std::vector<FileResult> results(n);
+  std::vector<bool> done(n, false);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      FileResult r = run(i);
+      std::lock_guard lock(mu);
+      results[i] = std::move(r);
+      done[i] = true;
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < std::min<size_t>(jobs, n); ++t) threads.emplace_back(worker);
+  for (size_t i = 0; i < n; ++i) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return done[i]; });
+    }
+    report(i, results[i]);  // results[i] is final; workers only touch other elements now
+  }
+  for (std::thread& t : threads) t.join();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,6 +113,7 @@ int main(int argc, char** argv) {
   bool in_process = false;
   unsigned file_timeout = 1800;
   bool child = false;
+  std::string scratch_root;
   std::vector<std::string> paths;
   app.add_option("--engine", engine_name, "Engine backend")->required()->check(CLI::IsMember({"interp", "aot"}));
   app.add_option("--cache-dir", cache_dir,
@@ -97,6 +129,7 @@ int main(int argc, char** argv) {
   app.add_option("--file-timeout", file_timeout, "Seconds one file may take before its child is killed (default 1800)")
       ->check(CLI::Range(1u, 86400u));
   app.add_flag("--child", child, "Internal: run one script and report to the parent process")->group("");
+  app.add_option("--scratch-root", scratch_root, "Internal: where the child puts its temporary files")->group("");
   app.add_option("paths", paths, ".wast files or directories of them")->required();
   try {
     app.parse(argc, argv);
@@ -135,6 +168,7 @@ int main(int argc, char** argv) {
   RunnerOptions options;
   options.verbose = verbose;
   options.skip_simd = skip_simd || config.kind == wasm::EngineKind::Aot;
+  options.scratch_root = scratch_root;
 
   if (child) {
     options.before_command = child_report_progress;
@@ -150,49 +184,33 @@ int main(int argc, char** argv) {
   if (skip_simd) child_argv.push_back("--skip-simd");
   auto run_file = [&](const Input& in) {
     if (in_process) return run_wast_file(*engine.value(), in.path, in.display, options);
+    // The parent owns the child's temporary files, so that they go away even if the child crashes.
+    Result<ScratchDir> root = ScratchDir::create();
+    if (!root.ok()) {
+      FileResult r;
+      r.failed = 1;
+      r.log = in.display + ": " + root.error().to_string() + "\n";
+      return r;
+    }
     std::vector<std::string> argv = child_argv;
-    argv.push_back(in.display);
+    argv.insert(argv.end(), {"--scratch-root", root.value().path().string(), in.display});
     return run_child(argv, in.display, std::chrono::seconds(file_timeout));
   };
 
-  // Workers take files in order; the main thread prints results in that same order as they
-  // become ready, so the output does not depend on --jobs.
-  std::vector<FileResult> results(inputs.size());
-  std::vector<bool> done(inputs.size(), false);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < inputs.size();) {
-      FileResult r = run_file(inputs[i]);
-      std::lock_guard lock(mu);
-      results[i] = std::move(r);
-      done[i] = true;
-      cv.notify_all();
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < std::min<size_t>(jobs, inputs.size()); ++t) threads.emplace_back(worker);
-
   uint64_t passed = 0, failed = 0, skipped = 0;
   std::map<std::string, uint64_t> skip_reasons;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return done[i]; });
-    }
-    const FileResult& r = results[i];
-    std::cout << r.log;
-    if (inputs.size() > 1) {
-      std::cout << inputs[i].path.filename().string() << ": " << counts(r.passed, r.failed, r.skipped) << "\n";
-    }
-    std::cout.flush();
-    passed += r.passed;
-    failed += r.failed;
-    skipped += r.skipped;
-    for (const auto& [reason, n] : r.skip_reasons) skip_reasons[reason] += n;
-  }
-  for (std::thread& t : threads) t.join();
+  run_in_order(inputs.size(), jobs, [&](size_t i) { return run_file(inputs[i]); },
+               [&](size_t i, const FileResult& r) {
+                 std::cout << r.log;
+                 if (inputs.size() > 1)
+                   std::cout << inputs[i].path.filename().string() << ": " << counts(r.passed, r.failed, r.skipped)
+                             << "\n";
+                 std::cout.flush();
+                 passed += r.passed;
+                 failed += r.failed;
+                 skipped += r.skipped;
+                 for (const auto& [reason, n] : r.skip_reasons) skip_reasons[reason] += n;
+               });
 
   if (verbose && skipped > 0) {
     std::cout << "skipped by reason:";

@@ -346,7 +346,7 @@ FileResult run_wast_file(Engine& engine, const fs::path& wast, const std::string
     res.log += display + ": " + what + "\n";
   };
   try {
-    Result<ScratchDir> dir = ScratchDir::create();
+    Result<ScratchDir> dir = ScratchDir::create(options.scratch_root);
     if (!dir.ok()) {
       file_error(dir.error().to_string());
     } else if (Result<json> script = wast_to_json(wast, dir.value().path()); !script.ok()) {

@@ -29,6 +29,8 @@ struct RunnerOptions {
   bool skip_simd = false;
   // Wall-clock limit per top-level call, so that a hang in the engine becomes a failure.
   std::chrono::seconds call_timeout{10};
+  // Where the file's temporary directory (wast2json output) goes; empty: the system temp dir.
+  std::filesystem::path scratch_root;
   // Called before each command with its script line and the counts so far (a child process
   // reports progress this way, so that its parent can account for a crash; see child_protocol.h).
   std::function<void(int line, FileResult& so_far)> before_command;

@@ -19,9 +19,9 @@ namespace torvyn::spectest {
 
 namespace fs = std::filesystem;
 
-Result<ScratchDir> ScratchDir::create() {
+Result<ScratchDir> ScratchDir::create(const fs::path& root) {
   std::error_code ec;
-  fs::path base = fs::temp_directory_path(ec);
+  fs::path base = root.empty() ? fs::temp_directory_path(ec) : root;
   if (ec) base = "/tmp";
   std::string tmpl = (base / "torvyn-spectest-XXXXXX").string();
   if (!mkdtemp(tmpl.data()))

@@ -12,7 +12,8 @@ namespace torvyn::spectest {
 // A private temporary directory, removed with everything in it when this object dies.
 class ScratchDir {
  public:
-  static Result<ScratchDir> create();
+  // Created inside `root`, or inside the system temp dir when `root` is empty.
+  static Result<ScratchDir> create(const std::filesystem::path& root = {});
   ScratchDir(ScratchDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
   ScratchDir& operator=(ScratchDir&&) = delete;
   ScratchDir(const ScratchDir&) = delete;

@@ -178,6 +178,7 @@ class AotStore final : public Store, private Interruptible {
       if (auto st = link(decl[k], imports[k], inst->slots[k]); !st)
         return Error(ErrorCode::WasmUnlinkable, am->name() + ": import " + decl[k].module + "." + decl[k].name + ": " + st.error().message);
     }
+    inst->ctx.self = &inst->ctx;
     inst->ctx.owner = static_cast<Instance*>(inst.get());
     inst->ctx.slots = inst->slots.data();
     inst->ctx.fuel = &fuel_;
@@ -192,8 +193,10 @@ class AotStore final : public Store, private Interruptible {
     int64_t remaining = end_top();
     if (code != 0) {
       std::string msg = code == rt::kResourceLimitTrap ? rt::take_trap_message() : describe(code, remaining).message;
-      guarded_free(am->free_fn, inst->mem);
-      std::free(inst->mem);
+      // Elements written into an imported table before the trap stay there and may call into
+      // this instance (spec: segments are not rolled back), so it lives on, unreachable by
+      // name, until the store is destroyed.
+      instances_.push_back(std::move(inst));
       return Error(code == rt::kResourceLimitTrap ? ErrorCode::WasmResourceLimit : ErrorCode::WasmInstantiateTrap,
                    am->name() + ": instantiation failed: " + msg);
     }

@@ -25,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCacheFormat = "torvyn-aot-3";
+constexpr const char* kCacheFormat = "torvyn-aot-4";
 
 struct RunResult {
   bool timed_out = false;

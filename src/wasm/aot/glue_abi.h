@@ -24,6 +24,11 @@ typedef struct torvyn_import_slot {
 } torvyn_import_slot;
 
 typedef struct torvyn_import_ctx {
+  /* Points at this struct. wasm2c 1.0.32 puts the *address of* an instance's import-context field
+   * (not its value) into funcref table entries for imported functions, so an import thunk reached
+   * through call_indirect receives a pointer to a pointer to this struct. Reading the first word
+   * through either pointer yields the struct, so thunks start with `c = c->self`. */
+  void* self;
   void* owner;               /* the host's Instance object (the caller seen by host functions) */
   torvyn_import_slot* slots; /* indexed by import index */
   int64_t* fuel;             /* the Store's fuel counter */
@@ -40,7 +45,7 @@ typedef struct torvyn_export_entry {
 } torvyn_export_entry;
 
 /* Symbols every glue unit defines (looked up with dlsym). */
-#define TORVYN_GLUE_ABI_VERSION 1
+#define TORVYN_GLUE_ABI_VERSION 2
 
 /* funcref values cross the slot boundary as handles interned by the host (0 = null). */
 uint64_t torvyn_rt_funcref_to_slot(const void* funcref /* wasm_rt_funcref_t* */);

@@ -112,6 +112,7 @@ std::string import_func(size_t k, const wabt::FuncSignature& sig) {
   std::string n = std::to_string(k);
   size_t nslots = std::max(sig.param_types.size(), sig.result_types.size());
   std::string c = ret + " Z_iZ_x" + n + "(struct Z_i_instance_t* c" + param_list(sig) + ") {\n";
+  c += "  c = (struct Z_i_instance_t*)c->ctx.self;  /* see glue_abi.h */\n";
   c += "  torvyn_import_slot* sl = &c->ctx.slots[" + n + "];\n";
   c += "  if (sl->direct_fn) return ((" + ret + " (*)(void*" + param_types(sig) + "))sl->direct_fn)(sl->target" + arg_names(sig) + ");\n";
   c += "  uint64_t s[" + std::to_string(nslots ? nslots : 1) + "];\n";

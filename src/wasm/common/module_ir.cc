@@ -89,7 +89,7 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
   wabt::Features features;  // wabt 1.0.32 defaults: MVP + mutable globals, sat-conv, sign-ext, simd,
                             // multi-value, bulk memory, reference types
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
-                                  /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
+                                  /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/true);
   std::string filename(name.empty() ? "<module>" : name);
   if (wabt::Failed(wabt::ReadBinaryIr(filename.c_str(), bytes.data(), bytes.size(), options, &errors, module.get())))
     return Error(ErrorCode::WasmMalformed, filename + ": malformed module: " + format_errors(errors));

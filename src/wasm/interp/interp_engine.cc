@@ -128,6 +128,7 @@ class InterpStore final : public Store, private Interruptible {
       int64_t fuel = limits_.begin();
       fuel_->UnsafeSet(wi::Value::Make(u64(fuel)));
       inst = wi::Instance::Instantiate(store_, mod.ref(), refs, &trap);
+      if (trap) inst.reset();  // see call(): a set trap means it trapped
       limits_.end(static_cast<int64_t>(fuel_->UnsafeGet<u64>()));
     }
     if (!inst) {
@@ -243,7 +244,10 @@ class InterpStore final : public Store, private Interruptible {
     std::unique_ptr<wi::Thread> nested;
     wi::Thread& thread = depth_ > 1 ? *(nested = std::make_unique<wi::Thread>(store_)) : *thread_;
     wi::Trap::Ptr trap;
+    // wabt 1.0.32 can return Ok with a trap set (stack exhaustion reached through call_indirect):
+    // a trap object means the call trapped, whatever the result says.
     wabt::Result r = f->Call(thread, params, out, &trap);
+    if (trap) r = wabt::Result::Error;
     --depth_;
     int64_t remaining = static_cast<int64_t>(fuel_->UnsafeGet<u64>());
     if (top) limits_.end(remaining);
