@@ -48,6 +48,12 @@ const char* to_string(TrapKind k) {
   return "trap";
 }
 
+size_t slot_count(const std::vector<ValType>& types) {
+  size_t n = 0;
+  for (ValType t : types) n += slot_count(t);
+  return n;
+}
+
 std::string FuncType::to_string() const {
   auto list = [](const std::vector<ValType>& v) {
     std::string s = "(";

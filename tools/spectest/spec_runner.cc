@@ -171,7 +171,7 @@ class ScriptRun {
     if (type == "get") {
       if (ext->kind != ExternKind::Global) return error_outcome("export \"" + field + "\" is not a global");
       ValType vt = store_->type_of(*ext).global.type;
-      if (vt == ValType::V128) return skipped_outcome("v128 value");
+      if (vt == ValType::V128) return skipped_outcome("v128 global (not readable through one slot)");
       return {Outcome::Kind::Returned, {}, {}, {vt}, {store_->global_get(*ext)}};
     }
     if (type != "invoke") return error_outcome("unknown action type \"" + type + "\"");
@@ -185,25 +185,22 @@ class ScriptRun {
         if (std::optional<std::string> why = unrepresentable(e, false)) return skipped_outcome(*why);
 
     FuncType ft = store_->type_of(*ext).func;
-    auto is_v128 = [](ValType t) { return t == ValType::V128; };
-    if (std::any_of(ft.params.begin(), ft.params.end(), is_v128) ||
-        std::any_of(ft.results.begin(), ft.results.end(), is_v128))
-      return skipped_outcome("v128 value");
     if (ft.params.size() != args.size())
       return error_outcome("\"" + field + "\" has type " + ft.to_string() + " but " + std::to_string(args.size()) +
                            " arguments were given");
 
     // Never hand the engine a null pointer, even for a () -> () function.
-    std::vector<Slot> in(std::max<size_t>(1, args.size())), out(std::max<size_t>(1, ft.results.size()));
-    for (size_t i = 0; i < args.size(); ++i) {
+    // Slots, not values: a v128 takes two (see wasm::slot_count).
+    std::vector<Slot> in(std::max<size_t>(1, slot_count(ft.params))), out(std::max<size_t>(1, slot_count(ft.results)));
+    for (size_t i = 0, k = 0; i < args.size(); k += slot_count(ft.params[i]), ++i) {
       if (parse_val_type(args[i].at("type").get<std::string>()) != ft.params[i])
         return error_outcome("argument " + std::to_string(i) + " is " + args[i].at("type").get<std::string>() +
                              " but \"" + field + "\" has type " + ft.to_string());
-      in[i] = to_slot(args[i]);
+      to_slots(args[i], &in[k]);
     }
     Trap trap = store_->call(*ext, in.data(), out.data());
     if (trap) return {Outcome::Kind::Trapped, {}, std::move(trap), {}, {}};
-    out.resize(ft.results.size());
+    out.resize(slot_count(ft.results));
     return {Outcome::Kind::Returned, {}, {}, ft.results, std::move(out)};
   }
 
@@ -256,11 +253,11 @@ class ScriptRun {
       case Outcome::Kind::Skipped: return skip(o.why);
       case Outcome::Kind::Error: return fail(cmd, o.why);
     }
-    if (o.values.size() != expected.size())
-      return fail(cmd, std::to_string(o.values.size()) + " results, expected " + std::to_string(expected.size()));
-    for (size_t i = 0; i < o.values.size(); ++i)
-      if (std::optional<std::string> why = result_mismatch(expected[i], o.types[i], o.values[i]))
-        return fail(cmd, (o.values.size() > 1 ? "result " + std::to_string(i) + ": " : std::string()) + *why);
+    if (o.types.size() != expected.size())
+      return fail(cmd, std::to_string(o.types.size()) + " results, expected " + std::to_string(expected.size()));
+    for (size_t i = 0, k = 0; i < o.types.size(); k += slot_count(o.types[i]), ++i)
+      if (std::optional<std::string> why = result_mismatch(expected[i], o.types[i], &o.values[k]))
+        return fail(cmd, (o.types.size() > 1 ? "result " + std::to_string(i) + ": " : std::string()) + *why);
     pass();
   }
 
@@ -276,7 +273,8 @@ class ScriptRun {
         return fail(cmd, "trapped with " + trap_str(o.trap) + ", expected \"" + text + "\"");
       case Outcome::Kind::Returned: {
         std::string got;
-        for (size_t i = 0; i < o.values.size(); ++i) got += (i ? ", " : "") + format_slot(o.types[i], o.values[i]);
+        for (size_t i = 0, k = 0; i < o.types.size(); k += slot_count(o.types[i]), ++i)
+          got += (i ? ", " : "") + format_slot(o.types[i], o.values[k]);
         return fail(cmd, "returned (" + got + "), expected trap \"" + text + "\"");
       }
       case Outcome::Kind::Skipped: return skip(o.why);

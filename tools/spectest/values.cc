@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace torvyn::spectest {
@@ -56,7 +57,6 @@ std::optional<ValType> parse_val_type(std::string_view name) {
 
 std::optional<std::string> unrepresentable(const json& v, bool is_argument) {
   ValType t = type_of(v);
-  if (t == ValType::V128) return "v128 value";
   if (t == ValType::FuncRef && is_argument && value_string(v) != "null") return "non-null funcref argument";
   return std::nullopt;
 }
@@ -80,6 +80,68 @@ Slot to_slot(const json& v) {
       break;
   }
   throw std::invalid_argument("value cannot be passed as a slot: " + v.dump());
+}
+
+namespace {
+
+// Lane width in bytes for a wast2json lane_type.
+size_t lane_bytes(const std::string& lane) {
+  if (lane == "i8") return 1;
+  if (lane == "i16") return 2;
+  if (lane == "i32" || lane == "f32") return 4;
+  if (lane == "i64" || lane == "f64") return 8;
+  throw std::invalid_argument("unknown v128 lane type \"" + lane + "\"");
+}
+
+const json& lanes_of(const json& v) {
+  const json& lanes = v.at("value");
+  if (!lanes.is_array() || lanes.size() * lane_bytes(v.at("lane_type").get<std::string>()) != 16)
+    throw std::invalid_argument("bad v128 value " + v.dump());
+  return lanes;
+}
+
+}  // namespace
+
+void to_slots(const json& v, Slot* out) {
+  if (type_of(v) != ValType::V128) {
+    out[0] = to_slot(v);
+    return;
+  }
+  std::string lane = v.at("lane_type").get<std::string>();
+  size_t w = lane_bytes(lane);
+  uint8_t bytes[16] = {};
+  const json& lanes = lanes_of(v);
+  for (size_t i = 0; i < lanes.size(); ++i) {
+    uint64_t bits = parse_u64(lanes[i].get<std::string>(), w == 8 ? UINT64_MAX : (uint64_t{1} << (8 * w)) - 1);
+    std::memcpy(bytes + i * w, &bits, w);  // little-endian host
+  }
+  std::memcpy(out, bytes, 16);
+}
+
+std::optional<std::string> result_mismatch(const json& expected, ValType actual_type, const Slot* actual) {
+  if (actual_type != ValType::V128 || type_of(expected) != ValType::V128) return result_mismatch(expected, actual_type, actual[0]);
+  std::string lane = expected.at("lane_type").get<std::string>();
+  size_t w = lane_bytes(lane);
+  const json& lanes = lanes_of(expected);
+  uint8_t bytes[16];
+  std::memcpy(bytes, actual, 16);
+  for (size_t i = 0; i < lanes.size(); ++i) {
+    uint64_t got = 0;
+    std::memcpy(&got, bytes + i * w, w);
+    std::string want = lanes[i].get<std::string>();
+    bool ok;
+    if (lane == "f32" && want.rfind("nan:", 0) == 0) {
+      uint32_t b = static_cast<uint32_t>(got);
+      ok = want == "nan:canonical" ? (b & kF32Abs) == (kF32Exp | kF32Quiet) : (b & (kF32Exp | kF32Quiet)) == (kF32Exp | kF32Quiet);
+    } else if (lane == "f64" && want.rfind("nan:", 0) == 0) {
+      ok = want == "nan:canonical" ? (got & kF64Abs) == (kF64Exp | kF64Quiet) : (got & (kF64Exp | kF64Quiet)) == (kF64Exp | kF64Quiet);
+    } else {
+      ok = got == parse_u64(want, w == 8 ? UINT64_MAX : (uint64_t{1} << (8 * w)) - 1);
+    }
+    if (!ok)
+      return "v128 lane " + std::to_string(i) + " (" + lane + "): got " + hex(got, static_cast<int>(2 * w)) + ", expected " + want;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> result_mismatch(const json& expected, ValType actual_type, Slot actual) {

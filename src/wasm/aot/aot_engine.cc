@@ -297,7 +297,7 @@ class AotStore final : public Store, private Interruptible {
   Trap call(Extern func, const Slot* args, Slot* results) override {
     if (func.kind != ExternKind::Func || func.handle == 0) return Trap{TrapKind::Other, "not a function handle"};
     auto* f = reinterpret_cast<AotFunc*>(func.handle);
-    size_t np = f->type.params.size(), nr = f->type.results.size();
+    size_t np = slot_count(f->type.params), nr = slot_count(f->type.results);
     size_t n = std::max<size_t>(std::max(np, nr), 1);
     Slot small[16];
     std::vector<Slot> big;

@@ -5,6 +5,8 @@
 // memories and tables get the configured caps written into their limits before instantiation.
 #include "interp_engine.h"
 
+#include <array>
+#include <cstring>
 #include <unordered_map>
 
 #include <wabt/binary-reader.h>
@@ -178,7 +180,7 @@ class InterpStore final : public Store, private Interruptible {
 
   Result<Extern> new_global(const GlobalType& type, Slot init) override {
     auto g = wi::Global::New(store_, wi::GlobalType(to_wabt(type.type), type.is_mutable ? wi::Mutability::Var : wi::Mutability::Const),
-                             to_value(type.type, init));
+                             to_value(type.type, std::array<Slot, 2>{init, 0}.data()));
     roots_.push_back(g);
     return Extern{ExternKind::Global, g.ref().index};
   }
@@ -229,7 +231,8 @@ class InterpStore final : public Store, private Interruptible {
     wi::Values& out = depth_ == 0 ? out_ : local_out;
     params.resize(ft.params.size());
     out.clear();
-    for (size_t i = 0; i < ft.params.size(); ++i) params[i] = to_value(to_val_type(ft.params[i]), args[i]);
+    for (size_t i = 0, k = 0; i < ft.params.size(); k += slot_count(to_val_type(ft.params[i])), ++i)
+      params[i] = to_value(to_val_type(ft.params[i]), args + k);
 
     bool top = depth_ == 0;
     if (top) {
@@ -266,7 +269,8 @@ class InterpStore final : public Store, private Interruptible {
       t.message = (t.kind == TrapKind::FuelExhausted || t.kind == TrapKind::Timeout) ? limits_.describe(t.kind) : msg;
       return t;
     }
-    for (size_t i = 0; i < ft.results.size(); ++i) results[i] = to_slot(to_val_type(ft.results[i]), out[i]);
+    for (size_t i = 0, k = 0; i < ft.results.size(); k += slot_count(to_val_type(ft.results[i])), ++i)
+      to_slots(to_val_type(ft.results[i]), out[i], results + k);
     return Trap{};
   }
 
@@ -285,11 +289,14 @@ class InterpStore final : public Store, private Interruptible {
 
   Slot global_get(Extern g) override {
     auto gl = store_.UnsafeGet<wi::Global>(wi::Ref(g.handle));
-    return to_slot(to_val_type(gl->type().type), gl->Get());
+    Slot s[2] = {0, 0};
+    to_slots(to_val_type(gl->type().type), gl->Get(), s);
+    return s[0];  // a v128 global is not readable through one slot
   }
   void global_set(Extern g, Slot v) override {
     auto gl = store_.UnsafeGet<wi::Global>(wi::Ref(g.handle));
-    gl->UnsafeSet(to_value(to_val_type(gl->type().type), v));
+    Slot s[2] = {v, 0};
+    gl->UnsafeSet(to_value(to_val_type(gl->type().type), s));
   }
   uint32_t table_size(Extern t) override { return store_.UnsafeGet<wi::Table>(wi::Ref(t.handle))->size(); }
 
@@ -305,7 +312,7 @@ class InterpStore final : public Store, private Interruptible {
 
   wabt::Result call_host(wi::Thread& thread, const FuncType& ft, HostFn fn, void* env, const wi::Values& args, wi::Values& out,
                          wi::Trap::Ptr* trap) {
-    size_t n = std::max(ft.params.size(), ft.results.size());
+    size_t n = std::max(slot_count(ft.params), slot_count(ft.results));
     Slot small[16];
     std::vector<Slot> big;
     Slot* slots = small;
@@ -313,7 +320,7 @@ class InterpStore final : public Store, private Interruptible {
       big.resize(n);
       slots = big.data();
     }
-    for (size_t i = 0; i < ft.params.size(); ++i) slots[i] = to_slot(ft.params[i], args[i]);
+    for (size_t i = 0, k = 0; i < ft.params.size(); k += slot_count(ft.params[i]), ++i) to_slots(ft.params[i], args[i], slots + k);
     InterpInstance* caller = nullptr;
     if (wi::Instance* wc = thread.GetCallerInstance()) {
       auto it = by_wabt_.find(wc);
@@ -328,11 +335,13 @@ class InterpStore final : public Store, private Interruptible {
       return wabt::Result::Error;
     }
     out.resize(ft.results.size());
-    for (size_t i = 0; i < ft.results.size(); ++i) out[i] = to_value(ft.results[i], slots[i]);
+    for (size_t i = 0, k = 0; i < ft.results.size(); k += slot_count(ft.results[i]), ++i) out[i] = to_value(ft.results[i], slots + k);
     return wabt::Result::Ok;
   }
 
-  wi::Value to_value(ValType t, Slot s) {
+  // Reads slot_count(t) slots.
+  wi::Value to_value(ValType t, const Slot* p) {
+    Slot s = p[0];
     switch (t) {
       case ValType::I32: return wi::Value::Make(as_i32(s));
       case ValType::I64: return wi::Value::Make(as_i64(s));
@@ -340,27 +349,35 @@ class InterpStore final : public Store, private Interruptible {
       case ValType::F64: return wi::Value::Make(as_f64(s));
       case ValType::FuncRef: return wi::Value::Make(wi::Ref(s));
       case ValType::ExternRef: return wi::Value::Make(extern_ref(s));
-      case ValType::V128: break;
+      case ValType::V128: {
+        ::v128 v;
+        std::memcpy(&v, p, 16);
+        return wi::Value::Make(v);
+      }
     }
     return wi::Value::Make(u64{0});
   }
 
-  Slot to_slot(ValType t, const wi::Value& v) {
+  // Writes slot_count(t) slots.
+  void to_slots(ValType t, const wi::Value& v, Slot* out) {
     switch (t) {
-      case ValType::I32: return slot_i32(v.Get<u32>());
-      case ValType::I64: return slot_i64(v.Get<u64>());
-      case ValType::F32: return slot_f32(v.Get<f32>());
-      case ValType::F64: return slot_f64(v.Get<f64>());
-      case ValType::FuncRef: return v.Get<wi::Ref>().index;
+      case ValType::I32: *out = slot_i32(v.Get<u32>()); return;
+      case ValType::I64: *out = slot_i64(v.Get<u64>()); return;
+      case ValType::F32: *out = slot_f32(v.Get<f32>()); return;
+      case ValType::F64: *out = slot_f64(v.Get<f64>()); return;
+      case ValType::FuncRef: *out = v.Get<wi::Ref>().index; return;
       case ValType::ExternRef: {
         wi::Ref r = v.Get<wi::Ref>();
-        if (r == wi::Ref::Null) return 0;
-        auto it = extern_values_.find(r.index);
-        return it == extern_values_.end() ? 0 : it->second;
+        auto it = r == wi::Ref::Null ? extern_values_.end() : extern_values_.find(r.index);
+        *out = it == extern_values_.end() ? 0 : it->second;
+        return;
       }
-      case ValType::V128: break;
+      case ValType::V128: {
+        ::v128 x = v.Get<::v128>();
+        std::memcpy(out, &x, 16);
+        return;
+      }
     }
-    return 0;
   }
 
   // externref slots carry host values; the interpreter needs an object per distinct value.

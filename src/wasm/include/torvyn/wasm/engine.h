@@ -80,7 +80,7 @@ struct HostContext {
 };
 
 // A host function. Arguments arrive in slots[0..params); results are written to slots[0..results).
-// The array has max(params, results) slots. Return TrapKind::None on success; anything else traps
+// The array has max(params, results) slots (counted with slot_count: a v128 takes two). Return TrapKind::None on success; anything else traps
 // the guest (set a message with Store::set_trap_message first). Must not throw.
 using HostFn = TrapKind (*)(void* env, HostContext& ctx, Slot* slots);
 

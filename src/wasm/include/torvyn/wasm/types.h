@@ -16,7 +16,12 @@ const char* to_string(ValType t);
 // (f32 as its bit pattern), i64/f64 as all 64 bits. References are opaque handles (0 = null):
 // an externref slot holds the host's value, a funcref slot holds an engine handle that can be
 // passed back into the same Store. Untyped slots keep the call path free of tag checks.
+// A v128 value (interp only; wasm2c 1.0.32 has no SIMD) takes two consecutive slots, low 64 bits
+// first, so argument and result arrays are indexed by slot, not by parameter.
 using Slot = uint64_t;
+
+inline size_t slot_count(ValType t) { return t == ValType::V128 ? 2 : 1; }
+size_t slot_count(const std::vector<ValType>& types);
 
 inline Slot slot_i32(uint32_t v) { return v; }
 inline Slot slot_i64(uint64_t v) { return v; }
