@@ -9,10 +9,10 @@ namespace {
 
 uint32_t align_to(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
 
-CoreType join(CoreType a, CoreType b) {
+FlatType join(FlatType a, FlatType b) {
   if (a == b) return a;
-  if ((a == CoreType::I32 && b == CoreType::F32) || (a == CoreType::F32 && b == CoreType::I32)) return CoreType::I32;
-  return CoreType::I64;
+  if ((a == FlatType::I32 && b == FlatType::F32) || (a == FlatType::F32 && b == FlatType::I32)) return FlatType::I32;
+  return FlatType::I64;
 }
 
 uint32_t max_case_alignment(const AbiType& t) {
@@ -26,20 +26,20 @@ void finish(AbiType& t) {
   switch (t.kind) {
     case AbiKind::Bool:
     case AbiKind::S8:
-    case AbiKind::U8: t.size = t.align = 1; t.flat = {CoreType::I32}; break;
+    case AbiKind::U8: t.size = t.align = 1; t.flat = {FlatType::I32}; break;
     case AbiKind::S16:
-    case AbiKind::U16: t.size = t.align = 2; t.flat = {CoreType::I32}; break;
+    case AbiKind::U16: t.size = t.align = 2; t.flat = {FlatType::I32}; break;
     case AbiKind::S32:
     case AbiKind::U32:
     case AbiKind::Char:
     case AbiKind::Own:
-    case AbiKind::Borrow: t.size = t.align = 4; t.flat = {CoreType::I32}; break;
-    case AbiKind::F32: t.size = t.align = 4; t.flat = {CoreType::F32}; break;
+    case AbiKind::Borrow: t.size = t.align = 4; t.flat = {FlatType::I32}; break;
+    case AbiKind::F32: t.size = t.align = 4; t.flat = {FlatType::F32}; break;
     case AbiKind::S64:
-    case AbiKind::U64: t.size = t.align = 8; t.flat = {CoreType::I64}; break;
-    case AbiKind::F64: t.size = t.align = 8; t.flat = {CoreType::F64}; break;
+    case AbiKind::U64: t.size = t.align = 8; t.flat = {FlatType::I64}; break;
+    case AbiKind::F64: t.size = t.align = 8; t.flat = {FlatType::F64}; break;
     case AbiKind::String:
-    case AbiKind::List: t.size = 8; t.align = 4; t.flat = {CoreType::I32, CoreType::I32}; break;
+    case AbiKind::List: t.size = 8; t.align = 4; t.flat = {FlatType::I32, FlatType::I32}; break;
     case AbiKind::Record:
     case AbiKind::Tuple: {
       uint32_t s = 0, a = 1;
@@ -60,7 +60,7 @@ void finish(AbiType& t) {
       uint32_t disc = abi::discriminant_size(abi::case_count(t));
       uint32_t mca = max_case_alignment(t);
       uint32_t cs = 0;
-      std::vector<CoreType> payload_flat;
+      std::vector<FlatType> payload_flat;
       for (size_t i = 0; i < abi::case_count(t); ++i) {
         const AbiType* p = abi::case_payload(t, i);
         if (!p) continue;
@@ -72,7 +72,7 @@ void finish(AbiType& t) {
       }
       t.align = std::max(disc, mca);
       t.size = align_to(align_to(disc, mca) + cs, t.align);
-      t.flat = {CoreType::I32};
+      t.flat = {FlatType::I32};
       t.flat.insert(t.flat.end(), payload_flat.begin(), payload_flat.end());
       break;
     }
@@ -82,7 +82,7 @@ void finish(AbiType& t) {
       else if (n <= 8) t.size = t.align = 1;
       else if (n <= 16) t.size = t.align = 2;
       else { t.size = 4 * static_cast<uint32_t>((n + 31) / 32); t.align = 4; }
-      t.flat.assign((n + 31) / 32, CoreType::I32);
+      t.flat.assign((n + 31) / 32, FlatType::I32);
       break;
     }
   }

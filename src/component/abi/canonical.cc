@@ -144,8 +144,8 @@ Result<uint32_t> store_list(AbiContext& cx, const Value& v, const AbiType& list,
 
 // Variant payload slots are the joined types; a case's own flat value is the low 32 bits of the
 // slot for i32/f32 and all 64 bits for i64/f64 (slots are raw bit patterns).
-wasm::Slot coerce(wasm::Slot s, CoreType want) {
-  return (want == CoreType::I32 || want == CoreType::F32) ? (s & 0xffffffffu) : s;
+wasm::Slot coerce(wasm::Slot s, FlatType want) {
+  return (want == FlatType::I32 || want == FlatType::F32) ? (s & 0xffffffffu) : s;
 }
 
 }  // namespace
@@ -223,7 +223,7 @@ Result<Value> load(AbiContext& cx, const AbiType& t, uint32_t ptr) {
     case AbiKind::Borrow: {
       auto h = cx.lift_handle(t, read<uint32_t>(cx, ptr));
       if (!h) return h.take_error();
-      return Value::handle(t.kind, static_cast<uint32_t>(*h));
+      return Value::handle(t.kind, *h);
     }
   }
   return Error(ErrorCode::Internal, "unknown type");
@@ -419,7 +419,7 @@ Result<Value> lift_flat(AbiContext& cx, const AbiType& t, FlatReader& in) {
       if (!i) return i.take_error();
       auto h = cx.lift_handle(t, *i);
       if (!h) return h.take_error();
-      return Value::handle(t.kind, static_cast<uint32_t>(*h));
+      return Value::handle(t.kind, *h);
     }
   }
   return Error(ErrorCode::Internal, "unknown type");
@@ -498,8 +498,8 @@ Status lower_flat(AbiContext& cx, const Value& v, const AbiType& t, std::vector<
 
 namespace {
 
-std::vector<CoreType> flatten_all(const std::vector<AbiTypePtr>& types) {
-  std::vector<CoreType> out;
+std::vector<FlatType> flatten_all(const std::vector<AbiTypePtr>& types) {
+  std::vector<FlatType> out;
   for (const auto& t : types) out.insert(out.end(), t->flat.begin(), t->flat.end());
   return out;
 }
@@ -510,12 +510,12 @@ CoreSignature lifted_signature(const AbiFuncType& f) {
   CoreSignature s;
   s.params = flatten_all(f.params);
   if (s.params.size() > kMaxFlatParams) {
-    s.params = {CoreType::I32};
+    s.params = {FlatType::I32};
     s.params_in_memory = true;
   }
   s.results = flatten_all(f.results);
   if (s.results.size() > kMaxFlatResults) {
-    s.results = {CoreType::I32};
+    s.results = {FlatType::I32};
     s.results_in_memory = true;
   }
   return s;
@@ -525,12 +525,12 @@ CoreSignature lowered_signature(const AbiFuncType& f) {
   CoreSignature s;
   s.params = flatten_all(f.params);
   if (s.params.size() > kMaxFlatParams) {
-    s.params = {CoreType::I32};
+    s.params = {FlatType::I32};
     s.params_in_memory = true;
   }
   s.results = flatten_all(f.results);
   if (s.results.size() > kMaxFlatResults) {
-    s.params.push_back(CoreType::I32);  // the caller's return area
+    s.params.push_back(FlatType::I32);  // the caller's return area
     s.results.clear();
     s.results_in_memory = true;
   }

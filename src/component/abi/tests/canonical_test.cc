@@ -41,14 +41,14 @@ TEST(AbiLayout, SizesAlignmentsAndFlattening) {
   auto v = variant({"a", "b"}, {prim(AbiKind::U8), prim(AbiKind::U64)});
   EXPECT_EQ(v->size, 16u);
   EXPECT_EQ(v->align, 8u);
-  EXPECT_EQ(v->flat, (std::vector<CoreType>{CoreType::I32, CoreType::I64}));
+  EXPECT_EQ(v->flat, (std::vector<FlatType>{FlatType::I32, FlatType::I64}));
   auto res = result(prim(AbiKind::U32), prim(AbiKind::String));
-  EXPECT_EQ(res->flat, (std::vector<CoreType>{CoreType::I32, CoreType::I32, CoreType::I32}));
+  EXPECT_EQ(res->flat, (std::vector<FlatType>{FlatType::I32, FlatType::I32, FlatType::I32}));
   EXPECT_EQ(res->size, 12u);
   auto opt = option(prim(AbiKind::F32));
-  EXPECT_EQ(opt->flat, (std::vector<CoreType>{CoreType::I32, CoreType::F32}));
+  EXPECT_EQ(opt->flat, (std::vector<FlatType>{FlatType::I32, FlatType::F32}));
   auto mixed = variant({"f", "i"}, {prim(AbiKind::F32), prim(AbiKind::U64)});
-  EXPECT_EQ(mixed->flat, (std::vector<CoreType>{CoreType::I32, CoreType::I64}));
+  EXPECT_EQ(mixed->flat, (std::vector<FlatType>{FlatType::I32, FlatType::I64}));
   std::vector<std::string> many;
   for (int i = 0; i < 300; ++i) many.push_back("c" + std::to_string(i));
   auto big_enum = enumeration(many);

@@ -17,7 +17,7 @@ enum class AbiKind : uint8_t {
 const char* to_string(AbiKind k);
 
 // Core value types of flattened signatures.
-enum class CoreType : uint8_t { I32, I64, F32, F64 };
+enum class FlatType : uint8_t { I32, I64, F32, F64 };
 
 struct AbiType;
 using AbiTypePtr = std::shared_ptr<const AbiType>;
@@ -35,7 +35,7 @@ struct AbiType {
   // Computed by finish(): byte size and alignment in linear memory, and the flattened core types.
   uint32_t size = 0;
   uint32_t align = 1;
-  std::vector<CoreType> flat;
+  std::vector<FlatType> flat;
 
   std::string to_string() const;
 };

@@ -56,8 +56,8 @@ Status lower_flat(AbiContext& cx, const Value& v, const AbiType& t, std::vector<
 
 // Core signatures of lifted exports and lowered imports.
 struct CoreSignature {
-  std::vector<CoreType> params;
-  std::vector<CoreType> results;
+  std::vector<FlatType> params;
+  std::vector<FlatType> results;
   bool params_in_memory = false;   // more than kMaxFlatParams: one i32 pointer
   bool results_in_memory = false;  // more than kMaxFlatResults: lift: returned pointer; lower: extra retptr param
 };

@@ -39,7 +39,7 @@ struct Value {
     Value x; x.kind = k; x.case_index = c; x.items = std::move(payload); return x;
   }
   static Value flags(std::vector<bool> set) { Value x; x.kind = AbiKind::Flags; x.flag_set = std::move(set); return x; }
-  static Value handle(AbiKind k, uint32_t h) { Value x; x.kind = k; x.u = h; return x; }
+  static Value handle(AbiKind k, uint64_t h) { Value x; x.kind = k; x.u = h; return x; }
 
   bool operator==(const Value& o) const;
   std::string to_string() const;

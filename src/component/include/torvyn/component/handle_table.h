@@ -1,0 +1,44 @@
+// Per-instance resource handle tables (CanonicalABI.md "Handles"): the i32 a guest holds is an index
+// into its own instance's table; the table entry knows the resource type, the representation, whether
+// it is owned or borrowed, and how many borrows of it are currently lent out.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "torvyn/base/result.h"
+
+namespace torvyn::component {
+
+struct HandleEntry {
+  uint32_t resource = 0;  // resource type identity
+  uint64_t rep = 0;       // the representation (host object id, or the guest's i32 rep)
+  bool own = false;
+  uint32_t lends = 0;            // borrows of this handle currently lent into calls
+  uint32_t borrow_scope = 0;     // for borrowed handles: the call (scope id) that lent it
+  bool live = false;
+};
+
+class HandleTable {
+ public:
+  // Index 0 is never used: the spec reserves it so that 0 can mean "no handle".
+  uint32_t add(HandleEntry e);
+  // Checks for the operations; errors are ResourceHandleError with the reason.
+  Result<HandleEntry*> get(uint32_t index, uint32_t resource);
+  Result<HandleEntry> remove(uint32_t index, uint32_t resource);
+
+  // lift_own: the guest gives up ownership (trap if it is lent out or only borrowed).
+  Result<uint64_t> lift_own(uint32_t index, uint32_t resource);
+  // lift_borrow: lent for the duration of a call; release with end_lend.
+  Result<uint64_t> lift_borrow(uint32_t index, uint32_t resource);
+  void end_lend(uint32_t index);
+
+  size_t live_count() const { return live_; }
+
+ private:
+  std::vector<HandleEntry> entries_{HandleEntry{}};
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+};
+
+}  // namespace torvyn::component

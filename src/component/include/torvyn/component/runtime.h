@@ -1,0 +1,122 @@
+// Running components: the host defines interfaces (functions and resource types) in a Linker,
+// a Component is loaded once (decoded, validated, core modules compiled), and each
+// Instance instantiates it in a Store of its own and calls its exports.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "torvyn/base/result.h"
+#include "torvyn/component/abi_types.h"
+#include "torvyn/component/handle_table.h"
+#include "torvyn/component/value.h"
+#include "torvyn/wasm/engine.h"
+
+namespace torvyn::component {
+
+class Instance;
+
+// A fresh, process-unique resource type identity.
+uint32_t new_resource_type_id();
+
+struct HostCall {
+  Instance& instance;  // the component instance whose guest code made the call
+};
+
+// Host function: args are lifted values (own/borrow arrive as the host's rep); fill `results`.
+// A returned error traps the calling guest with that message.
+using HostFunction = std::function<Status(HostCall& call, const std::vector<Value>& args, std::vector<Value>& results)>;
+
+// A host-provided interface instance, e.g. "torvyn:streaming/types@0.1.0".
+class HostInstance {
+ public:
+  explicit HostInstance(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+
+  // A resource type; `destructor` runs when a guest drops the last owned handle.
+  uint32_t add_resource(const std::string& name, std::function<void(uint64_t rep)> destructor = {});
+  void add_function(const std::string& name, AbiFuncType type, HostFunction fn);
+
+  struct Resource {
+    uint32_t id;
+    std::function<void(uint64_t)> destructor;
+  };
+  struct Function {
+    AbiFuncType type;
+    HostFunction fn;
+  };
+  const Resource* resource(std::string_view name) const;
+  const Function* function(std::string_view name) const;
+  const std::map<std::string, Resource, std::less<>>& resources() const { return resources_; }
+  const std::map<std::string, Function, std::less<>>& functions() const { return functions_; }
+
+ private:
+  std::string name_;
+  std::map<std::string, Resource, std::less<>> resources_;
+  std::map<std::string, Function, std::less<>> functions_;
+};
+
+// The host's interfaces by name. Lookup accepts semver-compatible versions: an import of
+// "wasi:io/streams@0.2.12" is satisfied by a host "wasi:io/streams@0.2.0" (same major, or for 0.x
+// the same minor).
+class Linker {
+ public:
+  void define(std::shared_ptr<HostInstance> instance);
+  std::shared_ptr<HostInstance> find(std::string_view import_name) const;
+  // The resource destructor for a host resource id (used by resource.drop).
+  const HostInstance::Resource* resource_by_id(uint32_t id) const;
+
+ private:
+  std::vector<std::shared_ptr<HostInstance>> instances_;
+};
+
+struct DecodedComponent;
+
+// A loaded component: decoded, validated, and its core modules compiled (aot: cached).
+class LoadedComponent {
+ public:
+  static Result<std::shared_ptr<LoadedComponent>> load(std::shared_ptr<wasm::Engine> engine, std::vector<uint8_t> bytes, std::string name);
+  const std::string& name() const { return name_; }
+
+  struct Impl;
+  std::shared_ptr<Impl> impl;
+
+ private:
+  std::string name_;
+};
+
+// A function exported by an instance (lifted from core code).
+struct ExportedFunc {
+  const void* handle = nullptr;  // internal
+  const AbiFuncType* type = nullptr;
+  explicit operator bool() const { return handle != nullptr; }
+};
+
+class Instance {
+ public:
+  static Result<std::unique_ptr<Instance>> instantiate(const LoadedComponent& component, const Linker& linker);
+  ~Instance();
+
+  // An exported function: `instance_name` is the exported interface (e.g.
+  // "torvyn:streaming/processor@0.1.0") or empty for a function exported at the top level.
+  ExportedFunc find_function(std::string_view instance_name, std::string_view function) const;
+  std::vector<std::string> export_names() const;
+
+  // Calls an export. A trap poisons the instance (GuestTrap); later calls fail.
+  Result<std::vector<Value>> call(ExportedFunc f, const std::vector<Value>& args);
+
+  bool poisoned() const;
+  wasm::Store& store();
+  HandleTable& handles();
+  const Linker& linker() const;
+
+  struct State;
+  std::unique_ptr<State> state;
+};
+
+}  // namespace torvyn::component

@@ -1,0 +1,30 @@
+// Crossing between host and guest at run time: lowered imports (guest -> host), lifted exports
+// (host -> guest) and the resource built-ins, each with the Canonical ABI checks.
+#pragma once
+
+#include "internal.h"
+#include "torvyn/component/canonical.h"
+
+namespace torvyn::component {
+
+struct LoweredImport {
+  Instance* owner = nullptr;
+  detail::FuncPtr target;
+  detail::CanonOpts opts;
+  AbiFuncType type;
+  CoreSignature sig;
+};
+
+struct ResourceBuiltin {
+  enum class Kind { New, Drop, Rep } kind = Kind::New;
+  Instance* owner = nullptr;
+  uint32_t resource = 0;
+};
+
+namespace detail {
+wasm::FuncType core_func_type(const std::vector<FlatType>& params, const std::vector<FlatType>& results);
+wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots);
+wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* slots);
+}  // namespace detail
+
+}  // namespace torvyn::component

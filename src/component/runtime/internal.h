@@ -1,0 +1,123 @@
+// Internal state of component instantiation: the values that fill each index space while a
+// component's definitions are walked, and the per-instance runtime state.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "torvyn/component/ast.h"
+#include "torvyn/component/runtime.h"
+
+namespace torvyn::component::detail {
+
+struct Env;
+
+// How a lifted function reaches its core code.
+struct CanonOpts {
+  std::optional<wasm::Extern> memory;
+  std::optional<wasm::Extern> realloc;
+  std::optional<wasm::Extern> post_return;
+};
+
+// A component-level function: host-provided, or core code lifted by `canon lift`.
+struct FuncVal {
+  AbiFuncType type;
+  const HostInstance::Function* host = nullptr;  // host function
+  std::shared_ptr<HostInstance> host_owner;      // keeps `host` alive
+  wasm::Extern core;                             // lifted: the core function
+  CanonOpts opts;                                // lifted
+};
+using FuncPtr = std::shared_ptr<const FuncVal>;
+
+// A type index-space entry.
+struct TypeVal {
+  AbiTypePtr value;                         // a value type
+  std::shared_ptr<const AbiFuncType> func;  // a function type
+  std::optional<uint32_t> resource;         // a resource type (its identity)
+  const InstanceType* instance_type = nullptr;
+  const ComponentType* component_type = nullptr;
+  const Env* defined_in = nullptr;          // for instance/component types: where to resolve their outer aliases
+};
+
+struct InstanceVal;
+struct ComponentDef {
+  const Component* ast = nullptr;
+  const Env* outer = nullptr;  // the env it was defined in, for outer aliases
+};
+
+// One export of a component instance, or one instantiation argument.
+struct Item {
+  Sort sort = Sort::Func;
+  FuncPtr func;
+  TypeVal type;
+  std::shared_ptr<InstanceVal> instance;
+  ComponentDef component;
+  std::shared_ptr<wasm::Module> core_module;
+};
+
+struct InstanceVal {
+  std::map<std::string, Item, std::less<>> items;
+};
+
+// A core instance: a real module instance, or a bag of exports (`from-exports`).
+struct CoreInstanceVal {
+  wasm::Instance* instance = nullptr;
+  std::map<std::string, wasm::Extern, std::less<>> bag;
+};
+
+struct Env {
+  const Component* ast = nullptr;
+  const Env* outer = nullptr;
+  std::map<std::string, Item, std::less<>> args;  // instantiation arguments (nested components)
+
+  std::vector<std::shared_ptr<wasm::Module>> core_modules;
+  std::vector<CoreInstanceVal> core_instances;
+  std::vector<wasm::Extern> core_funcs, core_tables, core_memories, core_globals;
+  size_t core_types = 0;
+
+  std::vector<TypeVal> types;
+  std::vector<FuncPtr> funcs;
+  std::vector<std::shared_ptr<InstanceVal>> instances;
+  std::vector<ComponentDef> components;
+
+  std::map<std::string, Item, std::less<>> exports;
+};
+
+}  // namespace torvyn::component::detail
+
+namespace torvyn::component {
+
+struct LoadedComponent::Impl {
+  std::shared_ptr<wasm::Engine> engine;
+  std::shared_ptr<const DecodedComponent> decoded;
+  std::map<uint64_t, std::shared_ptr<wasm::Module>> core_modules;  // by byte offset
+};
+
+// A lowered import's trampoline environment, and resource built-ins'.
+struct LoweredImport;
+struct ResourceBuiltin;
+
+struct BorrowScope {
+  uint32_t id = 0;
+  uint32_t outstanding = 0;  // borrows lowered into the guest and not yet dropped
+};
+
+struct Instance::State {
+  std::shared_ptr<LoadedComponent::Impl> component;
+  const Linker* linker = nullptr;
+  std::unique_ptr<wasm::Store> store;
+  HandleTable handles;
+  std::vector<std::unique_ptr<detail::Env>> envs;  // root first; nested instantiations after
+  std::vector<std::unique_ptr<LoweredImport>> lowered;
+  std::vector<std::unique_ptr<ResourceBuiltin>> builtins;
+  std::map<uint32_t, wasm::Extern> guest_dtors;  // guest-defined resource id -> its destructor core func
+  std::vector<BorrowScope> scopes;  // active export calls, innermost last
+  uint32_t next_scope = 1;
+  bool on_stack = false;
+  bool poisoned = false;
+};
+
+}  // namespace torvyn::component
