@@ -36,6 +36,20 @@ ValType type_of(const json& v) {
   return *t;
 }
 
+// An expected float (bit pattern or NaN class) against actual bits. canonical: the quiet bit only,
+// either sign; arithmetic: any NaN with the quiet bit set.
+bool f32_matches(uint32_t bits, const std::string& want) {
+  if (want == "nan:canonical") return (bits & kF32Abs) == (kF32Exp | kF32Quiet);
+  if (want == "nan:arithmetic") return (bits & (kF32Exp | kF32Quiet)) == (kF32Exp | kF32Quiet);
+  return bits == parse_u64(want, UINT32_MAX);
+}
+
+bool f64_matches(uint64_t bits, const std::string& want) {
+  if (want == "nan:canonical") return (bits & kF64Abs) == (kF64Exp | kF64Quiet);
+  if (want == "nan:arithmetic") return (bits & (kF64Exp | kF64Quiet)) == (kF64Exp | kF64Quiet);
+  return bits == parse_u64(want, UINT64_MAX);
+}
+
 std::string hex(uint64_t bits, int digits) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%0*" PRIx64, digits, bits);
@@ -130,14 +144,9 @@ std::optional<std::string> result_mismatch(const json& expected, ValType actual_
     std::memcpy(&got, bytes + i * w, w);
     std::string want = lanes[i].get<std::string>();
     bool ok;
-    if (lane == "f32" && want.rfind("nan:", 0) == 0) {
-      uint32_t b = static_cast<uint32_t>(got);
-      ok = want == "nan:canonical" ? (b & kF32Abs) == (kF32Exp | kF32Quiet) : (b & (kF32Exp | kF32Quiet)) == (kF32Exp | kF32Quiet);
-    } else if (lane == "f64" && want.rfind("nan:", 0) == 0) {
-      ok = want == "nan:canonical" ? (got & kF64Abs) == (kF64Exp | kF64Quiet) : (got & (kF64Exp | kF64Quiet)) == (kF64Exp | kF64Quiet);
-    } else {
-      ok = got == parse_u64(want, w == 8 ? UINT64_MAX : (uint64_t{1} << (8 * w)) - 1);
-    }
+    if (lane == "f32") ok = f32_matches(static_cast<uint32_t>(got), want);
+    else if (lane == "f64") ok = f64_matches(got, want);
+    else ok = got == parse_u64(want, w == 8 ? UINT64_MAX : (uint64_t{1} << (8 * w)) - 1);
     if (!ok)
       return "v128 lane " + std::to_string(i) + " (" + lane + "): got " + hex(got, static_cast<int>(2 * w)) + ", expected " + want;
   }
@@ -157,21 +166,12 @@ std::optional<std::string> result_mismatch(const json& expected, ValType actual_
     case ValType::I64:
       ok = as_i64(actual) == parse_u64(s, UINT64_MAX);
       break;
-    case ValType::F32: {
-      uint32_t bits = as_i32(actual);
-      // canonical: quiet bit only, any sign; arithmetic: any NaN with the quiet bit set.
-      if (s == "nan:canonical") ok = (bits & kF32Abs) == (kF32Exp | kF32Quiet);
-      else if (s == "nan:arithmetic") ok = (bits & (kF32Exp | kF32Quiet)) == (kF32Exp | kF32Quiet);
-      else ok = bits == parse_u64(s, UINT32_MAX);
+    case ValType::F32:
+      ok = f32_matches(as_i32(actual), s);
       break;
-    }
-    case ValType::F64: {
-      uint64_t bits = as_i64(actual);
-      if (s == "nan:canonical") ok = (bits & kF64Abs) == (kF64Exp | kF64Quiet);
-      else if (s == "nan:arithmetic") ok = (bits & (kF64Exp | kF64Quiet)) == (kF64Exp | kF64Quiet);
-      else ok = bits == parse_u64(s, UINT64_MAX);
+    case ValType::F64:
+      ok = f64_matches(as_i64(actual), s);
       break;
-    }
     case ValType::ExternRef:
       ok = actual == (s == "null" ? 0 : parse_u64(s, UINT64_MAX - 1) + 1);
       break;

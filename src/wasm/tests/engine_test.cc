@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "torvyn/wasm/engine.h"
+#include "test_support.h"
 #include "wat.h"
 
 namespace torvyn::wasm {
@@ -13,22 +14,11 @@ namespace {
 
 using testing::wat;
 
-std::string cache_dir() {
-  const char* d = std::getenv("TORVYN_TEST_CACHE");
-  return d ? d : "/tmp/torvyn-test-aot-cache";
-}
-
 class EngineTest : public ::testing::TestWithParam<EngineKind> {
  protected:
   void SetUp() override {
-    EngineConfig cfg;
-    cfg.kind = GetParam();
-    cfg.cache_dir = cache_dir();
-    cfg.opt_level = "-O1";
-    cfg.max_memory_pages = 16;
-    auto e = Engine::create(cfg);
-    ASSERT_TRUE(e.ok()) << e.error().to_string();
-    engine = *e;
+    engine = testing::make_engine(GetParam());
+    ASSERT_TRUE(engine);
     store = engine->new_store();
   }
 

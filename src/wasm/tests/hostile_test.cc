@@ -11,6 +11,7 @@
 
 #include "torvyn/wasm/engine.h"
 #include "torvyn/wasm/trap_guard.h"
+#include "test_support.h"
 #include "wat.h"
 
 namespace torvyn::wasm {
@@ -18,21 +19,9 @@ namespace {
 
 using testing::wat;
 
-std::string cache_dir() {
-  const char* d = std::getenv("TORVYN_TEST_CACHE");
-  return d ? d : "/tmp/torvyn-test-aot-cache";
-}
+using testing::cache_dir;
 
-std::shared_ptr<Engine> make(EngineKind kind, uint32_t max_pages = 16) {
-  EngineConfig cfg;
-  cfg.kind = kind;
-  cfg.cache_dir = cache_dir();
-  cfg.opt_level = "-O1";
-  cfg.max_memory_pages = max_pages;
-  auto e = Engine::create(cfg);
-  EXPECT_TRUE(e.ok()) << e.error().to_string();
-  return *e;
-}
+std::shared_ptr<Engine> make(EngineKind kind, uint32_t max_pages = 16) { return testing::make_engine(kind, max_pages); }
 
 // A function with `locals` i64 locals that recurses `n` times (param 0).
 std::vector<uint8_t> many_locals_module(uint32_t locals) {

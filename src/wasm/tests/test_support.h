@@ -1,0 +1,32 @@
+// Shared helpers for the engine tests.
+#pragma once
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "torvyn/wasm/engine.h"
+
+namespace torvyn::wasm::testing {
+
+// Where aot tests cache compiled modules (CTest points it into the build tree).
+inline std::string cache_dir() {
+  const char* d = std::getenv("TORVYN_TEST_CACHE");
+  return d ? d : "/tmp/torvyn-test-aot-cache";
+}
+
+// An engine with a small memory cap and a quick C optimisation level, as the tests use.
+inline std::shared_ptr<Engine> make_engine(EngineKind kind, uint32_t max_pages = 16) {
+  EngineConfig cfg;
+  cfg.kind = kind;
+  cfg.cache_dir = cache_dir();
+  cfg.opt_level = "-O1";
+  cfg.max_memory_pages = max_pages;
+  auto e = Engine::create(cfg);
+  EXPECT_TRUE(e.ok()) << e.error().to_string();
+  return e.ok() ? *e : nullptr;
+}
+
+}  // namespace torvyn::wasm::testing
