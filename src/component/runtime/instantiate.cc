@@ -301,14 +301,19 @@ class Instantiator {
     auto t = at(env.types, imp.desc.type_index, "type");
     if (!t) return t.take_error();
     if (t->instance_type)
-      if (auto s = check_instance_type(*t->instance_type, t->defined_in ? t->defined_in : &env, *host, imp.name); !s) return s.take_error();
+      if (auto s = check_instance_type(*t->instance_type, t->defined_in ? t->defined_in : &env, *host, imp.name, *inst); !s)
+        return s.take_error();
     Item item;
     item.sort = Sort::Instance;
     item.instance = inst;
     return item;
   }
 
-  Status check_instance_type(const InstanceType& it, const Env* defined_in, const HostInstance& host, const std::string& iface) {
+  // Checks the functions and resources the component expects of a host interface, and makes every
+  // type the interface type exports (including `eq` re-exports of other interfaces' types) an item
+  // of the instance, so the component can alias it.
+  Status check_instance_type(const InstanceType& it, const Env* defined_in, const HostInstance& host, const std::string& iface,
+                             InstanceVal& inst) {
     Env local;  // the instance type's own type index space
     local.outer = defined_in;
     for (const auto& d : it.decls) {
@@ -343,6 +348,10 @@ class Instantiator {
               tv = *t;
             }
             local.types.push_back(tv);
+            Item item;
+            item.sort = Sort::Type;
+            item.type = tv;
+            inst.items[d.name] = item;
           } else if (d.desc.kind == ExternDesc::Kind::Func) {
             auto t = at(local.types, d.desc.type_index, "type");
             if (!t) return t.take_error();
