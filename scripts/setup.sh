@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev       # JSON (spectest scripts), command-line parsing
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-19 lld-19                       # guest toolchain: C/C++ -> wasm32 (benchmark kernels, SDK)
+  wasi-libc libclang-rt-19-dev-wasm32   # WASI guests (sdk --wasi) and compiler-rt builtins for wasm32
 )
 
 missing=()
@@ -22,6 +23,19 @@ if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Guest toolchain from npm (jco, pinned by package-lock.json; see sdk/README.md). Node 20 + npm come
+# with the machine. Reinstalls only when node_modules is missing or older than the lockfile.
+if [ -f package-lock.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm not found; the guest toolchain (sdk/) needs Node.js 20 and npm" >&2
+    exit 3
+  fi
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "setup: npm ci (guest toolchain)"
+    npm ci --no-audit --no-fund
+  fi
 fi
 
 BUILD_DIR=${TORVYN_BUILD_DIR:-build}
