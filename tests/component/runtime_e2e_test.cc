@@ -69,6 +69,62 @@ TEST_P(ComponentRuntime, UppercaseTransform) {
   EXPECT_FALSE(inst->poisoned());
 }
 
+// A source -> filter -> sink chain driven by the host, each stage its own component instance.
+TEST_P(ComponentRuntime, SourceFilterSinkWorlds) {
+  auto source = instantiate("counter_source");
+  auto filter = instantiate("contains_filter");
+  auto sink = instantiate("collect_sink");
+  ASSERT_TRUE(source && filter && sink);
+  const char* lifecycle = "torvyn:streaming/lifecycle@0.1.0";
+  auto init = [&](Instance& i, const std::string& config) {
+    auto r = i.call(i.find_function(lifecycle, "init"), {Value::string(config)});
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ((*r)[0].case_index, 0u) << (*r)[0].to_string();
+  };
+  init(*source, "count=5");
+  init(*filter, "element-");  // every element passes
+  init(*sink, "expect=5");
+  auto pull = source->find_function("torvyn:streaming/source@0.1.0", "pull");
+  auto evaluate = filter->find_function("torvyn:filtering/filter@0.1.0", "evaluate");
+  auto push = sink->find_function("torvyn:streaming/sink@0.1.0", "push");
+  ASSERT_TRUE(pull && evaluate && push);
+  uint64_t ctx = host.add({});
+  int delivered = 0;
+  for (;;) {
+    auto r = source->call(pull, {});
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    const Value& res = (*r)[0];
+    ASSERT_EQ(res.case_index, 0u) << res.to_string();
+    if (res.items[0].case_index == 0) break;  // none: exhausted
+    const Value& out = res.items[0].items[0];
+    uint64_t payload = out.items[1].u;  // the source gave the host an owned buffer
+    EXPECT_EQ(host.buffers.at(payload).bytes, "element-" + std::to_string(delivered));
+    Value element = host.stream_element(out.items[0].items[0].u, payload, ctx, "text/plain");
+    auto keep = filter->call(evaluate, {element});
+    ASSERT_TRUE(keep.ok()) << keep.error().to_string();
+    ASSERT_EQ((*keep)[0].case_index, 0u);
+    EXPECT_TRUE((*keep)[0].items[0].b);
+    auto pushed = sink->call(push, {element});
+    ASSERT_TRUE(pushed.ok()) << pushed.error().to_string();
+    ASSERT_EQ((*pushed)[0].case_index, 0u);
+    host.drop(payload);
+    ++delivered;
+  }
+  EXPECT_EQ(delivered, 5);
+  auto done = sink->call(sink->find_function("torvyn:streaming/sink@0.1.0", "complete"), {});
+  ASSERT_TRUE(done.ok()) << done.error().to_string();
+  EXPECT_EQ((*done)[0].case_index, 0u) << (*done)[0].to_string();
+  for (Instance* i : {source.get(), filter.get(), sink.get()}) EXPECT_EQ(i->handles().live_count(), 0u);
+  // A filter that rejects: the needle is absent.
+  auto picky = instantiate("contains_filter");
+  ASSERT_TRUE(picky);
+  init(*picky, "nope");
+  uint64_t p = host.add({"element-0", "text/plain", 0, true});
+  auto no = picky->call(picky->find_function("torvyn:filtering/filter@0.1.0", "evaluate"), {host.stream_element(0, p, ctx, "text/plain")});
+  ASSERT_TRUE(no.ok());
+  EXPECT_FALSE((*no)[0].items[0].b);
+}
+
 TEST_P(ComponentRuntime, MissingHostFunctionIsAPreciseLinkError) {
   StreamingTestHost partial;
   Linker only_types;
