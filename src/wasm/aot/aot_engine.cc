@@ -243,8 +243,7 @@ class AotStore final : public Store, private Interruptible {
     if (code) return Error(ErrorCode::WasmResourceLimit, rt::take_trap_message());
     m->mem = &m->storage;
     m->declared_max = type.limits.max;
-    memories_.push_back(std::move(m));
-    return Extern{ExternKind::Memory, reinterpret_cast<uint64_t>(memories_.back().get())};
+    return add_memory(std::move(m));
   }
 
   Result<Extern> new_table(const TableType& type) override {
@@ -257,18 +256,15 @@ class AotStore final : public Store, private Interruptible {
     int code = guarded_allocate_table(t.get(), externref, static_cast<uint32_t>(type.limits.min), max);
     t->table = externref ? static_cast<void*>(&t->ext_storage) : static_cast<void*>(&t->func_storage);
     if (code) return Error(ErrorCode::WasmResourceLimit, rt::take_trap_message());
-    tables_.push_back(std::move(t));
-    return Extern{ExternKind::Table, reinterpret_cast<uint64_t>(tables_.back().get())};
+    return add_table(std::move(t));
   }
 
   Result<Extern> new_global(const GlobalType& type, Slot init) override {
     auto g = std::make_unique<AotGlobal>();
     g->type = type;
     g->cell = g->storage;
-    globals_.push_back(std::move(g));
-    Extern e{ExternKind::Global, reinterpret_cast<uint64_t>(globals_.back().get())};
-    write_global(*globals_.back(), init);
-    return e;
+    write_global(*g, init);
+    return add_global(std::move(g));
   }
 
   ExternType type_of(Extern e) const override {

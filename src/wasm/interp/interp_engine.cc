@@ -100,7 +100,6 @@ class InterpStore final : public Store, private Interruptible {
  public:
   explicit InterpStore(const EngineConfig& cfg) : cfg_(cfg), limits_(this) {
     fuel_ = wi::Global::New(store_, wi::GlobalType(wabt::Type::I64, wi::Mutability::Var), wi::Value::Make(u64{0}));
-    keep_.push_back(fuel_.ref());
   }
 
   ~InterpStore() override {
@@ -156,7 +155,6 @@ class InterpStore final : public Store, private Interruptible {
                                [this, fn, env, ft](wi::Thread& thread, const wi::Values& args, wi::Values& out, wi::Trap::Ptr* trap) -> wabt::Result {
                                  return call_host(thread, ft, fn, env, args, out, trap);
                                });
-    keep_.push_back(f.ref());
     roots_.push_back(f);
     return Extern{ExternKind::Func, f.ref().index};
   }
@@ -240,9 +238,7 @@ class InterpStore final : public Store, private Interruptible {
       fuel_->UnsafeSet(wi::Value::Make(u64(limits_.begin())));
     }
     ++depth_;
-    if (!thread_ || depth_ > 1) {
-      if (!thread_) thread_ = std::make_unique<wi::Thread>(store_);
-    }
+    if (!thread_) thread_ = std::make_unique<wi::Thread>(store_);
     // Re-entrant calls (guest -> host -> guest) get a thread of their own; the outer one is busy.
     std::unique_ptr<wi::Thread> nested;
     wi::Thread& thread = depth_ > 1 ? *(nested = std::make_unique<wi::Thread>(store_)) : *thread_;
@@ -396,7 +392,6 @@ class InterpStore final : public Store, private Interruptible {
   wi::Store store_;
   InvocationLimits limits_;
   wi::Global::Ptr fuel_;
-  std::vector<wi::Ref> keep_;
   std::vector<wi::Object::Ptr> roots_;
   std::unique_ptr<wi::Thread> thread_;
   int depth_ = 0;
