@@ -8,7 +8,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   wabt                                  # libwabt.a (interp + wasm2c C writer), wast2json, wat2wasm
   libssl-dev                            # SHA-256 for the compilation cache
-  nlohmann-json3-dev libcli11-dev       # JSON (spectest scripts), command-line parsing
+  nlohmann-json3-dev libcli11-dev       # JSON (spectest scripts, --format json), command-line parsing
+  libtomlplusplus-dev                   # Torvyn.toml
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-19 lld-19                       # guest toolchain: C/C++ -> wasm32 (benchmark kernels, SDK)
   wasi-libc libclang-rt-19-dev-wasm32   # WASI guests (sdk --wasi) and compiler-rt builtins for wasm32

@@ -1,4 +1,5 @@
 #include "calls.h"
+#include "types.h"
 
 #include <algorithm>
 
@@ -22,55 +23,7 @@ wasm::ValType to_wasm(FlatType t) {
 
 Error guest_trap(const wasm::Trap& t) { return Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message); }
 
-// The Canonical ABI's view of one instance for one crossing: the canon options' memory and realloc,
-// and the instance's handle table. Borrows lifted from the guest are released when it goes away;
-// borrows lowered into the guest are counted against `scope`.
-class InstanceAbi : public AbiContext {
- public:
-  InstanceAbi(Instance& inst, const CanonOpts& opts, BorrowScope* scope) : inst_(inst), opts_(opts), scope_(scope) {}
-  ~InstanceAbi() override {
-    for (uint32_t i : lent_) inst_.handles().end_lend(i);
-  }
-
-  wasm::MemoryView memory() override {
-    if (!opts_.memory) return {};
-    return inst_.store().memory(*opts_.memory);
-  }
-
-  Result<uint32_t> realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size) override {
-    if (!opts_.realloc) return Error(ErrorCode::AbiTrap, "the component needs memory allocated but gave no realloc function");
-    wasm::Slot args[4] = {old_ptr, old_size, align, new_size}, result[1] = {0};
-    wasm::Trap t = inst_.store().call(*opts_.realloc, args, result);
-    if (t) return guest_trap(t);
-    return static_cast<uint32_t>(result[0]);
-  }
-
-  Result<uint64_t> lift_handle(const AbiType& t, uint32_t index) override {
-    if (t.kind == AbiKind::Own) return inst_.handles().lift_own(index, t.resource);
-    auto rep = inst_.handles().lift_borrow(index, t.resource);
-    if (rep) lent_.push_back(index);
-    return rep;
-  }
-
-  Result<uint32_t> lower_handle(const AbiType& t, uint64_t rep) override {
-    HandleEntry e;
-    e.resource = t.resource;
-    e.rep = rep;
-    e.own = t.kind == AbiKind::Own;
-    if (!e.own) {
-      if (!scope_) return Error(ErrorCode::Internal, "a borrow can only be lent into a call");
-      e.borrow_scope = scope_->id;
-      ++scope_->outstanding;
-    }
-    return inst_.handles().add(e);
-  }
-
- private:
-  Instance& inst_;
-  const CanonOpts& opts_;
-  BorrowScope* scope_;
-  std::vector<uint32_t> lent_;
-};
+const wasm::Extern* opt(const std::optional<wasm::Extern>& e) { return e ? &*e : nullptr; }
 
 }  // namespace
 
@@ -86,10 +39,22 @@ wasm::FuncType core_func_type(const std::vector<FlatType>& params, const std::ve
 wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {
   auto* li = static_cast<LoweredImport*>(env);
   Instance& inst = *li->owner;
+  if (li->target->host && li->target->host->fast) {
+    Status s;
+    {
+      GuestAbi abi(inst, opt(li->opts.memory), opt(li->opts.realloc));
+      s = li->target->host->fast(abi, slots);
+    }
+    if (!s) {
+      ctx.store.set_trap_message(s.error().to_string());
+      return wasm::TrapKind::HostError;
+    }
+    return wasm::TrapKind::None;
+  }
   std::vector<wasm::Slot> args(slots, slots + li->sig.params.size());
   std::vector<Value> results;
   {
-    InstanceAbi cx(inst, li->opts, nullptr);
+    GuestAbi cx(inst, opt(li->opts.memory), opt(li->opts.realloc));
     auto values = lift_call_args(cx, li->type, args.data());
     if (!values) {
       ctx.store.set_trap_message(values.error().to_string());
@@ -111,7 +76,7 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
       return wasm::TrapKind::HostError;
     }
   }  // borrows lifted from the guest end here, before results go back
-  InstanceAbi out(inst, li->opts, nullptr);
+  GuestAbi out(inst, opt(li->opts.memory), opt(li->opts.realloc));
   if (auto s = lower_call_results(out, li->type, results, args.data(), slots); !s) {
     ctx.store.set_trap_message(s.error().to_string());
     return wasm::TrapKind::HostError;
@@ -171,6 +136,8 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
 Instance::~Instance() = default;
 
 bool Instance::poisoned() const { return state->poisoned; }
+void Instance::set_host_data(void* p) { state->host_data = p; }
+void* Instance::host_data() const { return state->host_data; }
 wasm::Store& Instance::store() { return *state->store; }
 HandleTable& Instance::handles() { return state->handles; }
 const Linker& Instance::linker() const { return *state->linker; }
@@ -208,6 +175,7 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
   if (state->poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
   const auto* fv = static_cast<const FuncVal*>(f.handle);
   if (fv->host) {
+    if (!fv->host->fn) return Error(ErrorCode::ComponentUnsupportedFeature, "calling a fast-path host function through the generic path");
     std::vector<Value> results;
     HostCall call{*this};
     if (auto s = fv->host->fn(call, args, results); !s) return s.take_error();
@@ -228,7 +196,7 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
   std::vector<wasm::Slot> core_results(std::max<size_t>(1, sig.results.size()), 0);
   std::vector<Value> results;
   {
-    InstanceAbi cx(*this, fv->opts, &state->scopes.back());
+    GuestAbi cx(*this, opt(fv->opts.memory), opt(fv->opts.realloc), {state->scopes.back().id, &state->scopes.back().outstanding});
     if (auto s = lower_call_args(cx, fv->type, args, core_args); !s) return fail(s.take_error());
     if (core_args.empty()) core_args.push_back(0);
     wasm::Trap t = state->store->call(fv->core, core_args.data(), core_results.data());
@@ -248,5 +216,49 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
   state->on_stack = false;
   return results;
 }
+
+}  // namespace torvyn::component
+
+namespace torvyn::component {
+
+Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
+  if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
+  if (state->poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
+  const auto* fv = static_cast<const FuncVal*>(f.handle);
+  if (fv->host) return Error(ErrorCode::ComponentUnsupportedFeature, "the fast path calls only lifted guest functions");
+  if (state->on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
+  state->on_stack = true;
+  state->scopes.push_back(BorrowScope{state->next_scope++, 0});
+  auto fail = [&](Error e) -> Status {
+    state->poisoned = true;
+    state->on_stack = false;
+    state->scopes.pop_back();
+    return e;
+  };
+  // MAX_FLAT_PARAMS arguments (or one pointer), one result (or a return-area pointer).
+  wasm::Slot args[kMaxFlatParams + 1] = {};
+  wasm::Slot results[kMaxFlatResults + 1] = {};
+  {
+    BorrowScope& scope = state->scopes.back();
+    GuestAbi abi(*this, opt(fv->opts.memory), opt(fv->opts.realloc), {scope.id, &scope.outstanding});
+    auto n = lower(abi, args);
+    if (!n) return fail(n.take_error());
+    wasm::Trap t = state->store->call(fv->core, args, results);
+    if (t) return fail(guest_trap(t));
+    if (auto s = lift(abi, results); !s) return fail(s.take_error());
+  }
+  if (fv->opts.post_return) {
+    wasm::Trap t = state->store->call(*fv->opts.post_return, results, nullptr);
+    if (t) return fail(guest_trap(t));
+  }
+  if (uint32_t n = state->scopes.back().outstanding; n != 0)
+    return fail(Error(ErrorCode::ResourceHandleError,
+                      "the component returned while still holding " + std::to_string(n) + " borrowed handle(s) it was lent for the call"));
+  state->scopes.pop_back();
+  state->on_stack = false;
+  return {};
+}
+
+bool same_signature(const AbiFuncType& a, const AbiFuncType& b) { return detail::same_shape(a, b); }
 
 }  // namespace torvyn::component

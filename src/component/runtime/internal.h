@@ -118,6 +118,7 @@ struct Instance::State {
   uint32_t next_scope = 1;
   bool on_stack = false;
   bool poisoned = false;
+  void* host_data = nullptr;
 };
 
 }  // namespace torvyn::component

@@ -35,6 +35,9 @@ class AbiContext {
   uint64_t lift_budget = 256ull << 20;
 };
 
+// Strict UTF-8 (no surrogates, no overlongs): what every lifted string must be.
+bool valid_utf8(const uint8_t* s, size_t n);
+
 // Linear memory.
 Result<Value> load(AbiContext& cx, const AbiType& t, uint32_t ptr);
 Status store(AbiContext& cx, const Value& v, const AbiType& t, uint32_t ptr);

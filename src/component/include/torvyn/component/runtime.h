@@ -13,6 +13,7 @@
 
 #include "torvyn/base/result.h"
 #include "torvyn/component/abi_types.h"
+#include "torvyn/component/guest_abi.h"
 #include "torvyn/component/handle_table.h"
 #include "torvyn/component/value.h"
 #include "torvyn/wasm/engine.h"
@@ -20,6 +21,10 @@
 namespace torvyn::component {
 
 class Instance;
+
+// Structural equality of two function types (kinds, labels, resource identities): how a host
+// checks that an export has the signature its fast-path code assumes.
+bool same_signature(const AbiFuncType& a, const AbiFuncType& b);
 
 // A fresh, process-unique resource type identity.
 uint32_t new_resource_type_id();
@@ -41,6 +46,8 @@ class HostInstance {
   // A resource type; `destructor` runs when a guest drops the last owned handle.
   uint32_t add_resource(const std::string& name, std::function<void(uint64_t rep)> destructor = {});
   void add_function(const std::string& name, AbiFuncType type, HostFunction fn);
+  // The fast path (guest_abi.h): no Value trees; the function works on the flat core values.
+  void add_fast_function(const std::string& name, AbiFuncType type, FastHostFunction fn);
 
   struct Resource {
     uint32_t id;
@@ -48,7 +55,8 @@ class HostInstance {
   };
   struct Function {
     AbiFuncType type;
-    HostFunction fn;
+    HostFunction fn;         // generic
+    FastHostFunction fast;   // or fast (exactly one is set)
   };
   const Resource* resource(std::string_view name) const;
   const Function* function(std::string_view name) const;
@@ -110,7 +118,20 @@ class Instance {
   // Calls an export. A trap poisons the instance (GuestTrap); later calls fail.
   Result<std::vector<Value>> call(ExportedFunc f, const std::vector<Value>& args);
 
+  // The fast path (guest_abi.h): `lower` writes the core arguments (lifted_signature(type).params;
+  // lower strings/lists with abi.lower_bytes, handles with abi.lower_borrow/lower_own) and returns
+  // how many it wrote; `lift` reads the core results (for a result that does not flatten to one
+  // value, results[0] is the guest's pointer to it) before post-return runs. Same rules and
+  // poisoning as call(). Check the export's type with same_signature() once, when binding to it.
+  using LowerArgs = FunctionRef<Result<size_t>(GuestAbi& abi, wasm::Slot* args)>;
+  using LiftResults = FunctionRef<Status(GuestAbi& abi, const wasm::Slot* results)>;
+  Status call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift);
+
   bool poisoned() const;
+  // An opaque pointer the embedding host attaches to the instance (e.g. its accounting identity),
+  // read back in host functions through GuestAbi::instance().
+  void set_host_data(void* p);
+  void* host_data() const;
   wasm::Store& store();
   HandleTable& handles();
   const Linker& linker() const;

@@ -1,0 +1,43 @@
+#include "torvyn/base/stats.h"
+
+#include <gtest/gtest.h>
+
+namespace torvyn {
+namespace {
+
+TEST(Histogram, BucketsCoverEveryValueWithinAnEighth) {
+  for (uint64_t v : {0ull, 1ull, 7ull, 8ull, 9ull, 15ull, 16ull, 100ull, 1000ull, 123456789ull, (1ull << 62) + 5}) {
+    int i = Histogram::index(v);
+    ASSERT_LT(i, Histogram::kBuckets);
+    EXPECT_GE(Histogram::upper(i), v);
+    if (i > 0) {
+      EXPECT_LT(Histogram::upper(i - 1), v) << v;
+    }
+    EXPECT_LE(Histogram::upper(i), v + v / 8 + 1) << v;
+  }
+}
+
+TEST(Histogram, Quantiles) {
+  Histogram h;
+  for (uint64_t v = 1; v <= 1000; ++v) h.record(v);
+  EXPECT_EQ(h.count(), 1000u);
+  EXPECT_NEAR(double(h.quantile(0.5)), 500, 500 * 0.13);
+  EXPECT_NEAR(double(h.quantile(0.99)), 990, 990 * 0.13);
+  EXPECT_EQ(h.quantile(1.0), 1000u);
+  EXPECT_EQ(h.max(), 1000u);
+  EXPECT_EQ(h.count_at_most(7), 7u);
+}
+
+TEST(Counter, AddSetMax) {
+  Counter c;
+  c.add();
+  c.add(4);
+  EXPECT_EQ(c.get(), 5u);
+  c.max(3);
+  EXPECT_EQ(c.get(), 5u);
+  c.max(9);
+  EXPECT_EQ(c.get(), 9u);
+}
+
+}  // namespace
+}  // namespace torvyn
