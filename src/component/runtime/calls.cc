@@ -200,6 +200,7 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
     if (auto s = lower_call_args(cx, fv->type, args, core_args); !s) return fail(s.take_error());
     if (core_args.empty()) core_args.push_back(0);
     wasm::Trap t = state->store->call(fv->core, core_args.data(), core_results.data());
+    cx.guest_ran();
     if (t) return fail(guest_trap(t));
     auto lifted = lift_call_results(cx, fv->type, core_results.data());
     if (!lifted) return fail(lifted.take_error());
@@ -244,6 +245,7 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
     auto n = lower(abi, args);
     if (!n) return fail(n.take_error());
     wasm::Trap t = state->store->call(fv->core, args, results);
+    abi.guest_ran();
     if (t) return fail(guest_trap(t));
     if (auto s = lift(abi, results); !s) return fail(s.take_error());
   }

@@ -101,6 +101,8 @@ class GuestAbi final : public AbiContext {
 
   // Ends the borrows lifted from the guest (also done by the destructor).
   void end_lends();
+  // Guest code ran (it may have grown its memory): views must be fetched again.
+  void guest_ran() { have_view_ = false; }
 
  private:
   Instance& inst_;

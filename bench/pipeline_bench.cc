@@ -1,0 +1,200 @@
+// Runtime overhead per element (DESIGN.md §10): source -> processor -> sink with 64-byte payloads,
+// components doing minimal work (bench/components), on the aot engine; the same pipeline as
+// native in-process C++ functions over the same buffer pool (the physical limit: calls + the same
+// four payload copies); and the reactor alone with host-implemented stages.
+// Overhead per element = Torvyn time per element - native time per element, measured in one run.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "torvyn/reactor/component_node.h"
+#include "torvyn/reactor/flow.h"
+#include "torvyn/reactor/streaming_host.h"
+
+namespace torvyn::reactor {
+namespace {
+
+constexpr uint64_t kElements = 200000;
+
+struct Components {
+  std::shared_ptr<wasm::Engine> engine;
+  std::shared_ptr<component::LoadedComponent> source, processor, sink;
+};
+
+const Components& components(wasm::EngineKind kind) {
+  static std::map<wasm::EngineKind, Components> all;
+  Components& c = all[kind];
+  if (!c.engine) {
+    wasm::EngineConfig cfg;
+    cfg.kind = kind;
+    cfg.cache_dir = TORVYN_BENCH_CACHE;
+    c.engine = *wasm::Engine::create(cfg);
+    auto load = [&](const char* name) {
+      std::ifstream in(std::string(TORVYN_BENCH_COMPONENTS) + "/" + name + ".wasm", std::ios::binary);
+      std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+      auto r = component::LoadedComponent::load(c.engine, std::move(bytes), name);
+      if (!r) {
+        std::fprintf(stderr, "%s\n", r.error().to_string().c_str());
+        std::abort();
+      }
+      return *r;
+    };
+    c.source = load("bench_source");
+    c.processor = load("bench_passthrough");
+    c.sink = load("bench_sink");
+  }
+  return c;
+}
+
+void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t elements) {
+  const Components& c = components(kind);
+  resources::BufferPool pool;
+  resources::CopyLedger ledger;
+  uint64_t total = 0;
+  for (auto _ : state) {
+    StreamingHost host(pool, ledger);
+    component::Linker linker;
+    host.define(linker);
+    Flow f({.name = "bench", .measure_stage_time = false}, pool, ledger);
+    auto add = [&](const std::shared_ptr<component::LoadedComponent>& lc, const char* id, std::string config) {
+      auto inst = component::Instance::instantiate(*lc, linker);
+      auto n = ComponentNode::bind(std::move(*inst), host, InstanceAccount{pool.register_owner(id, 0), id}, std::nullopt);
+      return f.add_node(id, std::move(*n), std::move(config));
+    };
+    size_t s = add(c.source, "source", "count=" + std::to_string(elements));
+    size_t p = add(c.processor, "processor", "");
+    size_t k = add(c.sink, "sink", "");
+    f.add_edge(s, "", p, "", {});
+    f.add_edge(p, "", k, "", {});
+    auto t0 = std::chrono::steady_clock::now();
+    Status st = f.run();
+    auto t1 = std::chrono::steady_clock::now();
+    if (!st || f.stats().elements_delivered.get() != elements) state.SkipWithError("pipeline failed");
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    total += elements;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(total));
+  state.counters["ns_per_element"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["copies_per_element"] = static_cast<double>(ledger.copies()) / static_cast<double>(total);
+}
+
+void BM_Pipeline_Aot(benchmark::State& state) { component_pipeline(state, wasm::EngineKind::Aot, kElements); }
+void BM_Pipeline_Interp(benchmark::State& state) { component_pipeline(state, wasm::EngineKind::Interp, kElements / 20); }
+
+// The same three stages as native C++ calls on the same pool: what the pipeline costs with no
+// sandbox, no ABI and no queues (source write, processor read + write, sink read).
+struct Native {
+  resources::BufferPool& pool;
+  uint8_t payload[64];
+  uint8_t scratch[64];
+  uint64_t sum = 0;
+  __attribute__((noinline)) resources::BufferId source() {
+    auto id = *pool.allocate(resources::kHostOwner, 64);
+    (void)pool.append(id, payload, 64);
+    return id;
+  }
+  __attribute__((noinline)) resources::BufferId processor(resources::BufferId in) {
+    const resources::Buffer* b = pool.get(in);
+    std::memcpy(scratch, b->data, b->size);
+    auto out = *pool.allocate(resources::kHostOwner, 64);
+    (void)pool.append(out, scratch, 64);
+    (void)pool.release(in);
+    return out;
+  }
+  __attribute__((noinline)) void sink(resources::BufferId in) {
+    const resources::Buffer* b = pool.get(in);
+    std::memcpy(scratch, b->data, b->size);
+    sum += scratch[7];
+    (void)pool.release(in);
+  }
+};
+
+void BM_Pipeline_Native(benchmark::State& state) {
+  resources::BufferPool pool;
+  Native n{pool, {}, {}, 0};
+  uint64_t total = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (uint64_t i = 0; i < kElements; ++i) n.sink(n.processor(n.source()));
+    auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    total += kElements;
+  }
+  benchmark::DoNotOptimize(n.sum);
+  state.SetItemsProcessed(static_cast<int64_t>(total));
+  state.counters["ns_per_element"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// The reactor alone: host-implemented stages doing the native pipeline's work, through the flow
+// driver's queues and scheduling.
+class HostStage : public Stage {
+ public:
+  HostStage(Role r, Native& n, uint64_t count) : role_(r), n_(n), left_(count) {}
+  Role role() const override { return role_; }
+  const std::string& name() const override { return name_; }
+  resources::OwnerId owner() const override { return resources::kHostOwner; }
+  CallStatus init(std::string_view) override { return {}; }
+  CallStatus teardown() override { return {}; }
+  CallStatus pull(std::optional<OutElement>& out) override {
+    if (left_ == 0) return {};
+    --left_;
+    out.emplace();
+    out->payload = n_.source();
+    return {};
+  }
+  CallStatus process(const InElement& in, std::optional<OutElement>& out) override {
+    const resources::Buffer* b = n_.pool.get(in.payload);
+    std::memcpy(n_.scratch, b->data, b->size);
+    out.emplace();
+    out->payload = *n_.pool.allocate(resources::kHostOwner, 64);
+    (void)n_.pool.append(out->payload, n_.scratch, 64);
+    return {};
+  }
+  CallStatus push(const InElement& in, bool& pause) override {
+    const resources::Buffer* b = n_.pool.get(in.payload);
+    std::memcpy(n_.scratch, b->data, b->size);
+    pause = false;
+    return {};
+  }
+
+ private:
+  Role role_;
+  Native& n_;
+  uint64_t left_;
+  std::string name_ = "host";
+};
+
+void BM_Pipeline_ReactorHostStages(benchmark::State& state) {
+  resources::BufferPool pool;
+  resources::CopyLedger ledger;
+  Native n{pool, {}, {}, 0};
+  uint64_t total = 0;
+  for (auto _ : state) {
+    Flow f({.name = "bench", .measure_stage_time = false}, pool, ledger);
+    size_t s = f.add_node("source", std::make_unique<HostStage>(Role::Source, n, kElements), "");
+    size_t p = f.add_node("processor", std::make_unique<HostStage>(Role::Processor, n, 0), "");
+    size_t k = f.add_node("sink", std::make_unique<HostStage>(Role::Sink, n, 0), "");
+    f.add_edge(s, "", p, "", {});
+    f.add_edge(p, "", k, "", {});
+    auto t0 = std::chrono::steady_clock::now();
+    Status st = f.run();
+    auto t1 = std::chrono::steady_clock::now();
+    if (!st) state.SkipWithError("flow failed");
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    total += kElements;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(total));
+  state.counters["ns_per_element"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+BENCHMARK(BM_Pipeline_Native)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_Pipeline_ReactorHostStages)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_Pipeline_Aot)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_Pipeline_Interp)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+
+}  // namespace
+}  // namespace torvyn::reactor
+
+BENCHMARK_MAIN();

@@ -1,0 +1,410 @@
+#include "torvyn/reactor/component_node.h"
+
+#include <cstring>
+
+#include "torvyn/component/canonical.h"
+
+namespace torvyn::reactor {
+
+using component::GuestAbi;
+using resources::BufferId;
+using wasm::Slot;
+
+std::string_view role_name(Role r) {
+  switch (r) {
+    case Role::Source: return "source";
+    case Role::Processor: return "processor";
+    case Role::Filter: return "filter";
+    case Role::Router: return "router";
+    case Role::Aggregator: return "aggregator";
+    case Role::Sink: return "sink";
+  }
+  return "?";
+}
+
+std::string_view fail_kind_name(FailKind k) {
+  switch (k) {
+    case FailKind::None: return "ok";
+    case FailKind::InvalidInput: return "invalid-input";
+    case FailKind::Unavailable: return "unavailable";
+    case FailKind::Internal: return "internal";
+    case FailKind::DeadlineExceeded: return "deadline-exceeded";
+    case FailKind::Fatal: return "fatal";
+    case FailKind::Trap: return "trap";
+  }
+  return "?";
+}
+
+namespace {
+
+struct RoleExport {
+  Role role;
+  const char* interface;  // without version
+};
+constexpr RoleExport kRoles[] = {
+    {Role::Source, "torvyn:streaming/source"},     {Role::Processor, "torvyn:streaming/processor"},
+    {Role::Sink, "torvyn:streaming/sink"},         {Role::Filter, "torvyn:filtering/filter"},
+    {Role::Router, "torvyn:filtering/router"},     {Role::Aggregator, "torvyn:aggregation/aggregator"},
+};
+constexpr const char* kLifecycle = "torvyn:streaming/lifecycle";
+
+std::string_view unversioned(std::string_view s) { return s.substr(0, s.find('@')); }
+
+// The exported interface name matching `base` with a 0.1-compatible version ("" if none).
+std::string find_interface(const component::Instance& inst, std::string_view base) {
+  for (const std::string& e : inst.export_names()) {
+    std::string_view iface = std::string_view(e).substr(0, e.find('#'));
+    if (unversioned(iface) != base) continue;
+    std::string_view version = iface.size() > base.size() ? iface.substr(base.size() + 1) : "";
+    if (version.empty() || version.rfind("0.1.", 0) == 0) return std::string(iface);
+  }
+  return "";
+}
+
+// A validated window on a result area in linear memory; reads inside it need no further checks.
+struct Area {
+  const uint8_t* p;
+  template <typename T>
+  T get(uint32_t off) const {
+    T v;
+    std::memcpy(&v, p + off, sizeof(T));
+    return v;
+  }
+};
+
+// A string (ptr, len) stored at `at` in the area, copied out and UTF-8 checked.
+Result<std::string> lift_string(GuestAbi& abi, const Area& a, uint32_t at) {
+  uint32_t ptr = a.get<uint32_t>(at), len = a.get<uint32_t>(at + 4);
+  auto bytes = abi.bytes(ptr, len);
+  if (!bytes) return bytes.take_error();
+  if (!component::valid_utf8(*bytes, len)) return Error(ErrorCode::AbiTrap, "a string returned by the component is not valid UTF-8");
+  return std::string(reinterpret_cast<const char*>(*bytes), len);
+}
+
+}  // namespace
+
+std::optional<Role> role_from_interface(std::string_view interface) {
+  std::string_view base = unversioned(interface);
+  for (const auto& r : kRoles)
+    if (base == r.interface) return r.role;
+  return std::nullopt;
+}
+
+ComponentNode::ComponentNode(std::unique_ptr<component::Instance> instance, StreamingHost& host, InstanceAccount account)
+    : instance_(std::move(instance)), host_(host), t_(host.types()), account_(std::move(account)) {
+  instance_->set_host_data(&account_);
+}
+
+Result<ComponentNode::Bound> ComponentNode::bind_export(std::string_view iface, std::string_view fn, const component::AbiFuncType& want,
+                                                        bool required) {
+  Bound b;
+  std::string name = find_interface(*instance_, iface);
+  if (name.empty()) {
+    if (required) return Error(ErrorCode::ComponentUnlinkable, "component `" + account_.name + "` does not export " + std::string(iface));
+    return b;
+  }
+  b.f = instance_->find_function(name, fn);
+  if (!b.f) {
+    if (!required) return b;
+    return Error(ErrorCode::ComponentUnlinkable, "component `" + account_.name + "` exports " + name + " without function `" + std::string(fn) + "`");
+  }
+  if (!component::same_signature(*b.f.type, want))
+    return Error(ErrorCode::ComponentUnlinkable, "component `" + account_.name + "`: " + name + "#" + std::string(fn) + " has type " +
+                                                     b.f.type->to_string() + " but the contract says " + want.to_string());
+  if (!want.results.empty()) {
+    const component::AbiType& r = *want.results[0];
+    b.result_size = r.size;
+    b.result_align = r.align;
+    if (r.kind == component::AbiKind::Result) b.result_payload = component::abi::payload_offset(r);
+  }
+  return b;
+}
+
+Result<std::unique_ptr<ComponentNode>> ComponentNode::bind(std::unique_ptr<component::Instance> instance, StreamingHost& host,
+                                                           InstanceAccount account, std::optional<Role> want) {
+  std::unique_ptr<ComponentNode> n(new ComponentNode(std::move(instance), host, std::move(account)));
+  std::vector<Role> found;
+  for (const auto& r : kRoles)
+    if (!find_interface(*n->instance_, r.interface).empty()) found.push_back(r.role);
+  if (found.empty())
+    return Error(ErrorCode::ComponentUnlinkable, "component `" + n->account_.name +
+                                                     "` exports no Torvyn role interface (source, processor, sink, filter, router or aggregator)");
+  if (want) {
+    if (std::find(found.begin(), found.end(), *want) == found.end())
+      return Error(ErrorCode::ComponentUnlinkable,
+                   "component `" + n->account_.name + "` does not export the " + std::string(role_name(*want)) + " interface the flow names");
+    n->role_ = *want;
+  } else {
+    if (found.size() > 1)
+      return Error(ErrorCode::ComponentUnlinkable, "component `" + n->account_.name +
+                                                       "` exports several role interfaces; set the node's `interface` to pick one");
+    n->role_ = found[0];
+  }
+  const ContractTypes& t = n->t_;
+  auto bind = [&](Bound& slot, std::string_view iface, std::string_view fn, const component::AbiFuncType& type, bool required) -> Status {
+    auto b = n->bind_export(iface, fn, type, required);
+    if (!b) return b.take_error();
+    slot = *b;
+    return {};
+  };
+  Status s;
+  switch (n->role_) {
+    case Role::Source:
+      if (!(s = bind(n->pull_, "torvyn:streaming/source", "pull", t.pull, true))) return s.take_error();
+      if (!(s = bind(n->notify_, "torvyn:streaming/source", "notify-backpressure", t.notify_backpressure, true))) return s.take_error();
+      break;
+    case Role::Processor:
+      if (!(s = bind(n->process_, "torvyn:streaming/processor", "process", t.process, true))) return s.take_error();
+      break;
+    case Role::Sink:
+      if (!(s = bind(n->push_, "torvyn:streaming/sink", "push", t.push, true))) return s.take_error();
+      if (!(s = bind(n->complete_, "torvyn:streaming/sink", "complete", t.complete, true))) return s.take_error();
+      break;
+    case Role::Filter:
+      if (!(s = bind(n->evaluate_, "torvyn:filtering/filter", "evaluate", t.evaluate, true))) return s.take_error();
+      break;
+    case Role::Router:
+      if (!(s = bind(n->route_, "torvyn:filtering/router", "route", t.route, true))) return s.take_error();
+      break;
+    case Role::Aggregator:
+      if (!(s = bind(n->ingest_, "torvyn:aggregation/aggregator", "ingest", t.ingest, true))) return s.take_error();
+      if (!(s = bind(n->flush_, "torvyn:aggregation/aggregator", "flush", t.flush, true))) return s.take_error();
+      break;
+  }
+  if (!(s = bind(n->init_, kLifecycle, "init", t.init, false))) return s.take_error();
+  if (!(s = bind(n->teardown_, kLifecycle, "teardown", t.teardown, false))) return s.take_error();
+  return n;
+}
+
+// ---- result areas ----
+
+namespace {
+
+// Validates the guest's pointer to a result area of `b`'s result type.
+Result<Area> result_area(GuestAbi& abi, uint32_t ptr, uint32_t size, uint32_t align) {
+  auto p = abi.span(ptr, size, align);
+  if (!p) return p.take_error();
+  return Area{*p};
+}
+
+// result<T, process-error> with the area at `a`: the error case filled into `st`. Returns true
+// for ok, false for err (st set) — or an error for a bad discriminant.
+Result<bool> lift_result_case(GuestAbi& abi, const Area& a, uint32_t payload, uint32_t error_payload, CallStatus& st) {
+  uint8_t disc = a.get<uint8_t>(0);
+  if (disc == 0) return true;
+  if (disc != 1) return Error(ErrorCode::AbiTrap, "result discriminant " + std::to_string(disc) + " is out of range");
+  uint8_t kase = a.get<uint8_t>(payload);
+  static constexpr FailKind kinds[] = {FailKind::InvalidInput, FailKind::Unavailable, FailKind::Internal, FailKind::DeadlineExceeded,
+                                       FailKind::Fatal};
+  if (kase > 4) return Error(ErrorCode::AbiTrap, "process-error discriminant " + std::to_string(kase) + " is out of range");
+  st.kind = kinds[kase];
+  if (kase != 3) {
+    auto msg = lift_string(abi, a, payload + error_payload);
+    if (!msg) return msg.take_error();
+    st.message = std::move(*msg);
+  }
+  return false;
+}
+
+}  // namespace
+
+// An output-element at `at` in the area: the runtime takes the payload (own<buffer>) from the guest.
+static Status lift_output(GuestAbi& abi, const ContractTypes& t, StreamingHost& host, const Area& a, uint32_t at, OutElement& out) {
+  const auto& L = t.output;
+  out.sequence = a.get<uint64_t>(at + L.meta + L.m.sequence);
+  out.timestamp_ns = a.get<uint64_t>(at + L.meta + L.m.timestamp);
+  auto ct = lift_string(abi, a, at + L.meta + L.m.content_type);
+  if (!ct) return ct.take_error();
+  out.content_type = std::move(*ct);
+  auto rep = abi.lift_own(a.get<uint32_t>(at + L.payload), t.buffer_res);
+  if (!rep) return rep.take_error();
+  out.payload = BufferId{*rep};
+  resources::BufferPool& pool = host.pool();
+  if (!pool.get(out.payload)) return Error(ErrorCode::ResourceHandleError, "the component returned a buffer that no longer exists");
+  // The host holds it in transit from here until the next stage is done with it.
+  if (auto s = pool.transfer(out.payload, resources::kHostOwner); !s) return s;
+  return pool.set_state(out.payload, resources::BufferState::Transit);
+}
+
+template <typename Read>
+CallStatus ComponentNode::call_with_element(const Bound& b, const InElement& in, Read&& read) {
+  CallStatus st;
+  Status s = instance_->call_fast(
+      b.f,
+      [&](GuestAbi& abi, Slot* args) -> Result<size_t> {
+        args[0] = in.sequence;
+        args[1] = in.timestamp_ns;
+        auto ct = abi.lower_bytes(in.content_type.data(), in.content_type.size());
+        if (!ct) return ct.take_error();
+        args[2] = *ct;
+        args[3] = in.content_type.size();
+        auto payload = abi.lower_borrow(t_.buffer_res, in.payload.raw);
+        if (!payload) return payload.take_error();
+        args[4] = *payload;
+        auto ctx = abi.lower_borrow(t_.flow_context_res, StreamingHost::kContextRep);
+        if (!ctx) return ctx.take_error();
+        args[5] = *ctx;
+        return size_t{6};
+      },
+      [&](GuestAbi& abi, const Slot* results) -> Status {
+        auto a = result_area(abi, static_cast<uint32_t>(results[0]), b.result_size, b.result_align);
+        if (!a) return a.take_error();
+        auto ok = lift_result_case(abi, *a, b.result_payload, t_.error_payload, st);
+        if (!ok) return ok.take_error();
+        if (!*ok) return {};
+        return read(abi, *a, b.result_payload);
+      });
+  if (!s) return CallStatus::trap(s.error());
+  return st;
+}
+
+template <typename Read>
+CallStatus ComponentNode::call_no_args(const Bound& b, Read&& read) {
+  CallStatus st;
+  Status s = instance_->call_fast(
+      b.f, [](GuestAbi&, Slot*) -> Result<size_t> { return size_t{0}; },
+      [&](GuestAbi& abi, const Slot* results) -> Status {
+        auto a = result_area(abi, static_cast<uint32_t>(results[0]), b.result_size, b.result_align);
+        if (!a) return a.take_error();
+        auto ok = lift_result_case(abi, *a, b.result_payload, t_.error_payload, st);
+        if (!ok) return ok.take_error();
+        if (!*ok) return {};
+        return read(abi, *a, b.result_payload);
+      });
+  if (!s) return CallStatus::trap(s.error());
+  return st;
+}
+
+CallStatus ComponentNode::init(std::string_view config) {
+  if (!init_) return {};
+  CallStatus st;
+  Status s = instance_->call_fast(
+      init_.f,
+      [&](GuestAbi& abi, Slot* args) -> Result<size_t> {
+        auto p = abi.lower_bytes(config.data(), config.size());
+        if (!p) return p.take_error();
+        args[0] = *p;
+        args[1] = config.size();
+        return size_t{2};
+      },
+      [&](GuestAbi& abi, const Slot* results) -> Status {
+        auto a = result_area(abi, static_cast<uint32_t>(results[0]), init_.result_size, init_.result_align);
+        if (!a) return a.take_error();
+        auto ok = lift_result_case(abi, *a, init_.result_payload, t_.error_payload, st);
+        if (!ok) return ok.take_error();
+        return {};
+      });
+  if (!s) return CallStatus::trap(s.error());
+  return st;
+}
+
+CallStatus ComponentNode::teardown() {
+  if (!teardown_ || instance_->poisoned()) return {};
+  Status s = instance_->call_fast(
+      teardown_.f, [](GuestAbi&, Slot*) -> Result<size_t> { return size_t{0}; }, [](GuestAbi&, const Slot*) -> Status { return {}; });
+  if (!s) return CallStatus::trap(s.error());
+  return {};
+}
+
+CallStatus ComponentNode::pull(std::optional<OutElement>& out) {
+  out.reset();
+  return call_no_args(pull_, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
+    uint8_t some = a.get<uint8_t>(payload);
+    if (some == 0) return {};
+    if (some != 1) return Error(ErrorCode::AbiTrap, "option discriminant out of range");
+    out.emplace();
+    return lift_output(abi, t_, host_, a, payload + t_.option_payload, *out);
+  });
+}
+
+CallStatus ComponentNode::notify_backpressure(bool pause) {
+  if (!notify_) return {};
+  Status s = instance_->call_fast(
+      notify_.f,
+      [&](GuestAbi&, Slot* args) -> Result<size_t> {
+        args[0] = pause ? 1 : 0;
+        return size_t{1};
+      },
+      [](GuestAbi&, const Slot*) -> Status { return {}; });
+  if (!s) return CallStatus::trap(s.error());
+  return {};
+}
+
+CallStatus ComponentNode::process(const InElement& in, std::optional<OutElement>& out) {
+  out.reset();
+  return call_with_element(process_, in, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
+    uint8_t kase = a.get<uint8_t>(payload);
+    if (kase == 1) return {};  // drop
+    if (kase != 0) return Error(ErrorCode::AbiTrap, "process-result discriminant out of range");
+    out.emplace();
+    return lift_output(abi, t_, host_, a, payload + t_.process_result_payload, *out);
+  });
+}
+
+CallStatus ComponentNode::evaluate(const InElement& in, bool& keep) {
+  return call_with_element(evaluate_, in, [&](GuestAbi&, const Area& a, uint32_t payload) -> Status {
+    keep = a.get<uint8_t>(payload) != 0;
+    return {};
+  });
+}
+
+CallStatus ComponentNode::route(const InElement& in, std::vector<std::string>& ports) {
+  ports.clear();
+  return call_with_element(route_, in, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
+    uint32_t ptr = a.get<uint32_t>(payload), len = a.get<uint32_t>(payload + 4);
+    if (len > 4096) return Error(ErrorCode::AbiTrap, "route returned " + std::to_string(len) + " ports (at most 4096)");
+    auto list = abi.span(ptr, uint64_t{len} * 8, 4);
+    if (!list) return list.take_error();
+    Area l{*list};
+    for (uint32_t i = 0; i < len; ++i) {
+      auto name = lift_string(abi, l, i * 8);
+      if (!name) return name.take_error();
+      ports.push_back(std::move(*name));
+    }
+    return {};
+  });
+}
+
+CallStatus ComponentNode::ingest(const InElement& in, std::optional<OutElement>& out) {
+  out.reset();
+  return call_with_element(ingest_, in, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
+    uint8_t some = a.get<uint8_t>(payload);
+    if (some == 0) return {};
+    if (some != 1) return Error(ErrorCode::AbiTrap, "option discriminant out of range");
+    out.emplace();
+    return lift_output(abi, t_, host_, a, payload + t_.option_payload, *out);
+  });
+}
+
+CallStatus ComponentNode::flush(std::vector<OutElement>& out) {
+  out.clear();
+  return call_no_args(flush_, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
+    uint32_t ptr = a.get<uint32_t>(payload), len = a.get<uint32_t>(payload + 4);
+    uint32_t stride = t_.output.size;
+    if (uint64_t{len} * stride > (1ull << 31)) return Error(ErrorCode::AbiTrap, "flush returned an impossibly long list");
+    auto list = abi.span(ptr, uint64_t{len} * stride, t_.output_element->align);
+    if (!list) return list.take_error();
+    Area l{*list};
+    for (uint32_t i = 0; i < len; ++i) {
+      out.emplace_back();
+      if (auto s = lift_output(abi, t_, host_, l, i * stride, out.back()); !s) return s;
+    }
+    return {};
+  });
+}
+
+CallStatus ComponentNode::push(const InElement& in, bool& pause) {
+  pause = false;
+  return call_with_element(push_, in, [&](GuestAbi&, const Area& a, uint32_t payload) -> Status {
+    uint8_t signal = a.get<uint8_t>(payload);
+    if (signal > 1) return Error(ErrorCode::AbiTrap, "backpressure-signal discriminant out of range");
+    pause = signal == 1;
+    return {};
+  });
+}
+
+CallStatus ComponentNode::complete() {
+  return call_no_args(complete_, [](GuestAbi&, const Area&, uint32_t) -> Status { return {}; });
+}
+
+}  // namespace torvyn::reactor

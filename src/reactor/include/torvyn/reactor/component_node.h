@@ -1,0 +1,69 @@
+// One instantiated component bound to its Torvyn role: the exports it implements, checked once
+// against the contract types, and typed calls to them on the fast path (no Value trees).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "torvyn/component/runtime.h"
+#include "torvyn/reactor/stage.h"
+#include "torvyn/reactor/streaming_host.h"
+
+namespace torvyn::reactor {
+
+class ComponentNode final : public Stage {
+ public:
+  // Binds `instance` (instantiated against host.define'd imports) to the role its exports
+  // implement. `want` (from the flow's `interface`) picks one when it exports several; an export
+  // with an unexpected signature is a ComponentUnlinkable error naming it.
+  static Result<std::unique_ptr<ComponentNode>> bind(std::unique_ptr<component::Instance> instance, StreamingHost& host,
+                                                     InstanceAccount account, std::optional<Role> want);
+
+  Role role() const override { return role_; }
+  const std::string& name() const override { return account_.name; }
+  resources::OwnerId owner() const override { return account_.owner; }
+  bool has_lifecycle() const { return bool(init_); }
+  component::Instance& instance() { return *instance_; }
+
+  CallStatus init(std::string_view config) override;  // no-op when the component has no lifecycle
+  CallStatus teardown() override;
+  CallStatus pull(std::optional<OutElement>& out) override;
+  CallStatus notify_backpressure(bool pause) override;
+  CallStatus process(const InElement& in, std::optional<OutElement>& out) override;
+  CallStatus evaluate(const InElement& in, bool& keep) override;
+  CallStatus route(const InElement& in, std::vector<std::string>& ports) override;
+  CallStatus ingest(const InElement& in, std::optional<OutElement>& out) override;
+  CallStatus flush(std::vector<OutElement>& out) override;
+  CallStatus push(const InElement& in, bool& pause) override;
+  CallStatus complete() override;
+
+ private:
+  ComponentNode(std::unique_ptr<component::Instance> instance, StreamingHost& host, InstanceAccount account);
+
+  struct Bound {
+    component::ExportedFunc f;
+    uint32_t result_payload = 0;  // offset of a result's ok/error payload
+    uint32_t result_size = 0, result_align = 1;
+    explicit operator bool() const { return bool(f); }
+  };
+  Result<Bound> bind_export(std::string_view iface, std::string_view fn, const component::AbiFuncType& want, bool required);
+
+  // Element-taking calls share argument lowering; `read` lifts the result area.
+  template <typename Read>
+  CallStatus call_with_element(const Bound& b, const InElement& in, Read&& read);
+  template <typename Read>
+  CallStatus call_no_args(const Bound& b, Read&& read);
+
+  std::unique_ptr<component::Instance> instance_;
+  StreamingHost& host_;
+  const ContractTypes& t_;
+  InstanceAccount account_;
+  Role role_ = Role::Processor;
+  Bound init_, teardown_, pull_, notify_, process_, evaluate_, route_, ingest_, flush_, push_, complete_;
+};
+
+}  // namespace torvyn::reactor

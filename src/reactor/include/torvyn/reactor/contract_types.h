@@ -1,0 +1,43 @@
+// The torvyn:streaming / filtering / aggregation contracts (DESIGN.md §4) as Canonical ABI types,
+// for one set of host resource identities: what the host defines its imports with, what it checks
+// a component's exports against, and the memory layouts the fast path reads results with.
+#pragma once
+
+#include <cstdint>
+
+#include "torvyn/component/abi_types.h"
+
+namespace torvyn::reactor {
+
+using component::AbiFuncType;
+using component::AbiTypePtr;
+
+struct ContractTypes {
+  ContractTypes(uint32_t buffer, uint32_t mutable_buffer, uint32_t flow_context);
+
+  uint32_t buffer_res, mutable_buffer_res, flow_context_res;
+
+  // types
+  AbiTypePtr u64, str, bytes, buffer_error, element_meta, stream_element, output_element;
+  AbiTypePtr process_result, process_error, backpressure_signal;
+
+  // Exports by role. `init`, `complete` and `teardown` are shared by several interfaces.
+  AbiFuncType pull, notify_backpressure, process, push, complete, init, teardown, evaluate, route, ingest, flush;
+
+  // Memory layouts (byte offsets) of results the fast path reads.
+  struct MetaLayout {
+    uint32_t sequence, timestamp, content_type;
+  };
+  struct OutputLayout {
+    uint32_t meta, payload;  // within output-element
+    MetaLayout m;            // within meta
+    uint32_t size;           // of an output-element (list stride)
+  };
+  OutputLayout output;
+  uint32_t option_payload;       // option<output-element>
+  uint32_t process_result_payload;  // variant process-result { emit(output-element), drop }
+  uint32_t error_payload;        // process-error's string payload
+  uint32_t buffer_error_payload; // buffer-error's string payload
+};
+
+}  // namespace torvyn::reactor

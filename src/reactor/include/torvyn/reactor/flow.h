@@ -1,0 +1,168 @@
+// A flow: stages connected by bounded queues, driven by one driver on one thread (DESIGN.md §7).
+//
+// Scheduling is consumer-first: each round runs the stages nearest the sinks first, draining
+// their inputs while their outputs have room, and only then pulls from sources (at most half a
+// queue per round). A stage whose output queue is full is not run, so a full queue stops its
+// producer, whose own input then fills, and so on up to the sources (cascading backpressure);
+// sources are told with notify-backpressure. Sinks that answer `pause` are not pushed to again
+// for `sink_pause`. Drop policies (drop-oldest, drop-newest, error) make an edge non-blocking.
+//
+// Lifecycle: start() runs `init(config)` on every stage in topological order; run rounds with
+// step(); when the sources are exhausted (or stop/limit/timeout), the flow drains: aggregators
+// flush, sinks complete, then finish() tears stages down in reverse topological order and
+// returns every buffer to the pool.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "torvyn/base/result.h"
+#include "torvyn/base/stats.h"
+#include "torvyn/reactor/element_queue.h"
+#include "torvyn/reactor/stage.h"
+#include "torvyn/resources/buffer_pool.h"
+#include "torvyn/resources/copy_ledger.h"
+
+namespace torvyn::reactor {
+
+enum class BackpressurePolicy : uint8_t { BlockProducer, DropOldest, DropNewest, Error };
+enum class ErrorPolicy : uint8_t { FailFast, Skip, Retry };
+enum class FlowState : uint8_t { Created, Validated, Instantiated, Running, Draining, Completed, Cancelled, Failed };
+std::string_view flow_state_name(FlowState s);
+
+struct FlowOptions {
+  std::string name;
+  ErrorPolicy error_policy = ErrorPolicy::FailFast;
+  uint32_t max_retries = 3;
+  std::chrono::milliseconds retry_backoff{10};  // doubled per attempt
+  double low_watermark_ratio = 0.5;
+  uint64_t limit = 0;                            // elements to pull from sources in total; 0 = all
+  std::chrono::nanoseconds sink_pause{std::chrono::milliseconds(1)};
+  uint32_t yield_every = 1024;                   // stage invocations per step() (fairness between flows)
+  bool measure_stage_time = true;                // component.processing_time
+};
+
+struct EdgeOptions {
+  uint32_t queue_depth = 64;
+  BackpressurePolicy policy = BackpressurePolicy::BlockProducer;
+};
+
+struct StageStats {
+  Counter invocations, errors, elements_in, elements_out, dropped;
+  Histogram processing_ns;  // per invocation
+};
+
+struct FlowStats {
+  Counter elements_produced;   // by sources
+  Counter elements_delivered;  // to sinks
+  Counter elements_dropped;    // filters, processors answering drop, router with no port, drop policies
+  Counter errors;              // invocations that failed (skipped, retried or fatal)
+  Counter retries;
+  Counter reclaimed_buffers;   // buffers components still held at teardown
+  Histogram latency_ns;        // source -> sink, per delivered element (flow.latency)
+  std::chrono::steady_clock::time_point started, finished;
+};
+
+class Flow {
+ public:
+  Flow(FlowOptions options, resources::BufferPool& pool, resources::CopyLedger& ledger);
+  ~Flow();
+
+  // Building (state Created). Node ids must be unique; edges name nodes by index.
+  size_t add_node(std::string id, std::unique_ptr<Stage> stage, std::string config);
+  void add_edge(size_t from, std::string from_port, size_t to, std::string to_port, EdgeOptions options);
+  // Topology checks (roles vs edges, cycles) -> Validated.
+  Status validate();
+
+  // init() every stage -> Running. On failure the flow is Failed (already-initialised stages are
+  // torn down by finish()).
+  Status start();
+  // One scheduling round. Returns false once the flow has finished draining (or failed); then
+  // call finish().
+  bool step();
+  // When step() made no progress because every runnable stage waits for a timer (a paused sink):
+  // the time to wake up. steady_clock::time_point::max() when not waiting.
+  std::chrono::steady_clock::time_point idle_until() const { return idle_until_; }
+  bool progressed() const { return progressed_; }
+  // Teardown in reverse topological order and release of every buffer. Idempotent.
+  void finish();
+
+  // Runs start/step/finish on the calling thread until done or `stop` becomes true (then drains).
+  Status run(const std::atomic<bool>* stop = nullptr);
+
+  // Thread-safe: sources stop being pulled; queued elements still reach the sinks.
+  void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
+
+  FlowState state() const { return state_.load(std::memory_order_relaxed); }
+  const std::string& name() const { return options_.name; }
+  const Error* failure() const { return failure_ ? &*failure_ : nullptr; }
+  const FlowStats& stats() const { return stats_; }
+
+  // Introspection for summaries and the inspection API (read-only; counters are safe to read
+  // from other threads, the structure is fixed once the flow is Running).
+  struct NodeView {
+    std::string id;
+    const Stage* stage;
+    const StageStats* stats;
+  };
+  struct EdgeView {
+    std::string from, from_port, to, to_port;
+    const ElementQueue* queue;
+    BackpressurePolicy policy;
+  };
+  std::vector<NodeView> nodes() const;
+  std::vector<EdgeView> edges() const;
+
+ private:
+  struct Node;
+  struct Edge;
+
+  void run_source(Node& n, uint32_t max);
+  bool runnable(const Node& n, std::chrono::steady_clock::time_point now) const;
+  void run_one(Node& n);
+  bool take_input(Node& n, Element& e);
+  void emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns);
+  void forward(Node& n, const Element& e, const std::vector<std::string>* ports);
+  void deliver(Node& n, const Element& e, Edge* const* targets, size_t count);
+  void push_edge(Edge& edge, const Element& e);
+  void drain_backlog(Node& n);
+  void release(const Element& e);
+  void release_out(const OutElement& out);
+  void after_pop(Edge& edge);
+  void source_backpressure(Node& n);
+  bool handle_failure(Node& n, const CallStatus& st, const char* call);
+  void fail(Error e);
+  void update_completion();
+  uint32_t intern(std::string_view content_type);
+  uint64_t epoch_ns(std::chrono::steady_clock::time_point t) const;
+
+  FlowOptions options_;
+  resources::BufferPool& pool_;
+  resources::CopyLedger& ledger_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Edge>> edges_;
+  std::vector<size_t> topo_;  // topological order
+  std::vector<std::string> content_types_;
+  std::unordered_map<uint64_t, uint32_t> shared_refs_;  // fanned-out payloads: remaining holders
+  std::atomic<FlowState> state_{FlowState::Created};
+  std::atomic<bool> stop_requested_{false};
+  bool stopping_ = false, finished_ = false, progressed_ = false;
+  uint64_t pulled_ = 0;
+  std::optional<Error> failure_;
+  FlowStats stats_;
+  std::chrono::steady_clock::time_point idle_until_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point steady_base_;
+  uint64_t epoch_base_ns_ = 0;
+  std::vector<std::string> ports_scratch_;
+  std::vector<OutElement> flush_scratch_;
+  std::vector<Edge*> targets_scratch_;
+};
+
+}  // namespace torvyn::reactor

@@ -1,0 +1,75 @@
+// A stage of a flow: what the driver calls for each element. Components implement it through
+// ComponentNode; the runtime's built-in file source and sink (torvyn run --input/--output) too.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "torvyn/base/error.h"
+#include "torvyn/resources/types.h"
+
+namespace torvyn::reactor {
+
+enum class Role : uint8_t { Source, Processor, Filter, Router, Aggregator, Sink };
+std::string_view role_name(Role r);
+// "torvyn:streaming/processor" (with or without @version) -> Processor.
+std::optional<Role> role_from_interface(std::string_view interface);
+
+// Why a call did not succeed: the component's own process-error cases, or Trap for everything the
+// host detected (the guest trapped, ran out of fuel or time, broke an ABI rule, misused a handle).
+enum class FailKind : uint8_t { None, InvalidInput, Unavailable, Internal, DeadlineExceeded, Fatal, Trap };
+std::string_view fail_kind_name(FailKind k);
+
+struct CallStatus {
+  FailKind kind = FailKind::None;
+  std::string message;
+  explicit operator bool() const { return kind == FailKind::None; }
+  static CallStatus trap(const Error& e) { return {FailKind::Trap, e.to_string()}; }
+};
+
+// An element as the host passes it in (stream-element: payload and context are lent).
+struct InElement {
+  uint64_t sequence = 0;
+  uint64_t timestamp_ns = 0;
+  std::string_view content_type;
+  resources::BufferId payload;
+};
+
+// An element a component handed back (output-element: the host now owns the payload).
+struct OutElement {
+  uint64_t sequence = 0;
+  uint64_t timestamp_ns = 0;
+  std::string content_type;
+  resources::BufferId payload;
+};
+
+// The calls a role uses; the others are never made (the driver dispatches on role()).
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual Role role() const = 0;
+  virtual const std::string& name() const = 0;
+  virtual resources::OwnerId owner() const = 0;
+
+  virtual CallStatus init(std::string_view config) = 0;
+  virtual CallStatus teardown() = 0;
+  virtual CallStatus pull(std::optional<OutElement>& out) { return unsupported("pull"); }
+  virtual CallStatus notify_backpressure(bool pause) { return {}; }
+  virtual CallStatus process(const InElement& in, std::optional<OutElement>& out) { return unsupported("process"); }  // nullopt: dropped
+  virtual CallStatus evaluate(const InElement& in, bool& keep) { return unsupported("evaluate"); }
+  virtual CallStatus route(const InElement& in, std::vector<std::string>& ports) { return unsupported("route"); }
+  virtual CallStatus ingest(const InElement& in, std::optional<OutElement>& out) { return unsupported("ingest"); }
+  virtual CallStatus flush(std::vector<OutElement>& out) { return unsupported("flush"); }
+  virtual CallStatus push(const InElement& in, bool& pause) { return unsupported("push"); }
+  virtual CallStatus complete() { return {}; }
+
+ protected:
+  CallStatus unsupported(const char* call) const {
+    return {FailKind::Fatal, std::string(call) + " is not part of the " + std::string(role_name(role())) + " role"};
+  }
+};
+
+}  // namespace torvyn::reactor

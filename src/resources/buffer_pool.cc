@@ -1,0 +1,579 @@
+#include "torvyn/resources/buffer_pool.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "owner_table.h"
+#include "slot_table.h"
+
+namespace torvyn::resources {
+
+using detail::kNoSlot;
+using detail::OwnerRecord;
+using detail::Slot;
+
+namespace {
+
+constexpr uint64_t kPage = 4096;
+// Slot-count limits keep indices (and index + 1 in free-list links) inside 32 bits.
+constexpr uint64_t kMaxFixedSlots = 1ull << 30;
+constexpr uint64_t kMaxOnDemandSlots = 1ull << 22;
+
+uint64_t round_up(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
+
+std::string describe(BufferId id) {
+  return "#" + std::to_string(id.slot()) + "/g" + std::to_string(id.generation());
+}
+Error stale(BufferId id) {
+  return Error(ErrorCode::BufferStale, "buffer " + describe(id) + " is unknown or was already released");
+}
+Error unknown_owner(OwnerId o) {
+  return Error(ErrorCode::BufferOwnership, "owner " + std::to_string(o) + " was never registered");
+}
+Error too_big(uint64_t bytes) {
+  return Error(ErrorCode::BufferCapacityExceeded,
+               "a buffer of " + std::to_string(bytes) + " bytes exceeds the 16 MiB per-buffer cap");
+}
+Error frozen(BufferId id) {
+  return Error(ErrorCode::BufferFrozen, "buffer " + describe(id) + " is frozen and cannot be changed");
+}
+Error over_budget(OwnerId id, const OwnerRecord& o, uint64_t more) {
+  return Error(ErrorCode::BudgetExceeded,
+               "owner '" + o.name + "' (" + std::to_string(id) + ") holds " +
+                   std::to_string(o.bytes.load(std::memory_order_relaxed)) + " bytes; " + std::to_string(more) +
+                   " more would pass its budget of " + std::to_string(o.budget));
+}
+Error exhausted(uint64_t bytes, const char* why) {
+  return Error(ErrorCode::PoolExhausted, "cannot allocate a " + std::to_string(bytes) + "-byte buffer: " + why);
+}
+
+}  // namespace
+
+// Free list and counters of one pre-allocated tier, on their own cache line(s).
+struct alignas(64) TierState {
+  detail::FreeList free;
+  std::atomic<uint64_t> acquired{0};  // blocks handed out (allocate, reserve moves)
+  std::atomic<uint64_t> returned{0};  // blocks given back
+  std::atomic<uint64_t> first_uses{0};
+  std::atomic<uint64_t> exhaustion{0};
+  uint8_t* base = nullptr;  // the tier's one mapping, owned (unmapped even if a later tier fails)
+  uint64_t map_bytes = 0;
+  uint32_t total = 0;
+
+  TierState() = default;
+  TierState(const TierState&) = delete;
+  TierState& operator=(const TierState&) = delete;
+  ~TierState() {
+    if (base) munmap(base, map_bytes);
+  }
+};
+
+// On-demand memory: buffers over 1 MiB and fallbacks when every tier is empty. Rare, so a mutex
+// guards the budget and the list of slots that hold no block; the counters are atomics so stats
+// can read them without the lock.
+struct OnDemand {
+  std::mutex mu;
+  uint32_t blockless_head = 0;  // index + 1 of the first slot without a block (links: Slot::next)
+  std::atomic<uint64_t> bytes_used{0};
+  std::atomic<uint64_t> acquired{0}, returned{0}, exhaustion{0};
+};
+
+struct BufferPool::Impl {
+  PoolSizes sizes;
+  detail::OwnerTable owners;
+  detail::SlotTable slots;
+  TierState tiers[kFixedTierCount];
+  OnDemand huge;
+  uint64_t reserved = 0;
+
+  explicit Impl(PoolSizes s);
+  ~Impl();
+
+  Slot* live(BufferId id) const {
+    uint32_t g = id.generation();
+    if (g == 0) return nullptr;
+    Slot* s = slots.find(id.slot());
+    return s && s->live_gen.load(std::memory_order_acquire) == g ? s : nullptr;
+  }
+
+  // Pops a free block from `from` or the next larger pre-allocated tier; each empty tier counts
+  // an exhaustion event. kNoSlot when all are empty.
+  uint32_t pop_fixed(Tier from, Tier* got) {
+    for (int t = static_cast<int>(from); t < kFixedTierCount; ++t) {
+      TierState& ts = tiers[t];
+      if (ts.total == 0) continue;  // tier configured off: not an exhaustion
+      uint32_t idx = ts.free.pop(slots);
+      if (idx != kNoSlot) {
+        *got = static_cast<Tier>(t);
+        return idx;
+      }
+      ts.exhaustion.fetch_add(1, std::memory_order_relaxed);
+    }
+    return kNoSlot;
+  }
+
+  void note_acquired(Tier t, Slot& s) {
+    TierState& ts = tiers[static_cast<int>(t)];
+    ts.acquired.fetch_add(1, std::memory_order_relaxed);
+    if (!s.used) {
+      s.used = true;
+      ts.first_uses.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  void push_fixed(Tier t, uint32_t idx) {
+    TierState& ts = tiers[static_cast<int>(t)];
+    ts.returned.fetch_add(1, std::memory_order_relaxed);
+    ts.free.push(slots, idx);
+  }
+
+  BufferId hand_out(Slot& s, uint32_t idx, OwnerId owner) {
+    uint32_t g = s.next_gen;
+    s.buf.size = 0;
+    s.buf.state = BufferState::Owned;
+    s.buf.frozen = false;
+    s.buf.owner = owner;
+    s.buf.generation = g;
+    s.owner.store(owner, std::memory_order_relaxed);
+    s.live_gen.store(g, std::memory_order_release);
+    return BufferId::make(idx, g);
+  }
+
+  // --- on-demand memory (callers hold huge.mu for the *_locked helpers) ---
+  uint32_t take_blockless_locked() {
+    if (uint32_t head = huge.blockless_head) {
+      huge.blockless_head = slots.at(head - 1).next.load(std::memory_order_relaxed);
+      return head - 1;
+    }
+    return slots.grow();
+  }
+  void give_blockless_locked(uint32_t idx) {
+    slots.at(idx).next.store(huge.blockless_head, std::memory_order_relaxed);
+    huge.blockless_head = idx + 1;
+  }
+  // Books `bytes` of on-demand budget and a slot without a block for them; kNoSlot if either is
+  // spent (an exhaustion event of the Huge tier).
+  uint32_t book_on_demand(uint64_t bytes) {
+    std::lock_guard lock(huge.mu);
+    uint64_t used = huge.bytes_used.load(std::memory_order_relaxed);
+    uint32_t idx = bytes <= sizes.huge_bytes - used ? take_blockless_locked() : kNoSlot;
+    if (idx == kNoSlot) {
+      huge.exhaustion.fetch_add(1, std::memory_order_relaxed);
+      return kNoSlot;
+    }
+    huge.bytes_used.store(used + bytes, std::memory_order_relaxed);
+    return idx;
+  }
+  void unbook_on_demand(uint32_t idx, uint64_t bytes) {
+    std::lock_guard lock(huge.mu);
+    huge.bytes_used.fetch_sub(bytes, std::memory_order_relaxed);
+    if (idx != kNoSlot) give_blockless_locked(idx);
+  }
+
+  Result<BufferId> allocate_on_demand(uint64_t bytes, OwnerId owner);
+  void release_on_demand(uint32_t idx, Slot& s);
+  Status grow(Slot& s, uint64_t need);
+  Status grow_on_demand(Slot& s, uint64_t need, OwnerRecord& o);
+  Status move_on_demand(Slot& s, uint64_t bytes);
+  Status write(Slot& s, BufferId id, uint64_t offset, const void* bytes, uint64_t len);
+};
+
+BufferPool::Impl::Impl(PoolSizes s)
+    : sizes(s),
+      slots([&] {
+        uint64_t n = uint64_t{s.small} + s.medium + s.large;
+        if (n > kMaxFixedSlots) throw std::length_error("torvyn: too many pooled buffers configured");
+        return static_cast<uint32_t>(n);
+      }(),
+            std::min<uint64_t>(s.huge_bytes / kPage, kMaxOnDemandSlots)) {
+  const uint32_t counts[kFixedTierCount] = {s.small, s.medium, s.large};
+  uint32_t first = 0;
+  for (int t = 0; t < kFixedTierCount; ++t) {
+    TierState& ts = tiers[t];
+    ts.total = counts[t];
+    uint64_t block = tier_bytes(static_cast<Tier>(t));
+    if (ts.total) {
+      ts.map_bytes = block * ts.total;
+      int flags = MAP_PRIVATE | MAP_ANONYMOUS | (s.prefault ? MAP_POPULATE : 0);
+      void* mem = mmap(nullptr, ts.map_bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
+      if (mem == MAP_FAILED) throw std::bad_alloc();  // tiers mapped so far unmap themselves
+      ts.base = static_cast<uint8_t*>(mem);
+      reserved += ts.map_bytes;
+    }
+    // Push in reverse so the lowest addresses are handed out first.
+    for (uint32_t k = ts.total; k-- > 0;) {
+      Slot& slot = slots.at(first + k);
+      slot.buf.data = ts.base + k * block;
+      slot.buf.capacity = block;
+      slot.buf.tier = static_cast<Tier>(t);
+      ts.free.push(slots, first + k);
+    }
+    first += ts.total;
+  }
+}
+
+BufferPool::Impl::~Impl() {
+  for (uint32_t i = 0, n = slots.size(); i < n; ++i) {
+    Slot& s = slots.at(i);
+    if (s.heap) std::free(s.buf.data);  // on-demand buffers still live at teardown
+  }
+}
+
+BufferPool::BufferPool(PoolSizes sizes) : impl_(std::make_unique<Impl>(sizes)) {}
+BufferPool::~BufferPool() = default;
+
+OwnerId BufferPool::register_owner(std::string name, uint64_t byte_budget) {
+  return impl_->owners.add(std::move(name), byte_budget);
+}
+
+Result<BufferId> BufferPool::allocate(OwnerId owner, uint64_t capacity_hint) {
+  Impl& p = *impl_;
+  OwnerRecord* o = p.owners.find(owner);
+  if (!o) return unknown_owner(owner);
+  if (capacity_hint > kMaxBufferBytes) return too_big(capacity_hint);
+  Tier t = tier_for(capacity_hint);
+  uint64_t want = t == Tier::Huge ? round_up(capacity_hint, kPage) : tier_bytes(t);
+  if (!o->try_charge(want)) return over_budget(owner, *o, want);
+  if (t != Tier::Huge) {
+    Tier got;
+    uint32_t idx = p.pop_fixed(t, &got);
+    if (idx != kNoSlot) {
+      Slot& s = p.slots.at(idx);
+      uint64_t extra = s.buf.capacity - want;  // a larger tier's block stood in
+      if (extra && !o->try_charge(extra)) {
+        p.tiers[static_cast<int>(got)].free.push(p.slots, idx);
+        o->credit(want);
+        return over_budget(owner, *o, want + extra);
+      }
+      p.note_acquired(got, s);
+      return p.hand_out(s, idx, owner);
+    }
+  }
+  auto r = p.allocate_on_demand(want, owner);
+  if (!r.ok()) o->credit(want);
+  return r;
+}
+
+Result<BufferId> BufferPool::Impl::allocate_on_demand(uint64_t bytes, OwnerId owner) {
+  uint32_t idx = book_on_demand(bytes);
+  if (idx == kNoSlot) return exhausted(bytes, "every pool tier and the on-demand budget (huge_bytes) are spent");
+  void* mem = std::malloc(bytes);
+  if (!mem) {
+    unbook_on_demand(idx, bytes);
+    return exhausted(bytes, "the system is out of memory");
+  }
+  Slot& s = slots.at(idx);  // ours: off every list and not live
+  s.buf.data = static_cast<uint8_t*>(mem);
+  s.buf.capacity = bytes;
+  s.buf.tier = Tier::Huge;
+  s.heap = true;
+  huge.acquired.fetch_add(1, std::memory_order_relaxed);
+  return hand_out(s, idx, owner);
+}
+
+void BufferPool::Impl::release_on_demand(uint32_t idx, Slot& s) {
+  std::free(s.buf.data);
+  uint64_t bytes = s.buf.capacity;
+  s.buf.data = nullptr;
+  s.buf.capacity = 0;
+  s.buf.state = BufferState::Freed;
+  s.heap = false;
+  huge.returned.fetch_add(1, std::memory_order_relaxed);
+  unbook_on_demand(idx, bytes);
+}
+
+Buffer* BufferPool::get(BufferId id) {
+  Slot* s = impl_->live(id);
+  return s ? &s->buf : nullptr;
+}
+
+const Buffer* BufferPool::get(BufferId id) const {
+  Slot* s = impl_->live(id);
+  return s ? &s->buf : nullptr;
+}
+
+Status BufferPool::release(BufferId id) {
+  Impl& p = *impl_;
+  uint32_t g = id.generation();
+  Slot* s = p.slots.find(id.slot());
+  // The CAS makes the slot ours: of two racing releases of one id exactly one wins.
+  if (g == 0 || !s || !s->live_gen.compare_exchange_strong(g, 0, std::memory_order_acquire, std::memory_order_relaxed))
+    return stale(id);
+  Buffer& b = s->buf;
+  if (OwnerRecord* o = p.owners.find(b.owner)) o->credit(b.capacity);
+  uint32_t next = id.generation() + 1;
+  s->next_gen = next ? next : 1;  // generation 0 is never handed out
+  b.size = 0;
+  b.frozen = false;
+  b.state = BufferState::Pooled;
+  b.content_type.clear();  // keeps its capacity: no allocation on the next use
+  if (s->heap)
+    p.release_on_demand(id.slot(), *s);
+  else
+    p.push_fixed(b.tier, id.slot());
+  return {};
+}
+
+Status BufferPool::transfer(BufferId id, OwnerId to) {
+  Impl& p = *impl_;
+  Slot* s = p.live(id);
+  if (!s) return stale(id);
+  OwnerRecord* dst = p.owners.find(to);
+  if (!dst) return unknown_owner(to);
+  Buffer& b = s->buf;
+  if (b.owner == to) return {};
+  if (!dst->try_charge(b.capacity)) return over_budget(to, *dst, b.capacity);
+  if (OwnerRecord* src = p.owners.find(b.owner)) src->credit(b.capacity);
+  b.owner = to;
+  s->owner.store(to, std::memory_order_relaxed);
+  return {};
+}
+
+Status BufferPool::set_state(BufferId id, BufferState state) {
+  Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  if (state != BufferState::Owned && state != BufferState::Borrowed && state != BufferState::Transit)
+    return Error(ErrorCode::BufferOwnership, "buffer state '" + std::string(state_name(state)) +
+                                                 "' is set by the pool itself (use release)");
+  s->buf.state = state;
+  return {};
+}
+
+Status BufferPool::reserve(BufferId id, uint64_t new_capacity) {
+  Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  if (s->buf.frozen) return frozen(id);
+  if (new_capacity <= s->buf.capacity) return {};
+  if (new_capacity > kMaxBufferBytes) return too_big(new_capacity);
+  return impl_->grow(*s, new_capacity);
+}
+
+// need > capacity, need <= kMaxBufferBytes, the buffer is live, unfrozen and ours.
+Status BufferPool::Impl::grow(Slot& s, uint64_t need) {
+  Buffer& b = s.buf;
+  OwnerRecord& o = *owners.find(b.owner);
+  if (s.heap) return grow_on_demand(s, need, o);
+  Tier t = tier_for(need);
+  uint64_t want = t == Tier::Huge ? round_up(need, kPage) : tier_bytes(t);
+  uint64_t cap = b.capacity;
+  if (!o.try_charge(want - cap)) return over_budget(b.owner, o, want - cap);
+  if (t != Tier::Huge) {
+    Tier got;
+    uint32_t idx = pop_fixed(t, &got);
+    if (idx != kNoSlot) {
+      Slot& m = slots.at(idx);  // a free slot: swap its block with ours, then it goes back free
+      uint64_t extra = m.buf.capacity - want;
+      if (extra && !o.try_charge(extra)) {
+        tiers[static_cast<int>(got)].free.push(slots, idx);
+        o.credit(want - cap);
+        return over_budget(b.owner, o, want + extra - cap);
+      }
+      note_acquired(got, m);
+      if (b.size) std::memcpy(m.buf.data, b.data, b.size);
+      Tier old = b.tier;
+      std::swap(b.data, m.buf.data);
+      std::swap(b.capacity, m.buf.capacity);
+      std::swap(b.tier, m.buf.tier);
+      std::swap(s.used, m.used);
+      push_fixed(old, idx);
+      return {};
+    }
+  }
+  Status st = move_on_demand(s, want);
+  if (!st.ok()) o.credit(want - cap);
+  return st;
+}
+
+// Moves a pooled buffer's bytes into `bytes` of on-demand memory; its old block is parked in a
+// slot without a block, which then joins the old tier's free list.
+Status BufferPool::Impl::move_on_demand(Slot& s, uint64_t bytes) {
+  uint32_t idx = book_on_demand(bytes);
+  if (idx == kNoSlot) return exhausted(bytes, "every larger pool tier and the on-demand budget (huge_bytes) are spent");
+  auto* mem = static_cast<uint8_t*>(std::malloc(bytes));
+  if (!mem) {
+    unbook_on_demand(idx, bytes);
+    return exhausted(bytes, "the system is out of memory");
+  }
+  Buffer& b = s.buf;
+  if (b.size) std::memcpy(mem, b.data, b.size);
+  Slot& park = slots.at(idx);
+  Tier old = b.tier;
+  park.buf.data = b.data;
+  park.buf.capacity = b.capacity;
+  park.buf.tier = old;
+  park.buf.state = BufferState::Pooled;
+  park.used = s.used;
+  park.heap = false;
+  b.data = mem;
+  b.capacity = bytes;
+  b.tier = Tier::Huge;
+  s.heap = true;
+  huge.acquired.fetch_add(1, std::memory_order_relaxed);
+  push_fixed(old, idx);
+  return {};
+}
+
+// On-demand memory grows with realloc: in place when the allocator can (mremap for big blocks).
+Status BufferPool::Impl::grow_on_demand(Slot& s, uint64_t need, OwnerRecord& o) {
+  Buffer& b = s.buf;
+  uint64_t bytes = round_up(need, kPage);
+  uint64_t delta = bytes - b.capacity;
+  if (!o.try_charge(delta)) return over_budget(b.owner, o, delta);
+  {
+    std::lock_guard lock(huge.mu);
+    uint64_t used = huge.bytes_used.load(std::memory_order_relaxed);
+    if (delta > sizes.huge_bytes - used) {
+      huge.exhaustion.fetch_add(1, std::memory_order_relaxed);
+      o.credit(delta);
+      return exhausted(bytes, "the on-demand budget (huge_bytes) is spent");
+    }
+    huge.bytes_used.store(used + delta, std::memory_order_relaxed);
+  }
+  void* mem = std::realloc(b.data, bytes);
+  if (!mem) {
+    unbook_on_demand(kNoSlot, delta);
+    o.credit(delta);
+    return exhausted(bytes, "the system is out of memory");
+  }
+  b.data = static_cast<uint8_t*>(mem);
+  b.capacity = bytes;
+  return {};
+}
+
+Status BufferPool::write(BufferId id, uint64_t offset, const void* bytes, uint64_t len) {
+  Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  return impl_->write(*s, id, offset, bytes, len);
+}
+
+Status BufferPool::append(BufferId id, const void* bytes, uint64_t len) {
+  Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  return impl_->write(*s, id, s->buf.size, bytes, len);
+}
+
+Status BufferPool::Impl::write(Slot& s, BufferId id, uint64_t offset, const void* bytes, uint64_t len) {
+  Buffer& b = s.buf;
+  if (b.frozen) return frozen(id);
+  if (offset > b.size)
+    return Error(ErrorCode::BufferOutOfBounds, "write at offset " + std::to_string(offset) + " of buffer " +
+                                                   describe(id) + " starts past its size " + std::to_string(b.size));
+  if (len > kMaxBufferBytes - offset) return too_big(offset + len);  // offset <= size <= cap
+  uint64_t end = offset + len;
+  if (end > b.capacity) {
+    // Grow geometrically so appends stay amortised O(1); settle for the exact size if the
+    // doubled one does not fit the budgets.
+    uint64_t target = std::max(end, std::min(b.capacity * 2, kMaxBufferBytes));
+    Status st = grow(s, target);
+    if (!st.ok() && target > end &&
+        (st.error().code == ErrorCode::PoolExhausted || st.error().code == ErrorCode::BudgetExceeded))
+      st = grow(s, end);
+    if (!st.ok()) return st;
+  }
+  if (len) std::memcpy(b.data + offset, bytes, len);
+  if (end > b.size) b.size = end;
+  return {};
+}
+
+Result<uint64_t> BufferPool::read(BufferId id, uint64_t offset, void* out, uint64_t len) const {
+  const Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  const Buffer& b = s->buf;
+  if (offset >= b.size) return uint64_t{0};
+  uint64_t n = std::min(len, b.size - offset);
+  if (n) std::memcpy(out, b.data + offset, n);
+  return n;
+}
+
+Status BufferPool::set_content_type(BufferId id, std::string_view content_type) {
+  Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  if (s->buf.frozen) return frozen(id);
+  s->buf.content_type.assign(content_type);
+  return {};
+}
+
+Status BufferPool::freeze(BufferId id) {
+  Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  s->buf.frozen = true;
+  return {};
+}
+
+TierStats BufferPool::stats(Tier t) const {
+  const Impl& p = *impl_;
+  TierStats st;
+  if (t == Tier::Huge) {
+    // Read `returned` first: a buffer counted as returned was acquired earlier, so in_use >= 0.
+    uint64_t returned = p.huge.returned.load(std::memory_order_relaxed);
+    uint64_t acquired = p.huge.acquired.load(std::memory_order_relaxed);
+    st.in_use = acquired > returned ? acquired - returned : 0;
+    st.total = st.in_use;
+    st.exhaustion_events = p.huge.exhaustion.load(std::memory_order_relaxed);
+    st.allocations = acquired;
+    st.bytes_in_use = p.huge.bytes_used.load(std::memory_order_relaxed);
+    st.bytes_limit = p.sizes.huge_bytes;
+    return st;
+  }
+  const TierState& ts = p.tiers[static_cast<int>(t)];
+  uint64_t returned = ts.returned.load(std::memory_order_relaxed);
+  uint64_t acquired = ts.acquired.load(std::memory_order_relaxed);
+  uint64_t first = ts.first_uses.load(std::memory_order_relaxed);
+  st.buffer_bytes = tier_bytes(t);
+  st.total = ts.total;
+  st.in_use = std::min<uint64_t>(acquired > returned ? acquired - returned : 0, ts.total);
+  st.available = st.total - st.in_use;
+  st.exhaustion_events = ts.exhaustion.load(std::memory_order_relaxed);
+  st.allocations = acquired;
+  st.reuses = acquired > first ? acquired - first : 0;
+  st.bytes_in_use = st.in_use * st.buffer_bytes;
+  st.bytes_limit = ts.map_bytes;
+  return st;
+}
+
+uint64_t BufferPool::live_buffers() const {
+  uint64_t n = 0;
+  for (Tier t : {Tier::Small, Tier::Medium, Tier::Large, Tier::Huge}) n += stats(t).in_use;
+  return n;
+}
+
+uint64_t BufferPool::owner_bytes(OwnerId owner) const {
+  const OwnerRecord* o = impl_->owners.find(owner);
+  return o ? o->bytes.load(std::memory_order_relaxed) : 0;
+}
+
+uint64_t BufferPool::owner_budget(OwnerId owner) const {
+  const OwnerRecord* o = impl_->owners.find(owner);
+  return o ? o->budget : 0;
+}
+
+std::string_view BufferPool::owner_name(OwnerId owner) const {
+  const OwnerRecord* o = impl_->owners.find(owner);
+  return o ? std::string_view(o->name) : std::string_view();
+}
+
+uint32_t BufferPool::owner_count() const { return impl_->owners.count(); }
+
+std::vector<BufferId> BufferPool::owned_by(OwnerId owner) const {
+  const Impl& p = *impl_;
+  std::vector<BufferId> out;
+  for (uint32_t i = 0, n = p.slots.size(); i < n; ++i) {
+    const Slot& s = p.slots.at(i);
+    uint32_t g = s.live_gen.load(std::memory_order_acquire);
+    if (g && s.owner.load(std::memory_order_relaxed) == owner) out.push_back(BufferId::make(i, g));
+  }
+  return out;
+}
+
+uint64_t BufferPool::reserved_bytes() const { return impl_->reserved; }
+
+const PoolSizes& BufferPool::sizes() const { return impl_->sizes; }
+
+}  // namespace torvyn::resources

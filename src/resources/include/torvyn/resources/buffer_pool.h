@@ -1,0 +1,139 @@
+// Host-managed buffer pools: the memory behind every `buffer` / `mutable-buffer` a component sees.
+//
+// Three pre-allocated tiers (one mmap each: Small 4 KiB, Medium 64 KiB, Large 1 MiB blocks) and an
+// on-demand region for anything bigger (heap memory up to PoolSizes::huge_bytes). Buffers are named
+// by BufferId = slot + generation: releasing a buffer bumps its slot's generation so every old id
+// goes stale and is rejected instead of aliasing the next user of the slot.
+//
+// Concurrency: one pool is shared by every flow thread. allocate/release/get take no lock on the
+// pooled tiers (a Treiber stack per tier with an ABA tag) and never allocate heap memory; only the
+// rare on-demand path (huge buffers, or every tier empty) takes a mutex. A live buffer is touched by
+// one flow thread at a time (the one holding its id); the pool's statistics, owner_bytes and
+// owned_by may be read from any thread at any time (all counters are atomics).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "torvyn/base/result.h"
+#include "torvyn/resources/types.h"
+
+namespace torvyn::resources {
+
+// Buffers per pre-allocated tier and the on-demand byte budget ([runtime.pools] in Torvyn.toml).
+// The defaults reserve 1 + 4 + 16 MiB and allow 32 MiB on demand.
+struct PoolSizes {
+  uint32_t small = 256, medium = 64, large = 16;
+  uint64_t huge_bytes = 32ull << 20;
+  // Fault the tiers' pages in at start-up (MAP_POPULATE) so the hot path never takes a page fault
+  // on first use of a block. Tests that build many pools may turn it off.
+  bool prefault = true;
+};
+
+// A buffer's metadata. Read it through BufferPool::get; change data/size/capacity/state/owner only
+// through the pool's operations (content_type may be set directly by the buffer's holder).
+struct Buffer {
+  uint8_t* data = nullptr;
+  uint64_t size = 0;       // bytes written (readable range is [0, size))
+  uint64_t capacity = 0;   // bytes available without growing
+  Tier tier = Tier::Small; // where the memory comes from (Huge: on-demand heap memory)
+  BufferState state = BufferState::Pooled;
+  bool frozen = false;     // immutable: writes, appends and growth are rejected
+  OwnerId owner = kHostOwner;
+  uint32_t generation = 0;
+  std::string content_type;  // cleared (capacity kept) on release
+};
+
+// A snapshot of one tier. For the pre-allocated tiers counts are in buffers and
+// total == available + in_use. For Huge nothing is pre-allocated: buffer_bytes is 0 (sizes vary),
+// in_use counts live on-demand buffers (including fallbacks from exhausted tiers), total == in_use,
+// available == 0, and bytes_in_use / bytes_limit give the on-demand memory against huge_bytes.
+struct TierStats {
+  uint64_t buffer_bytes = 0;       // block size
+  uint64_t total = 0;              // blocks in the tier
+  uint64_t available = 0;          // free blocks (metric pool.available)
+  uint64_t in_use = 0;             // blocks held by live buffers
+  uint64_t exhaustion_events = 0;  // times an allocation found this tier empty (metric pool.exhaustion_events)
+  uint64_t allocations = 0;        // blocks handed out from this tier (allocate, and reserve moving a buffer here)
+  uint64_t reuses = 0;             // of those, blocks that had been handed out before
+  uint64_t bytes_in_use = 0;       // memory held by live buffers
+  uint64_t bytes_limit = 0;        // memory the tier may hold (pre-allocated bytes, or huge_bytes)
+};
+
+class BufferPool {
+ public:
+  // Maps the three tiers (throws std::bad_alloc if the memory cannot be mapped) and registers the
+  // host as owner 0 ("host", unlimited).
+  explicit BufferPool(PoolSizes sizes = {});
+  ~BufferPool();
+  BufferPool(const BufferPool&) = delete;
+  BufferPool& operator=(const BufferPool&) = delete;
+
+  // A new owner (a component instance) with a byte budget (0 = unlimited). An owner is charged the
+  // capacity of every buffer it holds. Ids are dense and never reused; at most kMaxOwners
+  // (throws std::length_error beyond that).
+  OwnerId register_owner(std::string name, uint64_t byte_budget);
+
+  // A new empty buffer (size 0, state Owned) for `owner`, from the smallest tier that fits
+  // `capacity_hint` (0 -> Small). A tier found empty counts an exhaustion event and the next
+  // larger tier is tried, then on-demand memory within huge_bytes (PoolExhausted if that is spent
+  // too). Hints above 1 MiB always use on-demand memory (rounded up to 4 KiB).
+  // Errors: BufferCapacityExceeded (hint > 16 MiB), BudgetExceeded, PoolExhausted, BufferOwnership
+  // (unknown owner).
+  Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint);
+
+  // The live buffer, or nullptr if the id is stale, unknown or released.
+  Buffer* get(BufferId id);
+  const Buffer* get(BufferId id) const;
+
+  // Back to its tier (on-demand memory is freed); the slot's generation moves on so `id` and every
+  // copy of it go stale. Allowed in any live state (teardown must always be able to reclaim).
+  // A second release of the same id is BufferStale.
+  Status release(BufferId id);
+
+  // Hands the buffer to another owner: `to` is charged its capacity (BudgetExceeded leaves
+  // everything unchanged) and the previous owner is credited.
+  Status transfer(BufferId id, OwnerId to);
+
+  // Owned, Borrowed or Transit; Pooled and Freed belong to the pool (BufferOwnership).
+  Status set_state(BufferId id, BufferState s);
+
+  // Capacity >= new_capacity, keeping the contents and the id: grows on-demand memory in place when
+  // it can, otherwise moves the bytes into a block of the tier that fits (a host-internal copy, not
+  // a ledger copy). Errors: BufferFrozen, BufferCapacityExceeded (> 16 MiB), BudgetExceeded,
+  // PoolExhausted.
+  Status reserve(BufferId id, uint64_t new_capacity);
+
+  // Writes bytes at offset (offset <= size; growing the buffer through reserve as needed, size
+  // becomes max(size, offset + len)). Errors: BufferStale, BufferFrozen, BufferOutOfBounds
+  // (offset > size), BufferCapacityExceeded, and reserve's.
+  Status write(BufferId id, uint64_t offset, const void* bytes, uint64_t len);
+  Status append(BufferId id, const void* bytes, uint64_t len);
+  // Copies up to len bytes from offset into out; returns the count (short past the end, 0 when
+  // offset >= size, as the WIT `read` contract says). Error: BufferStale.
+  Result<uint64_t> read(BufferId id, uint64_t offset, void* out, uint64_t len) const;
+  Status set_content_type(BufferId id, std::string_view content_type);
+  // Marks the buffer immutable (idempotent).
+  Status freeze(BufferId id);
+
+  TierStats stats(Tier t) const;
+  uint64_t live_buffers() const;   // buffers not Pooled (for leak checks)
+  uint64_t owner_bytes(OwnerId owner) const;
+  uint64_t owner_budget(OwnerId owner) const;  // 0 = unlimited (or unknown owner)
+  std::string_view owner_name(OwnerId owner) const;  // "" for an unknown owner
+  uint32_t owner_count() const;
+  // Live buffers held by `owner` (to reclaim what a torn-down component still holds). A snapshot:
+  // an id released concurrently by another thread is stale by the time it is used.
+  std::vector<BufferId> owned_by(OwnerId owner) const;
+  uint64_t reserved_bytes() const;  // pre-allocated bytes (21 MiB with the defaults)
+  const PoolSizes& sizes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace torvyn::resources

@@ -1,0 +1,50 @@
+// The copy ledger: every payload copy between the host and a component is counted, per component
+// and per direction, so `torvyn bench` can show copies per element (source -> processor -> sink is
+// exactly 4: source write, processor read, processor write, sink read).
+//
+// record() is lock-free and allocation-free after a component's first record: two relaxed atomic
+// adds on that component's own cache line (so flows on different threads never contend). Totals are
+// summed when read, which is rare (metrics scrapes, reports).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "torvyn/resources/detail/chunked_array.h"
+#include "torvyn/resources/types.h"
+
+namespace torvyn::resources {
+
+// HostToGuest: the host writes payload into guest memory (a component reads a buffer).
+// GuestToHost: the host copies guest memory into a buffer (a component writes a buffer).
+// HostToHost: a copy inside the host on a component's behalf (clone-into-mutable).
+enum class CopyKind : uint8_t { HostToGuest, GuestToHost, HostToHost };
+inline constexpr int kCopyKindCount = 3;
+
+class CopyLedger {
+ public:
+  CopyLedger();
+
+  // Owners >= kMaxOwners are counted in the totals only.
+  void record(OwnerId component, CopyKind kind, uint64_t bytes);
+
+  uint64_t copies() const;
+  uint64_t bytes() const;
+  uint64_t copies(OwnerId component) const;
+  uint64_t bytes(OwnerId component) const;
+  uint64_t copies(CopyKind kind) const;
+  uint64_t bytes(CopyKind kind) const;
+
+ private:
+  struct alignas(64) Counters {
+    std::atomic<uint64_t> copies[kCopyKindCount];
+    std::atomic<uint64_t> bytes[kCopyKindCount];
+  };
+  template <typename F>
+  uint64_t sum(F&& f) const;
+
+  detail::ChunkedArray<Counters, 8> per_owner_;
+  Counters overflow_{};  // owners beyond kMaxOwners
+};
+
+}  // namespace torvyn::resources
