@@ -189,6 +189,39 @@ void BM_Pipeline_ReactorHostStages(benchmark::State& state) {
   state.counters["ns_per_element"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// One host -> export call with a stream-element argument and an output-element result (the
+// passthrough processor: it reads the 64-byte payload and emits a copy), on the fast path.
+void process_call(benchmark::State& state, wasm::EngineKind kind) {
+  const Components& c = components(kind);
+  resources::BufferPool pool;
+  resources::CopyLedger ledger;
+  StreamingHost host(pool, ledger);
+  component::Linker linker;
+  host.define(linker);
+  auto inst = component::Instance::instantiate(*c.processor, linker);
+  auto node = ComponentNode::bind(std::move(*inst), host, InstanceAccount{pool.register_owner("p", 0), "p"}, std::nullopt);
+  auto in = *pool.allocate(resources::kHostOwner, 64);
+  uint8_t bytes[64] = {};
+  (void)pool.append(in, bytes, 64);
+  (void)pool.freeze(in);
+  InElement element{0, 0, "application/octet-stream", in};
+  std::optional<OutElement> out;
+  for (auto _ : state) {
+    CallStatus st = (*node)->process(element, out);
+    if (!st || !out) {
+      state.SkipWithError("process failed");
+      break;
+    }
+    (void)pool.release(out->payload);
+    ++element.sequence;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_ProcessCall_Aot(benchmark::State& state) { process_call(state, wasm::EngineKind::Aot); }
+void BM_ProcessCall_Interp(benchmark::State& state) { process_call(state, wasm::EngineKind::Interp); }
+
+BENCHMARK(BM_ProcessCall_Aot);
+BENCHMARK(BM_ProcessCall_Interp);
 BENCHMARK(BM_Pipeline_Native)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_Pipeline_ReactorHostStages)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_Pipeline_Aot)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);

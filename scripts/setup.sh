@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-19 lld-19                       # guest toolchain: C/C++ -> wasm32 (benchmark kernels, SDK)
   wasi-libc libclang-rt-19-dev-wasm32   # WASI guests (sdk --wasi) and compiler-rt builtins for wasm32
+  libcpp-httplib-dev                    # inspection API server (HTTP/1.1 on a Unix socket or loopback TCP)
+  prometheus                            # observability tests: a real Prometheus scrapes /metrics (and promtool lints it)
 )
 
 missing=()

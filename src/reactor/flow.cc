@@ -402,9 +402,9 @@ void Flow::run_source(Node& n, uint32_t max) {
       return;
     }
     std::optional<OutElement> out;
-    Clock::time_point t0 = Clock::now();
+    Clock::time_point t0 = options_.measure_stage_time ? Clock::now() : Clock::time_point{};
     CallStatus st = n.stage->pull(out);
-    Clock::time_point t1 = Clock::now();
+    Clock::time_point t1 = Clock::now();  // also the element's timestamp
     n.stats.invocations.add();
     if (options_.measure_stage_time) n.stats.processing_ns.record(static_cast<uint64_t>((t1 - t0).count()));
     if (!st) {
@@ -503,6 +503,11 @@ bool Flow::step() {
     uint64_t ran = n.stats.invocations.get() - before;
     budget -= static_cast<uint32_t>(std::min<uint64_t>(ran, budget));
     progressed_ = progressed_ || ran > 0;
+  }
+  // Sampled here, on the flow's thread, so readers elsewhere never touch an instance.
+  for (auto& n : nodes_) {
+    n->stats.memory_bytes.set(n->stage->memory_bytes());
+    n->stats.fuel_consumed.set(n->stage->fuel_consumed());
   }
   if (state_ == FlowState::Failed) return false;
   bool sources_done = true;

@@ -27,6 +27,19 @@ const wasm::Extern* opt(const std::optional<wasm::Extern>& e) { return e ? &*e :
 
 }  // namespace
 
+// One export call (argument lowering, the call, post-return) is one invocation for fuel and the
+// watchdog, however many core calls it takes.
+class InvocationBracket {
+ public:
+  explicit InvocationBracket(wasm::Store& s) : s_(s) { s_.begin_invocation(); }
+  ~InvocationBracket() { s_.end_invocation(); }
+  InvocationBracket(const InvocationBracket&) = delete;
+  InvocationBracket& operator=(const InvocationBracket&) = delete;
+
+ private:
+  wasm::Store& s_;
+};
+
 namespace detail {
 
 wasm::FuncType core_func_type(const std::vector<FlatType>& params, const std::vector<FlatType>& results) {
@@ -114,7 +127,11 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
           if (s.id == e->borrow_scope && s.outstanding > 0) --s.outstanding;
         return wasm::TrapKind::None;
       }
-      if (const auto* host = inst.linker().resource_by_id(b->resource)) {
+      if (!b->host_resolved) {
+        b->host = inst.linker().resource_by_id(b->resource);
+        b->host_resolved = true;
+      }
+      if (const auto* host = b->host) {
         if (host->destructor) host->destructor(e->rep);
       } else if (auto d = inst.state->guest_dtors.find(b->resource); d != inst.state->guest_dtors.end()) {
         wasm::Slot rep[1] = {e->rep};
@@ -137,6 +154,18 @@ Instance::~Instance() = default;
 
 bool Instance::poisoned() const { return state->poisoned; }
 void Instance::set_host_data(void* p) { state->host_data = p; }
+
+uint64_t Instance::memory_bytes() {
+  uint64_t total = 0;
+  std::vector<uint64_t> seen;
+  for (const auto& env : state->envs)
+    for (const wasm::Extern& m : env->core_memories) {
+      if (std::find(seen.begin(), seen.end(), m.handle) != seen.end()) continue;
+      seen.push_back(m.handle);
+      total += state->store->memory(m).size;
+    }
+  return total;
+}
 void* Instance::host_data() const { return state->host_data; }
 wasm::Store& Instance::store() { return *state->store; }
 HandleTable& Instance::handles() { return state->handles; }
@@ -184,6 +213,7 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
   if (state->on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
   state->on_stack = true;
   state->scopes.push_back(BorrowScope{state->next_scope++, 0});
+  InvocationBracket invocation(*state->store);
   auto fail = [&](Error e) -> Result<std::vector<Value>> {
     state->poisoned = true;
     state->on_stack = false;
@@ -230,6 +260,7 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
   if (state->on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
   state->on_stack = true;
   state->scopes.push_back(BorrowScope{state->next_scope++, 0});
+  InvocationBracket invocation(*state->store);
   auto fail = [&](Error e) -> Status {
     state->poisoned = true;
     state->on_stack = false;

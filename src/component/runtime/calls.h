@@ -19,6 +19,9 @@ struct ResourceBuiltin {
   enum class Kind { New, Drop, Rep } kind = Kind::New;
   Instance* owner = nullptr;
   uint32_t resource = 0;
+  // resource.drop of a host resource: its destructor, looked up once.
+  const HostInstance::Resource* host = nullptr;
+  bool host_resolved = false;
 };
 
 namespace detail {

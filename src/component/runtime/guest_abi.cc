@@ -11,12 +11,12 @@ Error abi_trap(std::string what) { return Error(ErrorCode::AbiTrap, std::move(wh
 }  // namespace
 
 GuestAbi::GuestAbi(Instance& inst, const wasm::Extern* memory, const wasm::Extern* realloc, Scope scope)
-    : inst_(inst), memory_(memory), realloc_(realloc), scope_(scope) {}
+    : inst_(inst), handles_(inst.handles()), store_(inst.store()), memory_(memory), realloc_(realloc), scope_(scope) {}
 
 wasm::MemoryView GuestAbi::memory() {
   if (!memory_) return {};
   if (!have_view_) {
-    view_ = inst_.store().memory(*memory_);
+    view_ = store_.memory(*memory_);
     have_view_ = true;
   }
   return view_;
@@ -26,7 +26,7 @@ Result<uint32_t> GuestAbi::realloc(uint32_t old_ptr, uint32_t old_size, uint32_t
   if (!realloc_) return abi_trap("the component needs memory allocated but gave no realloc function");
   wasm::Slot args[4] = {old_ptr, old_size, align, new_size}, result[1] = {0};
   have_view_ = false;  // the guest may grow its memory
-  wasm::Trap t = inst_.store().call(*realloc_, args, result);
+  wasm::Trap t = store_.call(*realloc_, args, result);
   if (t) return Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
   return static_cast<uint32_t>(result[0]);
 }
@@ -61,7 +61,7 @@ Result<uint32_t> GuestAbi::lower_bytes(uint64_t len, FunctionRef<void(uint8_t*)>
 }
 
 Result<uint64_t> GuestAbi::lift_borrow(uint32_t handle, uint32_t resource) {
-  auto rep = inst_.handles().lift_borrow(handle, resource);
+  auto rep = handles_.lift_borrow(handle, resource);
   if (!rep) return rep;
   if (lent_count_ < std::size(lent_small_))
     lent_small_[lent_count_] = handle;
@@ -71,14 +71,14 @@ Result<uint64_t> GuestAbi::lift_borrow(uint32_t handle, uint32_t resource) {
   return rep;
 }
 
-Result<uint64_t> GuestAbi::lift_own(uint32_t handle, uint32_t resource) { return inst_.handles().lift_own(handle, resource); }
+Result<uint64_t> GuestAbi::lift_own(uint32_t handle, uint32_t resource) { return handles_.lift_own(handle, resource); }
 
 Result<uint32_t> GuestAbi::lower_own(uint32_t resource, uint64_t rep) {
   HandleEntry e;
   e.resource = resource;
   e.rep = rep;
   e.own = true;
-  return inst_.handles().add(e);
+  return handles_.add(e);
 }
 
 Result<uint32_t> GuestAbi::lower_borrow(uint32_t resource, uint64_t rep) {
@@ -89,12 +89,12 @@ Result<uint32_t> GuestAbi::lower_borrow(uint32_t resource, uint64_t rep) {
   e.own = false;
   e.borrow_scope = scope_.id;
   ++*scope_.outstanding;
-  return inst_.handles().add(e);
+  return handles_.add(e);
 }
 
 void GuestAbi::end_lends() {
-  for (uint32_t i = 0; i < lent_count_ && i < std::size(lent_small_); ++i) inst_.handles().end_lend(lent_small_[i]);
-  for (uint32_t h : lent_more_) inst_.handles().end_lend(h);
+  for (uint32_t i = 0; i < lent_count_ && i < std::size(lent_small_); ++i) handles_.end_lend(lent_small_[i]);
+  for (uint32_t h : lent_more_) handles_.end_lend(h);
   lent_count_ = 0;
   lent_more_.clear();
 }

@@ -45,6 +45,7 @@ class AotModule final : public Module, public std::enable_shared_from_this<AotMo
 // Objects living in a store; an Extern's handle is a pointer to one of these.
 struct AotFunc {
   FuncType type;
+  int32_t param_slots = -1, result_slots = -1;  // slot_count of the type, computed on first call
   void* raw = nullptr;       // wasm: C function taking (instance, params...)
   void* instance = nullptr;  // wasm: its module instance
   torvyn_invoke_fn_t invoke = nullptr;
@@ -293,7 +294,11 @@ class AotStore final : public Store, private Interruptible {
   Trap call(Extern func, const Slot* args, Slot* results) override {
     if (func.kind != ExternKind::Func || func.handle == 0) return Trap{TrapKind::Other, "not a function handle"};
     auto* f = reinterpret_cast<AotFunc*>(func.handle);
-    size_t np = slot_count(f->type.params), nr = slot_count(f->type.results);
+    if (f->param_slots < 0) {
+      f->param_slots = static_cast<int32_t>(slot_count(f->type.params));
+      f->result_slots = static_cast<int32_t>(slot_count(f->type.results));
+    }
+    size_t np = static_cast<size_t>(f->param_slots), nr = static_cast<size_t>(f->result_slots);
     size_t n = std::max<size_t>(std::max(np, nr), 1);
     Slot small[16];
     std::vector<Slot> big;
@@ -304,7 +309,7 @@ class AotStore final : public Store, private Interruptible {
     }
     for (size_t i = 0; i < np; ++i) slots[i] = args[i];
 
-    bool top = depth_ == 0;
+    bool top = depth_ == 0 && bracket_ == 0;
     if (top) begin_top();
     ++depth_;
     int code = 0;
@@ -379,6 +384,14 @@ class AotStore final : public Store, private Interruptible {
     if (k == TrapKind::None) return 0;
     rec->store->host_trap_ = k;
     return rt::kHostTrapBase + static_cast<int>(k);
+  }
+
+  void begin_invocation() override {
+    if (depth_ == 0 && bracket_ == 0) begin_top();
+    ++bracket_;
+  }
+  void end_invocation() override {
+    if (--bracket_ == 0 && depth_ == 0) end_top();
   }
 
   void interrupt() override { std::atomic_ref<int64_t>(fuel_).store(InvocationLimits::kInterruptFuel, std::memory_order_relaxed); }
@@ -475,6 +488,7 @@ class AotStore final : public Store, private Interruptible {
   InvocationLimits limits_;
   alignas(8) int64_t fuel_ = 0;
   int depth_ = 0;
+  int bracket_ = 0;  // open begin_invocation() brackets
   TrapKind host_trap_ = TrapKind::None;
   std::string host_message_;
   std::vector<std::unique_ptr<AotInstance>> instances_;

@@ -232,7 +232,7 @@ class InterpStore final : public Store, private Interruptible {
     for (size_t i = 0, k = 0; i < ft.params.size(); k += slot_count(to_val_type(ft.params[i])), ++i)
       params[i] = to_value(to_val_type(ft.params[i]), args + k);
 
-    bool top = depth_ == 0;
+    bool top = depth_ == 0 && bracket_ == 0;
     if (top) {
       last_host_trap_ = TrapKind::None;
       fuel_->UnsafeSet(wi::Value::Make(u64(limits_.begin())));
@@ -304,6 +304,17 @@ class InterpStore final : public Store, private Interruptible {
  private:
   // Watchdog thread: drive the fuel negative. A racy 8-byte aligned store into the interpreter's
   // global; the interpreter re-reads globals on every global.get, so the guest sees it promptly.
+  void begin_invocation() override {
+    if (depth_ == 0 && bracket_ == 0) {
+      last_host_trap_ = TrapKind::None;
+      fuel_->UnsafeSet(wi::Value::Make(u64(limits_.begin())));
+    }
+    ++bracket_;
+  }
+  void end_invocation() override {
+    if (--bracket_ == 0 && depth_ == 0) limits_.end(static_cast<int64_t>(fuel_->UnsafeGet<u64>()));
+  }
+
   void interrupt() override { fuel_->UnsafeSet(wi::Value::Make(u64(InvocationLimits::kInterruptFuel))); }
 
   wabt::Result call_host(wi::Thread& thread, const FuncType& ft, HostFn fn, void* env, const wi::Values& args, wi::Values& out,
@@ -395,6 +406,7 @@ class InterpStore final : public Store, private Interruptible {
   std::vector<wi::Object::Ptr> roots_;
   std::unique_ptr<wi::Thread> thread_;
   int depth_ = 0;
+  int bracket_ = 0;  // open begin_invocation() brackets
   std::unordered_map<uint64_t, wi::Func::Ptr> funcs_;
   wi::Values params_, out_;
   std::vector<std::unique_ptr<InterpInstance>> instances_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <utility>
 #include <variant>
 
@@ -34,19 +35,28 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
+// Success is the common case on hot paths: it holds nothing but a null pointer (no string to
+// construct and destroy); the error, when there is one, lives on the heap.
 template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : err_(std::move(error)), ok_(false) {}
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return err_; }
-  Error take_error() { assert(!ok_); return std::move(err_); }
+  Result(Error error) : err_(std::make_unique<Error>(std::move(error))) {}
+  Result(const Result& o) : err_(o.err_ ? std::make_unique<Error>(*o.err_) : nullptr) {}
+  Result& operator=(const Result& o) {
+    if (this != &o) err_ = o.err_ ? std::make_unique<Error>(*o.err_) : nullptr;
+    return *this;
+  }
+  Result(Result&&) noexcept = default;
+  Result& operator=(Result&&) noexcept = default;
+
+  bool ok() const { return !err_; }
+  explicit operator bool() const { return ok(); }
+  const Error& error() const { assert(err_); return *err_; }
+  Error take_error() { assert(err_); return std::move(*err_); }
 
  private:
-  Error err_;
-  bool ok_ = true;
+  std::unique_ptr<Error> err_;
 };
 
 using Status = Result<void>;

@@ -19,6 +19,7 @@
 namespace torvyn::component {
 
 class Instance;
+class HandleTable;
 
 // A non-owning reference to a callable (no allocation, one indirect call).
 template <typename Sig>
@@ -106,6 +107,8 @@ class GuestAbi final : public AbiContext {
 
  private:
   Instance& inst_;
+  HandleTable& handles_;
+  wasm::Store& store_;
   const wasm::Extern* memory_;
   const wasm::Extern* realloc_;
   Scope scope_;

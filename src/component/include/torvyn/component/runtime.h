@@ -128,6 +128,9 @@ class Instance {
   Status call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift);
 
   bool poisoned() const;
+  // Bytes of linear memory the instance's core modules hold (component.memory_current). Call it
+  // from the thread that runs the instance.
+  uint64_t memory_bytes();
   // An opaque pointer the embedding host attaches to the instance (e.g. its accounting identity),
   // read back in host functions through GuestAbi::instance().
   void set_host_data(void* p);

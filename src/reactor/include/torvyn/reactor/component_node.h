@@ -40,6 +40,8 @@ class ComponentNode final : public Stage {
   CallStatus flush(std::vector<OutElement>& out) override;
   CallStatus push(const InElement& in, bool& pause) override;
   CallStatus complete() override;
+  uint64_t memory_bytes() override { return instance_->memory_bytes(); }
+  uint64_t fuel_consumed() override { return instance_->store().fuel_consumed(); }
 
  private:
   ComponentNode(std::unique_ptr<component::Instance> instance, StreamingHost& host, InstanceAccount account);

@@ -56,6 +56,7 @@ struct EdgeOptions {
 
 struct StageStats {
   Counter invocations, errors, elements_in, elements_out, dropped;
+  Counter memory_bytes, fuel_consumed;  // sampled after every scheduling round
   Histogram processing_ns;  // per invocation
 };
 

@@ -65,6 +65,10 @@ class Stage {
   virtual CallStatus flush(std::vector<OutElement>& out) { return unsupported("flush"); }
   virtual CallStatus push(const InElement& in, bool& pause) { return unsupported("push"); }
   virtual CallStatus complete() { return {}; }
+  // Linear memory the stage's component holds (0 for host stages); sampled by the flow thread.
+  virtual uint64_t memory_bytes() { return 0; }
+  // Fuel the stage's last invocation consumed.
+  virtual uint64_t fuel_consumed() { return 0; }
 
  protected:
   CallStatus unsupported(const char* call) const {

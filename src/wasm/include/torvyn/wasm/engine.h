@@ -143,6 +143,12 @@ class Store {
   // Wall-clock limit on each top-level call (0 = none). Stops even a loop that never calls out.
   virtual void set_timeout(std::chrono::nanoseconds timeout) = 0;
 
+  // Brackets several top-level calls as one invocation (a component export call with the
+  // cabi_realloc calls that lower its arguments and its post-return): fuel is refilled and the
+  // watchdog armed once, at begin. Calls inside are not top-level. Must nest properly.
+  virtual void begin_invocation() {}
+  virtual void end_invocation() {}
+
   // For host functions: the message that goes with the trap they are about to return.
   virtual void set_trap_message(std::string message) = 0;
 

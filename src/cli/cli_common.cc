@@ -1,0 +1,52 @@
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+
+namespace torvyn::cli {
+
+std::optional<config::Config> load_manifest(const Globals& g, const std::filesystem::path& manifest,
+                                            const std::vector<std::string>& overrides, int& exit_code) {
+  config::LoadOptions opts;
+  for (const std::string& kv : overrides) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      Diagnostic d;
+      d.code = ErrorCode::ConfigEnvOverride;
+      d.message = "--config expects KEY=VALUE";
+      d.found = kv;
+      d.help = "for example --config runtime.worker_threads=2";
+      if (g.json())
+        std::cout << render_json(std::vector<Diagnostic>{d}) << "\n";
+      else
+        std::cerr << render_human(d);
+      exit_code = kUsage;
+      return std::nullopt;
+    }
+    opts.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  config::LoadResult r = config::load(manifest, opts);
+  if (g.json()) {
+    if (!r.ok() || !r.diagnostics.empty()) std::cout << render_json(r.diagnostics) << "\n";
+  } else {
+    for (const Diagnostic& d : r.diagnostics)
+      if (!g.quiet || d.severity == Severity::Error) std::cerr << render_human(d, r.source_for(d));
+  }
+  if (!r.ok()) {
+    exit_code = kUsage;
+    return std::nullopt;
+  }
+  return std::move(r.config);
+}
+
+void print_error(const Globals& g, const Error& e) {
+  if (g.json()) {
+    nlohmann::json j{{"error", {{"code", std::string(error_code_id(e.code))}, {"message", e.message}}}};
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cerr << e.to_string() << "\n";
+  }
+}
+
+}  // namespace torvyn::cli

@@ -1,0 +1,77 @@
+// torvyn build: compile every [[component]] from its sources with the SDK toolchain.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "torvyn/host/component_build.h"
+
+namespace torvyn::cli {
+
+namespace {
+
+struct BuildArgs {
+  std::string manifest = "Torvyn.toml";
+  std::vector<std::string> components;
+  bool force = false;
+  std::vector<std::string> config;
+};
+
+const char* kind_name(host::BuildOutcome::Kind k) {
+  switch (k) {
+    case host::BuildOutcome::Kind::Built: return "built";
+    case host::BuildOutcome::Kind::UpToDate: return "up-to-date";
+    case host::BuildOutcome::Kind::Prebuilt: return "prebuilt";
+    case host::BuildOutcome::Kind::Failed: return "failed";
+  }
+  return "?";
+}
+
+int build(const Globals& g, const BuildArgs& a) {
+  int code = kOk;
+  auto cfg = load_manifest(g, a.manifest, a.config, code);
+  if (!cfg) return code;
+  host::BuildOptions bo{a.components, a.force, g.verbose};
+  auto r = host::build_components(*cfg, bo);
+  if (!r) {
+    print_error(g, r.error());
+    return r.error().code == ErrorCode::EnvironmentError ? kEnvironment : kUsage;
+  }
+  bool failed = false;
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& o : *r) {
+    failed = failed || o.kind == host::BuildOutcome::Kind::Failed;
+    if (g.json()) {
+      j.push_back({{"component", o.component}, {"world", o.world}, {"output", o.output.string()}, {"status", kind_name(o.kind)},
+                   {"seconds", o.seconds}, {"log", o.log}});
+      continue;
+    }
+    if (o.kind == host::BuildOutcome::Kind::Failed) {
+      std::cerr << "error: component `" << o.component << "` failed to build\n" << o.log;
+      if (!o.log.empty() && o.log.back() != '\n') std::cerr << "\n";
+    } else if (!g.quiet) {
+      std::cout << "  " << kind_name(o.kind) << "  " << o.component;
+      if (!o.world.empty()) std::cout << " (" << o.world << ")";
+      std::cout << " -> " << o.output.string();
+      if (o.kind == host::BuildOutcome::Kind::Built) std::printf(" in %.1f s", o.seconds);
+      std::cout << "\n";
+      if (g.verbose) std::cout << o.log;
+    }
+  }
+  if (g.json()) std::cout << j.dump(2) << "\n";
+  if (r->empty() && !g.quiet && !g.json()) std::cout << "nothing to build: no [[component]] in " << a.manifest << "\n";
+  return failed ? kFailed : kOk;
+}
+
+}  // namespace
+
+void add_build(CLI::App& app, const Globals& g, int& exit_code) {
+  auto a = std::make_shared<BuildArgs>();
+  CLI::App* c = app.add_subcommand("build", "Build the project's components from their C/C++ sources");
+  c->add_option("--manifest,-m", a->manifest, "Path to Torvyn.toml")->capture_default_str();
+  c->add_option("components", a->components, "Only these components");
+  c->add_flag("--force", a->force, "Rebuild even when up to date");
+  c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
+  c->callback([&g, &exit_code, a] { exit_code = build(g, *a); });
+}
+
+}  // namespace torvyn::cli

@@ -1,0 +1,73 @@
+// torvyn doctor: is this machine ready to build and run Torvyn components?
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "torvyn/host/component_build.h"
+
+namespace torvyn::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string which(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (!path) return "";
+  std::string p = path;
+  for (size_t start = 0; start <= p.size();) {
+    size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    fs::path candidate = fs::path(p.substr(start, end - start)) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    start = end + 1;
+  }
+  return "";
+}
+
+struct Check {
+  std::string name;
+  bool ok;
+  std::string detail;
+  bool required;  // for running (aot); others are needed to build components
+};
+
+int doctor(const Globals& g) {
+  std::vector<Check> checks;
+  std::string cc = which("cc");
+  checks.push_back({"C compiler (aot engine)", !cc.empty(), cc.empty() ? "`cc` not on PATH: only engine = \"interp\" works" : cc, false});
+  std::string clang = which(std::getenv("TORVYN_CLANG") ? std::getenv("TORVYN_CLANG") : "clang-19");
+  checks.push_back({"clang-19 (guest toolchain)", !clang.empty(), clang.empty() ? "apt-get install clang-19 lld-19" : clang, false});
+  std::string node = which("node");
+  checks.push_back({"node (jco)", !node.empty(), node.empty() ? "Node.js 20 is needed by `torvyn build`" : node, false});
+  fs::path sdk = host::sdk_dir();
+  bool has_sdk = fs::is_regular_file(sdk / "tools" / "torvyn-component-build");
+  checks.push_back({"Torvyn SDK", has_sdk, has_sdk ? sdk.string() : sdk.string() + " not found (set TORVYN_SDK_DIR)", false});
+  fs::path jco = sdk.parent_path() / "node_modules" / "@bytecodealliance" / "jco";
+  bool has_jco = fs::is_directory(jco);
+  checks.push_back({"jco (npm ci)", has_jco, has_jco ? jco.string() : "run `npm ci` in " + sdk.parent_path().string(), false});
+  bool wasi = fs::is_directory("/usr/include/wasm32-wasi") || fs::is_directory("/usr/share/wasi-sysroot");
+  checks.push_back({"wasi-libc (WASI components)", wasi, wasi ? "found" : "apt-get install wasi-libc libclang-rt-19-dev-wasm32", false});
+
+  bool all = true;
+  for (const auto& c : checks) all = all && c.ok;
+  if (g.json()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& c : checks) j.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+    std::cout << j.dump(2) << "\n";
+  } else {
+    for (const auto& c : checks) std::cout << (c.ok ? "  ok    " : "  MISSING ") << c.name << ": " << c.detail << "\n";
+  }
+  return all ? kOk : kEnvironment;
+}
+
+}  // namespace
+
+void add_doctor(CLI::App& app, const Globals& g, int& exit_code) {
+  CLI::App* c = app.add_subcommand("doctor", "Check that this machine can build and run Torvyn components");
+  c->callback([&g, &exit_code] { exit_code = doctor(g); });
+}
+
+}  // namespace torvyn::cli

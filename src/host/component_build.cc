@@ -1,0 +1,166 @@
+#include "torvyn/host/component_build.h"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <atomic>
+#include <thread>
+#include <chrono>
+#include <cstdio>
+
+#include "torvyn/host/runtime.h"
+
+namespace torvyn::host {
+
+namespace fs = std::filesystem;
+
+fs::path sdk_dir() {
+  if (const char* d = std::getenv("TORVYN_SDK_DIR"); d && *d) return d;
+  return fs::path(TORVYN_SOURCE_DIR) / "sdk";
+}
+
+namespace {
+
+bool is_source(const fs::path& p) {
+  std::string e = p.extension().string();
+  return e == ".c" || e == ".cc" || e == ".cpp" || e == ".cxx";
+}
+
+std::vector<fs::path> sources_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const fs::path& d : {dir, dir / "src"}) {
+    std::error_code ec;
+    if (!fs::is_directory(d, ec)) continue;
+    for (const auto& e : fs::directory_iterator(d, ec))
+      if (e.is_regular_file() && is_source(e.path())) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Newest modification time of the sources and of headers next to them.
+fs::file_time_type newest_input(const fs::path& dir) {
+  fs::file_time_type t = fs::file_time_type::min();  // (the file clock's epoch is in the future)
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
+    if (e.is_regular_file(ec)) t = std::max(t, e.last_write_time(ec));
+  return t;
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs a shell command, capturing stdout+stderr. Returns the exit status.
+int run_capture(const std::string& cmd, std::string& output) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return -1;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) output.append(buf.data(), n);
+  int st = ::pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+}  // namespace
+
+Result<std::string> component_world(const config::Config& cfg, const config::ComponentDecl& c) {
+  if (!c.world.empty()) return c.world;
+  static const std::pair<const char*, const char*> by_interface[] = {
+      {"torvyn:streaming/processor", "transform"},      {"torvyn:streaming/source", "data-source"},
+      {"torvyn:streaming/sink", "data-sink"},           {"torvyn:filtering/filter", "content-filter"},
+      {"torvyn:filtering/router", "content-router"},    {"torvyn:aggregation/aggregator", "stream-aggregator"},
+  };
+  std::string found;
+  for (const auto& f : cfg.flows)
+    for (const auto& n : f.nodes) {
+      if (n.component != c.name || n.interface.empty()) continue;
+      std::string iface = n.interface.substr(0, n.interface.find('@'));
+      for (const auto& [i, w] : by_interface)
+        if (iface == i) {
+          if (!found.empty() && found != w)
+            return Error(ErrorCode::FlowBuildFailed, "component `" + c.name + "` is used as both " + found + " and " + w + "; set its `world`");
+          found = w;
+        }
+    }
+  if (found.empty())
+    return Error(ErrorCode::FlowBuildFailed, "component `" + c.name +
+                                                 "`: cannot tell which world to build; add `world = \"transform\"` (or data-source, data-sink, "
+                                                 "managed-transform, content-filter, content-router, stream-aggregator) to its [[component]]");
+  return found;
+}
+
+Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, const BuildOptions& options) {
+  fs::path tool = sdk_dir() / "tools" / "torvyn-component-build";
+  if (!fs::is_regular_file(tool))
+    return Error(ErrorCode::EnvironmentError, "the Torvyn SDK was not found at " + sdk_dir().string() + " (set TORVYN_SDK_DIR)");
+  for (const auto& name : options.only)
+    if (!cfg.find_component(name)) return Error(ErrorCode::ConfigUnknownReference, "no [[component]] named `" + name + "`");
+
+  std::vector<BuildOutcome> out;
+  std::vector<std::pair<size_t, std::string>> jobs;  // outcome index, toolchain command
+  for (const config::ComponentDecl& c : cfg.components) {
+    if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), c.name) == options.only.end()) continue;
+    BuildOutcome o;
+    o.component = c.name;
+    fs::path src = c.path;
+    if (src.extension() == ".wasm") {
+      o.kind = fs::is_regular_file(src) ? BuildOutcome::Kind::Prebuilt : BuildOutcome::Kind::Failed;
+      o.output = src;
+      if (o.kind == BuildOutcome::Kind::Failed) o.log = "no such file: " + src.string();
+      out.push_back(std::move(o));
+      continue;
+    }
+    auto world = component_world(cfg, c);
+    if (!world) {
+      o.kind = BuildOutcome::Kind::Failed;
+      o.log = world.error().message;
+      out.push_back(std::move(o));
+      continue;
+    }
+    o.world = *world;
+    o.output = built_component_path(cfg, c);
+    auto sources = sources_in(src);
+    if (sources.empty()) {
+      o.kind = BuildOutcome::Kind::Failed;
+      o.log = "no C/C++ sources (*.c, *.cc, *.cpp) in " + src.string() + " or its src/ folder";
+      out.push_back(std::move(o));
+      continue;
+    }
+    std::error_code ec;
+    if (!options.force && fs::exists(o.output, ec) && fs::last_write_time(o.output, ec) >= newest_input(src)) {
+      o.kind = BuildOutcome::Kind::UpToDate;
+      out.push_back(std::move(o));
+      continue;
+    }
+    fs::create_directories(o.output.parent_path(), ec);
+    std::string cmd = quote(tool.string()) + " --world " + quote(o.world) + " -o " + quote(o.output.string()) + " -I " + quote(src.string());
+    if (fs::is_directory(src / "include")) cmd += " -I " + quote((src / "include").string());
+    if (c.wasi) cmd += " --wasi";
+    if (options.verbose) cmd += " -v";
+    for (const auto& s : sources) cmd += " " + quote(s.string());
+    out.push_back(std::move(o));
+    jobs.push_back({out.size() - 1, std::move(cmd)});
+  }
+  // Toolchain runs are independent: one per core.
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+      BuildOutcome& o = out[jobs[j].first];
+      auto t0 = std::chrono::steady_clock::now();
+      int rc = run_capture(jobs[j].second, o.log);
+      o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      o.kind = rc == 0 ? BuildOutcome::Kind::Built : BuildOutcome::Kind::Failed;
+    }
+  };
+  size_t n = std::min<size_t>(jobs.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+}  // namespace torvyn::host

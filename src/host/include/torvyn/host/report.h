@@ -1,0 +1,41 @@
+// What a flow did, for `torvyn run`'s summary (human or JSON) and for tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace torvyn::host {
+
+struct StageReport {
+  std::string node, component, role;
+  uint64_t invocations = 0, errors = 0, elements_in = 0, elements_out = 0, dropped = 0;
+  uint64_t p50_ns = 0, p99_ns = 0;  // processing time per invocation
+  uint64_t copies = 0, copy_bytes = 0;
+  uint64_t fuel_consumed = 0;       // by the last invocation
+};
+
+struct QueueReport {
+  std::string from, to;
+  uint32_t capacity = 0;
+  uint64_t peak_depth = 0, backpressure_events = 0, backpressure_ns = 0, dropped = 0;
+};
+
+struct FlowReport {
+  std::string name, state;  // Completed | Cancelled | Failed
+  std::string error;        // the failure, when Failed
+  double seconds = 0;
+  uint64_t produced = 0, delivered = 0, dropped = 0, errors = 0, retries = 0, reclaimed_buffers = 0;
+  double throughput = 0;    // delivered elements per second
+  uint64_t latency_p50_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
+  uint64_t copies = 0, copy_bytes = 0;
+  uint64_t peak_queue_depth = 0, backpressure_events = 0, backpressure_ns = 0;
+  std::vector<StageReport> stages;
+  std::vector<QueueReport> queues;
+  bool failed() const { return state == "Failed"; }
+};
+
+std::string render_human(const std::vector<FlowReport>& reports);
+std::string render_json(const std::vector<FlowReport>& reports);
+
+}  // namespace torvyn::host

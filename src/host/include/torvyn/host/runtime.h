@@ -1,0 +1,80 @@
+// The host: turns a validated Torvyn.toml into running flows (DESIGN.md §1 `host`, §7). It owns
+// the engines, the shared buffer pool and copy ledger, loads and instantiates each node's
+// component, wires edges with their queue depths and policies, runs the flows on
+// `worker_threads` threads, stops them gracefully on request, and reports what happened.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "torvyn/base/result.h"
+#include "torvyn/component/runtime.h"
+#include "torvyn/config/config.h"
+#include "torvyn/host/audit_log.h"
+#include "torvyn/host/report.h"
+#include "torvyn/reactor/flow.h"
+#include "torvyn/resources/buffer_pool.h"
+#include "torvyn/resources/copy_ledger.h"
+
+namespace torvyn::security {
+struct WasiOptions;
+}
+
+namespace torvyn::host {
+
+struct RunOptions {
+  std::vector<std::string> flows;          // empty = every flow in the manifest
+  uint64_t limit = 0;                      // elements per flow from its sources (0 = all)
+  std::chrono::milliseconds timeout{0};    // then stop gracefully (0 = none)
+  std::string input;                       // --input: the built-in file source ("-" = stdin)
+  std::string output;                      // --output: the built-in file sink ("-" = stdout)
+  uint64_t input_chunk = 0;                // raw chunks of this size instead of lines
+  std::string input_content_type = "text/plain";
+};
+
+class Runtime {
+ public:
+  explicit Runtime(config::Config config);
+  ~Runtime();
+
+  const config::Config& config() const { return config_; }
+  resources::BufferPool& pool() { return *pool_; }
+  resources::CopyLedger& ledger() { return ledger_; }
+
+  // Builds every requested flow (loading, compiling and instantiating components). Errors name
+  // the flow, node and component.
+  Status build(const RunOptions& options);
+
+  // Runs the built flows to completion on worker threads. `stop` (e.g. set by a signal handler)
+  // makes every flow stop its sources and drain. Returns one report per flow.
+  std::vector<FlowReport> run(const std::atomic<bool>& stop, const RunOptions& options);
+
+  // The flows being run (for the inspection API); stable after build().
+  struct RunningFlow;
+  const std::vector<std::unique_ptr<RunningFlow>>& flows() const { return flows_; }
+  std::shared_ptr<AuditLog> audit_log() const { return audit_; }
+
+ private:
+  Result<std::shared_ptr<wasm::Engine>> engine_for(uint64_t max_memory);
+  Result<std::shared_ptr<component::LoadedComponent>> load_component(const std::string& reference, const std::string& node_id,
+                                                                     uint64_t max_memory);
+  Status build_flow(const config::FlowDecl& decl, const RunOptions& options);
+  std::shared_ptr<security::WasiOptions> wasi_options(const config::NodeDecl& node);
+
+  config::Config config_;
+  std::unique_ptr<resources::BufferPool> pool_;
+  resources::CopyLedger ledger_;
+  std::map<uint64_t, std::shared_ptr<wasm::Engine>> engines_;  // by memory limit
+  std::map<std::string, std::shared_ptr<component::LoadedComponent>> components_;
+  std::vector<std::unique_ptr<RunningFlow>> flows_;
+  std::shared_ptr<AuditLog> audit_;  // when [security] audit_enabled
+};
+
+// Where `torvyn build` puts a [[component]] built from sources, and where `run` looks for it.
+std::filesystem::path built_component_path(const config::Config& cfg, const config::ComponentDecl& c);
+
+}  // namespace torvyn::host

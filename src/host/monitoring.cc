@@ -1,0 +1,147 @@
+#include "torvyn/host/monitoring.h"
+
+#include <chrono>
+
+#include "running_flow.h"
+
+namespace torvyn::host {
+
+namespace obs = observability;
+
+namespace {
+
+obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
+  const reactor::Flow& flow = *rf.flow;
+  const reactor::FlowStats& s = flow.stats();
+  obs::FlowSnapshot f;
+  f.id = rf.name;
+  f.name = rf.name;
+  f.state = std::string(reactor::flow_state_name(flow.state()));
+  f.elements_total = s.elements_produced.get();
+  f.elements_delivered = s.elements_delivered.get();
+  f.dropped = s.elements_dropped.get();
+  f.errors = s.errors.get();
+  if (rf.started && s.started.time_since_epoch().count() != 0) {
+    auto end = flow.state() == reactor::FlowState::Completed || flow.state() == reactor::FlowState::Failed ||
+                       flow.state() == reactor::FlowState::Cancelled
+                   ? s.finished
+                   : std::chrono::steady_clock::now();
+    double secs = std::chrono::duration<double>(end - s.started).count();
+    if (secs > 0) f.throughput = static_cast<double>(f.elements_delivered) / secs;
+  }
+  f.latency_ns = &s.latency_ns;
+  for (const auto& n : flow.nodes()) {
+    obs::StageSnapshot st;
+    st.node = n.id;
+    auto it = rf.component_of.find(n.id);
+    st.component = it != rf.component_of.end() ? it->second : "(built-in)";
+    st.role = std::string(reactor::role_name(n.stage->role()));
+    st.invocations = n.stats->invocations.get();
+    st.errors = n.stats->errors.get();
+    st.processing_ns = &n.stats->processing_ns;
+    st.memory_bytes = n.stats->memory_bytes.get();
+    st.fuel_consumed = n.stats->fuel_consumed.get();
+    if (n.stage->owner() != resources::kHostOwner) {
+      st.copies = ledger.copies(n.stage->owner());
+      st.copy_bytes = ledger.bytes(n.stage->owner());
+    }
+    f.stages.push_back(std::move(st));
+  }
+  for (const auto& e : flow.edges()) {
+    obs::StreamSnapshot q;
+    q.from = e.from + (e.from_port.empty() ? "" : "." + e.from_port);
+    q.to = e.to;
+    q.capacity = e.queue->capacity();
+    q.depth = e.queue->stats.depth.get();
+    q.peak_depth = e.queue->stats.peak_depth.get();
+    q.backpressure_events = e.queue->stats.backpressure_events.get();
+    q.backpressure_ns = e.queue->stats.backpressure_ns.get();
+    f.streams.push_back(std::move(q));
+  }
+  return f;
+}
+
+}  // namespace
+
+Monitoring::Monitoring(Runtime& runtime) : runtime_(runtime) {
+  const config::Config& cfg = runtime.config();
+  level_ = obs::parse_metrics_level(cfg.observability.metrics_level).value_or(obs::MetricsLevel::Production);
+  if (!cfg.observability.metrics_enabled) level_ = obs::MetricsLevel::Off;
+
+  const resources::CopyLedger& ledger = runtime.ledger();
+  for (const auto& rf : runtime.flows()) {
+    const Runtime::RunningFlow* f = rf.get();
+    handles_.push_back(registry_.add_flow([f, &ledger] { return snapshot(*f, ledger); }));
+  }
+  resources::BufferPool& pool = runtime.pool();
+  registry_.set_pools([&pool] {
+    std::vector<obs::PoolSnapshot> out;
+    for (auto tier : {resources::Tier::Small, resources::Tier::Medium, resources::Tier::Large, resources::Tier::Huge}) {
+      resources::TierStats t = pool.stats(tier);
+      out.push_back({std::string(resources::tier_name(tier)), t.total, t.available, t.in_use, t.exhaustion_events, t.buffer_bytes,
+                     t.bytes_in_use});
+    }
+    return out;
+  });
+  registry_.set_copies([&ledger] { return ledger.copies(); }, [&ledger] { return ledger.bytes(); });
+  Runtime* rt = &runtime;
+  registry_.set_components([rt] {
+    const config::Config& c = rt->config();
+    std::vector<obs::ComponentSnapshot> out;
+    for (const auto& decl : c.components) {
+      obs::ComponentSnapshot s;
+      s.name = decl.name;
+      s.source = decl.path;
+      if (auto g = c.security.grants.find(decl.name); g != c.security.grants.end()) s.capabilities = g->second;
+      for (const auto& rf : rt->flows())
+        for (const auto& n : rf->flow->nodes()) {
+          auto it = rf->component_of.find(n.id);
+          if (it == rf->component_of.end() || it->second != decl.name) continue;
+          s.instances.push_back(rf->name + "/" + n.id);
+          s.interface = std::string(reactor::role_name(n.stage->role()));
+          s.invocations += n.stats->invocations.get();
+          s.errors += n.stats->errors.get();
+          s.memory_bytes += n.stats->memory_bytes.get();
+          s.fuel_consumed += n.stats->fuel_consumed.get();
+        }
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+Monitoring::~Monitoring() {
+  stop_server();
+  for (auto h : handles_) registry_.remove_flow(h);
+}
+
+Status Monitoring::start_server() {
+  const config::Config& cfg = runtime_.config();
+  if (!cfg.inspection.enabled) return {};
+  obs::InspectionServer::Options o;
+  if (cfg.inspection.tcp.empty())
+    o.socket_path = cfg.inspection.socket.empty() ? cfg.state_dir + "/torvyn.sock" : cfg.inspection.socket;
+  o.tcp_address = cfg.inspection.tcp;
+  o.token = cfg.inspection.token;
+  o.prometheus_enabled = cfg.observability.prometheus_enabled;
+  o.level = level_;
+  if (std::shared_ptr<AuditLog> audit = runtime_.audit_log()) {
+    o.audit = [audit](std::string_view method, std::string_view path, int status, std::string_view peer) {
+      audit->record("inspection.access", {{"method", std::string(method)},
+                                          {"path", std::string(path)},
+                                          {"status", std::to_string(status)},
+                                          {"peer", std::string(peer)}});
+    };
+  }
+  server_ = std::make_unique<obs::InspectionServer>(registry_, std::move(o));
+  Status s = server_->start();
+  if (!s) server_.reset();
+  return s;
+}
+
+void Monitoring::stop_server() {
+  if (server_) server_->stop();
+  server_.reset();
+}
+
+}  // namespace torvyn::host

@@ -1,0 +1,401 @@
+#include "torvyn/host/runtime.h"
+
+#include "running_flow.h"
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "torvyn/reactor/component_node.h"
+#include "torvyn/reactor/host_stages.h"
+#include "torvyn/reactor/streaming_host.h"
+#include "torvyn/security/wasi_host.h"
+
+namespace torvyn::host {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+
+namespace {
+
+Error build_error(const std::string& flow, const std::string& msg) { return Error(ErrorCode::FlowBuildFailed, "flow `" + flow + "`: " + msg); }
+
+reactor::BackpressurePolicy to_reactor(config::BackpressurePolicy p) {
+  switch (p) {
+    case config::BackpressurePolicy::BlockProducer: return reactor::BackpressurePolicy::BlockProducer;
+    case config::BackpressurePolicy::DropOldest: return reactor::BackpressurePolicy::DropOldest;
+    case config::BackpressurePolicy::DropNewest: return reactor::BackpressurePolicy::DropNewest;
+    case config::BackpressurePolicy::Error: return reactor::BackpressurePolicy::Error;
+  }
+  return reactor::BackpressurePolicy::BlockProducer;
+}
+
+reactor::ErrorPolicy to_reactor(config::ErrorPolicy p) {
+  switch (p) {
+    case config::ErrorPolicy::FailFast: return reactor::ErrorPolicy::FailFast;
+    case config::ErrorPolicy::Skip: return reactor::ErrorPolicy::Skip;
+    case config::ErrorPolicy::Retry: return reactor::ErrorPolicy::Retry;
+  }
+  return reactor::ErrorPolicy::FailFast;
+}
+
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/torvyn/aot";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/torvyn/aot";
+  return "/tmp/torvyn-cache/aot";
+}
+
+}  // namespace
+
+fs::path built_component_path(const config::Config& cfg, const config::ComponentDecl& c) {
+  return cfg.project_dir / "target" / "components" / (c.name + ".wasm");
+}
+
+Runtime::Runtime(config::Config config) : config_(std::move(config)) {
+  const auto& p = config_.runtime.pools;
+  pool_ = std::make_unique<resources::BufferPool>(resources::PoolSizes{p.small, p.medium, p.large, p.huge_bytes, true});
+  if (config_.security.audit_enabled) {
+    std::string path = config_.security.audit_log.empty() ? config_.state_dir + "/audit.log" : config_.security.audit_log;
+    audit_ = std::make_shared<AuditLog>(path);
+  }
+}
+
+Runtime::~Runtime() {
+  flows_.clear();  // instances before engines and the pool
+}
+
+Result<std::shared_ptr<wasm::Engine>> Runtime::engine_for(uint64_t max_memory) {
+  auto& e = engines_[max_memory];
+  if (e) return e;
+  wasm::EngineConfig cfg;
+  cfg.kind = config_.runtime.engine == config::Engine::Interp ? wasm::EngineKind::Interp : wasm::EngineKind::Aot;
+  cfg.max_memory_pages = static_cast<uint32_t>(std::max<uint64_t>(1, max_memory / 65536));
+  cfg.cache_dir = config_.runtime.compilation_cache_dir.empty() ? default_cache_dir() : config_.runtime.compilation_cache_dir;
+  auto r = wasm::Engine::create(cfg);
+  if (!r) return r.take_error();
+  e = *r;
+  return e;
+}
+
+Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(const std::string& reference, const std::string& node_id,
+                                                                            uint64_t max_memory) {
+  fs::path path;
+  std::string name = reference;
+  if (reference.rfind("file://", 0) == 0) {
+    path = reference.substr(7);
+    if (path.is_relative()) path = config_.project_dir / path;
+  } else if (reference.rfind("oci://", 0) == 0) {
+    return Error(ErrorCode::FlowBuildFailed, "node `" + node_id + "`: " + reference +
+                                                 ": oci:// components are not supported by this build; use a [[component]] or file:// path");
+  } else {
+    const config::ComponentDecl* c = config_.find_component(reference);
+    if (!c) return Error(ErrorCode::FlowBuildFailed, "node `" + node_id + "` names component `" + reference + "`, which is not declared");
+    fs::path declared = c->path;
+    if (declared.extension() == ".wasm" && fs::is_regular_file(declared)) path = declared;
+    else path = built_component_path(config_, *c);
+    if (!fs::is_regular_file(path))
+      return Error(ErrorCode::FlowBuildFailed, "component `" + reference + "` is not built (no " + path.string() + "); run `torvyn build`");
+  }
+  if (!fs::is_regular_file(path)) return Error(ErrorCode::IoError, "node `" + node_id + "`: no component file " + path.string());
+  std::string key = path.string() + "#" + std::to_string(max_memory);
+  auto& slot = components_[key];
+  if (slot) return slot;
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  if (bytes.empty()) return Error(ErrorCode::IoError, "cannot read component " + path.string());
+  auto engine = engine_for(max_memory);
+  if (!engine) return engine.take_error();
+  auto loaded = component::LoadedComponent::load(*engine, std::move(bytes), name);
+  if (!loaded) return Error(loaded.error().code, "component `" + name + "` (" + path.string() + "): " + loaded.error().message);
+  slot = *loaded;
+  return slot;
+}
+
+Status Runtime::build(const RunOptions& options) {
+  std::vector<const config::FlowDecl*> wanted;
+  if (options.flows.empty()) {
+    for (const auto& f : config_.flows) wanted.push_back(&f);
+  } else {
+    for (const auto& name : options.flows) {
+      const config::FlowDecl* f = config_.find_flow(name);
+      if (!f) {
+        std::string known;
+        for (const auto& d : config_.flows) known += (known.empty() ? "" : ", ") + d.name;
+        return Error(ErrorCode::FlowBuildFailed, "no flow named `" + name + "` (flows: " + known + ")");
+      }
+      wanted.push_back(f);
+    }
+  }
+  if (wanted.empty()) return Error(ErrorCode::FlowBuildFailed, "the manifest declares no [flow.<name>]");
+  for (const config::FlowDecl* f : wanted)
+    if (auto s = build_flow(*f, options); !s) return s;
+  return {};
+}
+
+std::shared_ptr<security::WasiOptions> Runtime::wasi_options(const config::NodeDecl& node) {
+  auto o = std::make_shared<security::WasiOptions>();
+  std::string component = node.component;
+  o->component_name = node.id;
+  // Guest output goes to the host log (stderr), one line at a time, tagged with the node.
+  o->log = [](std::string_view who, int fd, std::string_view text) {
+    std::fprintf(stderr, "[%.*s%s] %.*s\n", static_cast<int>(who.size()), who.data(), fd == 2 ? " stderr" : "", static_cast<int>(text.size()),
+                 text.data());
+  };
+  if (config_.security.default_capability_policy == "allow-all") {
+    o->granted = {"wasi:cli", "wasi:clocks", "wasi:random", "wasi:filesystem"};
+  } else if (auto g = config_.security.grants.find(component); g != config_.security.grants.end()) {
+    o->granted.insert(g->second.begin(), g->second.end());
+  }
+  if (audit_) {
+    std::shared_ptr<AuditLog> audit = audit_;
+    o->audit = [audit, component](std::string_view node_id, std::string_view capability, bool granted) {
+      audit->record(granted ? "capability.granted" : "capability.denied",
+                    {{"component", component}, {"node", std::string(node_id)}, {"capability", std::string(capability)}});
+    };
+  }
+  return o;
+}
+
+Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& options) {
+  auto rf = std::make_unique<RunningFlow>();
+  rf->name = decl.name;
+  rf->streaming = std::make_unique<reactor::StreamingHost>(*pool_, ledger_);
+  rf->streaming->define(rf->linker);
+  rf->streaming->context().flow_id = decl.name;
+
+  const config::RuntimeConfig& rt = config_.runtime;
+  reactor::FlowOptions fo;
+  fo.name = decl.name;
+  fo.error_policy = to_reactor(decl.error_policy);
+  fo.max_retries = decl.max_retries;
+  fo.retry_backoff = std::chrono::milliseconds(decl.retry_backoff_ms);
+  fo.low_watermark_ratio = rt.backpressure.low_watermark_ratio;
+  fo.limit = options.limit;
+  rf->flow = std::make_unique<reactor::Flow>(fo, *pool_, ledger_);
+  uint64_t timeout_ms = decl.invocation_timeout_ms.value_or(rt.invocation_timeout_ms);
+
+  // Instantiate every node first: roles decide how --input/--output attach.
+  struct Built {
+    const config::NodeDecl* decl;
+    std::unique_ptr<reactor::Stage> stage;
+    reactor::Role role;
+  };
+  std::vector<Built> built;
+  for (const config::NodeDecl& n : decl.nodes) {
+    // A node with its own memory cap gets an engine with that cap (the aot cache is shared on disk).
+    auto lc = load_component(n.component, n.id, n.max_memory.value_or(rt.max_memory_per_component));
+    if (!lc) return build_error(decl.name, lc.error().message);
+    // Each node gets its own WASI host (capability-gated by its component's grants); a component
+    // that imports no WASI simply never calls it.
+    auto linker = std::make_unique<component::Linker>(rf->linker);
+    rf->wasi.push_back(security::define_wasi(*linker, wasi_options(n)));
+    auto inst = component::Instance::instantiate(**lc, *linker);
+    rf->node_linkers.push_back(std::move(linker));
+    if (!inst) return build_error(decl.name, "node `" + n.id + "` (" + n.component + "): " + inst.error().to_string());
+    wasm::Store& store = (*inst)->store();
+    store.set_fuel_per_invocation(n.fuel_budget.value_or(rt.fuel_per_invocation));
+    if (timeout_ms) store.set_timeout(std::chrono::milliseconds(timeout_ms));
+    std::optional<reactor::Role> want;
+    if (!n.interface.empty()) {
+      want = reactor::role_from_interface(n.interface);
+      if (!want) return build_error(decl.name, "node `" + n.id + "`: interface `" + n.interface + "` is not a Torvyn role interface");
+    }
+    reactor::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, 0), n.id};
+    auto node = reactor::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
+    if (!node) return build_error(decl.name, "node `" + n.id + "`: " + node.error().message);
+    reactor::Role role = (*node)->role();
+    rf->component_of[n.id] = n.component;
+    built.push_back({&n, std::move(*node), role});
+  }
+
+  std::string input_id, output_id;
+  std::set<std::string> replaced;  // source/sink nodes replaced by --input/--output
+  if (!options.input.empty()) {
+    reactor::FileStageOptions io{options.input, options.input_chunk, options.input_content_type};
+    auto src = reactor::FileSource::open(io, *pool_, decl.name + "/input");
+    if (!src) return src.take_error();
+    input_id = "input";
+    for (auto& b : built)
+      if (b.role == reactor::Role::Source) replaced.insert(b.decl->id);
+    built.push_back({nullptr, std::move(*src), reactor::Role::Source});
+  }
+  if (!options.output.empty()) {
+    reactor::FileStageOptions io{options.output, 0, ""};
+    auto sink = reactor::FileSink::open(io, *pool_, decl.name + "/output");
+    if (!sink) return sink.take_error();
+    output_id = "output";
+    for (auto& b : built)
+      if (b.role == reactor::Role::Sink) replaced.insert(b.decl->id);
+    built.push_back({nullptr, std::move(*sink), reactor::Role::Sink});
+  }
+
+  std::map<std::string, size_t> index;
+  std::map<std::string, bool> has_input, has_output;
+  for (auto& b : built) {
+    std::string id = b.decl ? b.decl->id : (b.role == reactor::Role::Source ? input_id : output_id);
+    if (replaced.count(id)) continue;  // its stage is dropped; its edges re-point to input/output
+    std::string config;
+    if (b.decl) {
+      config = b.decl->config;
+      if (config.empty())
+        if (const config::ComponentDecl* c = config_.find_component(b.decl->component)) config = c->config;
+    }
+    index[id] = rf->flow->add_node(id, std::move(b.stage), config);
+  }
+  uint32_t default_depth = decl.default_queue_depth.value_or(rt.backpressure.default_queue_depth);
+  auto endpoint = [&](const std::string& id, bool from) -> std::string {
+    if (replaced.count(id)) return from ? input_id : output_id;
+    return id;
+  };
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const config::EdgeDecl& e : decl.edges) {
+    std::string from = endpoint(e.from.node, true), to = endpoint(e.to.node, false);
+    if (!index.count(from)) return build_error(decl.name, "edge from unknown node `" + e.from.node + "`");
+    if (!index.count(to)) return build_error(decl.name, "edge to unknown node `" + e.to.node + "`");
+    if ((from == input_id || to == output_id) && !seen.insert({from, to}).second) continue;  // merged duplicates
+    reactor::EdgeOptions eo{e.queue_depth.value_or(default_depth), to_reactor(e.backpressure_policy.value_or(rt.backpressure.policy))};
+    rf->flow->add_edge(index[from], e.from.port, index[to], e.to.port, eo);
+    has_input[to] = true;
+    has_output[from] = true;
+  }
+  // --input with no source in the flow feeds every stage that has no input; --output likewise
+  // drains every stage that has no output.
+  reactor::EdgeOptions eo{default_depth, to_reactor(rt.backpressure.policy)};
+  if (!input_id.empty() && !has_output[input_id])
+    for (auto& [id, i] : index)
+      if (id != input_id && id != output_id && !has_input[id] && rf->flow->nodes()[i].stage->role() != reactor::Role::Source) {
+        rf->flow->add_edge(index[input_id], "", i, "", eo);
+        has_output[input_id] = true;
+      }
+  if (!output_id.empty() && !has_input[output_id])
+    for (auto& [id, i] : index)
+      if (id != input_id && id != output_id && !has_output[id] && rf->flow->nodes()[i].stage->role() != reactor::Role::Sink)
+        rf->flow->add_edge(i, "", index[output_id], "", eo);
+
+  if (auto s = rf->flow->validate(); !s) return s;
+  flows_.push_back(std::move(rf));
+  return {};
+}
+
+namespace {
+
+FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger);
+
+}  // namespace
+
+std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOptions& options) {
+  size_t threads = std::max<size_t>(1, std::min<size_t>(config_.runtime.worker_threads, flows_.size()));
+  Clock::time_point deadline = options.timeout.count() ? Clock::now() + options.timeout : Clock::time_point::max();
+  auto worker = [&](size_t w) {
+    std::vector<RunningFlow*> mine;
+    for (size_t i = w; i < flows_.size(); i += threads) mine.push_back(flows_[i].get());
+    std::vector<RunningFlow*> active;
+    for (RunningFlow* f : mine) {
+      f->started = true;
+      if (f->flow->start()) active.push_back(f);
+      else f->flow->finish();
+    }
+    bool stopping = false;
+    while (!active.empty()) {
+      if (!stopping && (stop.load(std::memory_order_relaxed) || Clock::now() >= deadline)) {
+        stopping = true;
+        for (RunningFlow* f : active) f->flow->request_stop();
+      }
+      bool progressed = false;
+      Clock::time_point wake = Clock::time_point::max();
+      for (size_t i = 0; i < active.size();) {
+        reactor::Flow& flow = *active[i]->flow;
+        if (!flow.step()) {
+          flow.finish();
+          active.erase(active.begin() + static_cast<long>(i));
+          progressed = true;
+          continue;
+        }
+        progressed = progressed || flow.progressed();
+        wake = std::min(wake, flow.idle_until());
+        ++i;
+      }
+      if (!progressed) {
+        Clock::time_point now = Clock::now();
+        Clock::duration nap = std::chrono::microseconds(200);
+        if (wake != Clock::time_point::max() && wake > now) nap = std::min<Clock::duration>(wake - now, std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(nap);
+      }
+    }
+  };
+  if (threads == 1) {
+    worker(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t w = 0; w < threads; ++w) pool.emplace_back(worker, w);
+    for (auto& t : pool) t.join();
+  }
+  std::vector<FlowReport> reports;
+  for (const auto& f : flows_) reports.push_back(make_report(*f, ledger_));
+  return reports;
+}
+
+namespace {
+
+FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
+  const reactor::Flow& flow = *rf.flow;
+  const reactor::FlowStats& s = flow.stats();
+  FlowReport r;
+  r.name = rf.name;
+  r.state = std::string(reactor::flow_state_name(flow.state()));
+  if (flow.failure()) r.error = flow.failure()->to_string();
+  r.seconds = s.finished > s.started ? std::chrono::duration<double>(s.finished - s.started).count() : 0;
+  r.produced = s.elements_produced.get();
+  r.delivered = s.elements_delivered.get();
+  r.dropped = s.elements_dropped.get();
+  r.errors = s.errors.get();
+  r.retries = s.retries.get();
+  r.reclaimed_buffers = s.reclaimed_buffers.get();
+  r.throughput = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
+  r.latency_p50_ns = s.latency_ns.quantile(0.5);
+  r.latency_p99_ns = s.latency_ns.quantile(0.99);
+  r.latency_max_ns = s.latency_ns.max();
+  for (const auto& n : flow.nodes()) {
+    StageReport st;
+    st.node = n.id;
+    auto it = rf.component_of.find(n.id);
+    st.component = it != rf.component_of.end() ? it->second : "(built-in)";
+    st.role = std::string(reactor::role_name(n.stage->role()));
+    st.invocations = n.stats->invocations.get();
+    st.errors = n.stats->errors.get();
+    st.elements_in = n.stats->elements_in.get();
+    st.elements_out = n.stats->elements_out.get();
+    st.dropped = n.stats->dropped.get();
+    st.p50_ns = n.stats->processing_ns.quantile(0.5);
+    st.p99_ns = n.stats->processing_ns.quantile(0.99);
+    if (n.stage->owner() != resources::kHostOwner) {
+      st.copies = ledger.copies(n.stage->owner());
+      st.copy_bytes = ledger.bytes(n.stage->owner());
+    }
+    r.copies += st.copies;
+    r.copy_bytes += st.copy_bytes;
+    r.stages.push_back(std::move(st));
+  }
+  for (const auto& e : flow.edges()) {
+    QueueReport q;
+    q.from = e.from + (e.from_port.empty() ? "" : "." + e.from_port);
+    q.to = e.to;
+    q.capacity = e.queue->capacity();
+    q.peak_depth = e.queue->stats.peak_depth.get();
+    q.backpressure_events = e.queue->stats.backpressure_events.get();
+    q.backpressure_ns = e.queue->backpressure_ns_now();
+    q.dropped = e.queue->stats.dropped.get();
+    r.peak_queue_depth = std::max(r.peak_queue_depth, q.peak_depth);
+    r.backpressure_events += q.backpressure_events;
+    r.backpressure_ns += q.backpressure_ns;
+    r.queues.push_back(std::move(q));
+  }
+  return r;
+}
+
+}  // namespace
+
+}  // namespace torvyn::host

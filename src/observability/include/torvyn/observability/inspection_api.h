@@ -1,0 +1,66 @@
+// The inspection API's routes as a plain function of (method, path), independent of transport;
+// InspectionServer (inspection_server.h) puts it on a Unix socket or loopback TCP.
+//
+//   GET /health      {"status":"ok","version","pid","uptime_seconds","flows","metrics_level","prometheus"}
+//   GET /flows       [{"id","name","state","elements","delivered","dropped","errors","throughput"}]
+//   GET /flows/{id}  the flow above plus "latency_ns" (count/mean/p50/p90/p99/max), "stages"
+//                    (per-stage invocations, errors, processing_ns summary, memory, fuel, copies)
+//                    and "streams" (capacity, depth, peak_depth, backpressure_events, backpressure_ns);
+//                    {id} is the flow id, or its name when no id matches
+//   GET /components  [{"name","source","interface","digest","instances","capabilities",...}]
+//   GET /pools       [{"tier","total","available","in_use","exhaustion_events","buffer_bytes","bytes_in_use"}]
+//   GET /metrics     Prometheus text (prometheus.h); 404 with a JSON error when prometheus_enabled
+//                    is false (the endpoint does not exist in that configuration)
+// HEAD is answered like GET (without a body). Any other method: 405 with `Allow: GET, HEAD`.
+// Unknown paths: 404. Errors are JSON: {"error": "...", "status": <code>}. A trailing slash is
+// ignored ("/flows/" is "/flows").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "torvyn/observability/metrics.h"
+
+namespace torvyn::observability {
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
+};
+
+struct ApiOptions {
+  bool prometheus_enabled = true;
+  MetricsLevel level = MetricsLevel::Production;
+};
+
+class InspectionApi {
+ public:
+  InspectionApi(const MetricsSource& source, ApiOptions options);
+
+  // `path` without the query string, already percent-decoded.
+  ApiResponse handle(std::string_view method, std::string_view path) const;
+
+  static ApiResponse error(int status, std::string_view message);
+
+ private:
+  ApiResponse health() const;
+  ApiResponse flows() const;
+  ApiResponse flow(std::string_view id) const;
+  ApiResponse components() const;
+  ApiResponse pools() const;
+  ApiResponse metrics() const;
+
+  const MetricsSource& source_;
+  ApiOptions options_;
+  long long started_ns_;  // steady clock, for uptime
+};
+
+// True when `authorization` is "Bearer <token>" (scheme case-insensitive) with exactly `token`.
+// The comparison takes the same time wherever the first difference is.
+bool bearer_token_matches(std::string_view authorization, std::string_view token);
+
+}  // namespace torvyn::observability

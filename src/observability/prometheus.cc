@@ -1,0 +1,361 @@
+#include "torvyn/observability/prometheus.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <initializer_list>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+namespace torvyn::observability {
+namespace {
+
+// 2^k - 1 ns for k = 5..35: the inclusive upper edge of the last sub-bucket of a power of two in
+// torvyn::Histogram, so count_at_most() is exact at every bound. One bucket per octave.
+constexpr int kFirstBoundBit = 5, kLastBoundBit = 35;
+constexpr auto kBounds = [] {
+  std::array<uint64_t, kLastBoundBit - kFirstBoundBit + 1> a{};
+  for (int k = kFirstBoundBit; k <= kLastBoundBit; ++k) a[k - kFirstBoundBit] = (uint64_t{1} << k) - 1;
+  return a;
+}();
+
+// The flow states of DESIGN.md §7, always all exported (a state set), so a dashboard can count
+// flows per state without knowing which states occurred.
+constexpr std::array<std::string_view, 8> kFlowStates = {"Created", "Validated", "Instantiated", "Running",
+                                                         "Draining", "Completed", "Cancelled", "Failed"};
+
+struct Label {
+  std::string_view name, value;
+};
+
+// Writes one metric family at a time; # HELP and # TYPE come before its first sample, so a family
+// without samples leaves no trace, and every family's lines are contiguous as the format requires.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    name_ = name;
+    type_ = type;
+    help_ = help;
+    started_ = false;
+  }
+
+  void sample(std::initializer_list<Label> labels, uint64_t value) {
+    line_start({}, render(labels), {});
+    append_value(out_, value);
+    out_ += '\n';
+  }
+  void sample(std::initializer_list<Label> labels, double value) {
+    line_start({}, render(labels), {});
+    append_value(out_, value);
+    out_ += '\n';
+  }
+
+  void histogram(std::initializer_list<Label> labels, const Histogram& h) {
+    const std::string block = render(labels);  // escaped once, reused by all 34 lines
+    // Bucket counters only grow and are read in bound order, so the cumulative counts are
+    // monotonic even while the flow keeps recording; _count is the +Inf bucket by construction.
+    // Once the buckets account for every value counted when we started, the remaining bounds hold
+    // the same total (a snapshot as of that moment): this skips most of the scans of long
+    // count_at_most() prefixes (and makes an empty histogram free).
+    const uint64_t counted = h.count();
+    uint64_t cumulative = 0;
+    char le[24];
+    for (uint64_t bound : kBounds) {
+      if (cumulative < counted) cumulative = std::max(cumulative, h.count_at_most(bound));
+      auto r = std::to_chars(le, le + sizeof le, bound);
+      line_start("_bucket", block, std::string_view(le, static_cast<size_t>(r.ptr - le)));
+      append_value(out_, cumulative);
+      out_ += '\n';
+    }
+    if (cumulative < counted)
+      cumulative = std::max(cumulative, h.count_at_most(std::numeric_limits<uint64_t>::max()));
+    line_start("_bucket", block, "+Inf");
+    append_value(out_, cumulative);
+    out_ += '\n';
+    line_start("_sum", block, {});
+    append_value(out_, h.sum());
+    out_ += '\n';
+    line_start("_count", block, {});
+    append_value(out_, cumulative);
+    out_ += '\n';
+  }
+
+ private:
+  // `name="value",name="value"` with the values escaped.
+  static std::string render(std::initializer_list<Label> labels) {
+    std::string block;
+    for (const Label& l : labels) {
+      if (!block.empty()) block += ',';
+      block += l.name;
+      block += "=\"";
+      append_label_value(block, l.value);
+      block += '"';
+    }
+    return block;
+  }
+
+  // Everything of a sample line up to its value: "<name><suffix>{<labels>,le="<le>"} ".
+  void line_start(std::string_view suffix, std::string_view labels, std::string_view le) {
+    if (!started_) {
+      out_ += "# HELP ";
+      out_ += name_;
+      out_ += ' ';
+      append_help_text(out_, help_);
+      out_ += "\n# TYPE ";
+      out_ += name_;
+      out_ += ' ';
+      out_ += type_;
+      out_ += '\n';
+      started_ = true;
+    }
+    out_ += name_;
+    out_ += suffix;
+    if (!labels.empty() || !le.empty()) {
+      out_ += '{';
+      out_ += labels;
+      if (!le.empty()) {
+        if (!labels.empty()) out_ += ',';
+        out_ += "le=\"";
+        out_ += le;
+        out_ += '"';
+      }
+      out_ += '}';
+    }
+    out_ += ' ';
+  }
+
+  std::string& out_;
+  std::string_view name_, type_, help_;
+  bool started_ = false;
+};
+
+// Label values must identify one series: repeated values get "#2", "#3", ... appended.
+void make_unique(std::vector<std::string>& values) {
+  std::unordered_map<std::string, int> seen;
+  for (std::string& v : values) {
+    int n = ++seen[v];
+    if (n > 1) {
+      std::string candidate;
+      do {
+        candidate = v + "#" + std::to_string(n++);
+      } while (seen.count(candidate));
+      seen[candidate] = 1;
+      v = std::move(candidate);
+    }
+  }
+}
+
+struct FlowLabels {
+  std::string flow;
+  std::vector<std::string> streams;  // per StreamSnapshot
+  std::vector<std::string> nodes;    // per StageSnapshot
+};
+
+std::vector<FlowLabels> label_flows(const std::vector<FlowSnapshot>& flows) {
+  std::vector<FlowLabels> labels(flows.size());
+  std::vector<std::string> names;
+  names.reserve(flows.size());
+  for (const FlowSnapshot& f : flows) names.push_back(f.name.empty() ? f.id : f.name);
+  make_unique(names);
+  for (size_t i = 0; i < flows.size(); ++i) {
+    labels[i].flow = std::move(names[i]);
+    for (const StreamSnapshot& s : flows[i].streams) labels[i].streams.push_back(s.from + "->" + s.to);
+    make_unique(labels[i].streams);
+    for (const StageSnapshot& s : flows[i].stages) labels[i].nodes.push_back(s.node);
+    make_unique(labels[i].nodes);
+  }
+  return labels;
+}
+
+}  // namespace
+
+std::span<const uint64_t> histogram_bounds() { return kBounds; }
+
+void append_label_value(std::string& out, std::string_view value) {
+  // Runs of ordinary characters are appended whole; label values rarely need escaping at all.
+  while (!value.empty()) {
+    size_t special = value.find_first_of("\\\"\n");
+    out.append(value.substr(0, special));
+    if (special == std::string_view::npos) return;
+    char c = value[special];
+    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+    value.remove_prefix(special + 1);
+  }
+}
+
+void append_help_text(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+}
+
+void append_value(std::string& out, uint64_t value) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+}
+
+void append_value(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, value);
+    out.append(buf, r.ptr);
+  }
+}
+
+std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
+  std::string out;
+  if (level == MetricsLevel::Off) return out;
+  const bool diag = level == MetricsLevel::Diagnostic;
+
+  const std::vector<FlowSnapshot> flows = source.flows();
+  const std::vector<FlowLabels> labels = label_flows(flows);
+  // Sized like the previous exposition, so a scrape does not grow the string a dozen times.
+  static std::atomic<size_t> size_hint{16384};
+  out.reserve(size_hint.load(std::memory_order_relaxed) + 4096);
+  Writer w(out);
+
+  // Flows.
+  w.family("torvyn_flow_state", "gauge", "Flow lifecycle state: 1 for the flow's current state, 0 for the others.");
+  for (size_t i = 0; i < flows.size(); ++i) {
+    bool known = false;
+    for (std::string_view st : kFlowStates) {
+      bool current = flows[i].state == st;
+      known |= current;
+      w.sample({{"flow", labels[i].flow}, {"state", st}}, uint64_t{current});
+    }
+    if (!known && !flows[i].state.empty()) w.sample({{"flow", labels[i].flow}, {"state", flows[i].state}}, uint64_t{1});
+  }
+  w.family("torvyn_flow_elements_total", "counter", "Elements produced by the flow's sources (flow.elements.total).");
+  for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].elements_total);
+  if (diag) {
+    w.family("torvyn_flow_elements_delivered", "counter", "Elements that reached a sink.");
+    for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].elements_delivered);
+  }
+  w.family("torvyn_flow_elements_dropped", "counter",
+           "Elements dropped by filters, routers, processors or a queue's drop policy.");
+  for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].dropped);
+  w.family("torvyn_flow_errors", "counter", "Component invocations of the flow that failed.");
+  for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].errors);
+  w.family("torvyn_flow_throughput", "gauge", "Elements per second through the flow.");
+  for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].throughput);
+  w.family("torvyn_flow_latency", "histogram",
+           "Source-to-sink latency of delivered elements in nanoseconds (flow.latency).");
+  for (size_t i = 0; i < flows.size(); ++i)
+    if (flows[i].latency_ns) w.histogram({{"flow", labels[i].flow}}, *flows[i].latency_ns);
+
+  // Streams.
+  auto each_stream = [&](auto&& fn) {
+    for (size_t i = 0; i < flows.size(); ++i)
+      for (size_t j = 0; j < flows[i].streams.size(); ++j) fn(labels[i].flow, labels[i].streams[j], flows[i].streams[j]);
+  };
+  w.family("torvyn_stream_queue_current_depth", "gauge", "Elements queued on the stream (stream.queue.current_depth).");
+  each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
+    w.sample({{"flow", f}, {"stream", s}}, q.depth);
+  });
+  w.family("torvyn_stream_backpressure_duration_ns", "counter",
+           "Nanoseconds the stream spent backpressured, i.e. full (stream.backpressure.duration_ns).");
+  each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
+    w.sample({{"flow", f}, {"stream", s}}, q.backpressure_ns);
+  });
+  if (diag) {
+    w.family("torvyn_stream_queue_capacity", "gauge", "Capacity of the stream's bounded queue.");
+    each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
+      w.sample({{"flow", f}, {"stream", s}}, uint64_t{q.capacity});
+    });
+    w.family("torvyn_stream_queue_peak_depth", "gauge", "Highest depth the stream's queue has reached.");
+    each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
+      w.sample({{"flow", f}, {"stream", s}}, q.peak_depth);
+    });
+    w.family("torvyn_stream_backpressure_events", "counter", "Times the stream's queue became full.");
+    each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
+      w.sample({{"flow", f}, {"stream", s}}, q.backpressure_events);
+    });
+  }
+
+  // Components (per stage: one instance of a component in one flow).
+  auto each_stage = [&](auto&& fn) {
+    for (size_t i = 0; i < flows.size(); ++i)
+      for (size_t j = 0; j < flows[i].stages.size(); ++j) fn(labels[i].flow, labels[i].nodes[j], flows[i].stages[j]);
+  };
+  w.family("torvyn_component_processing_time", "histogram",
+           "Time per component invocation in nanoseconds (component.processing_time).");
+  each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+    if (s.processing_ns) w.histogram({{"flow", f}, {"node", n}, {"component", s.component}}, *s.processing_ns);
+  });
+  w.family("torvyn_component_errors", "counter", "Failed component invocations (component.errors).");
+  each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+    w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.errors);
+  });
+  w.family("torvyn_component_memory_current", "gauge",
+           "Linear memory of the component instance in bytes (component.memory_current).");
+  each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+    w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.memory_bytes);
+  });
+  w.family("torvyn_component_fuel_consumed", "counter", "Fuel consumed by the component instance (component.fuel_consumed).");
+  each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+    w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.fuel_consumed);
+  });
+  if (diag) {
+    w.family("torvyn_component_invocations", "counter", "Invocations of the component instance.");
+    each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+      w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.invocations);
+    });
+    w.family("torvyn_component_copies", "counter", "Payload copies between the host and the component instance.");
+    each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+      w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.copies);
+    });
+    w.family("torvyn_component_copy_bytes", "counter", "Payload bytes copied between the host and the component instance.");
+    each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+      w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.copy_bytes);
+    });
+  }
+
+  // Buffer pools.
+  const std::vector<PoolSnapshot> pools = source.pools();
+  w.family("torvyn_pool_available", "gauge", "Free buffers in the pool tier (pool.available).");
+  for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.available);
+  w.family("torvyn_pool_exhaustion_events", "counter",
+           "Allocations that found the pool tier empty (pool.exhaustion_events).");
+  for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.exhaustion_events);
+  if (diag) {
+    w.family("torvyn_pool_buffers", "gauge", "Buffers in the pool tier.");
+    for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.total);
+    w.family("torvyn_pool_in_use", "gauge", "Buffers of the pool tier held by live buffers.");
+    for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.in_use);
+    w.family("torvyn_pool_buffer_bytes", "gauge", "Size of one buffer of the pool tier in bytes.");
+    for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.buffer_bytes);
+    w.family("torvyn_pool_bytes_in_use", "gauge", "Bytes of the pool tier held by live buffers.");
+    for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.bytes_in_use);
+  }
+
+  // Copies and the process.
+  w.family("torvyn_copies_total", "counter", "Payload copies between the host and components (copies.total).");
+  w.sample({}, source.copies_total());
+  w.family("torvyn_copies_bytes", "counter", "Payload bytes copied between the host and components (copies.bytes).");
+  w.sample({}, source.copies_bytes());
+  const ProcessMemory mem = read_process_memory();
+  w.family("torvyn_system_memory_total", "gauge", "Resident memory of the Torvyn process in bytes (system.memory.total).");
+  w.sample({}, mem.resident);
+  if (diag) {
+    w.family("torvyn_system_memory_peak", "gauge", "Peak resident memory of the Torvyn process in bytes.");
+    w.sample({}, mem.peak_resident);
+  }
+  size_hint.store(out.size(), std::memory_order_relaxed);
+  return out;
+}
+
+}  // namespace torvyn::observability

@@ -1,0 +1,319 @@
+#include "torvyn/observability/prometheus.h"
+
+#include <gtest/gtest.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "fake_source.h"
+
+namespace torvyn::observability {
+namespace {
+
+using testing::FakeSource;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  for (const std::string& l : lines_of(text))
+    if (l == line) return true;
+  return false;
+}
+
+// The value of the one sample whose name-and-labels part is exactly `series`.
+std::string value_of(const std::string& text, const std::string& series) {
+  for (const std::string& l : lines_of(text))
+    if (l.size() > series.size() && l.compare(0, series.size(), series) == 0 && l[series.size()] == ' ')
+      return l.substr(series.size() + 1);
+  return "<missing>";
+}
+
+TEST(Prometheus, OffIsEmpty) {
+  auto src = FakeSource::pipeline();
+  EXPECT_EQ(prometheus_text(*src, MetricsLevel::Off), "");
+}
+
+// Every metric the operator's guide and DESIGN.md §8 name, under the Prometheus spelling.
+TEST(Prometheus, ProductionExposesEveryNamedMetric) {
+  auto src = FakeSource::pipeline();
+  std::string t = prometheus_text(*src, MetricsLevel::Production);
+  for (const char* type_line : {
+           "# TYPE torvyn_flow_elements_total counter",
+           "# TYPE torvyn_flow_latency histogram",
+           "# TYPE torvyn_stream_backpressure_duration_ns counter",
+           "# TYPE torvyn_stream_queue_current_depth gauge",
+           "# TYPE torvyn_pool_available gauge",
+           "# TYPE torvyn_pool_exhaustion_events counter",
+           "# TYPE torvyn_component_processing_time histogram",
+           "# TYPE torvyn_component_errors counter",
+           "# TYPE torvyn_component_memory_current gauge",
+           "# TYPE torvyn_component_fuel_consumed counter",
+           "# TYPE torvyn_copies_total counter",
+           "# TYPE torvyn_copies_bytes counter",
+           "# TYPE torvyn_system_memory_total gauge",
+           "# TYPE torvyn_flow_state gauge",
+       })
+    EXPECT_TRUE(has_line(t, type_line)) << type_line;
+
+  EXPECT_EQ(value_of(t, "torvyn_flow_elements_total{flow=\"ingest\"}"), "1000");
+  EXPECT_EQ(value_of(t, "torvyn_flow_elements_dropped{flow=\"ingest\"}"), "10");
+  EXPECT_EQ(value_of(t, "torvyn_flow_errors{flow=\"ingest\"}"), "2");
+  EXPECT_EQ(value_of(t, "torvyn_flow_throughput{flow=\"ingest\"}"), "12345.5");
+  EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"ingest\",state=\"Running\"}"), "1");
+  EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"ingest\",state=\"Failed\"}"), "0");
+  EXPECT_EQ(value_of(t, "torvyn_flow_latency_count{flow=\"ingest\"}"), "5");
+  EXPECT_EQ(value_of(t, "torvyn_flow_latency_sum{flow=\"ingest\"}"), "258000");
+  EXPECT_EQ(value_of(t, "torvyn_flow_latency_bucket{flow=\"ingest\",le=\"1023\"}"), "2");
+  EXPECT_EQ(value_of(t, "torvyn_flow_latency_bucket{flow=\"ingest\",le=\"+Inf\"}"), "5");
+  EXPECT_EQ(value_of(t, "torvyn_stream_queue_current_depth{flow=\"ingest\",stream=\"src->proc\"}"), "7");
+  EXPECT_EQ(value_of(t, "torvyn_stream_backpressure_duration_ns{flow=\"ingest\",stream=\"src->proc\"}"), "1500000");
+  EXPECT_EQ(value_of(t, "torvyn_component_errors{flow=\"ingest\",node=\"sink\",component=\"sink-component\"}"), "2");
+  EXPECT_EQ(value_of(t, "torvyn_component_memory_current{flow=\"ingest\",node=\"proc\",component=\"proc-component\"}"),
+            "131072");
+  EXPECT_EQ(value_of(t, "torvyn_component_fuel_consumed{flow=\"ingest\",node=\"src\",component=\"src-component\"}"),
+            "1000");
+  EXPECT_EQ(
+      value_of(t, "torvyn_component_processing_time_count{flow=\"ingest\",node=\"src\",component=\"src-component\"}"),
+      "100");
+  EXPECT_EQ(value_of(t, "torvyn_pool_available{tier=\"small\"}"), "250");
+  EXPECT_EQ(value_of(t, "torvyn_pool_exhaustion_events{tier=\"large\"}"), "42");
+  EXPECT_EQ(value_of(t, "torvyn_copies_total"), "4000");
+  EXPECT_EQ(value_of(t, "torvyn_copies_bytes"), "256000");
+  // The process's resident memory: a positive number of bytes.
+  EXPECT_GT(std::stoull(value_of(t, "torvyn_system_memory_total")), 1024u * 1024u);
+
+  // Diagnostic-only families stay out of production.
+  for (const char* name : {"torvyn_component_invocations", "torvyn_stream_queue_peak_depth",
+                           "torvyn_stream_backpressure_events", "torvyn_pool_in_use", "torvyn_pool_bytes_in_use"})
+    EXPECT_EQ(t.find(name), std::string::npos) << name;
+}
+
+TEST(Prometheus, DiagnosticAddsDetail) {
+  auto src = FakeSource::pipeline();
+  std::string prod = prometheus_text(*src, MetricsLevel::Production);
+  std::string t = prometheus_text(*src, MetricsLevel::Diagnostic);
+  EXPECT_GT(t.size(), prod.size());
+  EXPECT_EQ(value_of(t, "torvyn_component_invocations{flow=\"ingest\",node=\"proc\",component=\"proc-component\"}"),
+            "100");
+  EXPECT_EQ(value_of(t, "torvyn_component_copies{flow=\"ingest\",node=\"proc\",component=\"proc-component\"}"), "2000");
+  EXPECT_EQ(value_of(t, "torvyn_component_copy_bytes{flow=\"ingest\",node=\"proc\",component=\"proc-component\"}"),
+            "128000");
+  EXPECT_EQ(value_of(t, "torvyn_stream_queue_peak_depth{flow=\"ingest\",stream=\"proc->sink\"}"), "12");
+  EXPECT_EQ(value_of(t, "torvyn_stream_queue_capacity{flow=\"ingest\",stream=\"proc->sink\"}"), "64");
+  EXPECT_EQ(value_of(t, "torvyn_stream_backpressure_events{flow=\"ingest\",stream=\"src->proc\"}"), "3");
+  EXPECT_EQ(value_of(t, "torvyn_flow_elements_delivered{flow=\"ingest\"}"), "990");
+  EXPECT_EQ(value_of(t, "torvyn_pool_in_use{tier=\"large\"}"), "16");
+  EXPECT_EQ(value_of(t, "torvyn_pool_bytes_in_use{tier=\"large\"}"), std::to_string(16 << 20));
+  EXPECT_EQ(value_of(t, "torvyn_pool_buffers{tier=\"small\"}"), "256");
+  EXPECT_EQ(value_of(t, "torvyn_pool_buffer_bytes{tier=\"medium\"}"), "65536");
+  EXPECT_NE(value_of(t, "torvyn_system_memory_peak"), "<missing>");
+  // Everything production has is still there.
+  for (const std::string& l : lines_of(prod)) {
+    if (l.rfind("torvyn_system_memory", 0) == 0) continue;  // changes between the two calls
+    EXPECT_TRUE(has_line(t, l)) << l;
+  }
+}
+
+// The text format's grammar, line by line: HELP then TYPE once per family, families contiguous,
+// sample names belonging to the current family, label pairs well-formed.
+TEST(Prometheus, WellFormedExposition) {
+  auto src = FakeSource::pipeline();
+  std::string t = prometheus_text(*src, MetricsLevel::Diagnostic);
+  ASSERT_FALSE(t.empty());
+  EXPECT_EQ(t.back(), '\n');
+  static const std::regex sample(
+      R"re(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf))re");
+  std::set<std::string> families;
+  std::string current, type;
+  std::string pending_help;
+  for (const std::string& l : lines_of(t)) {
+    if (l.rfind("# HELP ", 0) == 0) {
+      pending_help = l.substr(7, l.find(' ', 7) - 7);
+      continue;
+    }
+    if (l.rfind("# TYPE ", 0) == 0) {
+      std::istringstream in(l.substr(7));
+      in >> current >> type;
+      EXPECT_EQ(current, pending_help) << "HELP must precede TYPE";
+      EXPECT_TRUE(families.insert(current).second) << "family declared twice: " << current;
+      EXPECT_TRUE(type == "counter" || type == "gauge" || type == "histogram") << l;
+      continue;
+    }
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(l, m, sample)) << l;
+    std::string name = m[1];
+    if (type == "histogram") {
+      EXPECT_TRUE(name == current + "_bucket" || name == current + "_sum" || name == current + "_count") << l;
+    } else {
+      EXPECT_EQ(name, current) << l;
+    }
+  }
+}
+
+TEST(Prometheus, HistogramBucketsAreCumulativeAndExact) {
+  // Bounds are exact bucket edges of torvyn::Histogram.
+  for (uint64_t b : histogram_bounds()) EXPECT_EQ(Histogram::upper(Histogram::index(b)), b) << b;
+  auto bounds = histogram_bounds();
+  for (size_t i = 1; i < bounds.size(); ++i) EXPECT_LT(bounds[i - 1], bounds[i]);
+
+  FakeSource src;
+  Histogram& h = src.histogram();
+  std::vector<uint64_t> values;
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 5000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    values.push_back((x % 40) < 39 ? (x >> 20) % (uint64_t{1} << (5 + (x % 30))) : (uint64_t{1} << 40));
+  }
+  for (uint64_t v : values) h.record(v);
+  FlowSnapshot f;
+  f.id = "h";
+  f.state = "Running";
+  f.latency_ns = &h;
+  src.set_flows({f});
+  std::string t = prometheus_text(src, MetricsLevel::Production);
+
+  uint64_t prev = 0;
+  for (uint64_t b : bounds) {
+    std::string v = value_of(t, "torvyn_flow_latency_bucket{flow=\"h\",le=\"" + std::to_string(b) + "\"}");
+    ASSERT_NE(v, "<missing>") << b;
+    uint64_t n = std::stoull(v);
+    uint64_t expected = 0;
+    for (uint64_t s : values) expected += s <= b;
+    EXPECT_EQ(n, expected) << "le=" << b;
+    EXPECT_GE(n, prev);
+    prev = n;
+  }
+  std::string inf = value_of(t, "torvyn_flow_latency_bucket{flow=\"h\",le=\"+Inf\"}");
+  EXPECT_EQ(inf, std::to_string(values.size()));
+  EXPECT_EQ(value_of(t, "torvyn_flow_latency_count{flow=\"h\"}"), inf);
+  uint64_t sum = 0;
+  for (uint64_t v : values) sum += v;
+  EXPECT_EQ(value_of(t, "torvyn_flow_latency_sum{flow=\"h\"}"), std::to_string(sum));
+  // Values beyond the last finite bound are only in +Inf.
+  EXPECT_LT(prev, values.size());
+}
+
+TEST(Prometheus, EscapesLabelValuesAndHelp) {
+  std::string out;
+  append_label_value(out, "a\"b\\c\nd");
+  EXPECT_EQ(out, "a\\\"b\\\\c\\nd");
+  out.clear();
+  append_help_text(out, "x \"y\" \\ z\nw");
+  EXPECT_EQ(out, "x \"y\" \\\\ z\\nw");
+
+  FakeSource src;
+  FlowSnapshot f;
+  f.id = "1";
+  f.name = "we\"ird\\name\nx";
+  f.state = "Running";
+  f.elements_total = 3;
+  f.streams.push_back(StreamSnapshot{"a\"", "b", 1, 1, 1, 0, 0});
+  src.set_flows({f});
+  std::string t = prometheus_text(src, MetricsLevel::Production);
+  EXPECT_EQ(value_of(t, R"(torvyn_flow_elements_total{flow="we\"ird\\name\nx"})"), "3");
+  EXPECT_EQ(value_of(t, R"(torvyn_stream_queue_current_depth{flow="we\"ird\\name\nx",stream="a\"->b"})"), "1");
+}
+
+TEST(Prometheus, SampleValues) {
+  std::string out;
+  append_value(out, uint64_t{18446744073709551615ull});
+  EXPECT_EQ(out, "18446744073709551615");
+  auto d = [](double v) {
+    std::string s;
+    append_value(s, v);
+    return s;
+  };
+  EXPECT_EQ(d(0.5), "0.5");
+  EXPECT_EQ(d(0), "0");
+  EXPECT_EQ(d(1e-9), "1e-09");
+  EXPECT_EQ(d(std::numeric_limits<double>::quiet_NaN()), "NaN");
+  EXPECT_EQ(d(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(d(-std::numeric_limits<double>::infinity()), "-Inf");
+}
+
+// Two flows with one name (and two edges between the same nodes) must still be distinct series.
+TEST(Prometheus, LabelsStayUnique) {
+  FakeSource src;
+  FlowSnapshot a;
+  a.id = "a";
+  a.name = "same";
+  a.state = "Running";
+  a.elements_total = 1;
+  a.streams.push_back(StreamSnapshot{"x", "y", 4, 1, 1, 0, 0});
+  a.streams.push_back(StreamSnapshot{"x", "y", 4, 2, 2, 0, 0});
+  FlowSnapshot b = a;
+  b.id = "b";
+  b.elements_total = 2;
+  src.set_flows({a, b});
+  std::string t = prometheus_text(src, MetricsLevel::Production);
+  EXPECT_EQ(value_of(t, "torvyn_flow_elements_total{flow=\"same\"}"), "1");
+  EXPECT_EQ(value_of(t, "torvyn_flow_elements_total{flow=\"same#2\"}"), "2");
+  EXPECT_EQ(value_of(t, "torvyn_stream_queue_current_depth{flow=\"same\",stream=\"x->y\"}"), "1");
+  EXPECT_EQ(value_of(t, "torvyn_stream_queue_current_depth{flow=\"same\",stream=\"x->y#2\"}"), "2");
+}
+
+TEST(Prometheus, UnknownStateIsStillExported) {
+  FakeSource src;
+  FlowSnapshot f;
+  f.id = "f";
+  f.state = "Paused";
+  src.set_flows({f});
+  std::string t = prometheus_text(src, MetricsLevel::Production);
+  EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"f\",state=\"Paused\"}"), "1");
+  EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"f\",state=\"Running\"}"), "0");
+}
+
+// promtool (from the Debian prometheus package) parses the exposition and lints it. The only
+// complaints allowed are about names the operator's guide fixes (counters without _total, a gauge
+// ending in _total, the _ns unit abbreviation).
+TEST(Prometheus, PromtoolAcceptsExposition) {
+  if (::access("/usr/bin/promtool", X_OK) != 0) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  auto src = FakeSource::pipeline();
+  std::string t = prometheus_text(*src, MetricsLevel::Diagnostic);
+  char in_path[] = "/tmp/torvyn-promtool-XXXXXX";
+  int fd = ::mkstemp(in_path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, t.data(), t.size()), static_cast<ssize_t>(t.size()));
+  ::close(fd);
+  std::string cmd = std::string("/usr/bin/promtool check metrics < ") + in_path + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = ::pclose(p);
+  ::unlink(in_path);
+  int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  EXPECT_TRUE(rc == 0 || rc == 3) << "promtool could not parse the exposition (rc " << rc << "):\n" << out;
+  const std::set<std::string> guide_counters = {
+      "torvyn_pool_exhaustion_events", "torvyn_stream_backpressure_duration_ns", "torvyn_component_errors",
+      "torvyn_component_fuel_consumed", "torvyn_copies_bytes", "torvyn_flow_elements_dropped", "torvyn_flow_errors",
+      "torvyn_flow_elements_delivered", "torvyn_component_invocations", "torvyn_component_copies",
+      "torvyn_component_copy_bytes", "torvyn_stream_backpressure_events"};
+  for (const std::string& l : lines_of(out)) {
+    std::string name = l.substr(0, l.find(' '));
+    std::string what = l.substr(name.size() + (name.size() < l.size()));
+    bool allowed = (what == "counter metrics should have \"_total\" suffix" && guide_counters.count(name)) ||
+                   (what == "non-counter metrics should not have \"_total\" suffix" &&
+                    name == "torvyn_system_memory_total") ||
+                   (what == "metric names should not contain abbreviated units" &&
+                    name == "torvyn_stream_backpressure_duration_ns");
+    EXPECT_TRUE(allowed) << l;
+  }
+}
+
+}  // namespace
+}  // namespace torvyn::observability
