@@ -69,7 +69,10 @@ int run(const Globals& g, const RunArgs& a) {
   const std::atomic<bool>& stop = install_stop_signals();
   if (auto s = rt.build(ro); !s) {
     print_error(g, s.error());
-    return s.error().code == ErrorCode::IoError ? kUsage : kFailed;
+    // A bad --flow name or an unreadable --input/--output is a usage error; a component that
+    // cannot be loaded or instantiated is a runtime failure.
+    bool usage = s.error().code == ErrorCode::IoError || s.error().code == ErrorCode::ConfigUnknownReference;
+    return usage ? kUsage : kFailed;
   }
   // The inspection API (health, flows, pools, Prometheus /metrics) serves while the flows run.
   host::Monitoring monitoring(rt);
@@ -86,6 +89,10 @@ int run(const Globals& g, const RunArgs& a) {
   std::ostream& out = a.output == "-" ? std::cerr : std::cout;
   if (g.json()) out << host::render_json(reports) << "\n";
   else if (!g.quiet) out << host::render_human(reports);
+  // -q keeps only errors: a failed flow still says why.
+  if (!g.json() && g.quiet)
+    for (const auto& r : reports)
+      if (r.failed()) std::cerr << "flow " << r.name << ": Failed: " << r.error << "\n";
   for (const auto& r : reports)
     if (r.failed()) return kFailed;
   return kOk;

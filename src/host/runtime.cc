@@ -124,7 +124,7 @@ Status Runtime::build(const RunOptions& options) {
       if (!f) {
         std::string known;
         for (const auto& d : config_.flows) known += (known.empty() ? "" : ", ") + d.name;
-        return Error(ErrorCode::FlowBuildFailed, "no flow named `" + name + "` (flows: " + known + ")");
+        return Error(ErrorCode::ConfigUnknownReference, "no flow named `" + name + "` (flows: " + known + ")");
       }
       wanted.push_back(f);
     }
