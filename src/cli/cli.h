@@ -37,6 +37,8 @@ void add_run(CLI::App& app, const Globals& g, int& exit_code);
 void add_build(CLI::App& app, const Globals& g, int& exit_code);
 void add_init(CLI::App& app, const Globals& g, int& exit_code);
 void add_doctor(CLI::App& app, const Globals& g, int& exit_code);
+void add_check(CLI::App& app, const Globals& g, int& exit_code);
+void add_link(CLI::App& app, const Globals& g, int& exit_code);
 
 // Installs SIGINT/SIGTERM handlers: the first signal sets the returned flag (graceful stop);
 // a second one exits at once with 130.

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   add_build(app, g, exit_code);
   add_run(app, g, exit_code);
   add_doctor(app, g, exit_code);
+  add_check(app, g, exit_code);
+  add_link(app, g, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

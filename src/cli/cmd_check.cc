@@ -1,0 +1,78 @@
+// torvyn check: validate Torvyn.toml, the project's WIT, each component against its world, and
+// capability grants (contracts/project.h). Exit 0 when nothing is wrong (--strict: not even a
+// warning), 1 otherwise; 2 when the manifest cannot be read or an option is malformed.
+#include <iostream>
+
+#include "cli.h"
+#include "torvyn/contracts/project.h"
+#include "torvyn/host/component_build.h"
+#include "torvyn/host/runtime.h"
+
+namespace torvyn::cli {
+
+namespace {
+
+struct CheckArgs {
+  std::string manifest = "Torvyn.toml";
+  bool strict = false;
+  std::vector<std::string> config;
+};
+
+// config::load's diagnostics plus contracts::check_project's, as one report.
+int check(const Globals& g, const CheckArgs& a) {
+  config::LoadOptions opts;
+  for (const std::string& kv : a.config) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      print_error(g, Error(ErrorCode::ConfigEnvOverride, "--config expects KEY=VALUE, found `" + kv + "`"));
+      return kUsage;
+    }
+    opts.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(a.manifest, ec)) {
+    print_error(g, Error(ErrorCode::IoError, "no manifest at " + a.manifest + " (run `torvyn init`, or pass --manifest)"));
+    return kUsage;
+  }
+  config::LoadResult loaded = config::load(a.manifest, opts);
+  contracts::Report report;
+  report.diagnostics = loaded.diagnostics;
+  report.sources = loaded.sources;
+  if (loaded.ok()) {
+    contracts::CheckOptions co;
+    co.hooks.built_path = host::built_component_path;
+    co.hooks.world_of = host::component_world;
+    report.append(contracts::check_project(*loaded.config, loaded.source, co));
+  }
+  size_t errors = report.errors(), warnings = report.warnings();
+  bool failed = errors > 0 || (a.strict && warnings > 0);
+  if (g.json()) {
+    std::cout << report.render_json() << "\n";
+  } else {
+    std::string text = report.render_human(g.quiet);
+    if (!text.empty()) std::cerr << text << "\n";
+    if (!g.quiet) {
+      std::cout << "check: " << errors << (errors == 1 ? " error, " : " errors, ") << warnings << (warnings == 1 ? " warning" : " warnings");
+      if (loaded.ok()) {
+        size_t flows = loaded.config->flows.size(), comps = loaded.config->components.size();
+        std::cout << " (" << comps << (comps == 1 ? " component, " : " components, ") << flows << (flows == 1 ? " flow)" : " flows)");
+      }
+      if (a.strict && errors == 0 && warnings > 0) std::cout << "; --strict fails on warnings";
+      std::cout << "\n";
+    }
+  }
+  return failed ? kFailed : kOk;
+}
+
+}  // namespace
+
+void add_check(CLI::App& app, const Globals& g, int& exit_code) {
+  auto a = std::make_shared<CheckArgs>();
+  CLI::App* c = app.add_subcommand("check", "Check Torvyn.toml, the project's WIT, each component against its world, and capability grants");
+  c->add_option("--manifest,-m", a->manifest, "Path to Torvyn.toml")->capture_default_str();
+  c->add_flag("--strict", a->strict, "Fail on warnings too");
+  c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
+  c->callback([&g, &exit_code, a] { exit_code = check(g, *a); });
+}
+
+}  // namespace torvyn::cli

@@ -1,0 +1,813 @@
+// Reading a component's type back as WIT (component_wit.h): a symbolic walk of the index spaces.
+#include "torvyn/contracts/component_wit.h"
+
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+
+#include "torvyn/component/binary_reader.h"
+#include "torvyn/component/validate.h"
+
+namespace torvyn::contracts {
+
+namespace fs = std::filesystem;
+namespace cm = torvyn::component;
+
+namespace {
+
+// Nested components instantiate nested components; the decoder caps nesting at 100 levels, we stop
+// a little earlier so a hostile binary cannot make the walk deep.
+constexpr int kMaxDepth = 64;
+// Each instantiation walks the nested component again, so a small binary instantiating its nested
+// components several times per level could make the walk exponential: cap the total work.
+constexpr uint64_t kMaxSteps = 1'000'000;
+
+struct FuncSig {
+  std::vector<std::pair<std::string, wit::Type>> params;
+  std::optional<wit::Type> result;
+};
+using FuncPtr = std::shared_ptr<const FuncSig>;
+
+struct Space;
+struct InstSig;
+
+// A component in the component index space: defined here (ast), or imported (only its type).
+struct ComponentRef {
+  const cm::Component* ast = nullptr;
+  const cm::ComponentType* type = nullptr;
+  Space* defined_in = nullptr;
+};
+
+// An entry of the type index space.
+struct TypeEntry {
+  enum class Kind { Value, Func, Instance, Component } kind = Kind::Value;
+  wit::Type value;  // Value; a resource is Type::of(its Resource TypeDef)
+  FuncPtr func;
+  const cm::InstanceType* instance = nullptr;
+  const cm::ComponentType* component = nullptr;
+  Space* defined_in = nullptr;  // Instance / Component: the scope of their outer aliases
+};
+
+// One export of an instance, or one instantiation argument.
+struct Item {
+  cm::Sort sort = cm::Sort::Func;
+  FuncPtr func;
+  TypeEntry type;
+  std::shared_ptr<InstSig> instance;
+  ComponentRef component;
+};
+
+struct InstSig {
+  std::vector<std::pair<std::string, Item>> items;
+  const Item* find(std::string_view n) const {
+    for (const auto& [name, item] : items)
+      if (name == n) return &item;
+    return nullptr;
+  }
+};
+
+// The index spaces of one component (or of one instance/component type's declarations).
+struct Space {
+  Space* outer = nullptr;
+  std::vector<TypeEntry> types;
+  std::vector<FuncPtr> funcs;
+  std::vector<std::shared_ptr<InstSig>> instances;
+  std::vector<ComponentRef> components;
+};
+
+Error invalid(std::string msg) { return Error(ErrorCode::ComponentInvalid, "component type: " + std::move(msg)); }
+Error unsupported(std::string msg) { return Error(ErrorCode::ComponentUnsupported, "component type: " + std::move(msg)); }
+
+wit::TypeKind prim(cm::PrimValType p) {
+  switch (p) {
+    case cm::PrimValType::Bool: return wit::TypeKind::Bool;
+    case cm::PrimValType::S8: return wit::TypeKind::S8;
+    case cm::PrimValType::U8: return wit::TypeKind::U8;
+    case cm::PrimValType::S16: return wit::TypeKind::S16;
+    case cm::PrimValType::U16: return wit::TypeKind::U16;
+    case cm::PrimValType::S32: return wit::TypeKind::S32;
+    case cm::PrimValType::U32: return wit::TypeKind::U32;
+    case cm::PrimValType::S64: return wit::TypeKind::S64;
+    case cm::PrimValType::U64: return wit::TypeKind::U64;
+    case cm::PrimValType::F32: return wit::TypeKind::F32;
+    case cm::PrimValType::F64: return wit::TypeKind::F64;
+    case cm::PrimValType::Char: return wit::TypeKind::Char;
+    case cm::PrimValType::String: return wit::TypeKind::String;
+  }
+  return wit::TypeKind::Bool;
+}
+
+std::string_view sort_name(cm::Sort s) {
+  switch (s) {
+    case cm::Sort::Func: return "func";
+    case cm::Sort::Type: return "type";
+    case cm::Sort::Instance: return "instance";
+    case cm::Sort::Component: return "component";
+    case cm::Sort::Value: return "value";
+    default: return "core item";
+  }
+}
+
+class Builder {
+ public:
+  explicit Builder(wit::Resolve& r) : r_(r) {
+    r_.packages.push_back(std::make_unique<wit::Package>());
+    root_pkg_ = r_.packages.back().get();
+    root_pkg_->name.ns = "root";
+    root_pkg_->name.name = "component";
+    r_.worlds.push_back(std::make_unique<wit::World>());
+    world_ = r_.worlds.back().get();
+    world_->name = "root";
+    world_->package = root_pkg_;
+    root_pkg_->worlds.push_back(world_);
+  }
+
+  const wit::World* world() const { return world_; }
+
+  Status root(const cm::Component& c) {
+    auto sig = eval_component(c, nullptr, nullptr, true);
+    if (!sig) return sig.take_error();
+    // The root package goes last: packages are in dependency order.
+    std::rotate(r_.packages.begin(), r_.packages.begin() + 1, r_.packages.end());
+    r_.root = root_pkg_;
+    return {};
+  }
+
+ private:
+  wit::Resolve& r_;
+  wit::Package* root_pkg_ = nullptr;
+  wit::World* world_ = nullptr;
+  std::deque<Space> spaces_;  // stable addresses
+  std::map<std::string, wit::Package*> packages_;
+  std::set<const wit::TypeDef*> unowned_;  // anonymous nameable types not yet adopted by an export
+  std::map<const wit::TypeDef*, wit::TypeDef*> mutable_;
+  int depth_ = 0;
+  uint64_t steps_ = 0;
+
+  Status step() {
+    if (++steps_ > kMaxSteps) return unsupported("the component's types are too large to read (more than 1,000,000 definitions to walk)");
+    return {};
+  }
+
+  Space& new_space(Space* outer) {
+    spaces_.emplace_back();
+    spaces_.back().outer = outer;
+    return spaces_.back();
+  }
+
+  wit::TypeDef* new_def(wit::TypeDefKind k) {
+    r_.types.push_back(std::make_unique<wit::TypeDef>());
+    wit::TypeDef* d = r_.types.back().get();
+    d->kind = k;
+    mutable_[d] = d;
+    return d;
+  }
+
+  // ---- value types ----
+
+  Result<wit::Type> valtype(const Space& s, const cm::ValType& v) {
+    if (v.is_primitive) return wit::Type{prim(v.prim), nullptr};
+    if (v.type_index >= s.types.size()) return invalid("type index " + std::to_string(v.type_index) + " is out of range");
+    const TypeEntry& e = s.types[v.type_index];
+    if (e.kind != TypeEntry::Kind::Value) return invalid("type " + std::to_string(v.type_index) + " is not a value type");
+    return e.value;
+  }
+
+  Result<std::optional<wit::Type>> opt_valtype(const Space& s, const std::optional<cm::ValType>& v) {
+    if (!v) return std::optional<wit::Type>{};
+    auto t = valtype(s, *v);
+    if (!t) return t.take_error();
+    return std::optional<wit::Type>{*t};
+  }
+
+  Result<const wit::TypeDef*> resource_at(const Space& s, cm::Index idx) {
+    if (idx >= s.types.size()) return invalid("resource type index " + std::to_string(idx) + " is out of range");
+    const TypeEntry& e = s.types[idx];
+    if (e.kind != TypeEntry::Kind::Value || !e.value.def || !wit::is_resource(e.value.def))
+      return invalid("type " + std::to_string(idx) + " is not a resource type");
+    return e.value.def;
+  }
+
+  Result<wit::Type> defval(const Space& s, const cm::DefValType& d) {
+    if (const auto* p = std::get_if<cm::PrimValType>(&d)) return wit::Type{prim(*p), nullptr};
+    wit::TypeDef* t = nullptr;
+    if (const auto* r = std::get_if<cm::RecordType>(&d)) {
+      t = new_def(wit::TypeDefKind::Record);
+      for (const auto& f : r->fields) {
+        auto ft = valtype(s, f.type);
+        if (!ft) return ft.take_error();
+        t->fields.push_back(wit::Field{f.label, *ft, "", {}});
+      }
+      unowned_.insert(t);
+    } else if (const auto* v = std::get_if<cm::VariantType>(&d)) {
+      t = new_def(wit::TypeDefKind::Variant);
+      for (const auto& c : v->cases) {
+        auto ct = opt_valtype(s, c.type);
+        if (!ct) return ct.take_error();
+        t->cases.push_back(wit::Case{c.label, *ct, "", {}});
+      }
+      unowned_.insert(t);
+    } else if (const auto* l = std::get_if<cm::ListType>(&d)) {
+      t = new_def(wit::TypeDefKind::List);
+      auto et = valtype(s, l->element);
+      if (!et) return et.take_error();
+      t->element = *et;
+    } else if (const auto* tu = std::get_if<cm::TupleType>(&d)) {
+      t = new_def(wit::TypeDefKind::Tuple);
+      for (const auto& e : tu->elements) {
+        auto et = valtype(s, e);
+        if (!et) return et.take_error();
+        t->tuple.push_back(*et);
+      }
+    } else if (const auto* fl = std::get_if<cm::FlagsType>(&d)) {
+      t = new_def(wit::TypeDefKind::Flags);
+      for (const auto& n : fl->labels) t->cases.push_back(wit::Case{n, std::nullopt, "", {}});
+      unowned_.insert(t);
+    } else if (const auto* en = std::get_if<cm::EnumType>(&d)) {
+      t = new_def(wit::TypeDefKind::Enum);
+      for (const auto& n : en->labels) t->cases.push_back(wit::Case{n, std::nullopt, "", {}});
+      unowned_.insert(t);
+    } else if (const auto* o = std::get_if<cm::OptionType>(&d)) {
+      t = new_def(wit::TypeDefKind::Option);
+      auto et = valtype(s, o->type);
+      if (!et) return et.take_error();
+      t->element = *et;
+    } else if (const auto* rs = std::get_if<cm::ResultType>(&d)) {
+      t = new_def(wit::TypeDefKind::Result);
+      auto ok = opt_valtype(s, rs->ok);
+      if (!ok) return ok.take_error();
+      auto err = opt_valtype(s, rs->err);
+      if (!err) return err.take_error();
+      t->ok = *ok;
+      t->err = *err;
+    } else if (const auto* own = std::get_if<cm::OwnType>(&d)) {
+      auto res = resource_at(s, own->resource_type);
+      if (!res) return res.take_error();
+      t = new_def(wit::TypeDefKind::Handle);
+      t->handle = wit::HandleKind::Own;
+      t->resource = *res;
+    } else if (const auto* b = std::get_if<cm::BorrowType>(&d)) {
+      auto res = resource_at(s, b->resource_type);
+      if (!res) return res.take_error();
+      t = new_def(wit::TypeDefKind::Handle);
+      t->handle = wit::HandleKind::Borrow;
+      t->resource = *res;
+    }
+    if (!t) return unsupported("a value type WIT cannot express");
+    return wit::Type::of(t);
+  }
+
+  Result<TypeEntry> type_entry(Space& s, const cm::Type& t) {
+    TypeEntry e;
+    if (const auto* d = std::get_if<cm::DefValType>(&t.def)) {
+      auto v = defval(s, *d);
+      if (!v) return v.take_error();
+      e.value = *v;
+    } else if (const auto* f = std::get_if<cm::FuncType>(&t.def)) {
+      auto sig = std::make_shared<FuncSig>();
+      for (const auto& p : f->params) {
+        auto pt = valtype(s, p.type);
+        if (!pt) return pt.take_error();
+        sig->params.emplace_back(p.label, *pt);
+      }
+      if (f->result) {
+        auto rt = valtype(s, *f->result);
+        if (!rt) return rt.take_error();
+        sig->result = *rt;
+      } else if (!f->named_results.empty()) {
+        return unsupported("a function with named results (WIT has no syntax for them)");
+      }
+      e.kind = TypeEntry::Kind::Func;
+      e.func = std::move(sig);
+    } else if (const auto* it = std::get_if<cm::InstanceType>(&t.def)) {
+      e.kind = TypeEntry::Kind::Instance;
+      e.instance = it;
+      e.defined_in = &s;
+    } else if (const auto* ct = std::get_if<cm::ComponentType>(&t.def)) {
+      e.kind = TypeEntry::Kind::Component;
+      e.component = ct;
+      e.defined_in = &s;
+    } else if (std::get_if<cm::ResourceType>(&t.def)) {
+      wit::TypeDef* r = new_def(wit::TypeDefKind::Resource);
+      unowned_.insert(r);
+      e.value = wit::Type::of(r);
+    }
+    return e;
+  }
+
+  // ---- naming: types and functions of interfaces ----
+
+  static bool nameable(wit::TypeDefKind k) {
+    return k == wit::TypeDefKind::Record || k == wit::TypeDefKind::Variant || k == wit::TypeDefKind::Enum ||
+           k == wit::TypeDefKind::Flags || k == wit::TypeDefKind::Resource;
+  }
+
+  // `name` for `t` in `iface` (or at world level when iface is null): adopts an anonymous
+  // record/variant/enum/flags/resource defined for this export, else makes an alias.
+  const wit::TypeDef* name_type(wit::Interface* iface, const std::string& name, wit::Type t) {
+    if (t.def && unowned_.count(t.def) && nameable(t.def->kind)) {
+      unowned_.erase(t.def);
+      wit::TypeDef* d = mutable_.at(t.def);
+      d->name = name;
+      if (iface) d->interface = iface;
+      else d->world = world_;
+      if (iface) iface->types.push_back(d);
+      return d;
+    }
+    wit::TypeDef* a = new_def(wit::TypeDefKind::Alias);
+    a->name = name;
+    a->target = t;
+    if (iface) a->interface = iface;
+    else a->world = world_;
+    // `use other.{name}`: the target is a named type of another interface.
+    a->from_use = t.def && !t.def->name.empty() && t.def->interface && t.def->interface != iface;
+    if (iface) iface->types.push_back(a);
+    return a;
+  }
+
+  Result<const wit::TypeDef*> resource_named(const wit::Interface* iface, std::string_view name, const std::string& fn) {
+    if (iface)
+      for (const wit::TypeDef* t : iface->types)
+        if (t->name == name && wit::is_resource(t)) return t;
+    return invalid("function `" + fn + "` belongs to resource `" + std::string(name) + "`, which is not defined beside it");
+  }
+
+  Result<const wit::Function*> make_function(wit::Interface* iface, const std::string& name, const FuncSig& sig) {
+    r_.functions.push_back(std::make_unique<wit::Function>());
+    wit::Function* f = r_.functions.back().get();
+    f->interface = iface;
+    auto resource_fn = [&](std::string_view prefix, wit::FunctionKind kind) -> Status {
+      std::string_view rest = std::string_view(name).substr(prefix.size());
+      std::string_view res = rest;
+      if (kind != wit::FunctionKind::Constructor) {
+        size_t dot = rest.find('.');
+        if (dot == std::string_view::npos) return invalid("function name `" + name + "` lacks `.`");
+        res = rest.substr(0, dot);
+        f->name = std::string(rest.substr(dot + 1));
+      } else {
+        f->name = "constructor";
+      }
+      auto r = resource_named(iface, res, name);
+      if (!r) return r.take_error();
+      f->kind = kind;
+      f->resource = *r;
+      return {};
+    };
+    Status st;
+    if (name.rfind("[method]", 0) == 0) st = resource_fn("[method]", wit::FunctionKind::Method);
+    else if (name.rfind("[static]", 0) == 0) st = resource_fn("[static]", wit::FunctionKind::Static);
+    else if (name.rfind("[constructor]", 0) == 0) st = resource_fn("[constructor]", wit::FunctionKind::Constructor);
+    else if (name.rfind("[async]", 0) == 0 || name.find('[') == 0) return unsupported("function `" + name + "`: async functions are not supported");
+    else f->name = name;
+    if (!st) return st.error();
+    for (const auto& [pn, pt] : sig.params) f->params.push_back(wit::Param{pn, pt});
+    f->result = sig.result;
+    if (iface) iface->functions.push_back(f);
+    return f;
+  }
+
+  Result<wit::Interface*> make_interface(const std::string& import_name) {
+    r_.interfaces.push_back(std::make_unique<wit::Interface>());
+    wit::Interface* i = r_.interfaces.back().get();
+    InterfaceName n;
+    if (!parse_interface_name(import_name, &n)) {  // an inline interface: `import x: interface { .. }`
+      i->world = world_;
+      i->package = root_pkg_;
+      return i;
+    }
+    std::string key = n.package_id() + "@" + n.version;
+    wit::Package*& p = packages_[key];
+    if (!p) {
+      r_.packages.push_back(std::make_unique<wit::Package>());
+      p = r_.packages.back().get();
+      p->name.ns = n.ns;
+      p->name.name = n.package;
+      if (!n.version.empty()) {
+        auto v = wit::Version::parse(n.version);
+        if (!v) return invalid("`" + import_name + "` has an invalid version: " + wit::Version::why_invalid(n.version));
+        p->name.version = *v;
+      }
+    }
+    i->name = n.name;
+    i->package = p;
+    p->interfaces.push_back(i);
+    return i;
+  }
+
+  // ---- instance and component types ----
+
+  // Evaluates the declarations of an instance or component type; named types and functions go
+  // into `iface` when given. Exports (and, for component types, imports) are returned.
+  Result<std::shared_ptr<InstSig>> eval_decls(const std::vector<cm::ComponentDecl>& decls, Space* outer, wit::Interface* iface) {
+    if (++depth_ > kMaxDepth) return unsupported("types nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
+    Space& s = new_space(outer);
+    auto sig = std::make_shared<InstSig>();
+    for (const cm::ComponentDecl& d : decls) {
+      if (auto st = step(); !st) return st.error();
+      switch (d.kind) {
+        case cm::ComponentDecl::Kind::CoreType: break;
+        case cm::ComponentDecl::Kind::Type: {
+          if (!d.type) return invalid("empty type declaration");
+          auto e = type_entry(s, *d.type);
+          if (!e) return e.take_error();
+          s.types.push_back(std::move(*e));
+          break;
+        }
+        case cm::ComponentDecl::Kind::Alias: {
+          auto st = alias(s, d.alias);
+          if (!st) return st.error();
+          break;
+        }
+        case cm::ComponentDecl::Kind::Import:
+        case cm::ComponentDecl::Kind::Export: {
+          auto item = declared_item(s, d.desc, d.name, d.kind == cm::ComponentDecl::Kind::Export ? iface : nullptr);
+          if (!item) return item.take_error();
+          push_item(s, *item);
+          if (d.kind == cm::ComponentDecl::Kind::Export) sig->items.emplace_back(d.name, std::move(*item));
+          break;
+        }
+      }
+    }
+    return sig;
+  }
+
+  Result<std::shared_ptr<InstSig>> eval_instance_type(const TypeEntry& e, wit::Interface* iface) {
+    if (e.kind != TypeEntry::Kind::Instance || !e.instance) return invalid("expected an instance type");
+    return eval_decls(e.instance->decls, e.defined_in, iface);
+  }
+
+  // The item an import/export declaration (in a type) or an import (of a component) introduces.
+  Result<Item> declared_item(Space& s, const cm::ExternDesc& desc, const std::string& name, wit::Interface* iface) {
+    Item item;
+    auto type_at = [&](cm::Index i) -> Result<const TypeEntry*> {
+      if (i >= s.types.size()) return invalid("`" + name + "` refers to type " + std::to_string(i) + ", which is out of range");
+      return &s.types[i];
+    };
+    switch (desc.kind) {
+      case cm::ExternDesc::Kind::Func: {
+        auto t = type_at(desc.type_index);
+        if (!t) return t.take_error();
+        if ((*t)->kind != TypeEntry::Kind::Func) return invalid("`" + name + "` is declared as a function with a type that is not a function type");
+        item.sort = cm::Sort::Func;
+        item.func = (*t)->func;
+        if (iface) {
+          auto f = make_function(iface, name, *item.func);
+          if (!f) return f.take_error();
+        }
+        return item;
+      }
+      case cm::ExternDesc::Kind::Type: {
+        item.sort = cm::Sort::Type;
+        if (desc.bound.kind == cm::TypeBoundKind::SubResource) {
+          wit::TypeDef* r = new_def(wit::TypeDefKind::Resource);
+          if (iface) {
+            r->name = name;
+            r->interface = iface;
+            iface->types.push_back(r);
+          } else {
+            unowned_.insert(r);
+          }
+          item.type.value = wit::Type::of(r);
+          return item;
+        }
+        auto t = type_at(desc.bound.type_index);
+        if (!t) return t.take_error();
+        item.type = **t;
+        if (iface && item.type.kind == TypeEntry::Kind::Value) item.type.value = wit::Type::of(name_type(iface, name, item.type.value));
+        return item;
+      }
+      case cm::ExternDesc::Kind::Instance: {
+        auto t = type_at(desc.type_index);
+        if (!t) return t.take_error();
+        auto sig = eval_instance_type(**t, nullptr);
+        if (!sig) return sig.take_error();
+        item.sort = cm::Sort::Instance;
+        item.instance = *sig;
+        return item;
+      }
+      case cm::ExternDesc::Kind::Component: {
+        auto t = type_at(desc.type_index);
+        if (!t) return t.take_error();
+        if ((*t)->kind != TypeEntry::Kind::Component) return invalid("`" + name + "` is declared as a component with a type that is not a component type");
+        item.sort = cm::Sort::Component;
+        item.component = ComponentRef{nullptr, (*t)->component, (*t)->defined_in};
+        return item;
+      }
+      case cm::ExternDesc::Kind::CoreModule: item.sort = cm::Sort::CoreModule; return item;
+      case cm::ExternDesc::Kind::Value: item.sort = cm::Sort::Value; return item;
+    }
+    return item;
+  }
+
+  // ---- index spaces ----
+
+  static void push_item(Space& s, const Item& item) {
+    switch (item.sort) {
+      case cm::Sort::Func: s.funcs.push_back(item.func); break;
+      case cm::Sort::Type: s.types.push_back(item.type); break;
+      case cm::Sort::Instance: s.instances.push_back(item.instance); break;
+      case cm::Sort::Component: s.components.push_back(item.component); break;
+      default: break;  // core and value spaces are not tracked
+    }
+  }
+
+  static Result<Item> item_at(const Space& s, cm::Sort sort, cm::Index i) {
+    Item item;
+    item.sort = sort;
+    auto out_of_range = [&] {
+      return invalid(std::string(sort_name(sort)) + " index " + std::to_string(i) + " is out of range");
+    };
+    switch (sort) {
+      case cm::Sort::Func:
+        if (i >= s.funcs.size()) return out_of_range();
+        item.func = s.funcs[i];
+        break;
+      case cm::Sort::Type:
+        if (i >= s.types.size()) return out_of_range();
+        item.type = s.types[i];
+        break;
+      case cm::Sort::Instance:
+        if (i >= s.instances.size()) return out_of_range();
+        item.instance = s.instances[i];
+        break;
+      case cm::Sort::Component:
+        if (i >= s.components.size()) return out_of_range();
+        item.component = s.components[i];
+        break;
+      default: break;
+    }
+    return item;
+  }
+
+  Status alias(Space& s, const cm::Alias& a) {
+    switch (a.target) {
+      case cm::Alias::Target::CoreExport: return {};
+      case cm::Alias::Target::Export: {
+        if (a.instance >= s.instances.size()) return invalid("alias of instance " + std::to_string(a.instance) + ", which is out of range");
+        const auto& inst = s.instances[a.instance];
+        const Item* it = inst ? inst->find(a.name) : nullptr;
+        if (!it) {
+          // Core sorts and values are not tracked; only what we follow must be there.
+          if (a.sort == cm::Sort::Func || a.sort == cm::Sort::Type || a.sort == cm::Sort::Instance || a.sort == cm::Sort::Component)
+            return invalid("alias of `" + a.name + "`, which instance " + std::to_string(a.instance) + " does not export");
+          return {};
+        }
+        if (it->sort != a.sort)
+          return invalid("alias of `" + a.name + "` as a " + std::string(sort_name(a.sort)) + ", but it is a " + std::string(sort_name(it->sort)));
+        if (a.sort == cm::Sort::Func && !it->func) return invalid("alias of `" + a.name + "`: not a typed function");
+        push_item(s, *it);
+        return {};
+      }
+      case cm::Alias::Target::Outer: {
+        const Space* t = &s;
+        for (uint32_t i = 0; i < a.outer_count && t; ++i) t = t->outer;
+        if (!t) return invalid("outer alias " + std::to_string(a.outer_count) + " levels out, beyond the outermost component");
+        if (a.sort == cm::Sort::Type) {
+          if (a.outer_index >= t->types.size()) return invalid("outer alias of type " + std::to_string(a.outer_index) + ", which is out of range");
+          s.types.push_back(t->types[a.outer_index]);
+        } else if (a.sort == cm::Sort::Component) {
+          if (a.outer_index >= t->components.size())
+            return invalid("outer alias of component " + std::to_string(a.outer_index) + ", which is out of range");
+          s.components.push_back(t->components[a.outer_index]);
+        }
+        return {};
+      }
+    }
+    return {};
+  }
+
+  // ---- components ----
+
+  // Walks a component's definitions. `args` are the instantiation arguments of a nested component
+  // (by import name); the root component's imports become the world's imports instead.
+  Result<std::shared_ptr<InstSig>> eval_component(const cm::Component& c, Space* outer, const std::map<std::string, Item>* args, bool is_root) {
+    if (++depth_ > kMaxDepth) return unsupported("components nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
+    Space& s = new_space(outer);
+    auto exports = std::make_shared<InstSig>();
+    for (const cm::Definition& def : c.definitions) {
+      Status st = step();
+      if (!st) return st.error();
+      if (const auto* t = std::get_if<std::shared_ptr<cm::Type>>(&def)) {
+        if (!*t) return invalid("empty type definition");
+        auto e = type_entry(s, **t);
+        if (!e) return e.take_error();
+        s.types.push_back(std::move(*e));
+      } else if (const auto* nested = std::get_if<std::shared_ptr<cm::Component>>(&def)) {
+        s.components.push_back(ComponentRef{nested->get(), nullptr, &s});
+      } else if (const auto* ci = std::get_if<cm::ComponentInstance>(&def)) {
+        st = instance(s, *ci);
+      } else if (const auto* a = std::get_if<cm::Alias>(&def)) {
+        st = alias(s, *a);
+      } else if (const auto* cn = std::get_if<cm::Canon>(&def)) {
+        if (cn->kind == cm::Canon::Kind::Lift) {
+          if (cn->type_index >= s.types.size() || s.types[cn->type_index].kind != TypeEntry::Kind::Func)
+            return invalid("canon lift with type " + std::to_string(cn->type_index) + ", which is not a function type");
+          s.funcs.push_back(s.types[cn->type_index].func);
+        }
+      } else if (const auto* im = std::get_if<cm::Import>(&def)) {
+        Result<Item> item = is_root ? root_import(s, *im) : nested_import(*im, args);
+        if (!item) return item.take_error();
+        push_item(s, *item);
+      } else if (const auto* ex = std::get_if<cm::Export>(&def)) {
+        auto item = item_at(s, ex->sort, ex->index);
+        if (!item) return item.take_error();
+        if (ex->desc) {  // an ascribed type replaces the inferred one
+          auto asc = declared_item(s, *ex->desc, ex->name, nullptr);
+          if (!asc) return asc.take_error();
+          if (asc->sort == item->sort) *item = std::move(*asc);
+        }
+        if (is_root) st = root_export(s, *ex, *item);
+        if (!st) return st.error();
+        push_item(s, *item);  // an export introduces a new index
+        exports->items.emplace_back(ex->name, std::move(*item));
+      }
+      if (!st) return st.error();
+    }
+    return exports;
+  }
+
+  Status instance(Space& s, const cm::ComponentInstance& ci) {
+    auto sig = std::make_shared<InstSig>();
+    if (ci.kind == cm::ComponentInstance::Kind::FromExports) {
+      for (const auto& e : ci.exports) {
+        auto item = item_at(s, e.sort, e.index);
+        if (!item) return item.error();
+        sig->items.emplace_back(e.name, std::move(*item));
+      }
+      s.instances.push_back(sig);
+      return {};
+    }
+    if (ci.component >= s.components.size()) return invalid("instantiation of component " + std::to_string(ci.component) + ", which is out of range");
+    ComponentRef ref = s.components[ci.component];
+    std::map<std::string, Item> args;
+    for (const auto& a : ci.args) {
+      auto item = item_at(s, a.sort, a.index);
+      if (!item) return item.error();
+      args[a.name] = std::move(*item);
+    }
+    if (ref.ast) {
+      auto r = eval_component(*ref.ast, ref.defined_in, &args, false);
+      if (!r) return r.error();
+      sig = *r;
+    } else if (ref.type) {
+      // An imported component: its type's exports (without substituting its type imports).
+      auto r = eval_decls(ref.type->decls, ref.defined_in, nullptr);
+      if (!r) return r.error();
+      sig = *r;
+    }
+    s.instances.push_back(sig);
+    return {};
+  }
+
+  Result<Item> nested_import(const cm::Import& im, const std::map<std::string, Item>* args) {
+    auto it = args ? args->find(im.name) : std::map<std::string, Item>::const_iterator{};
+    if (!args || it == args->end()) return invalid("nested component import `" + im.name + "` has no instantiation argument");
+    return it->second;
+  }
+
+  Result<Item> root_import(Space& s, const cm::Import& im) {
+    InterfaceName n;
+    bool by_interface = parse_interface_name(im.name, &n);
+    wit::WorldItem w;
+    w.name = im.name;
+    switch (im.desc.kind) {
+      case cm::ExternDesc::Kind::Instance: {
+        if (im.desc.type_index >= s.types.size()) return invalid("import `" + im.name + "` has an out-of-range type");
+        auto iface = make_interface(im.name);
+        if (!iface) return iface.take_error();
+        auto sig = eval_instance_type(s.types[im.desc.type_index], *iface);
+        if (!sig) return sig.take_error();
+        w.kind = wit::WorldItemKind::Interface;
+        w.interface_name = by_interface;
+        w.interface = *iface;
+        world_->imports.push_back(w);
+        Item item;
+        item.sort = cm::Sort::Instance;
+        item.instance = *sig;
+        return item;
+      }
+      case cm::ExternDesc::Kind::Func: {
+        auto item = declared_item(s, im.desc, im.name, nullptr);
+        if (!item) return item.take_error();
+        auto f = make_function(nullptr, im.name, *item->func);
+        if (!f) return f.take_error();
+        w.kind = wit::WorldItemKind::Function;
+        w.function = *f;
+        world_->imports.push_back(w);
+        return item;
+      }
+      case cm::ExternDesc::Kind::Type: {
+        auto item = declared_item(s, im.desc, im.name, nullptr);
+        if (!item) return item.take_error();
+        if (item->type.kind == TypeEntry::Kind::Value) {
+          const wit::TypeDef* d = name_type(nullptr, im.name, item->type.value);
+          item->type.value = wit::Type::of(d);
+          w.kind = wit::WorldItemKind::Type;
+          w.type = d;
+          world_->imports.push_back(w);
+        }
+        return item;
+      }
+      default: return declared_item(s, im.desc, im.name, nullptr);  // components, modules, values: not WIT
+    }
+  }
+
+  Status root_export(Space& s, const cm::Export& ex, const Item& item) {
+    InterfaceName n;
+    wit::WorldItem w;
+    w.name = ex.name;
+    if (item.sort == cm::Sort::Instance) {
+      auto iface = make_interface(ex.name);
+      if (!iface) return iface.error();
+      if (ex.desc && ex.desc->kind == cm::ExternDesc::Kind::Instance) {
+        if (ex.desc->type_index >= s.types.size()) return invalid("export `" + ex.name + "` has an out-of-range type");
+        auto sig = eval_instance_type(s.types[ex.desc->type_index], *iface);
+        if (!sig) return sig.error();
+      } else if (item.instance) {
+        for (const auto& [name, it] : item.instance->items) {
+          if (it.sort == cm::Sort::Type && it.type.kind == TypeEntry::Kind::Value) name_type(*iface, name, it.type.value);
+          if (it.sort == cm::Sort::Func && it.func) {
+            auto f = make_function(*iface, name, *it.func);
+            if (!f) return f.error();
+          }
+        }
+      }
+      w.kind = wit::WorldItemKind::Interface;
+      w.interface_name = parse_interface_name(ex.name, &n);
+      w.interface = *iface;
+      world_->exports.push_back(w);
+    } else if (item.sort == cm::Sort::Func && item.func) {
+      auto f = make_function(nullptr, ex.name, *item.func);
+      if (!f) return f.error();
+      w.kind = wit::WorldItemKind::Function;
+      w.function = *f;
+      world_->exports.push_back(w);
+    }
+    return {};  // exported types, components, modules and values have no WIT world form
+  }
+};
+
+}  // namespace
+
+std::string InterfaceName::unversioned() const { return ns + ":" + package + "/" + name; }
+std::string InterfaceName::package_id() const { return ns + ":" + package; }
+
+bool parse_interface_name(std::string_view text, InterfaceName* out) {
+  std::string_view version;
+  if (size_t at = text.find('@'); at != std::string_view::npos) {
+    version = text.substr(at + 1);
+    text = text.substr(0, at);
+  }
+  size_t slash = text.rfind('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view pkg = text.substr(0, slash);
+  size_t colon = pkg.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == pkg.size() || slash + 1 == text.size()) return false;
+  out->ns = std::string(pkg.substr(0, colon));
+  out->package = std::string(pkg.substr(colon + 1));
+  out->name = std::string(text.substr(slash + 1));
+  out->version = std::string(version);
+  return true;
+}
+
+const wit::WorldItem* ComponentWit::find_import(std::string_view id) const { return world ? world->find_import(id) : nullptr; }
+const wit::WorldItem* ComponentWit::find_export(std::string_view id) const { return world ? world->find_export(id) : nullptr; }
+
+Result<ComponentWit> component_wit(const cm::Component& c) {
+  ComponentWit out;
+  out.resolve = std::make_shared<wit::Resolve>();
+  Builder b(*out.resolve);
+  if (auto st = b.root(c); !st) return st.error();
+  out.world = b.world();
+  return out;
+}
+
+Result<ComponentWit> component_wit_from_bytes(std::vector<uint8_t> bytes) {
+  if (cm::sniff_binary_kind(bytes) == cm::BinaryKind::CoreModule)
+    return Error(ErrorCode::ComponentMalformed,
+                 "this is a core WebAssembly module, not a component; turn it into one with `torvyn build` (or `jco new`)");
+  auto decoded = cm::load_component(std::move(bytes));
+  if (!decoded) return decoded.take_error();
+  return component_wit((*decoded)->component);
+}
+
+Result<ComponentWit> read_component_wit(const fs::path& wasm) {
+  std::ifstream in(wasm, std::ios::binary);
+  if (!in) return Error(ErrorCode::IoError, "cannot read `" + wasm.string() + "`");
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  if (bytes.empty()) return Error(ErrorCode::ComponentMalformed, "`" + wasm.string() + "` is empty");
+  return component_wit_from_bytes(std::move(bytes));
+}
+
+}  // namespace torvyn::contracts

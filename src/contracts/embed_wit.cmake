@@ -1,0 +1,20 @@
+# Writes OUT: a C++ table of the shipped WIT contracts (DIR/<package folder>/*.wit, not deps/), so
+# `torvyn check` and `torvyn link` compare components with the contracts this host implements,
+# without reading the source tree at run time. Run with cmake -P.
+file(GLOB entries RELATIVE ${DIR} ${DIR}/*)
+list(SORT entries)
+set(body "// Generated from wit/ by src/contracts/embed_wit.cmake. Do not edit.\n#include \"embedded_wit.h\"\n\nnamespace torvyn::contracts::detail {\n\nconst std::vector<EmbeddedWitFile>& embedded_wit_files() {\n  static const std::vector<EmbeddedWitFile> files = {\n")
+foreach(pkg IN LISTS entries)
+  if(NOT IS_DIRECTORY ${DIR}/${pkg})
+    continue()
+  endif()
+  file(GLOB wits RELATIVE ${DIR}/${pkg} ${DIR}/${pkg}/*.wit)
+  list(SORT wits)
+  foreach(f IN LISTS wits)
+    file(READ ${DIR}/${pkg}/${f} text)
+    string(APPEND body "      {\"${pkg}\", \"${f}\", R\"TORVYN_WIT(${text})TORVYN_WIT\"},\n")
+  endforeach()
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n\n}  // namespace torvyn::contracts::detail\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
