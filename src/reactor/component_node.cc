@@ -226,11 +226,37 @@ static Status lift_output(GuestAbi& abi, const ContractTypes& t, StreamingHost& 
   return pool.set_state(out.payload, resources::BufferState::Transit);
 }
 
+// option<output-element> at `payload` (pull, ingest): none, or the element the host now owns.
+static Status read_optional_output(GuestAbi& abi, const ContractTypes& t, StreamingHost& host, const Area& a, uint32_t payload,
+                                   std::optional<OutElement>& out) {
+  uint8_t some = a.get<uint8_t>(payload);
+  if (some == 0) return {};
+  if (some != 1) return Error(ErrorCode::AbiTrap, "option discriminant out of range");
+  out.emplace();
+  return lift_output(abi, t, host, a, payload + t.option_payload, *out);
+}
+
+// Every role call returns result<T, process-error> through a return area: lower the arguments,
+// call, lift the error case into the CallStatus, and hand the ok payload to `read`.
+template <typename Lower, typename Read>
+CallStatus ComponentNode::call_result(const Bound& b, Lower&& lower, Read&& read) {
+  CallStatus st;
+  Status s = instance_->call_fast(b.f, lower, [&](GuestAbi& abi, const Slot* results) -> Status {
+    auto a = result_area(abi, static_cast<uint32_t>(results[0]), b.result_size, b.result_align);
+    if (!a) return a.take_error();
+    auto ok = lift_result_case(abi, *a, b.result_payload, t_.error_payload, st);
+    if (!ok) return ok.take_error();
+    if (!*ok) return {};
+    return read(abi, *a, b.result_payload);
+  });
+  if (!s) return CallStatus::trap(s.error());
+  return st;
+}
+
 template <typename Read>
 CallStatus ComponentNode::call_with_element(const Bound& b, const InElement& in, Read&& read) {
-  CallStatus st;
-  Status s = instance_->call_fast(
-      b.f,
+  return call_result(
+      b,
       [&](GuestAbi& abi, Slot* args) -> Result<size_t> {
         args[0] = in.sequence;
         args[1] = in.timestamp_ns;
@@ -246,40 +272,18 @@ CallStatus ComponentNode::call_with_element(const Bound& b, const InElement& in,
         args[5] = *ctx;
         return size_t{6};
       },
-      [&](GuestAbi& abi, const Slot* results) -> Status {
-        auto a = result_area(abi, static_cast<uint32_t>(results[0]), b.result_size, b.result_align);
-        if (!a) return a.take_error();
-        auto ok = lift_result_case(abi, *a, b.result_payload, t_.error_payload, st);
-        if (!ok) return ok.take_error();
-        if (!*ok) return {};
-        return read(abi, *a, b.result_payload);
-      });
-  if (!s) return CallStatus::trap(s.error());
-  return st;
+      read);
 }
 
 template <typename Read>
 CallStatus ComponentNode::call_no_args(const Bound& b, Read&& read) {
-  CallStatus st;
-  Status s = instance_->call_fast(
-      b.f, [](GuestAbi&, Slot*) -> Result<size_t> { return size_t{0}; },
-      [&](GuestAbi& abi, const Slot* results) -> Status {
-        auto a = result_area(abi, static_cast<uint32_t>(results[0]), b.result_size, b.result_align);
-        if (!a) return a.take_error();
-        auto ok = lift_result_case(abi, *a, b.result_payload, t_.error_payload, st);
-        if (!ok) return ok.take_error();
-        if (!*ok) return {};
-        return read(abi, *a, b.result_payload);
-      });
-  if (!s) return CallStatus::trap(s.error());
-  return st;
+  return call_result(b, [](GuestAbi&, Slot*) -> Result<size_t> { return size_t{0}; }, read);
 }
 
 CallStatus ComponentNode::init(std::string_view config) {
   if (!init_) return {};
-  CallStatus st;
-  Status s = instance_->call_fast(
-      init_.f,
+  return call_result(
+      init_,
       [&](GuestAbi& abi, Slot* args) -> Result<size_t> {
         auto p = abi.lower_bytes(config.data(), config.size());
         if (!p) return p.take_error();
@@ -287,15 +291,7 @@ CallStatus ComponentNode::init(std::string_view config) {
         args[1] = config.size();
         return size_t{2};
       },
-      [&](GuestAbi& abi, const Slot* results) -> Status {
-        auto a = result_area(abi, static_cast<uint32_t>(results[0]), init_.result_size, init_.result_align);
-        if (!a) return a.take_error();
-        auto ok = lift_result_case(abi, *a, init_.result_payload, t_.error_payload, st);
-        if (!ok) return ok.take_error();
-        return {};
-      });
-  if (!s) return CallStatus::trap(s.error());
-  return st;
+      [](GuestAbi&, const Area&, uint32_t) -> Status { return {}; });
 }
 
 CallStatus ComponentNode::teardown() {
@@ -308,13 +304,7 @@ CallStatus ComponentNode::teardown() {
 
 CallStatus ComponentNode::pull(std::optional<OutElement>& out) {
   out.reset();
-  return call_no_args(pull_, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
-    uint8_t some = a.get<uint8_t>(payload);
-    if (some == 0) return {};
-    if (some != 1) return Error(ErrorCode::AbiTrap, "option discriminant out of range");
-    out.emplace();
-    return lift_output(abi, t_, host_, a, payload + t_.option_payload, *out);
-  });
+  return call_no_args(pull_, [&](GuestAbi& abi, const Area& a, uint32_t payload) { return read_optional_output(abi, t_, host_, a, payload, out); });
 }
 
 CallStatus ComponentNode::notify_backpressure(bool pause) {
@@ -367,13 +357,8 @@ CallStatus ComponentNode::route(const InElement& in, std::vector<std::string>& p
 
 CallStatus ComponentNode::ingest(const InElement& in, std::optional<OutElement>& out) {
   out.reset();
-  return call_with_element(ingest_, in, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
-    uint8_t some = a.get<uint8_t>(payload);
-    if (some == 0) return {};
-    if (some != 1) return Error(ErrorCode::AbiTrap, "option discriminant out of range");
-    out.emplace();
-    return lift_output(abi, t_, host_, a, payload + t_.option_payload, *out);
-  });
+  return call_with_element(ingest_, in,
+                           [&](GuestAbi& abi, const Area& a, uint32_t payload) { return read_optional_output(abi, t_, host_, a, payload, out); });
 }
 
 CallStatus ComponentNode::flush(std::vector<OutElement>& out) {

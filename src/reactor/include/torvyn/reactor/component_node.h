@@ -55,6 +55,8 @@ class ComponentNode final : public Stage {
   Result<Bound> bind_export(std::string_view iface, std::string_view fn, const component::AbiFuncType& want, bool required);
 
   // Element-taking calls share argument lowering; `read` lifts the result area.
+  template <typename Lower, typename Read>
+  CallStatus call_result(const Bound& b, Lower&& lower, Read&& read);
   template <typename Read>
   CallStatus call_with_element(const Bound& b, const InElement& in, Read&& read);
   template <typename Read>
