@@ -10,6 +10,11 @@
 // BM_ElementRecordingWithClock/<level>: adds the 4 steady_clock reads that stage timing needs
 // (skipped when the level is Off), i.e. the whole cost of turning metrics on.
 // BM_PrometheusScrape/<level>: rendering /metrics for 8 flows x 5 stages x 4 streams.
+// BM_ElementTracing/<mode>: what a 3-stage flow's tracing adds per element (trace + span ids,
+// 3 invocation spans, the keep decision, ring pushes) with the export thread draining into the
+// "none" exporter concurrently: 0 = production, sample_rate 0.01, no promotion (head sampling
+// only); 1 = the seed's production setting (0.01, error_promote, latency promotion: every
+// element's spans are collected until its keep decision); 2 = sample_rate 1.0; 3 = diagnostic.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -19,6 +24,7 @@
 
 #include "torvyn/observability/prometheus.h"
 #include "torvyn/observability/recorder.h"
+#include "torvyn/observability/tracer.h"
 
 namespace torvyn::observability {
 namespace {
@@ -86,6 +92,48 @@ void BM_ElementRecordingWithClock(benchmark::State& st) {
   st.SetLabel(kLevelName[st.range(0)]);
 }
 BENCHMARK(BM_ElementRecordingWithClock)->DenseRange(0, 2);
+
+void BM_ElementTracing(benchmark::State& st) {
+  static constexpr const char* kModes[] = {"production 1% head-only", "production 1% + promotion", "production 100%", "diagnostic"};
+  TracerOptions o;
+  o.level = st.range(0) == 3 ? TraceLevel::Diagnostic : TraceLevel::Production;
+  o.sample_rate = st.range(0) >= 2 ? 1.0 : 0.01;
+  o.error_promote = st.range(0) == 1;
+  o.latency_promote_threshold_ms = st.range(0) == 1 ? 10 : 0;
+  o.export_interval = std::chrono::milliseconds(10);
+  auto tracer = Tracer::create(o, std::move(*make_span_exporter({"none", "", {}})), {});
+  auto info = std::make_shared<FlowTraceInfo>();
+  info->flow = "bench";
+  info->nodes = {{"source", "s", "source"}, {"proc", "p", "processor"}, {"sink", "k", "sink"}};
+  auto flow = tracer->open_flow(info);
+  uint64_t t = 0;
+  for (auto _ : st) {
+    uint32_t slot = flow->begin_element(t);
+    for (uint32_t node = 0; node < 3; ++node) {
+      SpanEvent* ep = flow->add_span(slot);  // as the flow driver does
+      if (!ep) {
+        t += 300;
+        continue;
+      }
+      SpanEvent& e = *ep;
+      e.span = flow->new_span_id();
+      e.node = node;
+      e.op = node == 0 ? SpanOp::Pull : node == 1 ? SpanOp::Process : SpanOp::Push;
+      e.start_ns = t;
+      e.end_ns = t += 300;
+      e.buffer_in = e.buffer_out = t;
+    }
+    flow->end_element(slot, t, ElementOutcome::Delivered);
+  }
+  flow.reset();
+  tracer->shutdown();
+  TracerStats s = tracer->stats();
+  st.counters["kept"] = static_cast<double>(s.elements_kept);
+  st.counters["dropped_spans"] = static_cast<double>(s.spans_dropped);
+  st.SetItemsProcessed(st.iterations());
+  st.SetLabel(kModes[st.range(0)]);
+}
+BENCHMARK(BM_ElementTracing)->DenseRange(0, 3);
 
 // For reference: one steady_clock read on this machine.
 void BM_SteadyClockNow(benchmark::State& st) {

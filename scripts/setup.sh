@@ -15,6 +15,8 @@ PACKAGES=(
   wasi-libc libclang-rt-19-dev-wasm32   # WASI guests (sdk --wasi) and compiler-rt builtins for wasm32
   libcpp-httplib-dev                    # inspection API server (HTTP/1.1 on a Unix socket or loopback TCP)
   prometheus                            # observability tests: a real Prometheus scrapes /metrics (and promtool lints it)
+  libcurl4-openssl-dev                  # otlp-http trace exporter (OTLP/JSON over HTTP)
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # otlp-grpc trace exporter
 )
 
 missing=()

@@ -12,6 +12,10 @@
 #include "torvyn/base/diagnostic.h"
 #include "torvyn/config/config.h"
 
+namespace torvyn::host {
+struct RunOptions;
+}
+
 namespace torvyn::cli {
 
 enum Exit : int { kOk = 0, kFailed = 1, kUsage = 2, kEnvironment = 3 };
@@ -39,6 +43,26 @@ void add_init(CLI::App& app, const Globals& g, int& exit_code);
 void add_doctor(CLI::App& app, const Globals& g, int& exit_code);
 void add_check(CLI::App& app, const Globals& g, int& exit_code);
 void add_link(CLI::App& app, const Globals& g, int& exit_code);
+void add_inspect(CLI::App& app, const Globals& g, int& exit_code);
+void add_trace(CLI::App& app, const Globals& g, int& exit_code);
+
+// The options `run` and `trace` share (--manifest --flow --limit --timeout --input --input-chunk
+// --output --config) and their translation into the host's RunOptions.
+struct RunArgs {
+  std::string manifest = "Torvyn.toml";
+  std::vector<std::string> flows;
+  uint64_t limit = 0;
+  std::string timeout;
+  std::string input, output;
+  uint64_t input_chunk = 0;
+  std::vector<std::string> config;
+};
+void add_run_options(CLI::App* command, RunArgs& args, const char* limit_help);
+// False (and the usage error printed) when --timeout is not a duration.
+bool make_run_options(const Globals& g, const RunArgs& args, host::RunOptions& out);
+// The exit code for a flow that could not be built: 2 for usage/io (a bad --flow, an unreadable
+// --input), 1 for a component that cannot be loaded or instantiated.
+int build_exit_code(const Error& e);
 
 // Installs SIGINT/SIGTERM handlers: the first signal sets the returned flag (graceful stop);
 // a second one exits at once with 130.

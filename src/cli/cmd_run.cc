@@ -32,34 +32,12 @@ const std::atomic<bool>& install_stop_signals() {
 
 namespace {
 
-struct RunArgs {
-  std::string manifest = "Torvyn.toml";
-  std::vector<std::string> flows;
-  uint64_t limit = 0;
-  std::string timeout;
-  std::string input, output;
-  uint64_t input_chunk = 0;
-  std::vector<std::string> config;
-};
-
 int run(const Globals& g, const RunArgs& a) {
   int code = kOk;
   auto cfg = load_manifest(g, a.manifest, a.config, code);
   if (!cfg) return code;
   host::RunOptions ro;
-  ro.flows = a.flows;
-  ro.limit = a.limit;
-  ro.input = a.input;
-  ro.output = a.output;
-  ro.input_chunk = a.input_chunk;
-  if (!a.timeout.empty()) {
-    auto ms = config::parse_duration_ms(a.timeout);
-    if (!ms) {
-      print_error(g, Error(ErrorCode::ConfigInvalidValue, "--timeout: `" + a.timeout + "` is not a duration (e.g. 500ms, 10s, 2m)"));
-      return kUsage;
-    }
-    ro.timeout = std::chrono::milliseconds(*ms);
-  }
+  if (!make_run_options(g, a, ro)) return kUsage;
   if (cfg->flows.empty()) {
     if (!g.quiet && !g.json()) std::cerr << "nothing to run: " << a.manifest << " declares no [flow.<name>]\n";
     if (g.json()) std::cout << "[]\n";
@@ -69,10 +47,7 @@ int run(const Globals& g, const RunArgs& a) {
   const std::atomic<bool>& stop = install_stop_signals();
   if (auto s = rt.build(ro); !s) {
     print_error(g, s.error());
-    // A bad --flow name or an unreadable --input/--output is a usage error; a component that
-    // cannot be loaded or instantiated is a runtime failure.
-    bool usage = s.error().code == ErrorCode::IoError || s.error().code == ErrorCode::ConfigUnknownReference;
-    return usage ? kUsage : kFailed;
+    return build_exit_code(s.error());
   }
   // The inspection API (health, flows, pools, Prometheus /metrics) serves while the flows run.
   host::Monitoring monitoring(rt);
@@ -103,14 +78,7 @@ int run(const Globals& g, const RunArgs& a) {
 void add_run(CLI::App& app, const Globals& g, int& exit_code) {
   auto a = std::make_shared<RunArgs>();
   CLI::App* c = app.add_subcommand("run", "Run the flows of a Torvyn project and print a summary");
-  c->add_option("--manifest,-m", a->manifest, "Path to Torvyn.toml")->capture_default_str();
-  c->add_option("--flow,-f", a->flows, "Run only this flow (repeatable)");
-  c->add_option("--limit,-n", a->limit, "Stop each flow's sources after N elements");
-  c->add_option("--timeout,-t", a->timeout, "Stop gracefully after this long (e.g. 10s)");
-  c->add_option("--input,-i", a->input, "Feed the flow from this file, one element per line ('-' = stdin)");
-  c->add_option("--input-chunk", a->input_chunk, "With --input: raw chunks of this many bytes instead of lines");
-  c->add_option("--output,-o", a->output, "Write the flow's output to this file, one element per line ('-' = stdout)");
-  c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
+  add_run_options(c, *a, "Stop each flow's sources after N elements");
   c->callback([&g, &exit_code, a] { exit_code = run(g, *a); });
 }
 

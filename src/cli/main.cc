@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   add_doctor(app, g, exit_code);
   add_check(app, g, exit_code);
   add_link(app, g, exit_code);
+  add_inspect(app, g, exit_code);
+  add_trace(app, g, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

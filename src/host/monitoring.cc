@@ -55,7 +55,7 @@ obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::Copy
     q.depth = e.queue->stats.depth.get();
     q.peak_depth = e.queue->stats.peak_depth.get();
     q.backpressure_events = e.queue->stats.backpressure_events.get();
-    q.backpressure_ns = e.queue->stats.backpressure_ns.get();
+    q.backpressure_ns = e.queue->backpressure_ns_now();
     f.streams.push_back(std::move(q));
   }
   return f;
@@ -108,9 +108,17 @@ Monitoring::Monitoring(Runtime& runtime) : runtime_(runtime) {
     }
     return out;
   });
+  if (std::shared_ptr<obs::Tracer> tracer = runtime.tracer()) {
+    registry_.set_tracing([tracer] {
+      obs::TracerStats s = tracer->stats();
+      return obs::TracingSnapshot{std::string(tracer->exporter_name()), s.elements_traced, s.elements_kept, s.elements_promoted,
+                                  s.spans_recorded, s.spans_dropped, s.spans_exported, s.spans_failed};
+    });
+  }
 }
 
 Monitoring::~Monitoring() {
+  registry_.set_tracing(nullptr);
   stop_server();
   for (auto h : handles_) registry_.remove_flow(h);
 }

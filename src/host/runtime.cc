@@ -65,6 +65,39 @@ Runtime::Runtime(config::Config config) : config_(std::move(config)) {
 
 Runtime::~Runtime() {
   flows_.clear();  // instances before engines and the pool
+  if (tracer_) tracer_->shutdown();
+}
+
+void Runtime::trace_into(std::unique_ptr<observability::SpanExporter> exporter) { trace_override_ = std::move(exporter); }
+
+Status Runtime::start_tracer() {
+  if (tracer_) return {};
+  const config::TracingConfig& tc = config_.observability.tracing;
+  observability::TracerOptions o;
+  std::unique_ptr<observability::SpanExporter> exporter;
+  if (trace_override_) {
+    o.level = observability::TraceLevel::Diagnostic;
+    o.sample_rate = 1.0;
+    o.ring_capacity = 1 << 16;
+    exporter = std::move(trace_override_);
+  } else {
+    if (tc.level == config::TracingLevel::Off) return {};
+    o.level = tc.level == config::TracingLevel::Diagnostic ? observability::TraceLevel::Diagnostic : observability::TraceLevel::Production;
+    o.sample_rate = tc.sample_rate;
+    o.error_promote = tc.error_promote;
+    o.latency_promote_threshold_ms = tc.latency_promote_threshold_ms;
+    observability::ExporterOptions eo;
+    eo.kind = config::to_string(tc.exporter);
+    eo.endpoint = tc.exporter == config::TracingExporter::File ? tc.file : tc.endpoint;
+    auto made = observability::make_span_exporter(eo);
+    if (!made) return made.take_error();
+    exporter = std::move(*made);
+  }
+  observability::TraceResource res;
+  res.service_version = TORVYN_HOST_VERSION;
+  if (!config_.project.name.empty()) res.attributes.push_back({"torvyn.project", config_.project.name});
+  tracer_ = observability::Tracer::create(std::move(o), std::move(exporter), std::move(res));
+  return {};
 }
 
 Result<std::shared_ptr<wasm::Engine>> Runtime::engine_for(uint64_t max_memory) {
@@ -130,6 +163,7 @@ Status Runtime::build(const RunOptions& options) {
     }
   }
   if (wanted.empty()) return Error(ErrorCode::FlowBuildFailed, "the manifest declares no [flow.<name>]");
+  if (auto s = start_tracer(); !s) return s;
   for (const config::FlowDecl* f : wanted)
     if (auto s = build_flow(*f, options); !s) return s;
   return {};
@@ -174,8 +208,10 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   fo.retry_backoff = std::chrono::milliseconds(decl.retry_backoff_ms);
   fo.low_watermark_ratio = rt.backpressure.low_watermark_ratio;
   fo.limit = options.limit;
-  rf->flow = std::make_unique<reactor::Flow>(fo, *pool_, ledger_);
   uint64_t timeout_ms = decl.invocation_timeout_ms.value_or(rt.invocation_timeout_ms);
+  fo.context = &rf->streaming->context();
+  fo.invocation_timeout = std::chrono::milliseconds(timeout_ms);
+  rf->flow = std::make_unique<reactor::Flow>(fo, *pool_, ledger_);
 
   // Instantiate every node first: roles decide how --input/--output attach.
   struct Built {
@@ -276,6 +312,13 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
         rf->flow->add_edge(i, "", index[output_id], "", eo);
 
   if (auto s = rf->flow->validate(); !s) return s;
+  if (tracer_) {
+    // Spans name components as a person would: a file:// reference by its file's stem.
+    std::map<std::string, std::string> names = rf->component_of;
+    for (auto& [node, ref] : names)
+      if (ref.rfind("file://", 0) == 0) ref = fs::path(ref.substr(7)).stem().string();
+    rf->flow->enable_tracing(tracer_, names);
+  }
   flows_.push_back(std::move(rf));
   return {};
 }
@@ -333,6 +376,8 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
     for (size_t w = 0; w < threads; ++w) pool.emplace_back(worker, w);
     for (auto& t : pool) t.join();
   }
+  // Every span of the run reaches the exporter before the run is reported.
+  if (tracer_) tracer_->shutdown();
   std::vector<FlowReport> reports;
   for (const auto& f : flows_) reports.push_back(make_report(*f, ledger_));
   return reports;

@@ -347,6 +347,21 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
   w.sample({}, source.copies_total());
   w.family("torvyn_copies_bytes", "counter", "Payload bytes copied between the host and components (copies.bytes).");
   w.sample({}, source.copies_bytes());
+  // Tracing (only when a tracer runs): what was sampled, promoted, exported and dropped.
+  if (std::optional<TracingSnapshot> t = source.tracing()) {
+    w.family("torvyn_trace_elements_total", "counter", "Elements that were given a trace.");
+    w.sample({}, t->elements_traced);
+    w.family("torvyn_trace_elements_kept_total", "counter", "Traced elements exported (head-sampled or promoted).");
+    w.sample({}, t->elements_kept);
+    w.family("torvyn_trace_elements_promoted_total", "counter", "Elements kept only because of an error or their latency.");
+    w.sample({}, t->elements_promoted);
+    w.family("torvyn_trace_spans_exported_total", "counter", "Spans the exporter accepted.");
+    w.sample({{"exporter", t->exporter}}, t->spans_exported);
+    w.family("torvyn_trace_spans_dropped_total", "counter", "Spans dropped because the export ring was full.");
+    w.sample({{"exporter", t->exporter}}, t->spans_dropped);
+    w.family("torvyn_trace_spans_failed_total", "counter", "Spans in batches the exporter failed to send.");
+    w.sample({{"exporter", t->exporter}}, t->spans_failed);
+  }
   const ProcessMemory mem = read_process_memory();
   w.family("torvyn_system_memory_total", "gauge", "Resident memory of the Torvyn process in bytes (system.memory.total).");
   w.sample({}, mem.resident);

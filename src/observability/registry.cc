@@ -37,6 +37,17 @@ void MetricsRegistry::set_components(ComponentsProvider provider) {
   components_ = std::move(provider);
 }
 
+void MetricsRegistry::set_tracing(TracingProvider provider) {
+  std::unique_lock lock(mu_);
+  tracing_ = std::move(provider);
+}
+
+std::optional<TracingSnapshot> MetricsRegistry::tracing() const {
+  std::shared_lock lock(mu_);
+  if (!tracing_) return std::nullopt;
+  return tracing_();
+}
+
 std::vector<FlowSnapshot> MetricsRegistry::flows() const {
   std::shared_lock lock(mu_);
   std::vector<FlowSnapshot> out;

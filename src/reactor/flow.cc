@@ -6,6 +6,11 @@
 namespace torvyn::reactor {
 
 using Clock = std::chrono::steady_clock;
+using observability::ElementOutcome;
+using observability::SpanEvent;
+using observability::SpanId;
+using observability::SpanOp;
+using observability::TraceId;
 
 std::string_view flow_state_name(FlowState s) {
   switch (s) {
@@ -33,6 +38,7 @@ struct Flow::Edge {
 
 struct Flow::Node {
   std::string id;
+  uint32_t index = 0;  // in nodes_
   std::unique_ptr<Stage> stage;
   std::string config;
   Role role;
@@ -62,6 +68,7 @@ Flow::~Flow() { finish(); }
 size_t Flow::add_node(std::string id, std::unique_ptr<Stage> stage, std::string config) {
   auto n = std::make_unique<Node>();
   n->id = std::move(id);
+  n->index = static_cast<uint32_t>(nodes_.size());
   n->role = stage->role();
   n->stage = std::move(stage);
   n->config = std::move(config);
@@ -123,7 +130,10 @@ Status Flow::start() {
   stats_.started = Clock::now();
   for (size_t i : topo_) {
     Node& n = *nodes_[i];
+    Clock::time_point t0 = Clock::now();
+    SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
     CallStatus st = n.stage->init(n.config);
+    trace_lifecycle(n, SpanOp::Init, span, t0, st);
     n.initialized = true;  // teardown is owed even when init failed but the instance is alive
     if (!st) {
       Error e(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in init: " + std::string(fail_kind_name(st.kind)) + ": " + st.message);
@@ -145,6 +155,90 @@ uint32_t Flow::intern(std::string_view ct) {
 
 uint64_t Flow::epoch_ns(Clock::time_point t) const {
   return epoch_base_ns_ + static_cast<uint64_t>((t - steady_base_).count());
+}
+
+// ---- tracing and flow-context ----
+
+void Flow::enable_tracing(const std::shared_ptr<observability::Tracer>& tracer, const std::map<std::string, std::string>& components) {
+  auto info = std::make_shared<observability::FlowTraceInfo>();
+  info->flow = options_.name;
+  info->epoch_base_ns = epoch_base_ns_;
+  for (const auto& n : nodes_) {
+    auto it = components.find(n->id);
+    info->nodes.push_back({n->id, it != components.end() ? it->second : "(built-in)", std::string(role_name(n->role))});
+  }
+  trace_ = tracer->open_flow(std::move(info));
+}
+
+// Publishes the invocation about to start to flow-context: its trace and a fresh span id (when
+// tracing) and its deadline (when an invocation timeout is set). Returns the span id.
+SpanId Flow::enter_call(const TraceId& trace, Clock::time_point now) {
+  SpanId span = trace_ ? trace_->new_span_id() : SpanId{};
+  if (FlowContextState* ctx = options_.context) {
+    ctx->trace_id = trace;
+    ctx->span_id = span;
+    ctx->deadline_ns = options_.invocation_timeout.count()
+                           ? static_cast<uint64_t>((now + options_.invocation_timeout).time_since_epoch().count())
+                           : 0;
+  }
+  return span;
+}
+
+Flow::CallCost Flow::cost_before(const Node& n) const {
+  if (!trace_ || !trace_->diagnostic() || n.stage->owner() == resources::kHostOwner) return {};
+  return {ledger_.copies(n.stage->owner()), ledger_.bytes(n.stage->owner())};
+}
+
+void Flow::trace_call(const Node& n, uint32_t trace, SpanOp op, SpanId span, Clock::time_point t0, Clock::time_point t1, const CallStatus& st,
+                      const Element* in, resources::BufferId out, const CallCost& cost) {
+  if (!trace_ || !trace) return;
+  if (!st) trace_->mark_error(trace);
+  SpanEvent* span_event = trace_->add_span(trace);
+  if (!span_event) return;
+  SpanEvent& ev = *span_event;
+  ev.span = span;
+  ev.start_ns = flow_ns(t0);
+  ev.end_ns = flow_ns(t1);
+  ev.node = n.index;
+  ev.op = op;
+  if (in) {
+    ev.buffer_in = in->payload.raw;
+    if (in->emitted_ns && ev.start_ns > in->emitted_ns) {
+      ev.queue_wait_ns = ev.start_ns - in->emitted_ns;
+      ev.backpressure_wait_ns = in->queued_ns > in->emitted_ns ? in->queued_ns - in->emitted_ns : 0;
+    }
+  }
+  ev.buffer_out = out.raw;
+  if (trace_->diagnostic()) {
+    if (n.stage->owner() != resources::kHostOwner) {
+      ev.copies = ledger_.copies(n.stage->owner()) - cost.copies;
+      ev.bytes_copied = ledger_.bytes(n.stage->owner()) - cost.bytes;
+    }
+    ev.fuel = const_cast<Stage&>(*n.stage).fuel_consumed();
+  }
+  if (!st) {
+    ev.error = true;
+    ev.message = std::string(fail_kind_name(st.kind)) + (st.message.empty() ? "" : ": " + st.message);
+  }
+}
+
+void Flow::trace_lifecycle(const Node& n, SpanOp op, SpanId span, Clock::time_point t0, const CallStatus& st) {
+  if (!trace_) return;
+  SpanEvent ev;
+  ev.span = span;
+  ev.start_ns = flow_ns(t0);
+  ev.end_ns = flow_ns(Clock::now());
+  ev.node = n.index;
+  ev.op = op;
+  if (!st) {
+    ev.error = true;
+    ev.message = std::string(fail_kind_name(st.kind)) + (st.message.empty() ? "" : ": " + st.message);
+  }
+  trace_->record_lifecycle(std::move(ev));
+}
+
+void Flow::end_trace(uint32_t trace, ElementOutcome outcome) {
+  if (trace_ && trace) trace_->end_element(trace, flow_ns(Clock::now()), outcome);
 }
 
 void Flow::fail(Error e) {
@@ -180,6 +274,7 @@ void Flow::push_edge(Edge& edge, const Element& e) {
         q.stats.dropped.add();
         stats_.elements_dropped.add();
         release(e);
+        end_trace(e.trace, ElementOutcome::Overflow);
         return;
       case BackpressurePolicy::DropOldest: {
         Element old;
@@ -187,10 +282,12 @@ void Flow::push_edge(Edge& edge, const Element& e) {
         q.stats.dropped.add();
         stats_.elements_dropped.add();
         release(old);
+        end_trace(old.trace, ElementOutcome::Overflow);
         break;
       }
       case BackpressurePolicy::Error:
         release(e);
+        end_trace(e.trace, ElementOutcome::Failed);
         fail(Error(ErrorCode::FlowQueueFull, "flow `" + options_.name + "`: the queue from `" + nodes_[edge.from]->id + "` to `" +
                                                  nodes_[edge.to]->id + "` is full and its backpressure_policy is \"error\""));
         return;
@@ -208,10 +305,13 @@ void Flow::after_pop(Edge& edge) {
 void Flow::source_backpressure(Node& n) {
   if (n.role != Role::Source || n.exhausted) return;
   bool any = false;
-  for (Edge* e : n.outputs) any = any || e->queue.backpressured();
+  for (Edge* e : n.outputs) any = any || (e->blocking() && e->queue.backpressured());  // drop policies never block it
   if (any == n.source_paused) return;
   n.source_paused = any;
+  Clock::time_point t0 = Clock::now();
+  SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
   CallStatus st = n.stage->notify_backpressure(any);
+  trace_lifecycle(n, SpanOp::NotifyBackpressure, span, t0, st);
   if (!st) handle_failure(n, st, "notify-backpressure");
 }
 
@@ -219,6 +319,7 @@ void Flow::drain_backlog(Node& n) {
   while (!n.backlog.empty()) {
     auto& [e, edge] = n.backlog.front();
     if (edge->blocking() && edge->queue.full()) return;
+    if (e.trace && trace_) e.queued_ns = flow_ns(Clock::now());  // it waited for room: backpressure
     push_edge(*edge, e);
     n.backlog.pop_front();
   }
@@ -226,16 +327,22 @@ void Flow::drain_backlog(Node& n) {
 
 // Sends `e` (which this node holds one reference to) to `targets`. Several receivers share the
 // payload by reference count; none means the element is dropped.
-void Flow::deliver(Node& n, const Element& e, Edge* const* targets, size_t count) {
+void Flow::deliver(Node& n, const Element& in, Edge* const* targets, size_t count) {
   if (count == 0) {
     n.stats.dropped.add();
     stats_.elements_dropped.add();
-    release(e);
+    release(in);
+    end_trace(in.trace, ElementOutcome::Unrouted);
     return;
   }
   if (count > 1) {
-    auto [it, inserted] = shared_refs_.try_emplace(e.payload.raw, 1);
+    auto [it, inserted] = shared_refs_.try_emplace(in.payload.raw, 1);
     it->second += static_cast<uint32_t>(count - 1);
+  }
+  Element e = in;
+  if (e.trace && trace_) {
+    if (count > 1) trace_->add_refs(e.trace, static_cast<uint32_t>(count - 1));
+    e.emitted_ns = e.queued_ns = flow_ns(Clock::now());
   }
   n.stats.elements_out.add(count);
   for (size_t i = 0; i < count; ++i) {
@@ -263,8 +370,9 @@ void Flow::forward(Node& n, const Element& e, const std::vector<std::string>* po
   deliver(n, e, targets_scratch_.data(), targets_scratch_.size());
 }
 
-void Flow::emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns) {
+void Flow::emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace) {
   Element e;
+  e.trace = trace;
   e.sequence = sequence;
   e.timestamp_ns = timestamp_ns;
   e.origin_ns = origin_ns;
@@ -322,8 +430,13 @@ void Flow::run_one(Node& n) {
   bool keep = false, pause = false;
 
   CallStatus st;
+  const bool traced = trace_ && e.trace;
+  const bool timed = options_.measure_stage_time || traced || options_.context;
+  static constexpr SpanOp kOps[] = {SpanOp::Pull, SpanOp::Process, SpanOp::Evaluate, SpanOp::Route, SpanOp::Ingest, SpanOp::Push};
   for (uint32_t attempt = 0;; ++attempt) {
-    Clock::time_point t0 = options_.measure_stage_time ? Clock::now() : Clock::time_point{};
+    Clock::time_point t0 = timed ? Clock::now() : Clock::time_point{};
+    SpanId span = enter_call(traced ? trace_->trace_id(e.trace) : TraceId{}, t0);
+    CallCost cost = cost_before(n);
     switch (n.role) {
       case Role::Processor: st = n.stage->process(in, out); break;
       case Role::Filter: st = n.stage->evaluate(in, keep); break;
@@ -333,7 +446,14 @@ void Flow::run_one(Node& n) {
       case Role::Source: return;
     }
     n.stats.invocations.add();
-    if (options_.measure_stage_time) n.stats.processing_ns.record(static_cast<uint64_t>((Clock::now() - t0).count()));
+    n.stats.fuel_consumed.add(n.stage->fuel_consumed());
+    if (timed) {
+      Clock::time_point t1 = Clock::now();
+      last_call_end_ = t1;
+      if (options_.measure_stage_time) n.stats.processing_ns.record(static_cast<uint64_t>((t1 - t0).count()));
+      if (traced)
+        trace_call(n, e.trace, kOps[static_cast<int>(n.role)], span, t0, t1, st, &e, out ? out->payload : resources::BufferId{}, cost);
+    }
     if (st) break;
     if (out) {
       release_out(*out);
@@ -349,6 +469,7 @@ void Flow::run_one(Node& n) {
   }
   if (!st) {
     release(e);
+    end_trace(e.trace, ElementOutcome::Failed);
     if (handle_failure(n, st, n.role == Role::Sink ? "push" : "process")) {
       n.stats.dropped.add();
       stats_.elements_dropped.add();
@@ -359,10 +480,11 @@ void Flow::run_one(Node& n) {
   switch (n.role) {
     case Role::Processor:
       release(e);
-      if (out) emit(n, *out, e.sequence, e.timestamp_ns, e.origin_ns);
+      if (out) emit(n, *out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace);
       else {
         n.stats.dropped.add();
         stats_.elements_dropped.add();
+        end_trace(e.trace, ElementOutcome::Dropped);
       }
       break;
     case Role::Filter:
@@ -371,6 +493,7 @@ void Flow::run_one(Node& n) {
         n.stats.dropped.add();
         stats_.elements_dropped.add();
         release(e);
+        end_trace(e.trace, ElementOutcome::Filtered);
       }
       break;
     case Role::Router:
@@ -378,13 +501,16 @@ void Flow::run_one(Node& n) {
       break;
     case Role::Aggregator:
       release(e);
-      if (out) emit(n, *out, n.aggregate_seq++, epoch_ns(Clock::now()), e.origin_ns);
+      // The aggregate continues the trace of the element that completed it.
+      if (out) emit(n, *out, n.aggregate_seq++, epoch_ns(Clock::now()), e.origin_ns, e.trace);
+      else end_trace(e.trace, ElementOutcome::Aggregated);
       break;
     case Role::Sink: {
       Clock::time_point now = Clock::now();
       stats_.latency_ns.record(static_cast<uint64_t>((now - steady_base_).count()) - e.origin_ns);
       stats_.elements_delivered.add();
       release(e);
+      end_trace(e.trace, ElementOutcome::Delivered);
       if (pause) n.paused_until = now + options_.sink_pause;
       break;
     }
@@ -395,6 +521,8 @@ void Flow::run_one(Node& n) {
 void Flow::run_source(Node& n, uint32_t max) {
   for (uint32_t k = 0; k < max && !n.exhausted && state_ != FlowState::Failed; ++k) {
     if (!n.backlog.empty()) return;
+    // Told to pause (notify-backpressure): not pulled until told `ready` at the low watermark.
+    if (n.source_paused) return;
     for (const Edge* e : n.outputs)
       if (e->blocking() && e->queue.full()) return;
     if (options_.limit && pulled_ >= options_.limit) {
@@ -402,23 +530,34 @@ void Flow::run_source(Node& n, uint32_t max) {
       return;
     }
     std::optional<OutElement> out;
-    Clock::time_point t0 = options_.measure_stage_time ? Clock::now() : Clock::time_point{};
+    Clock::time_point t0 = options_.measure_stage_time || trace_ || options_.context ? Clock::now() : Clock::time_point{};
+    // The element's trace starts with the pull that produces it.
+    uint32_t trace = trace_ ? trace_->begin_element(flow_ns(t0)) : 0;
+    SpanId span = enter_call(trace ? trace_->trace_id(trace) : TraceId{}, t0);
+    CallCost cost = cost_before(n);
     CallStatus st = n.stage->pull(out);
     Clock::time_point t1 = Clock::now();  // also the element's timestamp
     n.stats.invocations.add();
+    n.stats.fuel_consumed.add(n.stage->fuel_consumed());
     if (options_.measure_stage_time) n.stats.processing_ns.record(static_cast<uint64_t>((t1 - t0).count()));
+    if (trace) {
+      trace_->set_sequence(trace, n.next_sequence);
+      trace_call(n, trace, SpanOp::Pull, span, t0, t1, st, nullptr, out ? out->payload : resources::BufferId{}, cost);
+    }
     if (!st) {
       if (out) release_out(*out);
+      if (trace) trace_->end_element(trace, flow_ns(t1), ElementOutcome::Failed);
       if (!handle_failure(n, st, "pull")) return;
       continue;
     }
     if (!out) {
+      if (trace) trace_->abandon_element(trace);
       n.exhausted = true;
       return;
     }
     ++pulled_;
     stats_.elements_produced.add();
-    emit(n, *out, n.next_sequence++, epoch_ns(t1), static_cast<uint64_t>((t1 - steady_base_).count()));
+    emit(n, *out, n.next_sequence++, epoch_ns(t1), static_cast<uint64_t>((t1 - steady_base_).count()), trace);
   }
 }
 
@@ -437,7 +576,10 @@ void Flow::update_completion() {
       n.exhausted = true;
       // End of stream for this stage.
       if (n.role == Role::Aggregator) {
+        Clock::time_point t0 = Clock::now();
+        SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
         CallStatus st = n.stage->flush(flush_scratch_);
+        trace_lifecycle(n, SpanOp::Flush, span, t0, st);
         n.stats.invocations.add();
         if (!st) {
           for (const auto& o : flush_scratch_) release_out(o);
@@ -445,12 +587,19 @@ void Flow::update_completion() {
           if (!handle_failure(n, st, "flush")) return;
         }
         Clock::time_point now = Clock::now();
-        for (const auto& o : flush_scratch_)
-          emit(n, o, n.aggregate_seq++, epoch_ns(now), static_cast<uint64_t>((now - steady_base_).count()));
+        for (const auto& o : flush_scratch_) {
+          // A flushed aggregate starts a trace of its own.
+          uint32_t trace = trace_ ? trace_->begin_element(flow_ns(now)) : 0;
+          if (trace) trace_->set_sequence(trace, n.aggregate_seq);
+          emit(n, o, n.aggregate_seq++, epoch_ns(now), static_cast<uint64_t>((now - steady_base_).count()), trace);
+        }
         flush_scratch_.clear();
         drain_backlog(n);
       } else if (n.role == Role::Sink) {
+        Clock::time_point t0 = Clock::now();
+        SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
         CallStatus st = n.stage->complete();
+        trace_lifecycle(n, SpanOp::Complete, span, t0, st);
         n.stats.invocations.add();
         if (!st) {
           n.stats.errors.add();
@@ -482,11 +631,13 @@ bool Flow::step() {
     Node& n = *nodes_[*it];
     if (n.role == Role::Source) continue;
     drain_backlog(n);
+    Clock::time_point slice_end = (options_.measure_stage_time ? Clock::now() : now) + options_.stage_slice;
     while (budget && state_ != FlowState::Failed && runnable(n, now)) {
       run_one(n);
       --budget;
       progressed_ = true;
       if (n.role == Role::Sink && n.paused_until > now) break;
+      if (options_.measure_stage_time && last_call_end_ >= slice_end) break;  // a slow stage lets its input fill
     }
     if (n.role == Role::Sink && n.paused_until > now) idle_until_ = std::min(idle_until_, n.paused_until);
   }
@@ -507,7 +658,6 @@ bool Flow::step() {
   // Sampled here, on the flow's thread, so readers elsewhere never touch an instance.
   for (auto& n : nodes_) {
     n->stats.memory_bytes.set(n->stage->memory_bytes());
-    n->stats.fuel_consumed.set(n->stage->fuel_consumed());
   }
   if (state_ == FlowState::Failed) return false;
   bool sources_done = true;
@@ -532,7 +682,10 @@ void Flow::finish() {
   if (state_ == FlowState::Running || state_ == FlowState::Draining) state_ = FlowState::Cancelled;
   // Nothing queued may outlive the flow.
   for (auto& n : nodes_) {
-    for (auto& [e, edge] : n->backlog) release(e);
+    for (auto& [e, edge] : n->backlog) {
+      release(e);
+      end_trace(e.trace, ElementOutcome::Cancelled);
+    }
     n->backlog.clear();
   }
   for (auto& edge : edges_) {
@@ -540,6 +693,7 @@ void Flow::finish() {
     while (!edge->queue.empty()) {
       edge->queue.pop(e);
       release(e);
+      end_trace(e.trace, ElementOutcome::Cancelled);
     }
     edge->queue.end_backpressure();
   }
@@ -552,7 +706,10 @@ void Flow::finish() {
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& n = *nodes_[*it];
     if (!n.initialized) continue;
+    Clock::time_point t0 = Clock::now();
+    SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
     CallStatus st = n.stage->teardown();
+    trace_lifecycle(n, SpanOp::Teardown, span, t0, st);
     if (!st) n.stats.errors.add();
   }
   // Whatever a component still holds (a mutable buffer it never froze, a buffer it never
@@ -564,6 +721,9 @@ void Flow::finish() {
       if (pool_.release(id)) stats_.reclaimed_buffers.add();
   }
   stats_.finished = Clock::now();
+  if (trace_)
+    trace_->finish_flow(flow_ns(stats_.started), flow_ns(stats_.finished), flow_state_name(state_), state_ == FlowState::Failed,
+                        failure_ ? failure_->to_string() : std::string());
 }
 
 Status Flow::run(const std::atomic<bool>* stop) {

@@ -198,17 +198,24 @@ std::shared_ptr<HostInstance> StreamingHost::make_types() {
   });
 
   // ---- flow-context (one per flow, lent to every call) ----
-  auto context_string = [this, flow_context](std::string FlowContextState::*field) {
-    return [this, flow_context, field](GuestAbi& abi, Slot* s) -> Status {
+  auto id_string = [this, flow_context](bool trace) {
+    return [this, flow_context, trace](GuestAbi& abi, Slot* s) -> Status {
       auto rep = abi.lift_borrow(u32(s[0]), flow_context);
       if (!rep) return rep.take_error();
-      std::string v = context_.*field;
-      return store_string(abi, u32(s[1]), v);
+      char hex[32];
+      size_t n = 0;
+      if (trace && context_.trace_id.valid()) observability::write_hex(context_.trace_id, hex), n = 32;
+      if (!trace && context_.span_id.valid()) observability::write_hex(context_.span_id, hex), n = 16;
+      return store_string(abi, u32(s[1]), std::string_view(hex, n));
     };
   };
-  method("[method]flow-context.trace-id", {b_ctx}, {t.str}, context_string(&FlowContextState::trace_id));
-  method("[method]flow-context.span-id", {b_ctx}, {t.str}, context_string(&FlowContextState::span_id));
-  method("[method]flow-context.flow-id", {b_ctx}, {t.str}, context_string(&FlowContextState::flow_id));
+  method("[method]flow-context.trace-id", {b_ctx}, {t.str}, id_string(true));
+  method("[method]flow-context.span-id", {b_ctx}, {t.str}, id_string(false));
+  method("[method]flow-context.flow-id", {b_ctx}, {t.str}, [this, flow_context](GuestAbi& abi, Slot* s) -> Status {
+    auto rep = abi.lift_borrow(u32(s[0]), flow_context);
+    if (!rep) return rep.take_error();
+    return store_string(abi, u32(s[1]), context_.flow_id);
+  });
   method("[method]flow-context.deadline-ns", {b_ctx}, {t.u64}, [this, flow_context](GuestAbi& abi, Slot* s) -> Status {
     auto rep = abi.lift_borrow(u32(s[0]), flow_context);
     if (!rep) return rep.take_error();

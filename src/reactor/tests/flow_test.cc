@@ -59,7 +59,9 @@ TEST_F(FlowTest, LinearPipelineDeliversEverythingInOrderAndReturnsEveryBuffer) {
 }
 
 TEST_F(FlowTest, BalancedPipelineNeverBackpressures) {
-  Flow f({.name = "balanced"}, pool, ledger);
+  // A long stage slice: on a loaded machine a stage can be descheduled for more than the default
+  // 1 ms, which (rightly) lets a queue fill; this test is about the half-queue pull rule.
+  Flow f({.name = "balanced", .stage_slice = std::chrono::seconds(10)}, pool, ledger);
   auto* src = add<FakeSource>(f, "src", "", 1000);
   add<FakeSink>(f, "sink", "");
   connect(f, "src", "sink", 16);

@@ -16,6 +16,7 @@
 #include "torvyn/config/config.h"
 #include "torvyn/host/audit_log.h"
 #include "torvyn/host/report.h"
+#include "torvyn/observability/tracer.h"
 #include "torvyn/reactor/flow.h"
 #include "torvyn/resources/buffer_pool.h"
 #include "torvyn/resources/copy_ledger.h"
@@ -58,11 +59,18 @@ class Runtime {
   const std::vector<std::unique_ptr<RunningFlow>>& flows() const { return flows_; }
   std::shared_ptr<AuditLog> audit_log() const { return audit_; }
 
+  // Tracing ([observability.tracing]): started by build() when the level is not "off". trace_into()
+  // (before build(); `torvyn trace`) traces every element at diagnostic level into `exporter`
+  // instead of the configured exporter.
+  void trace_into(std::unique_ptr<observability::SpanExporter> exporter);
+  std::shared_ptr<observability::Tracer> tracer() const { return tracer_; }
+
  private:
   Result<std::shared_ptr<wasm::Engine>> engine_for(uint64_t max_memory);
   Result<std::shared_ptr<component::LoadedComponent>> load_component(const std::string& reference, const std::string& node_id,
                                                                      uint64_t max_memory);
   Status build_flow(const config::FlowDecl& decl, const RunOptions& options);
+  Status start_tracer();
   std::shared_ptr<security::WasiOptions> wasi_options(const config::NodeDecl& node);
 
   config::Config config_;
@@ -72,6 +80,8 @@ class Runtime {
   std::map<std::string, std::shared_ptr<component::LoadedComponent>> components_;
   std::vector<std::unique_ptr<RunningFlow>> flows_;
   std::shared_ptr<AuditLog> audit_;  // when [security] audit_enabled
+  std::unique_ptr<observability::SpanExporter> trace_override_;
+  std::shared_ptr<observability::Tracer> tracer_;
 };
 
 // Where `torvyn build` puts a [[component]] built from sources, and where `run` looks for it.

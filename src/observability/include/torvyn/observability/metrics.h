@@ -91,6 +91,13 @@ struct ComponentSnapshot {
   uint64_t memory_bytes = 0, fuel_consumed = 0;
 };
 
+// The tracer's counters ([observability.tracing] level other than "off").
+struct TracingSnapshot {
+  std::string exporter;
+  uint64_t elements_traced = 0, elements_kept = 0, elements_promoted = 0;
+  uint64_t spans_recorded = 0, spans_dropped = 0, spans_exported = 0, spans_failed = 0;
+};
+
 // Implemented by the host. Every method may be called from the inspection server's threads while
 // flows run, and concurrently with itself: implementations read atomics and take their own locks.
 class MetricsSource {
@@ -101,6 +108,8 @@ class MetricsSource {
   virtual uint64_t copies_total() const = 0;  // copies.total
   virtual uint64_t copies_bytes() const = 0;  // copies.bytes
   virtual std::vector<ComponentSnapshot> components() const = 0;
+  // nullopt when tracing is off.
+  virtual std::optional<TracingSnapshot> tracing() const { return std::nullopt; }
 };
 
 // The process's own memory from /proc/self/status (bytes; 0 where unavailable).

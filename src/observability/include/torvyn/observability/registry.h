@@ -24,6 +24,7 @@ class MetricsRegistry final : public MetricsSource {
   using PoolsProvider = std::function<std::vector<PoolSnapshot>()>;
   using CountProvider = std::function<uint64_t()>;
   using ComponentsProvider = std::function<std::vector<ComponentSnapshot>()>;
+  using TracingProvider = std::function<TracingSnapshot()>;
   using Handle = uint64_t;
 
   // Flows are listed in registration order.
@@ -34,12 +35,14 @@ class MetricsRegistry final : public MetricsSource {
   void set_pools(PoolsProvider provider);
   void set_copies(CountProvider copies, CountProvider bytes);
   void set_components(ComponentsProvider provider);
+  void set_tracing(TracingProvider provider);
 
   std::vector<FlowSnapshot> flows() const override;
   std::vector<PoolSnapshot> pools() const override;
   uint64_t copies_total() const override;
   uint64_t copies_bytes() const override;
   std::vector<ComponentSnapshot> components() const override;
+  std::optional<TracingSnapshot> tracing() const override;
 
  private:
   mutable std::shared_mutex mu_;
@@ -48,6 +51,7 @@ class MetricsRegistry final : public MetricsSource {
   PoolsProvider pools_;
   CountProvider copies_, copy_bytes_;
   ComponentsProvider components_;
+  TracingProvider tracing_;
 };
 
 }  // namespace torvyn::observability

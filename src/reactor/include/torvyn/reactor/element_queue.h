@@ -3,6 +3,7 @@
 // backpressure on at 100 % and off at the low watermark, and the statistics operators read.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -19,6 +20,9 @@ struct Element {
   uint64_t origin_ns = 0;     // monotonic time it left its source (end-to-end latency)
   resources::BufferId payload;
   uint32_t content_type = 0;  // interned in the flow's content-type table
+  uint32_t trace = 0;         // the element's in-flight trace (FlowTrace slot); 0 = not traced
+  uint64_t emitted_ns = 0;    // tracing only: when its producer handed it on (flow time base)
+  uint64_t queued_ns = 0;     // tracing only: when it entered its queue (later when backpressured)
 };
 
 struct QueueStats {
@@ -52,7 +56,8 @@ class ElementQueue {
     stats.peak_depth.max(size_);
     if (size_ == ring_.size() && !backpressure_) {
       backpressure_ = true;
-      since_ = std::chrono::steady_clock::now();
+      uint64_t now = steady_ns();
+      open_since_ns_.store(now ? now : 1, std::memory_order_release);
       stats.backpressure_events.add();
       return true;
     }
@@ -75,13 +80,22 @@ class ElementQueue {
   void end_backpressure() {
     if (!backpressure_) return;
     backpressure_ = false;
-    stats.backpressure_ns.add(static_cast<uint64_t>((std::chrono::steady_clock::now() - since_).count()));
+    uint64_t since = open_since_ns_.load(std::memory_order_relaxed);
+    stats.backpressure_ns.add(steady_ns() - since);
+    open_since_ns_.store(0, std::memory_order_release);
   }
-  // Time spent backpressured including an episode still open.
+  // Time spent backpressured including an episode still open, so a stream that stays stalled
+  // shows its stall growing. Safe from any thread: the episode start is re-read after the total
+  // and the pair retried if an episode began or ended in between.
   uint64_t backpressure_ns_now() const {
-    uint64_t ns = stats.backpressure_ns.get();
-    if (backpressure_) ns += static_cast<uint64_t>((std::chrono::steady_clock::now() - since_).count());
-    return ns;
+    for (;;) {
+      uint64_t since = open_since_ns_.load(std::memory_order_seq_cst);
+      uint64_t done = stats.backpressure_ns.get();
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (open_since_ns_.load(std::memory_order_seq_cst) != since) continue;
+      uint64_t now = steady_ns();
+      return done + (since && now > since ? now - since : 0);
+    }
   }
 
   QueueStats stats;
@@ -89,8 +103,11 @@ class ElementQueue {
  private:
   std::vector<Element> ring_;
   uint32_t head_ = 0, size_ = 0, low_mark_;
+  static uint64_t steady_ns() {
+    return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
   bool backpressure_ = false;
-  std::chrono::steady_clock::time_point since_;
+  std::atomic<uint64_t> open_since_ns_{0};  // steady-clock ns the open episode began; 0 = none
 };
 
 }  // namespace torvyn::reactor

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,9 @@
 
 #include "torvyn/base/result.h"
 #include "torvyn/base/stats.h"
+#include "torvyn/observability/tracer.h"
 #include "torvyn/reactor/element_queue.h"
+#include "torvyn/reactor/flow_context.h"
 #include "torvyn/reactor/stage.h"
 #include "torvyn/resources/buffer_pool.h"
 #include "torvyn/resources/copy_ledger.h"
@@ -46,7 +49,15 @@ struct FlowOptions {
   uint64_t limit = 0;                            // elements to pull from sources in total; 0 = all
   std::chrono::nanoseconds sink_pause{std::chrono::milliseconds(1)};
   uint32_t yield_every = 1024;                   // stage invocations per step() (fairness between flows)
+  // The longest a stage keeps running in one round (checked between invocations, when stage time
+  // is measured). A stage slower than its producers therefore lets its input queue fill, and the
+  // backpressure shows on that stream, as an operator expects of a slow consumer.
+  std::chrono::nanoseconds stage_slice{std::chrono::milliseconds(1)};
   bool measure_stage_time = true;                // component.processing_time
+  // The flow-context components see; the driver sets its trace/span ids and deadline before
+  // every invocation. Null: no component reads one (host stages only, benchmarks).
+  FlowContextState* context = nullptr;
+  std::chrono::nanoseconds invocation_timeout{0};  // reported as deadline-ns(); 0 = none
 };
 
 struct EdgeOptions {
@@ -56,7 +67,8 @@ struct EdgeOptions {
 
 struct StageStats {
   Counter invocations, errors, elements_in, elements_out, dropped;
-  Counter memory_bytes, fuel_consumed;  // sampled after every scheduling round
+  Counter memory_bytes;   // linear memory, sampled after every scheduling round
+  Counter fuel_consumed;  // total over every pull/process/push/... invocation
   Histogram processing_ns;  // per invocation
 };
 
@@ -95,6 +107,10 @@ class Flow {
   // Teardown in reverse topological order and release of every buffer. Idempotent.
   void finish();
 
+  // Traces this flow's elements and lifecycle with `tracer` (before start()). `components` names
+  // each node's component (by node id) for span attributes; nodes not listed are built-in.
+  void enable_tracing(const std::shared_ptr<observability::Tracer>& tracer, const std::map<std::string, std::string>& components);
+
   // Runs start/step/finish on the calling thread until done or `stop` becomes true (then drains).
   Status run(const std::atomic<bool>* stop = nullptr);
 
@@ -124,14 +140,28 @@ class Flow {
  private:
   struct Node;
   struct Edge;
+  // Diagnostic tracing: the stage's copy-ledger counts before a call (the span records the delta).
+  struct CallCost {
+    uint64_t copies = 0, bytes = 0;
+  };
 
   void run_source(Node& n, uint32_t max);
   bool runnable(const Node& n, std::chrono::steady_clock::time_point now) const;
   void run_one(Node& n);
   bool take_input(Node& n, Element& e);
-  void emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns);
+  void emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace);
   void forward(Node& n, const Element& e, const std::vector<std::string>* ports);
   void deliver(Node& n, const Element& e, Edge* const* targets, size_t count);
+  // Tracing and flow-context around one invocation (no-ops when neither is configured).
+  observability::SpanId enter_call(const observability::TraceId& trace, std::chrono::steady_clock::time_point now);
+  void trace_call(const Node& n, uint32_t trace, observability::SpanOp op, observability::SpanId span, std::chrono::steady_clock::time_point t0,
+                  std::chrono::steady_clock::time_point t1, const CallStatus& st, const Element* in, resources::BufferId out,
+                  const CallCost& cost);
+  void trace_lifecycle(const Node& n, observability::SpanOp op, observability::SpanId span, std::chrono::steady_clock::time_point t0,
+                       const CallStatus& st);
+  void end_trace(uint32_t trace, observability::ElementOutcome outcome);
+  CallCost cost_before(const Node& n) const;
+  uint64_t flow_ns(std::chrono::steady_clock::time_point t) const { return static_cast<uint64_t>((t - steady_base_).count()); }
   void push_edge(Edge& edge, const Element& e);
   void drain_backlog(Node& n);
   void release(const Element& e);
@@ -159,11 +189,13 @@ class Flow {
   std::optional<Error> failure_;
   FlowStats stats_;
   std::chrono::steady_clock::time_point idle_until_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point last_call_end_{};  // when stage time is measured
   std::chrono::steady_clock::time_point steady_base_;
   uint64_t epoch_base_ns_ = 0;
   std::vector<std::string> ports_scratch_;
   std::vector<OutElement> flush_scratch_;
   std::vector<Edge*> targets_scratch_;
+  std::unique_ptr<observability::FlowTrace> trace_;
 };
 
 }  // namespace torvyn::reactor

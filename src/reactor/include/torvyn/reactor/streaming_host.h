@@ -11,6 +11,7 @@
 
 #include "torvyn/component/runtime.h"
 #include "torvyn/reactor/contract_types.h"
+#include "torvyn/reactor/flow_context.h"
 #include "torvyn/resources/buffer_pool.h"
 #include "torvyn/resources/copy_ledger.h"
 
@@ -21,14 +22,6 @@ namespace torvyn::reactor {
 struct InstanceAccount {
   resources::OwnerId owner = resources::kHostOwner;
   std::string name;
-};
-
-// What flow-context methods report for the call in progress (the driver updates it per call).
-struct FlowContextState {
-  std::string flow_id;
-  std::string trace_id;   // 32 hex, "" when tracing is off
-  std::string span_id;    // 16 hex
-  uint64_t deadline_ns = 0;  // absolute monotonic deadline of the call in progress; 0 = none
 };
 
 class StreamingHost {

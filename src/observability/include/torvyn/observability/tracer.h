@@ -1,0 +1,223 @@
+// Tracing (DESIGN.md §8, `[observability.tracing]`): W3C trace and span ids per element and per
+// flow, a span per component invocation, head sampling at `sample_rate` with error and latency
+// promotion, and export through a SpanExporter on a background thread.
+//
+// How it stays off the hot path:
+// - A flow records compact SpanEvents (no strings, no allocation in steady state) into the
+//   element's in-flight trace while the element travels. Only when its last copy is delivered,
+//   dropped or failed is the keep decision made: head-sampled, or promoted because an invocation
+//   failed (error_promote) or the element took longer than latency_promote_threshold_ms.
+// - Kept spans go into the flow's single-producer ring; the export thread drains every ring,
+//   turns events into SpanRecords (names, attributes) and hands batches to the exporter. A full
+//   ring drops the span and counts it; a flow never waits for the exporter.
+// - Elements that can never be kept (not sampled, no promotion configured) record nothing.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "torvyn/base/result.h"
+#include "torvyn/base/stats.h"
+#include "torvyn/observability/span_exporter.h"
+#include "torvyn/observability/trace_ids.h"
+
+namespace torvyn::observability {
+
+enum class TraceLevel : uint8_t { Off, Production, Diagnostic };
+
+struct TracerOptions {
+  TraceLevel level = TraceLevel::Off;
+  double sample_rate = 1.0;                 // head sampling, per element; diagnostic keeps all
+  bool error_promote = true;                // keep every element whose invocations failed
+  double latency_promote_threshold_ms = 0;  // keep elements slower than this end to end; 0 = off
+  size_t ring_capacity = 16384;             // per flow: spans waiting for the export thread
+  std::chrono::milliseconds export_interval{200};
+  size_t max_batch = 2048;                  // spans per export call
+  // Export failures are reported here once per distinct message (default: stderr).
+  std::function<void(std::string_view)> log = nullptr;
+};
+
+// What a span stands for. Element: the root span of one element, from its source pull to its
+// last delivery or drop. Flow: the root span of a flow's lifecycle trace.
+enum class SpanOp : uint8_t {
+  Element, Flow, Pull, Process, Evaluate, Route, Ingest, Flush, Push, Complete, Init, Teardown, NotifyBackpressure
+};
+std::string_view span_op_name(SpanOp op);
+
+// How an element's journey ended (root span attribute torvyn.element.outcome).
+enum class ElementOutcome : uint8_t { Delivered, Dropped, Filtered, Unrouted, Aggregated, Overflow, Failed, Cancelled };
+std::string_view element_outcome_name(ElementOutcome o);
+
+constexpr uint32_t kNoNode = UINT32_MAX;
+
+// One span as a flow records it. Times are steady-clock ns since the flow's time base.
+struct SpanEvent {
+  TraceId trace;
+  SpanId span, parent;
+  uint64_t start_ns = 0, end_ns = 0;
+  uint64_t sequence = 0;
+  uint64_t buffer_in = 0, buffer_out = 0;  // raw buffer ids (slot + generation), 0 = none
+  uint64_t copies = 0, bytes_copied = 0;   // diagnostic level: payload copies during the call
+  uint64_t queue_wait_ns = 0;              // element's wait from its producer's output to this call
+  uint64_t backpressure_wait_ns = 0;       // of which, waiting for room in a full queue
+  uint64_t fuel = 0;                       // diagnostic level
+  uint32_t node = kNoNode;
+  SpanOp op = SpanOp::Process;
+  bool error = false;
+  ElementOutcome outcome = ElementOutcome::Delivered;  // Element spans
+  uint8_t kept_by = 0;                                 // Element spans: KeptBy bits
+  std::string message;                                 // failure text (empty otherwise)
+  std::string_view state;                              // Flow spans: final state (a static string)
+};
+
+enum KeptBy : uint8_t { kKeptHead = 1, kKeptError = 2, kKeptLatency = 4 };
+
+// What the export thread needs to name a flow's spans. Immutable once the flow runs.
+struct FlowTraceInfo {
+  std::string flow;
+  struct Node {
+    std::string id, component, role;
+  };
+  std::vector<Node> nodes;
+  uint64_t epoch_base_ns = 0;  // Unix time (ns) of the flow's steady-clock time base
+};
+
+// Single-producer single-consumer ring of span events (flow thread -> export thread).
+class SpanRing {
+ public:
+  explicit SpanRing(size_t capacity);  // rounded up to a power of two
+  bool push(SpanEvent&& e);            // false when full
+  bool pop(SpanEvent& e);
+  bool empty() const { return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire); }
+  size_t capacity() const { return slots_.size(); }
+
+ private:
+  std::vector<SpanEvent> slots_;
+  size_t mask_;
+  alignas(64) std::atomic<uint64_t> head_{0};  // next to pop (consumer)
+  alignas(64) std::atomic<uint64_t> tail_{0};  // next to push (producer)
+};
+
+struct TracerStats {
+  uint64_t elements_traced = 0;    // elements that got a trace id
+  uint64_t elements_kept = 0;      // of those, exported (sampled or promoted)
+  uint64_t elements_promoted = 0;  // kept only because of an error or latency
+  uint64_t spans_recorded = 0;     // spans put in a ring
+  uint64_t spans_dropped = 0;      // rings full
+  uint64_t spans_exported = 0;
+  uint64_t spans_failed = 0;       // in batches the exporter rejected
+};
+
+class Tracer;
+
+// The per-flow side: used only on the flow's thread (it is the ring's one producer).
+class FlowTrace {
+ public:
+  FlowTrace(std::shared_ptr<Tracer> tracer, std::shared_ptr<const FlowTraceInfo> info);
+  ~FlowTrace();
+  FlowTrace(const FlowTrace&) = delete;
+  FlowTrace& operator=(const FlowTrace&) = delete;
+
+  bool diagnostic() const { return diagnostic_; }
+  SpanId new_span_id() { return ids_.span_id(); }
+
+  // Element traces live in slots (never 0) reused from a free list.
+  uint32_t begin_element(uint64_t now_ns);
+  // Drops an element that was never produced (the pull returned nothing).
+  void abandon_element(uint32_t slot);
+  const TraceId& trace_id(uint32_t slot) const { return slots_[slot].trace; }
+  void set_sequence(uint32_t slot, uint64_t sequence) { slots_[slot].sequence = sequence; }
+  void add_refs(uint32_t slot, uint32_t n) { slots_[slot].refs += n; }
+  // False when nothing recorded for the element can be exported (not sampled, no promotion):
+  // callers skip building its spans; a failure still marks it (mark_error).
+  bool collecting(uint32_t slot) const { return slots_[slot].collect; }
+  void mark_error(uint32_t slot) { slots_[slot].error = true; }
+  // Records an invocation span of the element (trace, parent and sequence filled in here).
+  void record(uint32_t slot, SpanEvent&& e);
+  // The same, built in place: a new span of the element with trace, parent and sequence set,
+  // for the caller to fill in (valid until the next call on this FlowTrace); nullptr when the
+  // element is not collecting.
+  SpanEvent* add_span(uint32_t slot);
+  // Drops one reference; the last one closes the root span and exports the trace if kept.
+  void end_element(uint32_t slot, uint64_t now_ns, ElementOutcome outcome);
+
+  // The flow's lifecycle trace (init, flush, complete, teardown, notify-backpressure): always kept.
+  const TraceId& flow_trace_id() const { return flow_trace_; }
+  void record_lifecycle(SpanEvent&& e);
+  // `state` must be a string with static lifetime (the flow-state names); `failure` is the
+  // flow's error when it failed.
+  void finish_flow(uint64_t start_ns, uint64_t end_ns, std::string_view state, bool failed, std::string failure);
+
+ private:
+  struct Slot {
+    TraceId trace;
+    SpanId root;
+    uint64_t start_ns = 0, sequence = 0;
+    uint32_t refs = 0;
+    bool sampled = false, collect = false, error = false;
+    std::vector<SpanEvent> spans;
+  };
+  void publish(SpanEvent&& e);
+
+  std::shared_ptr<Tracer> tracer_;
+  struct Channel;
+  std::shared_ptr<Channel> channel_;
+  IdGenerator ids_;
+  bool diagnostic_;
+  double sample_rate_;
+  bool error_promote_;
+  uint64_t latency_threshold_ns_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  TraceId flow_trace_;
+  SpanId flow_span_;
+  friend class Tracer;
+};
+
+class Tracer : public std::enable_shared_from_this<Tracer> {
+ public:
+  // Starts the export thread. Level Off is not a tracer: callers simply do not create one.
+  static std::shared_ptr<Tracer> create(TracerOptions options, std::unique_ptr<SpanExporter> exporter, TraceResource resource);
+  ~Tracer();
+
+  const TracerOptions& options() const { return options_; }
+  std::string_view exporter_name() const { return exporter_->name(); }
+  std::unique_ptr<FlowTrace> open_flow(std::shared_ptr<const FlowTraceInfo> info);
+
+  // Exports everything recorded so far and flushes the exporter; then stops the thread.
+  // Idempotent. Flows must be finished (their FlowTraces may still exist).
+  void shutdown();
+  TracerStats stats() const;
+
+ private:
+  friend class FlowTrace;
+  Tracer(TracerOptions options, std::unique_ptr<SpanExporter> exporter, TraceResource resource);
+  void export_loop();
+  size_t drain(bool all);
+  SpanRecord materialize(const FlowTraceInfo& info, const SpanEvent& e) const;
+  void report(const Status& s, size_t spans);
+
+  TracerOptions options_;
+  std::unique_ptr<SpanExporter> exporter_;
+  TraceResource resource_;
+  mutable std::mutex mu_;  // channels_ and the wakeup
+  std::condition_variable wake_;
+  std::vector<std::shared_ptr<FlowTrace::Channel>> channels_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::vector<SpanRecord> batch_;  // export thread only
+  std::string last_error_;         // export thread only
+  TracerStats retired_;  // counts of channels already removed (under mu_)
+  std::atomic<uint64_t> exported_{0}, failed_{0};
+};
+
+}  // namespace torvyn::observability

@@ -1,0 +1,370 @@
+#include "torvyn/observability/tracer.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace torvyn::observability {
+
+std::string_view span_op_name(SpanOp op) {
+  switch (op) {
+    case SpanOp::Element: return "element";
+    case SpanOp::Flow: return "flow";
+    case SpanOp::Pull: return "pull";
+    case SpanOp::Process: return "process";
+    case SpanOp::Evaluate: return "evaluate";
+    case SpanOp::Route: return "route";
+    case SpanOp::Ingest: return "ingest";
+    case SpanOp::Flush: return "flush";
+    case SpanOp::Push: return "push";
+    case SpanOp::Complete: return "complete";
+    case SpanOp::Init: return "init";
+    case SpanOp::Teardown: return "teardown";
+    case SpanOp::NotifyBackpressure: return "notify-backpressure";
+  }
+  return "?";
+}
+
+std::string_view element_outcome_name(ElementOutcome o) {
+  switch (o) {
+    case ElementOutcome::Delivered: return "delivered";
+    case ElementOutcome::Dropped: return "dropped";
+    case ElementOutcome::Filtered: return "filtered";
+    case ElementOutcome::Unrouted: return "unrouted";
+    case ElementOutcome::Aggregated: return "aggregated";
+    case ElementOutcome::Overflow: return "overflow";
+    case ElementOutcome::Failed: return "failed";
+    case ElementOutcome::Cancelled: return "cancelled";
+  }
+  return "?";
+}
+
+// ---- SpanRing ----
+
+SpanRing::SpanRing(size_t capacity) {
+  size_t n = 2;
+  while (n < capacity) n <<= 1;
+  slots_.resize(n);
+  mask_ = n - 1;
+}
+
+bool SpanRing::push(SpanEvent&& e) {
+  uint64_t tail = tail_.load(std::memory_order_relaxed);
+  if (tail - head_.load(std::memory_order_acquire) >= slots_.size()) return false;
+  slots_[tail & mask_] = std::move(e);
+  tail_.store(tail + 1, std::memory_order_release);
+  return true;
+}
+
+bool SpanRing::pop(SpanEvent& e) {
+  uint64_t head = head_.load(std::memory_order_relaxed);
+  if (head == tail_.load(std::memory_order_acquire)) return false;
+  e = std::move(slots_[head & mask_]);
+  head_.store(head + 1, std::memory_order_release);
+  return true;
+}
+
+// ---- FlowTrace ----
+
+// What a flow shares with the export thread: its ring, its names and its single-writer counters.
+struct FlowTrace::Channel {
+  std::shared_ptr<const FlowTraceInfo> info;
+  SpanRing ring;
+  Counter traced, kept, promoted, recorded, dropped;
+  std::atomic<bool> closed{false};
+  Channel(std::shared_ptr<const FlowTraceInfo> i, size_t cap) : info(std::move(i)), ring(cap) {}
+};
+
+FlowTrace::FlowTrace(std::shared_ptr<Tracer> tracer, std::shared_ptr<const FlowTraceInfo> info)
+    : tracer_(std::move(tracer)),
+      channel_(std::make_shared<Channel>(std::move(info), tracer_->options_.ring_capacity)),
+      diagnostic_(tracer_->options_.level == TraceLevel::Diagnostic),
+      sample_rate_(diagnostic_ ? 1.0 : std::clamp(tracer_->options_.sample_rate, 0.0, 1.0)),
+      error_promote_(tracer_->options_.error_promote),
+      latency_threshold_ns_(static_cast<uint64_t>(std::max(0.0, tracer_->options_.latency_promote_threshold_ms) * 1e6)) {
+  slots_.emplace_back();  // slot 0 = "not traced"
+  flow_trace_ = ids_.trace_id();
+  flow_span_ = ids_.span_id();
+}
+
+FlowTrace::~FlowTrace() { channel_->closed.store(true, std::memory_order_release); }
+
+uint32_t FlowTrace::begin_element(uint64_t now_ns) {
+  uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.trace = ids_.trace_id();
+  s.root = ids_.span_id();
+  s.start_ns = now_ns;
+  s.sequence = 0;
+  s.refs = 1;
+  s.sampled = sample_rate_ >= 1.0 || (sample_rate_ > 0 && ids_.unit() < sample_rate_);
+  s.collect = s.sampled || error_promote_ || latency_threshold_ns_ > 0;
+  s.error = false;
+  s.spans.clear();
+  return slot;
+}
+
+void FlowTrace::abandon_element(uint32_t slot) {
+  slots_[slot].refs = 0;
+  slots_[slot].spans.clear();
+  free_.push_back(slot);
+}
+
+void FlowTrace::record(uint32_t slot, SpanEvent&& e) {
+  Slot& s = slots_[slot];
+  if (e.error) s.error = true;
+  if (!s.collect) return;
+  e.trace = s.trace;
+  e.parent = s.root;
+  e.sequence = s.sequence;
+  s.spans.push_back(std::move(e));
+}
+
+SpanEvent* FlowTrace::add_span(uint32_t slot) {
+  Slot& s = slots_[slot];
+  if (!s.collect) return nullptr;
+  SpanEvent& e = s.spans.emplace_back();
+  e.trace = s.trace;
+  e.parent = s.root;
+  e.sequence = s.sequence;
+  return &e;
+}
+
+void FlowTrace::end_element(uint32_t slot, uint64_t now_ns, ElementOutcome outcome) {
+  Slot& s = slots_[slot];
+  if (s.refs > 1) {
+    --s.refs;
+    return;
+  }
+  channel_->traced.add();  // counted when it ends: a pull that produced nothing is not an element
+  uint8_t kept = 0;
+  if (s.sampled) kept |= kKeptHead;
+  if (error_promote_ && (s.error || outcome == ElementOutcome::Failed)) kept |= kKeptError;
+  if (latency_threshold_ns_ && now_ns - s.start_ns >= latency_threshold_ns_) kept |= kKeptLatency;
+  if (kept) {
+    channel_->kept.add();
+    if (!(kept & kKeptHead)) channel_->promoted.add();
+    SpanEvent root;
+    root.trace = s.trace;
+    root.span = s.root;
+    root.start_ns = s.start_ns;
+    root.end_ns = now_ns;
+    root.sequence = s.sequence;
+    root.op = SpanOp::Element;
+    root.error = s.error || outcome == ElementOutcome::Failed;
+    root.outcome = outcome;
+    root.kept_by = kept;
+    publish(std::move(root));
+    for (SpanEvent& e : s.spans) publish(std::move(e));
+  }
+  s.refs = 0;
+  s.spans.clear();
+  free_.push_back(slot);
+}
+
+void FlowTrace::record_lifecycle(SpanEvent&& e) {
+  e.trace = flow_trace_;
+  e.parent = flow_span_;
+  publish(std::move(e));
+}
+
+void FlowTrace::finish_flow(uint64_t start_ns, uint64_t end_ns, std::string_view state, bool failed, std::string failure) {
+  SpanEvent root;
+  root.trace = flow_trace_;
+  root.span = flow_span_;
+  root.start_ns = start_ns;
+  root.end_ns = end_ns;
+  root.op = SpanOp::Flow;
+  root.error = failed;
+  root.message = std::move(failure);
+  root.state = state;
+  publish(std::move(root));
+  tracer_->wake_.notify_one();
+}
+
+void FlowTrace::publish(SpanEvent&& e) {
+  if (channel_->ring.push(std::move(e))) channel_->recorded.add();
+  else channel_->dropped.add();
+}
+
+// ---- Tracer ----
+
+std::shared_ptr<Tracer> Tracer::create(TracerOptions options, std::unique_ptr<SpanExporter> exporter, TraceResource resource) {
+  std::shared_ptr<Tracer> t(new Tracer(std::move(options), std::move(exporter), std::move(resource)));
+  t->thread_ = std::thread([raw = t.get()] { raw->export_loop(); });
+  return t;
+}
+
+Tracer::Tracer(TracerOptions options, std::unique_ptr<SpanExporter> exporter, TraceResource resource)
+    : options_(std::move(options)), exporter_(std::move(exporter)), resource_(std::move(resource)) {
+  if (!options_.log)
+    options_.log = [](std::string_view m) { std::fprintf(stderr, "torvyn: %.*s\n", static_cast<int>(m.size()), m.data()); };
+}
+
+Tracer::~Tracer() { shutdown(); }
+
+std::unique_ptr<FlowTrace> Tracer::open_flow(std::shared_ptr<const FlowTraceInfo> info) {
+  auto ft = std::make_unique<FlowTrace>(shared_from_this(), std::move(info));
+  std::lock_guard lock(mu_);
+  channels_.push_back(ft->channel_);
+  return ft;
+}
+
+void Tracer::export_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, options_.export_interval);
+    if (stopping_) break;
+    lock.unlock();
+    drain(false);
+    lock.lock();
+  }
+}
+
+// Moves what the rings hold into batches for the exporter. Closed channels that are empty are
+// retired (their counts kept). Runs on the export thread, or on the caller of shutdown() after
+// the thread has stopped.
+size_t Tracer::drain(bool all) {
+  std::vector<std::shared_ptr<FlowTrace::Channel>> channels;
+  {
+    std::lock_guard lock(mu_);
+    channels = channels_;
+  }
+  size_t total = 0;
+  SpanEvent e;
+  for (;;) {
+    size_t round = 0;
+    for (auto& c : channels) {
+      while (batch_.size() < options_.max_batch && c->ring.pop(e)) {
+        batch_.push_back(materialize(*c->info, e));
+        ++round;
+      }
+      if (batch_.size() >= options_.max_batch) {
+        report(exporter_->export_spans(resource_, batch_), batch_.size());
+        batch_.clear();
+      }
+    }
+    if (!batch_.empty()) {
+      report(exporter_->export_spans(resource_, batch_), batch_.size());
+      batch_.clear();
+    }
+    total += round;
+    if (round == 0 || !all) break;
+  }
+  std::lock_guard lock(mu_);
+  for (auto it = channels_.begin(); it != channels_.end();) {
+    FlowTrace::Channel& c = **it;
+    if (c.closed.load(std::memory_order_acquire) && c.ring.empty()) {
+      retired_.elements_traced += c.traced.get();
+      retired_.elements_kept += c.kept.get();
+      retired_.elements_promoted += c.promoted.get();
+      retired_.spans_recorded += c.recorded.get();
+      retired_.spans_dropped += c.dropped.get();
+      it = channels_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return total;
+}
+
+void Tracer::report(const Status& s, size_t spans) {
+  if (s) {
+    exported_.fetch_add(spans, std::memory_order_relaxed);
+    return;
+  }
+  failed_.fetch_add(spans, std::memory_order_relaxed);
+  std::string msg = "trace export (" + std::string(exporter_->name()) + ") failed: " + s.error().to_string();
+  if (msg != last_error_) {
+    last_error_ = msg;
+    options_.log(msg);
+  }
+}
+
+void Tracer::shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  drain(true);
+  if (auto s = exporter_->flush(); !s) report(s, 0);
+}
+
+TracerStats Tracer::stats() const {
+  std::lock_guard lock(mu_);
+  TracerStats s = retired_;
+  for (const auto& c : channels_) {
+    s.elements_traced += c->traced.get();
+    s.elements_kept += c->kept.get();
+    s.elements_promoted += c->promoted.get();
+    s.spans_recorded += c->recorded.get();
+    s.spans_dropped += c->dropped.get();
+  }
+  s.spans_exported = exported_.load(std::memory_order_relaxed);
+  s.spans_failed = failed_.load(std::memory_order_relaxed);
+  return s;
+}
+
+SpanRecord Tracer::materialize(const FlowTraceInfo& info, const SpanEvent& e) const {
+  SpanRecord r;
+  r.trace_id = e.trace;
+  r.span_id = e.span;
+  r.parent_span_id = e.parent;
+  r.start_unix_ns = info.epoch_base_ns + e.start_ns;
+  r.end_unix_ns = info.epoch_base_ns + std::max(e.end_ns, e.start_ns);
+  r.status = e.error ? SpanStatus::Error : SpanStatus::Unset;
+  r.status_message = e.message;
+  auto attr = [&](const char* k, auto v) { r.attributes.push_back({k, v}); };
+  attr("torvyn.flow", info.flow);
+  std::string_view op = span_op_name(e.op);
+  if (e.op == SpanOp::Flow) {
+    r.name = "flow " + info.flow;
+    attr("torvyn.flow.state", std::string(e.state));
+    return r;
+  }
+  if (e.op == SpanOp::Element) {
+    r.name = "element";
+    attr("torvyn.sequence", static_cast<int64_t>(e.sequence));
+    attr("torvyn.element.outcome", std::string(element_outcome_name(e.outcome)));
+    std::string by;
+    if (e.kept_by & kKeptHead) by = "sampled";
+    if (e.kept_by & kKeptError) by += by.empty() ? "error" : ",error";
+    if (e.kept_by & kKeptLatency) by += by.empty() ? "latency" : ",latency";
+    attr("torvyn.trace.kept_by", by);
+    return r;
+  }
+  const FlowTraceInfo::Node* node = e.node < info.nodes.size() ? &info.nodes[e.node] : nullptr;
+  r.name = std::string(op) + " " + (node ? node->id : "?");
+  attr("torvyn.operation", std::string(op));
+  if (node) {
+    attr("torvyn.node", node->id);
+    attr("torvyn.component", node->component);
+    attr("torvyn.role", node->role);
+  }
+  bool element_span = e.parent.valid() && e.op != SpanOp::Init && e.op != SpanOp::Teardown && e.op != SpanOp::Complete &&
+                      e.op != SpanOp::Flush && e.op != SpanOp::NotifyBackpressure;
+  if (element_span) attr("torvyn.sequence", static_cast<int64_t>(e.sequence));
+  if (e.buffer_in) attr("torvyn.buffer.in", static_cast<int64_t>(e.buffer_in));
+  if (e.buffer_out) attr("torvyn.buffer.out", static_cast<int64_t>(e.buffer_out));
+  if (element_span && e.op != SpanOp::Pull) {
+    attr("torvyn.queue_wait_ns", static_cast<int64_t>(e.queue_wait_ns));
+    attr("torvyn.backpressure_wait_ns", static_cast<int64_t>(e.backpressure_wait_ns));
+  }
+  if (e.copies || e.bytes_copied) {
+    attr("torvyn.copies", static_cast<int64_t>(e.copies));
+    attr("torvyn.bytes_copied", static_cast<int64_t>(e.bytes_copied));
+  }
+  if (e.fuel) attr("torvyn.fuel", static_cast<int64_t>(e.fuel));
+  return r;
+}
+
+}  // namespace torvyn::observability
