@@ -279,7 +279,7 @@ TEST(Runbook, ProcessingTimeIdentifiesTheSlowStage) {
 // without ever answering `pause`: what the runbook calls "stalled on a slow sink". Expected by the
 // runbook: backpressure on the stream into it, its queue full.
 TEST(Runbook, BusySlowSinkShowsBackpressure) {
-  RunbookProject p("busy-sink", pipeline("main", "count=0", {{"proc", ""}}, "work=2000000", 4));
+  RunbookProject p("busy-sink", pipeline("main", "count=0", {{"proc", ""}}, "work=6000000", 4));  // ~2-3 ms per push
   START_OR_FAIL(p);
   const std::map<std::string, std::string> into_sink = {{"flow", "main"}, {"stream", "proc->sink"}};
   ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= 50; }, 30s)) << p.get("/flows").body << p.output();
