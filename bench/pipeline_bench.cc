@@ -5,6 +5,7 @@
 // Overhead per element = Torvyn time per element - native time per element, measured in one run.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -16,7 +17,11 @@
 namespace torvyn::reactor {
 namespace {
 
-constexpr uint64_t kElements = 200000;
+// TORVYN_BENCH_ELEMENTS overrides the count (e.g. a short run under callgrind).
+const uint64_t kElements = [] {
+  const char* e = std::getenv("TORVYN_BENCH_ELEMENTS");
+  return e && *e ? std::strtoull(e, nullptr, 10) : uint64_t{200000};
+}();
 
 struct Components {
   std::shared_ptr<wasm::Engine> engine;

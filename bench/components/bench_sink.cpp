@@ -1,4 +1,4 @@
-// Benchmark sink: reads every payload and keeps a checksum.
+// Benchmark sink: reads every payload (one copy into the guest) and uses a byte of it.
 #include <torvyn/torvyn.hpp>
 
 using namespace torvyn;
@@ -10,7 +10,9 @@ static void teardown() {}
 
 static Result<BackpressureSignal> push(const StreamElement& in) {
   Bytes data = in.payload.read_all();
-  for (uint8_t b : data) g_sum += b;
+  // The native baseline's sink uses one byte of what it copied: the same work here, so the
+  // comparison measures the runtime rather than a checksum loop (with a fuel check per byte).
+  if (data.size() > 7) g_sum += data[7];
   return BackpressureSignal::Ready;
 }
 static Result<void> complete() { return {}; }

@@ -72,13 +72,15 @@ struct Area {
   }
 };
 
-// A string (ptr, len) stored at `at` in the area, copied out and UTF-8 checked.
-Result<std::string> lift_string(GuestAbi& abi, const Area& a, uint32_t at) {
+// A string (ptr, len) stored at `at` in the area, UTF-8 checked and copied into `out`.
+Status lift_string(GuestAbi& abi, const Area& a, uint32_t at, std::string& out) {
   uint32_t ptr = a.get<uint32_t>(at), len = a.get<uint32_t>(at + 4);
-  auto bytes = abi.bytes(ptr, len);
-  if (!bytes) return bytes.take_error();
-  if (!component::valid_utf8(*bytes, len)) return Error(ErrorCode::AbiTrap, "a string returned by the component is not valid UTF-8");
-  return std::string(reinterpret_cast<const char*>(*bytes), len);
+  const uint8_t* bytes = abi.try_span(ptr, len);
+  if (!bytes) return abi.span(ptr, len).take_error();
+  if (!component::valid_utf8(bytes, len)) return Error(ErrorCode::AbiTrap, "a string returned by the component is not valid UTF-8");
+  // Construct-and-move: assign() on an empty string takes libstdc++'s slower _M_replace path.
+  out = std::string(reinterpret_cast<const char*>(bytes), len);
+  return {};
 }
 
 }  // namespace
@@ -180,30 +182,15 @@ Result<std::unique_ptr<ComponentNode>> ComponentNode::bind(std::unique_ptr<compo
 
 namespace {
 
-// Validates the guest's pointer to a result area of `b`'s result type.
-Result<Area> result_area(GuestAbi& abi, uint32_t ptr, uint32_t size, uint32_t align) {
-  auto p = abi.span(ptr, size, align);
-  if (!p) return p.take_error();
-  return Area{*p};
-}
-
-// result<T, process-error> with the area at `a`: the error case filled into `st`. Returns true
-// for ok, false for err (st set) — or an error for a bad discriminant.
-Result<bool> lift_result_case(GuestAbi& abi, const Area& a, uint32_t payload, uint32_t error_payload, CallStatus& st) {
-  uint8_t disc = a.get<uint8_t>(0);
-  if (disc == 0) return true;
-  if (disc != 1) return Error(ErrorCode::AbiTrap, "result discriminant " + std::to_string(disc) + " is out of range");
+// The err case of result<T, process-error> whose area is `a` (discriminant 1), into `st`.
+Status lift_process_error(GuestAbi& abi, const Area& a, uint32_t payload, uint32_t error_payload, CallStatus& st) {
   uint8_t kase = a.get<uint8_t>(payload);
   static constexpr FailKind kinds[] = {FailKind::InvalidInput, FailKind::Unavailable, FailKind::Internal, FailKind::DeadlineExceeded,
                                        FailKind::Fatal};
   if (kase > 4) return Error(ErrorCode::AbiTrap, "process-error discriminant " + std::to_string(kase) + " is out of range");
   st.kind = kinds[kase];
-  if (kase != 3) {
-    auto msg = lift_string(abi, a, payload + error_payload);
-    if (!msg) return msg.take_error();
-    st.message = std::move(*msg);
-  }
-  return false;
+  if (kase != 3) return lift_string(abi, a, payload + error_payload, st.message);
+  return {};
 }
 
 }  // namespace
@@ -213,9 +200,7 @@ static Status lift_output(GuestAbi& abi, const ContractTypes& t, StreamingHost& 
   const auto& L = t.output;
   out.sequence = a.get<uint64_t>(at + L.meta + L.m.sequence);
   out.timestamp_ns = a.get<uint64_t>(at + L.meta + L.m.timestamp);
-  auto ct = lift_string(abi, a, at + L.meta + L.m.content_type);
-  if (!ct) return ct.take_error();
-  out.content_type = std::move(*ct);
+  if (auto s = lift_string(abi, a, at + L.meta + L.m.content_type, out.content_type); !s) return s;
   auto rep = abi.lift_own(a.get<uint32_t>(at + L.payload), t.buffer_res);
   if (!rep) return rep.take_error();
   out.payload = BufferId{*rep};
@@ -242,12 +227,15 @@ template <typename Lower, typename Read>
 CallStatus ComponentNode::call_result(const Bound& b, Lower&& lower, Read&& read) {
   CallStatus st;
   Status s = instance_->call_fast(b.f, lower, [&](GuestAbi& abi, const Slot* results) -> Status {
-    auto a = result_area(abi, static_cast<uint32_t>(results[0]), b.result_size, b.result_align);
-    if (!a) return a.take_error();
-    auto ok = lift_result_case(abi, *a, b.result_payload, t_.error_payload, st);
-    if (!ok) return ok.take_error();
-    if (!*ok) return {};
-    return read(abi, *a, b.result_payload);
+    // The guest's pointer to the result area: checked once, then read without further checks.
+    uint32_t ptr = static_cast<uint32_t>(results[0]);
+    const uint8_t* p = abi.try_span(ptr, b.result_size, b.result_align);
+    if (!p) return abi.span(ptr, b.result_size, b.result_align).take_error();
+    Area a{p};
+    uint8_t disc = a.get<uint8_t>(0);
+    if (disc == 0) return read(abi, a, b.result_payload);
+    if (disc != 1) return Error(ErrorCode::AbiTrap, "result discriminant " + std::to_string(disc) + " is out of range");
+    return lift_process_error(abi, a, b.result_payload, t_.error_payload, st);
   });
   if (!s) return CallStatus::trap(s.error());
   return st;
@@ -346,11 +334,9 @@ CallStatus ComponentNode::route(const InElement& in, std::vector<std::string>& p
     auto list = abi.span(ptr, uint64_t{len} * 8, 4);
     if (!list) return list.take_error();
     Area l{*list};
-    for (uint32_t i = 0; i < len; ++i) {
-      auto name = lift_string(abi, l, i * 8);
-      if (!name) return name.take_error();
-      ports.push_back(std::move(*name));
-    }
+    ports.resize(len);
+    for (uint32_t i = 0; i < len; ++i)
+      if (auto st = lift_string(abi, l, i * 8, ports[i]); !st) return st;
     return {};
   });
 }

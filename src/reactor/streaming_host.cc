@@ -24,12 +24,20 @@ Error stale(const char* what) {
   return Error(ErrorCode::ResourceHandleError, std::string(what) + ": the buffer behind this handle no longer exists");
 }
 
+// Writes a (ptr, len) pair — a string or list result — into the guest's return area at `at`.
+Status store_ptr_len(GuestAbi& abi, uint32_t at, uint32_t ptr, uint32_t len) {
+  uint8_t* area = abi.try_span(at, 8, 4);
+  if (!area) return abi.span(at, 8, 4).take_error();
+  std::memcpy(area, &ptr, 4);
+  std::memcpy(area + 4, &len, 4);
+  return {};
+}
+
 // Writes a string result (ptr, len) at `at`.
 Status store_string(GuestAbi& abi, uint32_t at, std::string_view s) {
   auto p = abi.lower_bytes(s.data(), s.size());
   if (!p) return p.take_error();
-  if (auto st = abi.store<uint32_t>(at, *p); !st) return st;
-  return abi.store<uint32_t>(at + 4, static_cast<uint32_t>(s.size()));
+  return store_ptr_len(abi, at, *p, static_cast<uint32_t>(s.size()));
 }
 
 // buffer-error for a pool error: capacity-exceeded and out-of-bounds map to their cases, anything
@@ -111,8 +119,7 @@ std::shared_ptr<HostInstance> StreamingHost::make_types() {
     if (!p) return p.take_error();
     if (short_read) return stale("buffer.read");
     if (n) ledger_.record(owner_of(abi), CopyKind::HostToGuest, n);
-    if (auto st = abi.store<uint32_t>(retptr, *p); !st) return st;
-    return abi.store<uint32_t>(retptr + 4, static_cast<uint32_t>(n));
+    return store_ptr_len(abi, retptr, *p, static_cast<uint32_t>(n));
   };
   method("[method]buffer.read", {b_buf, t.u64, t.u64}, {t.bytes}, [read_into_guest, buffer](GuestAbi& abi, Slot* s) -> Status {
     auto rep = abi.lift_borrow(u32(s[0]), buffer);
@@ -127,10 +134,9 @@ std::shared_ptr<HostInstance> StreamingHost::make_types() {
 
   // ---- mutable-buffer (owned by the component that allocated it) ----
   // write and append copy payload bytes out of the guest: one GuestToHost copy each.
+  // (The pool reports a buffer that no longer exists as BufferStale: no lookup of our own first.)
   auto write_from_guest = [this, err_at, err_str](GuestAbi& abi, BufferId id, bool append, uint64_t offset, uint32_t ptr, uint32_t len,
                                                   uint32_t retptr) -> Status {
-    const resources::Buffer* b = pool_.get(id);
-    if (!b) return stale("mutable-buffer.write");
     auto src = abi.bytes(ptr, len);
     if (!src) return src.take_error();
     Status w = append ? pool_.append(id, *src, len) : pool_.write(id, offset, *src, len);
@@ -239,18 +245,28 @@ std::shared_ptr<HostInstance> StreamingHost::make_allocator() {
   const uint32_t at = payload_offset(*alloc_result), err_str = t.buffer_error_payload;
   uint32_t mutable_buffer = t.mutable_buffer_res, buffer = t.buffer_res;
 
-  auto give = [this, at, err_str, mutable_buffer](GuestAbi& abi, Result<BufferId> id, uint32_t retptr) -> Status {
+  const uint32_t area_size = alloc_result->size, area_align = alloc_result->align;
+  auto give = [this, at, err_str, mutable_buffer, area_size, area_align](GuestAbi& abi, Result<BufferId> id, uint32_t retptr) -> Status {
     if (!id) {
       if (auto st = abi.store<uint8_t>(retptr, 1); !st) return st;
       return store_buffer_error(abi, retptr + at, err_str, id.error());
+    }
+    // The whole return area must be valid (CanonicalABI.md lower_flat_values); checked before the
+    // handle exists, so a bad pointer leaves nothing behind.
+    uint8_t* area = abi.try_span(retptr, area_size, area_align);
+    if (!area) {
+      (void)pool_.release(*id);
+      return abi.span(retptr, area_size, area_align).take_error();
     }
     auto h = abi.lower_own(mutable_buffer, id->raw);
     if (!h) {
       (void)pool_.release(*id);
       return h.take_error();
     }
-    if (auto st = abi.store<uint8_t>(retptr, 0); !st) return st;
-    return abi.store<uint32_t>(retptr + at, *h);
+    area[0] = 0;
+    uint32_t handle = *h;
+    std::memcpy(area + at, &handle, 4);
+    return {};
   };
 
   AbiFuncType allocate;

@@ -15,6 +15,14 @@ std::optional<EngineKind> parse_engine_kind(std::string_view s) {
   return std::nullopt;
 }
 
+// Both backends read every argument before they write a result, so args may alias results.
+bool Store::call_inplace(Extern func, Slot* slots, Trap* trap) {
+  Trap r = call(func, slots, slots);
+  if (!r) return true;
+  *trap = std::move(r);
+  return false;
+}
+
 bool Store::read_memory(Extern mem, uint64_t offset, std::span<uint8_t> out) {
   MemoryView v = memory(mem);
   if (offset > v.size || out.size() > v.size - offset) return false;

@@ -14,8 +14,8 @@
  *  - A `(ptr, len)` string/list that the host returns from an import was allocated in guest
  *    memory through cabi_realloc: the guest owns it (torvyn_string_free / torvyn_list_u8_free).
  *  - Strings/lists the guest puts in an export's results must be allocated with torvyn_malloc
- *    (or torvyn_string_dup); the SDK frees them in the export's `cabi_post_*` function after the
- *    host has read them. A zero-length string/list is never allocated and never freed.
+ *    (or torvyn_string_dup); the SDK frees them when the same export is entered the next time
+ *    (the host has read them by then). A zero-length string/list is never allocated or freed.
  *  - `own<buffer>` / `own<mutable-buffer>` handles the guest receives must be dropped exactly
  *    once, or handed back to the host (returning an output-element moves its payload handle).
  *  - `borrow<...>` handles received as export parameters (stream-element.payload/context) must
@@ -395,6 +395,20 @@ TORVYN_INLINE void torvyn__enter(void) {}
 /* String and list helpers                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/** strlen that folds to a constant for string literals. WASI-free guests are built with
+ * -ffreestanding, which stops clang from folding strlen("literal"), so every literal would cost
+ * a byte loop (with a fuel check per byte) at run time; __builtin_constant_p keeps the folding. */
+TORVYN_INLINE size_t torvyn_strlen(const char* s) {
+#if defined(__wasi__)
+  return __builtin_strlen(s); /* hosted: clang folds literals and calls wasi-libc otherwise */
+#else
+  if (__builtin_constant_p(__builtin_strlen(s))) return __builtin_strlen(s);
+  size_t n = 0; /* the same loop as the SDK's strlen; kept separate so the branch above folds */
+  while (s[n]) ++n;
+  return n;
+#endif
+}
+
 /** Copies `len` bytes into a new torvyn_malloc'd string (len 0: no allocation). */
 TORVYN_INLINE torvyn_string_t torvyn_string_dup_n(const char* s, size_t len) {
   torvyn_string_t out = {0, 0};
@@ -406,7 +420,7 @@ TORVYN_INLINE torvyn_string_t torvyn_string_dup_n(const char* s, size_t len) {
 }
 /** Copies a NUL-terminated C string. */
 TORVYN_INLINE torvyn_string_t torvyn_string_dup(const char* s) {
-  return torvyn_string_dup_n(s, __builtin_strlen(s));
+  return torvyn_string_dup_n(s, torvyn_strlen(s));
 }
 /** Frees a string the guest owns (zero-length strings are never freed). */
 TORVYN_INLINE void torvyn_string_free(torvyn_string_t* s) {
@@ -427,7 +441,7 @@ TORVYN_INLINE void torvyn_list_string_free(torvyn_list_string_t* l) {
   l->len = 0;
 }
 TORVYN_INLINE bool torvyn_string_eq(torvyn_string_t s, const char* lit) {
-  size_t n = __builtin_strlen(lit);
+  size_t n = torvyn_strlen(lit);
   return s.len == n && (n == 0 || __builtin_memcmp(s.ptr, lit, n) == 0);
 }
 

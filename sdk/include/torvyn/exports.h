@@ -10,8 +10,9 @@
  *                                       every result here flattens to more than MAX_FLAT_RESULTS 1
  *                                       value, so the function returns an i32 pointer to a
  *                                       return area holding the result.
- *   "cabi_post_<interface>#<function>"  post-return: called by the host after it has read the
- *                                       results; frees what the guest allocated for them.
+ *
+ * There are no "cabi_post_<interface>#<function>" (post-return) exports: what a result holds is
+ * freed when the same export is entered again (see TORVYN__RET_AREA).
  *
  * The user functions get C structs (see abi.h) and report success with `true` (filling `*out`)
  * or failure with `false` (filling `*err`). Everything placed in `*out` / `*err` is owned by the
@@ -33,8 +34,18 @@
 #define TORVYN_IFACE_AGGREGATOR "torvyn:aggregation/aggregator@0.1.0"
 
 /* Return areas are static: an instance is never re-entered (Canonical ABI), and the host reads the
- * area before the next call. The structs carry the Canonical ABI alignment of the result type. */
-#define TORVYN__RET_AREA(type, name) static type name
+ * area before the next call. The structs carry the Canonical ABI alignment of the result type.
+ *
+ * No post-return functions: what a call's results hold (strings, lists) is freed when the same
+ * export is entered the next time (TORVYN__TAKE), by then the host has long read them. That saves
+ * the host a call into the guest after every export call; at most one result per export stays
+ * allocated in between. */
+#define TORVYN__RET_AREA(type, name, post)                                                                \
+  static type name;                                                                                       \
+  static int name##_pending;                                                                              \
+  static void post(void* p)
+/* The return area `name`, after freeing (`post`) what the previous call's results held. */
+#define TORVYN__TAKE(name, post) ((name##_pending ? post(&name) : (void)0), name##_pending = 1, &name)
 
 /* Post-return helpers shared by the adapters. */
 TORVYN_INLINE void torvyn__post_option_output(torvyn_ret_option_output_t* r) {
@@ -50,13 +61,13 @@ TORVYN_INLINE void torvyn__post_unit(torvyn_ret_unit_t* r) {
 /*   bool fn(const torvyn_stream_element_t* in, torvyn_process_result_t* out,               */
 /*           torvyn_process_error_t* err)                                                    */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_PROCESSOR(fn)                                                                        \
-  TORVYN__RET_AREA(torvyn_ret_process_t, torvyn__ret_process);                                            \
+#define TORVYN_EXPORT_PROCESSOR(fn)                                                                       \
+  TORVYN__RET_AREA(torvyn_ret_process_t, torvyn__ret_process, torvyn__post_process);                      \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_PROCESSOR "#process") void* torvyn__export_process(          \
       int64_t seq, int64_t ts, char* ct, size_t ct_len, int32_t payload, int32_t context) {               \
     torvyn__enter();                                                                                      \
     torvyn_stream_element_t in = torvyn__lift_stream_element(seq, ts, ct, ct_len, payload, context);      \
-    torvyn_ret_process_t* r = &torvyn__ret_process;                                                       \
+    torvyn_ret_process_t* r = TORVYN__TAKE(torvyn__ret_process, torvyn__post_process);                    \
     torvyn_process_result_t out;                                                                          \
     torvyn_process_error_t err;                                                                           \
     out.tag = TORVYN_PROCESS_RESULT_DROP;                                                                 \
@@ -73,8 +84,7 @@ TORVYN_INLINE void torvyn__post_unit(torvyn_ret_unit_t* r) {
     torvyn__release_stream_element(&in);                                                                  \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_PROCESSOR "#process") void                     \
-  torvyn__post_process(void* p) {                                                                         \
+  static void torvyn__post_process(void* p) {                                                             \
     torvyn_ret_process_t* r = (torvyn_ret_process_t*)p;                                                   \
     if (r->is_err) torvyn_process_error_free(&r->val.err);                                                \
     else if (r->val.ok.tag == TORVYN_PROCESS_RESULT_EMIT) torvyn__post_output_element(&r->val.ok.emit);   \
@@ -86,8 +96,8 @@ TORVYN_INLINE void torvyn__post_unit(torvyn_ret_unit_t* r) {
 /*                                                                    the call only          */
 /*   void teardown(void)                                                                     */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_LIFECYCLE(init_fn, teardown_fn)                                                      \
-  TORVYN__RET_AREA(torvyn_ret_unit_t, torvyn__ret_init);                                                  \
+#define TORVYN_EXPORT_LIFECYCLE(init_fn, teardown_fn)                                                     \
+  TORVYN__RET_AREA(torvyn_ret_unit_t, torvyn__ret_init, torvyn__post_init);                               \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_LIFECYCLE "#init") void* torvyn__export_init(char* ptr,      \
                                                                                          size_t len) {    \
     torvyn__enter();                                                                                      \
@@ -98,7 +108,7 @@ TORVYN_INLINE void torvyn__post_unit(torvyn_ret_unit_t* r) {
     err.tag = TORVYN_PROCESS_ERROR_INTERNAL;                                                              \
     err.message.ptr = 0;                                                                                  \
     err.message.len = 0;                                                                                  \
-    torvyn_ret_unit_t* r = &torvyn__ret_init;                                                             \
+    torvyn_ret_unit_t* r = TORVYN__TAKE(torvyn__ret_init, torvyn__post_init);                             \
     if ((init_fn)(config, &err)) {                                                                        \
       r->is_err = 0;                                                                                      \
     } else {                                                                                              \
@@ -108,7 +118,7 @@ TORVYN_INLINE void torvyn__post_unit(torvyn_ret_unit_t* r) {
     torvyn_string_free(&config);                                                                          \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_LIFECYCLE "#init") void torvyn__post_init(      \
+  static void torvyn__post_init(                                                                          \
       void* p) {                                                                                          \
     torvyn__post_unit((torvyn_ret_unit_t*)p);                                                             \
   }                                                                                                       \
@@ -132,11 +142,11 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
 /*        out->is_some = 0 means end of stream                                               */
 /*   void notify(torvyn_backpressure_signal_t signal)                                        */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_SOURCE(pull_fn, notify_fn)                                                           \
-  TORVYN__RET_AREA(torvyn_ret_option_output_t, torvyn__ret_pull);                                         \
+#define TORVYN_EXPORT_SOURCE(pull_fn, notify_fn)                                                          \
+  TORVYN__RET_AREA(torvyn_ret_option_output_t, torvyn__ret_pull, torvyn__post_pull);                      \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_SOURCE "#pull") void* torvyn__export_pull(void) {            \
     torvyn__enter();                                                                                      \
-    torvyn_ret_option_output_t* r = &torvyn__ret_pull;                                                    \
+    torvyn_ret_option_output_t* r = TORVYN__TAKE(torvyn__ret_pull, torvyn__post_pull);                    \
     torvyn_option_output_element_t out;                                                                   \
     torvyn_process_error_t err;                                                                           \
     out.is_some = 0;                                                                                      \
@@ -152,10 +162,10 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
     }                                                                                                     \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_SOURCE "#pull") void torvyn__post_pull(void* p) { \
+  static void torvyn__post_pull(void* p) {                                                                \
     torvyn__post_option_output((torvyn_ret_option_output_t*)p);                                           \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_SOURCE "#notify-backpressure") void                         \
+  TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_SOURCE "#notify-backpressure") void                          \
   torvyn__export_notify_backpressure(int32_t signal) {                                                    \
     torvyn__enter();                                                                                      \
     if ((uint32_t)signal > 1u) torvyn_trap();                                                             \
@@ -168,14 +178,14 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
 /*             torvyn_process_error_t* err)                                                  */
 /*   bool complete(torvyn_process_error_t* err)                                              */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_SINK(push_fn, complete_fn)                                                           \
-  TORVYN__RET_AREA(torvyn_ret_backpressure_t, torvyn__ret_push);                                          \
-  TORVYN__RET_AREA(torvyn_ret_unit_t, torvyn__ret_complete);                                              \
+#define TORVYN_EXPORT_SINK(push_fn, complete_fn)                                                          \
+  TORVYN__RET_AREA(torvyn_ret_backpressure_t, torvyn__ret_push, torvyn__post_push);                       \
+  TORVYN__RET_AREA(torvyn_ret_unit_t, torvyn__ret_complete, torvyn__post_complete);                       \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_SINK "#push") void* torvyn__export_push(                     \
       int64_t seq, int64_t ts, char* ct, size_t ct_len, int32_t payload, int32_t context) {               \
     torvyn__enter();                                                                                      \
     torvyn_stream_element_t in = torvyn__lift_stream_element(seq, ts, ct, ct_len, payload, context);      \
-    torvyn_ret_backpressure_t* r = &torvyn__ret_push;                                                     \
+    torvyn_ret_backpressure_t* r = TORVYN__TAKE(torvyn__ret_push, torvyn__post_push);                     \
     torvyn_backpressure_signal_t out = TORVYN_BACKPRESSURE_READY;                                         \
     torvyn_process_error_t err;                                                                           \
     err.tag = TORVYN_PROCESS_ERROR_INTERNAL;                                                              \
@@ -191,13 +201,13 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
     torvyn__release_stream_element(&in);                                                                  \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_SINK "#push") void torvyn__post_push(void* p) { \
+  static void torvyn__post_push(void* p) {                                                                \
     torvyn_ret_backpressure_t* r = (torvyn_ret_backpressure_t*)p;                                         \
     if (r->is_err) torvyn_process_error_free(&r->val.err);                                                \
   }                                                                                                       \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_SINK "#complete") void* torvyn__export_complete(void) {      \
     torvyn__enter();                                                                                      \
-    torvyn_ret_unit_t* r = &torvyn__ret_complete;                                                         \
+    torvyn_ret_unit_t* r = TORVYN__TAKE(torvyn__ret_complete, torvyn__post_complete);                     \
     torvyn_process_error_t err;                                                                           \
     err.tag = TORVYN_PROCESS_ERROR_INTERNAL;                                                              \
     err.message.ptr = 0;                                                                                  \
@@ -210,7 +220,7 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
     }                                                                                                     \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_SINK "#complete") void torvyn__post_complete(   \
+  static void torvyn__post_complete(                                                                      \
       void* p) {                                                                                          \
     torvyn__post_unit((torvyn_ret_unit_t*)p);                                                             \
   }
@@ -219,13 +229,13 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
 /* filter (world content-filter)                                                             */
 /*   bool evaluate(const torvyn_stream_element_t* in, bool* pass, torvyn_process_error_t*)  */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_FILTER(fn)                                                                           \
-  TORVYN__RET_AREA(torvyn_ret_bool_t, torvyn__ret_evaluate);                                              \
+#define TORVYN_EXPORT_FILTER(fn)                                                                          \
+  TORVYN__RET_AREA(torvyn_ret_bool_t, torvyn__ret_evaluate, torvyn__post_evaluate);                       \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_FILTER "#evaluate") void* torvyn__export_evaluate(           \
       int64_t seq, int64_t ts, char* ct, size_t ct_len, int32_t payload, int32_t context) {               \
     torvyn__enter();                                                                                      \
     torvyn_stream_element_t in = torvyn__lift_stream_element(seq, ts, ct, ct_len, payload, context);      \
-    torvyn_ret_bool_t* r = &torvyn__ret_evaluate;                                                         \
+    torvyn_ret_bool_t* r = TORVYN__TAKE(torvyn__ret_evaluate, torvyn__post_evaluate);                     \
     bool pass = false;                                                                                    \
     torvyn_process_error_t err;                                                                           \
     err.tag = TORVYN_PROCESS_ERROR_INTERNAL;                                                              \
@@ -241,7 +251,7 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
     torvyn__release_stream_element(&in);                                                                  \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_FILTER "#evaluate") void torvyn__post_evaluate( \
+  static void torvyn__post_evaluate(                                                                      \
       void* p) {                                                                                          \
     torvyn_ret_bool_t* r = (torvyn_ret_bool_t*)p;                                                         \
     if (r->is_err) torvyn_process_error_free(&r->val.err);                                                \
@@ -253,13 +263,13 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
 /*              torvyn_process_error_t* err)     ports: torvyn_malloc'd array of            */
 /*                                               torvyn_malloc'd strings (empty = drop)     */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_ROUTER(fn)                                                                           \
-  TORVYN__RET_AREA(torvyn_ret_list_string_t, torvyn__ret_route);                                          \
+#define TORVYN_EXPORT_ROUTER(fn)                                                                          \
+  TORVYN__RET_AREA(torvyn_ret_list_string_t, torvyn__ret_route, torvyn__post_route);                      \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_ROUTER "#route") void* torvyn__export_route(                 \
       int64_t seq, int64_t ts, char* ct, size_t ct_len, int32_t payload, int32_t context) {               \
     torvyn__enter();                                                                                      \
     torvyn_stream_element_t in = torvyn__lift_stream_element(seq, ts, ct, ct_len, payload, context);      \
-    torvyn_ret_list_string_t* r = &torvyn__ret_route;                                                     \
+    torvyn_ret_list_string_t* r = TORVYN__TAKE(torvyn__ret_route, torvyn__post_route);                    \
     torvyn_list_string_t ports;                                                                           \
     ports.ptr = 0;                                                                                        \
     ports.len = 0;                                                                                        \
@@ -277,7 +287,7 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
     torvyn__release_stream_element(&in);                                                                  \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_ROUTER "#route") void torvyn__post_route(       \
+  static void torvyn__post_route(                                                                         \
       void* p) {                                                                                          \
     torvyn_ret_list_string_t* r = (torvyn_ret_list_string_t*)p;                                           \
     if (r->is_err) torvyn_process_error_free(&r->val.err);                                                \
@@ -291,14 +301,14 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
 /*   bool flush(torvyn_list_output_element_t* out, torvyn_process_error_t* err)             */
 /*        out: torvyn_malloc'd array                                                         */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_AGGREGATOR(ingest_fn, flush_fn)                                                      \
-  TORVYN__RET_AREA(torvyn_ret_option_output_t, torvyn__ret_ingest);                                       \
-  TORVYN__RET_AREA(torvyn_ret_list_output_t, torvyn__ret_flush);                                          \
+#define TORVYN_EXPORT_AGGREGATOR(ingest_fn, flush_fn)                                                     \
+  TORVYN__RET_AREA(torvyn_ret_option_output_t, torvyn__ret_ingest, torvyn__post_ingest);                  \
+  TORVYN__RET_AREA(torvyn_ret_list_output_t, torvyn__ret_flush, torvyn__post_flush);                      \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_AGGREGATOR "#ingest") void* torvyn__export_ingest(           \
       int64_t seq, int64_t ts, char* ct, size_t ct_len, int32_t payload, int32_t context) {               \
     torvyn__enter();                                                                                      \
     torvyn_stream_element_t in = torvyn__lift_stream_element(seq, ts, ct, ct_len, payload, context);      \
-    torvyn_ret_option_output_t* r = &torvyn__ret_ingest;                                                  \
+    torvyn_ret_option_output_t* r = TORVYN__TAKE(torvyn__ret_ingest, torvyn__post_ingest);                \
     torvyn_option_output_element_t out;                                                                   \
     torvyn_process_error_t err;                                                                           \
     out.is_some = 0;                                                                                      \
@@ -315,13 +325,13 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
     torvyn__release_stream_element(&in);                                                                  \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_AGGREGATOR "#ingest") void torvyn__post_ingest( \
+  static void torvyn__post_ingest(                                                                        \
       void* p) {                                                                                          \
     torvyn__post_option_output((torvyn_ret_option_output_t*)p);                                           \
   }                                                                                                       \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_AGGREGATOR "#flush") void* torvyn__export_flush(void) {      \
     torvyn__enter();                                                                                      \
-    torvyn_ret_list_output_t* r = &torvyn__ret_flush;                                                     \
+    torvyn_ret_list_output_t* r = TORVYN__TAKE(torvyn__ret_flush, torvyn__post_flush);                    \
     torvyn_list_output_element_t out;                                                                     \
     out.ptr = 0;                                                                                          \
     out.len = 0;                                                                                          \
@@ -338,7 +348,7 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
     }                                                                                                     \
     return r;                                                                                             \
   }                                                                                                       \
-  TORVYN_EXTERN_C TORVYN_EXPORT("cabi_post_" TORVYN_IFACE_AGGREGATOR "#flush") void torvyn__post_flush(   \
+  static void torvyn__post_flush(                                                                         \
       void* p) {                                                                                          \
     torvyn_ret_list_output_t* r = (torvyn_ret_list_output_t*)p;                                           \
     if (r->is_err) {                                                                                      \

@@ -17,7 +17,7 @@
 //     Putting a Buffer in an OutputElement you return hands it to the host instead.
 //   * MutableBuffer::freeze() returns a new owned Buffer; the MutableBuffer is still dropped by
 //     its own destructor (the host marks it frozen).
-//   * String/Bytes/Vec own guest memory; results are freed by the SDK's post-return functions.
+//   * String/Bytes/Vec own guest memory; results are freed when the same export is entered again.
 #ifndef TORVYN_TORVYN_HPP
 #define TORVYN_TORVYN_HPP
 
@@ -84,7 +84,7 @@ class StringView {
  public:
   constexpr StringView() = default;
   constexpr StringView(const char* p, size_t n) : p_(p), n_(n) {}
-  StringView(const char* cstr) : p_(cstr), n_(cstr ? __builtin_strlen(cstr) : 0) {}  // NOLINT
+  __attribute__((always_inline)) StringView(const char* cstr) : p_(cstr), n_(cstr ? torvyn_strlen(cstr) : 0) {}  // NOLINT
   constexpr StringView(torvyn_string_t s) : p_(s.ptr), n_(s.len) {}                    // NOLINT
   constexpr const char* data() const { return p_; }
   constexpr size_t size() const { return n_; }
@@ -231,7 +231,7 @@ class String : public detail::OwnedSpan<char> {
     r.OwnedSpan::adopt(s.ptr, s.len);
     return r;
   }
-  /// Gives up ownership (for a Canonical ABI result; freed by the post-return function).
+  /// Gives up ownership (for a Canonical ABI result; the SDK frees it at the export's next call).
   torvyn_string_t release() {
     torvyn_string_t s;
     give(&s.ptr, &s.len);
@@ -614,16 +614,15 @@ class MutableBuffer {
   int32_t h_ = TORVYN_INVALID_HANDLE;
 };
 
-/// Allocates a buffer holding `bytes` (content type `content_type`) and freezes it.
+/// Allocates a buffer holding `bytes` (content type `content_type`) and freezes it: allocate,
+/// append (skipped when empty), set-content-type (skipped when empty: the default), freeze and
+/// the drop of the mutable handle — through the C layer, with no wrapper objects in between.
 inline Result<Buffer, BufferError> make_buffer(BytesView bytes, StringView content_type = StringView()) {
-  auto mb = MutableBuffer::allocate(bytes.size());
-  if (!mb) return torvyn::move(mb.error());
-  if (!bytes.empty()) {
-    auto r = mb->append(bytes);
-    if (!r) return torvyn::move(r.error());
-  }
-  if (!content_type.empty()) mb->set_content_type(content_type);
-  return mb->freeze();
+  torvyn_buffer_t out;
+  torvyn_buffer_error_t err;
+  if (!torvyn_make_buffer(bytes.data(), bytes.size(), content_type.data(), content_type.size(), &out, &err))
+    return BufferError::adopt(err);
+  return Buffer(out);
 }
 
 /// `torvyn:capabilities/capability-query.has-capability` (needs a world importing it).

@@ -23,8 +23,6 @@ wasm::ValType to_wasm(FlatType t) {
 
 Error guest_trap(const wasm::Trap& t) { return Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message); }
 
-const wasm::Extern* opt(const std::optional<wasm::Extern>& e) { return e ? &*e : nullptr; }
-
 }  // namespace
 
 // One export call (argument lowering, the call, post-return) is one invocation for fuel and the
@@ -49,25 +47,26 @@ wasm::FuncType core_func_type(const std::vector<FlatType>& params, const std::ve
   return f;
 }
 
+wasm::TrapKind lowered_fast_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {
+  auto* li = static_cast<LoweredImport*>(env);
+  Status s;
+  {
+    GuestAbi abi(*li->owner, *li->handles, *li->store, li->canon);
+    s = (*li->fast)(abi, slots);
+  }  // borrows lifted from the guest end here
+  if (s) return wasm::TrapKind::None;
+  ctx.store.set_trap_message(s.error().to_string());
+  return wasm::TrapKind::HostError;
+}
+
 wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {
   auto* li = static_cast<LoweredImport*>(env);
   Instance& inst = *li->owner;
-  if (li->target->host && li->target->host->fast) {
-    Status s;
-    {
-      GuestAbi abi(inst, opt(li->opts.memory), opt(li->opts.realloc));
-      s = li->target->host->fast(abi, slots);
-    }
-    if (!s) {
-      ctx.store.set_trap_message(s.error().to_string());
-      return wasm::TrapKind::HostError;
-    }
-    return wasm::TrapKind::None;
-  }
+  if (li->fast) return lowered_fast_trampoline(env, ctx, slots);
   std::vector<wasm::Slot> args(slots, slots + li->sig.params.size());
   std::vector<Value> results;
   {
-    GuestAbi cx(inst, opt(li->opts.memory), opt(li->opts.realloc));
+    GuestAbi cx(inst, *li->handles, *li->store, li->canon);
     auto values = lift_call_args(cx, li->type, args.data());
     if (!values) {
       ctx.store.set_trap_message(values.error().to_string());
@@ -89,7 +88,7 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
       return wasm::TrapKind::HostError;
     }
   }  // borrows lifted from the guest end here, before results go back
-  GuestAbi out(inst, opt(li->opts.memory), opt(li->opts.realloc));
+  GuestAbi out(inst, *li->handles, *li->store, li->canon);
   if (auto s = lower_call_results(out, li->type, results, args.data(), slots); !s) {
     ctx.store.set_trap_message(s.error().to_string());
     return wasm::TrapKind::HostError;
@@ -100,6 +99,7 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
 wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {
   auto* b = static_cast<ResourceBuiltin*>(env);
   Instance& inst = *b->owner;
+  HandleTable& handles = *b->handles;
   uint32_t arg = static_cast<uint32_t>(slots[0]);
   switch (b->kind) {
     case ResourceBuiltin::Kind::New: {
@@ -107,24 +107,34 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
       e.resource = b->resource;
       e.rep = arg;
       e.own = true;
-      slots[0] = inst.handles().add(e);
+      slots[0] = handles.add(e);
       return wasm::TrapKind::None;
     }
     case ResourceBuiltin::Kind::Rep: {
-      auto e = inst.handles().get(arg, b->resource);
+      HandleEntry* e = handles.find(arg, b->resource);
       if (!e) break;
-      slots[0] = static_cast<uint32_t>((*e)->rep);
+      slots[0] = static_cast<uint32_t>(e->rep);
       return wasm::TrapKind::None;
     }
     case ResourceBuiltin::Kind::Drop: {
-      auto e = inst.handles().remove(arg, b->resource);
-      if (!e) {
-        ctx.store.set_trap_message("resource.drop: " + e.error().to_string());
+      HandleEntry* found = handles.find(arg, b->resource);
+      if (!found || found->lends != 0) {
+        Error why = found ? HandleTable::lent_out(arg) : handles.not_found(arg, b->resource);
+        ctx.store.set_trap_message("resource.drop: " + why.to_string());
         return wasm::TrapKind::HostError;
       }
-      if (!e->own) {
-        for (auto& s : inst.state->scopes)
-          if (s.id == e->borrow_scope && s.outstanding > 0) --s.outstanding;
+      const bool own = found->own;
+      const uint64_t rep = found->rep;
+      const uint32_t borrow_scope = found->borrow_scope;
+      handles.erase(arg);
+      if (!own) {
+        // The scope that lent it is almost always the innermost (the export call running now).
+        auto& scopes = inst.state->scopes;
+        for (auto s = scopes.rbegin(); s != scopes.rend(); ++s)
+          if (s->id == borrow_scope) {
+            if (s->outstanding > 0) --s->outstanding;
+            break;
+          }
         return wasm::TrapKind::None;
       }
       if (!b->host_resolved) {
@@ -132,10 +142,10 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
         b->host_resolved = true;
       }
       if (const auto* host = b->host) {
-        if (host->destructor) host->destructor(e->rep);
+        if (host->destructor) host->destructor(rep);
       } else if (auto d = inst.state->guest_dtors.find(b->resource); d != inst.state->guest_dtors.end()) {
-        wasm::Slot rep[1] = {e->rep};
-        wasm::Trap t = inst.store().call(d->second, rep, nullptr);
+        wasm::Slot args[1] = {rep};
+        wasm::Trap t = inst.store().call(d->second, args, nullptr);
         if (t) {
           ctx.store.set_trap_message("resource destructor trapped: " + t.message);
           return wasm::TrapKind::HostError;
@@ -153,7 +163,6 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
 Instance::~Instance() = default;
 
 bool Instance::poisoned() const { return state->poisoned; }
-void Instance::set_host_data(void* p) { state->host_data = p; }
 
 uint64_t Instance::memory_bytes() {
   uint64_t total = 0;
@@ -166,7 +175,6 @@ uint64_t Instance::memory_bytes() {
     }
   return total;
 }
-void* Instance::host_data() const { return state->host_data; }
 wasm::Store& Instance::store() { return *state->store; }
 HandleTable& Instance::handles() { return state->handles; }
 const Linker& Instance::linker() const { return *state->linker; }
@@ -226,7 +234,7 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
   std::vector<wasm::Slot> core_results(std::max<size_t>(1, sig.results.size()), 0);
   std::vector<Value> results;
   {
-    GuestAbi cx(*this, opt(fv->opts.memory), opt(fv->opts.realloc), {state->scopes.back().id, &state->scopes.back().outstanding});
+    GuestAbi cx(*this, state->handles, *state->store, fv->canon, {state->scopes.back().id, &state->scopes.back().outstanding});
     if (auto s = lower_call_args(cx, fv->type, args, core_args); !s) return fail(s.take_error());
     if (core_args.empty()) core_args.push_back(0);
     wasm::Trap t = state->store->call(fv->core, core_args.data(), core_results.data());
@@ -254,41 +262,39 @@ namespace torvyn::component {
 
 Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
   if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
-  if (state->poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
+  State& st = *state;
+  if (st.poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
   const auto* fv = static_cast<const FuncVal*>(f.handle);
   if (fv->host) return Error(ErrorCode::ComponentUnsupportedFeature, "the fast path calls only lifted guest functions");
-  if (state->on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
-  state->on_stack = true;
-  state->scopes.push_back(BorrowScope{state->next_scope++, 0});
-  InvocationBracket invocation(*state->store);
+  if (st.on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
+  st.on_stack = true;
+  st.scopes.push_back(BorrowScope{st.next_scope++, 0});
+  InvocationBracket invocation(*st.store);
   auto fail = [&](Error e) -> Status {
-    state->poisoned = true;
-    state->on_stack = false;
-    state->scopes.pop_back();
+    st.poisoned = true;
+    st.on_stack = false;
+    st.scopes.pop_back();
     return e;
   };
-  // MAX_FLAT_PARAMS arguments (or one pointer), one result (or a return-area pointer).
-  wasm::Slot args[kMaxFlatParams + 1] = {};
-  wasm::Slot results[kMaxFlatResults + 1] = {};
+  // MAX_FLAT_PARAMS arguments (or one pointer) in, then one result (or a return-area pointer) out
+  // in the same slots; the result is also post-return's argument.
+  wasm::Slot slots[kMaxFlatParams + 1];
+  wasm::Trap t;
   {
-    BorrowScope& scope = state->scopes.back();
-    GuestAbi abi(*this, opt(fv->opts.memory), opt(fv->opts.realloc), {scope.id, &scope.outstanding});
-    auto n = lower(abi, args);
+    BorrowScope& scope = st.scopes.back();
+    GuestAbi abi(*this, st.handles, *st.store, fv->canon, {scope.id, &scope.outstanding});
+    auto n = lower(abi, slots);
     if (!n) return fail(n.take_error());
-    wasm::Trap t = state->store->call(fv->core, args, results);
+    if (!st.store->call_inplace(fv->core, slots, &t)) return fail(guest_trap(t));
     abi.guest_ran();
-    if (t) return fail(guest_trap(t));
-    if (auto s = lift(abi, results); !s) return fail(s.take_error());
+    if (auto s = lift(abi, slots); !s) return fail(s.take_error());
   }
-  if (fv->opts.post_return) {
-    wasm::Trap t = state->store->call(*fv->opts.post_return, results, nullptr);
-    if (t) return fail(guest_trap(t));
-  }
-  if (uint32_t n = state->scopes.back().outstanding; n != 0)
+  if (fv->opts.post_return && !st.store->call_inplace(*fv->opts.post_return, slots, &t)) return fail(guest_trap(t));
+  if (uint32_t n = st.scopes.back().outstanding; n != 0)
     return fail(Error(ErrorCode::ResourceHandleError,
                       "the component returned while still holding " + std::to_string(n) + " borrowed handle(s) it was lent for the call"));
-  state->scopes.pop_back();
-  state->on_stack = false;
+  st.scopes.pop_back();
+  st.on_stack = false;
   return {};
 }
 

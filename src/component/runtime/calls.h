@@ -13,11 +13,17 @@ struct LoweredImport {
   detail::CanonOpts opts;
   AbiFuncType type;
   CoreSignature sig;
+  // Resolved at instantiation for the fast path: the host function and what its GuestAbi needs.
+  const FastHostFunction* fast = nullptr;
+  CanonMemory canon;
+  HandleTable* handles = nullptr;
+  wasm::Store* store = nullptr;
 };
 
 struct ResourceBuiltin {
   enum class Kind { New, Drop, Rep } kind = Kind::New;
   Instance* owner = nullptr;
+  HandleTable* handles = nullptr;
   uint32_t resource = 0;
   // resource.drop of a host resource: its destructor, looked up once.
   const HostInstance::Resource* host = nullptr;
@@ -26,6 +32,9 @@ struct ResourceBuiltin {
 
 namespace detail {
 wasm::FuncType core_func_type(const std::vector<FlatType>& params, const std::vector<FlatType>& results);
+// A lowered import of a fast-path host function (LoweredImport::fast set).
+wasm::TrapKind lowered_fast_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots);
+// Any other lowered import: lifts Values, calls the generic host function, lowers its results.
 wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots);
 wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* slots);
 }  // namespace detail

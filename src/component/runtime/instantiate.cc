@@ -192,11 +192,19 @@ class Instantiator {
         f->type = *t->func;
         f->core = *core;
         if (auto s = options(env, c.options, f->opts); !s) return s;
+        f->canon = f->opts.canon();
         CoreSignature sig = lifted_signature(f->type);
         wasm::FuncType want = core_func_type(sig.params, sig.results);
         wasm::FuncType have = st_.store->type_of(f->core).func;
         if (!(want == have))
           return unlinkable("canon lift: the core function has type " + have.to_string() + " but " + f->type.to_string() + " needs " + want.to_string());
+        if (f->opts.post_return) {
+          // post-return receives the core results (CanonicalABI.md canon_lift).
+          wasm::FuncType want_post = core_func_type(sig.results, {});
+          wasm::FuncType have_post = st_.store->type_of(*f->opts.post_return).func;
+          if (!(want_post == have_post))
+            return unlinkable("canon lift: the post-return function has type " + have_post.to_string() + " but must have type " + want_post.to_string());
+        }
         env.funcs.push_back(std::move(f));
         return {};
       }
@@ -209,7 +217,12 @@ class Instantiator {
         li->type = (*target)->type;
         li->sig = lowered_signature(li->type);
         if (auto s = options(env, c.options, li->opts); !s) return s;
-        wasm::Extern f = st_.store->new_host_func(core_func_type(li->sig.params, li->sig.results), lowered_trampoline, li.get());
+        li->canon = li->opts.canon();
+        li->handles = &st_.handles;
+        li->store = st_.store.get();
+        if (li->target->host && li->target->host->fast) li->fast = &li->target->host->fast;
+        wasm::Extern f = st_.store->new_host_func(core_func_type(li->sig.params, li->sig.results),
+                                                  li->fast ? lowered_fast_trampoline : lowered_trampoline, li.get());
         st_.lowered.push_back(std::move(li));
         env.core_funcs.push_back(f);
         return {};
@@ -222,6 +235,7 @@ class Instantiator {
         if (!t->resource) return Error(ErrorCode::ComponentInvalid, "resource built-in names a type that is not a resource");
         auto b = std::make_unique<ResourceBuiltin>();
         b->owner = &ci_;
+        b->handles = &st_.handles;
         b->resource = *t->resource;
         b->kind = c.kind == Canon::Kind::ResourceNew ? ResourceBuiltin::Kind::New
                   : c.kind == Canon::Kind::ResourceDrop ? ResourceBuiltin::Kind::Drop
@@ -375,10 +389,16 @@ class Instantiator {
       auto m = at(env.core_memories, *o.memory, "core memory");
       if (!m) return m.take_error();
       out.memory = *m;
+      out.live = st_.store->live_memory(*m);
     }
     if (o.realloc) {
       auto f = at(env.core_funcs, *o.realloc, "core function");
       if (!f) return f.take_error();
+      // cabi_realloc(old_ptr, old_size, align, new_size) -> ptr (CanonicalABI.md); the host calls
+      // it with exactly these four arguments.
+      wasm::FuncType want = core_func_type({FlatType::I32, FlatType::I32, FlatType::I32, FlatType::I32}, {FlatType::I32});
+      wasm::FuncType have = st_.store->type_of(*f).func;
+      if (!(want == have)) return unlinkable("the realloc option names a core function of type " + have.to_string() + ", not " + want.to_string());
       out.realloc = *f;
     }
     if (o.post_return) {

@@ -20,6 +20,9 @@ struct CanonOpts {
   std::optional<wasm::Extern> memory;
   std::optional<wasm::Extern> realloc;
   std::optional<wasm::Extern> post_return;
+  wasm::LiveMemory live;  // the memory's live bounds (when the engine offers them)
+  // What a GuestAbi needs of these options (pointers into this object).
+  CanonMemory canon() const { return CanonMemory{memory ? &*memory : nullptr, realloc ? &*realloc : nullptr, live}; }
 };
 
 // A component-level function: host-provided, or core code lifted by `canon lift`.
@@ -29,6 +32,7 @@ struct FuncVal {
   std::shared_ptr<HostInstance> host_owner;      // keeps `host` alive
   wasm::Extern core;                             // lifted: the core function
   CanonOpts opts;                                // lifted
+  CanonMemory canon;                             // lifted: opts.canon(), kept for GuestAbi (points into opts)
 };
 using FuncPtr = std::shared_ptr<const FuncVal>;
 
@@ -118,7 +122,6 @@ struct Instance::State {
   uint32_t next_scope = 1;
   bool on_stack = false;
   bool poisoned = false;
-  void* host_data = nullptr;
 };
 
 }  // namespace torvyn::component

@@ -3,11 +3,16 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <deque>
 #include <mutex>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 
 #include <wasm-rt.h>
 
@@ -45,7 +50,7 @@ class AotModule final : public Module, public std::enable_shared_from_this<AotMo
 // Objects living in a store; an Extern's handle is a pointer to one of these.
 struct AotFunc {
   FuncType type;
-  int32_t param_slots = -1, result_slots = -1;  // slot_count of the type, computed on first call
+  uint32_t param_slots = 0, result_slots = 0, frame_slots = 1;  // slot counts; frame: max(both, 1). Set by add_func
   void* raw = nullptr;       // wasm: C function taking (instance, params...)
   void* instance = nullptr;  // wasm: its module instance
   torvyn_invoke_fn_t invoke = nullptr;
@@ -111,6 +116,64 @@ struct HostFuncRecord {
   HostFn fn;
   void* env;
 };
+
+// ---- typed entries for host functions -------------------------------------------------------
+// A host function whose core type has at most kTypedMaxParams i32/i64 parameters and at most one
+// i32/i64 result gets a typed entry: the guest's glue calls it with C arguments straight away (see
+// glue_abi.h direct_fn), skipping the slot-array thunk and host_trampoline. The entry builds the
+// slots the HostFn expects and, when it reports a trap, unwinds to the guest call's landing pad
+// (nothing with a destructor is live in its frame at that point).
+constexpr unsigned kTypedMaxParams = 5;
+
+int call_host_record(HostFuncRecord* rec, Slot* slots);
+
+template <typename R, typename... P>
+R typed_host_entry(void* rec, P... p) {
+  Slot slots[sizeof...(P) > 0 ? sizeof...(P) : 1] = {static_cast<Slot>(p)...};
+  if (int code = call_host_record(static_cast<HostFuncRecord*>(rec), slots)) wasm_rt_trap(static_cast<wasm_rt_trap_t>(code));
+  if constexpr (!std::is_void_v<R>) return static_cast<R>(slots[0]);
+}
+
+using AnyFn = void (*)();
+template <typename R, unsigned Mask, size_t... I>
+AnyFn typed_entry_of(std::index_sequence<I...>) {
+  // Parameter I is i64 when bit I of Mask is set, else i32.
+  return reinterpret_cast<AnyFn>(&typed_host_entry<R, std::conditional_t<((Mask >> I) & 1u) != 0, uint64_t, uint32_t>...>);
+}
+template <typename R, unsigned N, unsigned... M>
+void fill_typed_entries(AnyFn* out, std::integer_sequence<unsigned, M...>) {
+  ((out[(1u << N) - 1 + M] = typed_entry_of<R, M>(std::make_index_sequence<N>{})), ...);
+}
+template <typename R, unsigned... N>
+void fill_all_typed_entries(AnyFn* out, std::integer_sequence<unsigned, N...>) {
+  (fill_typed_entries<R, N>(out, std::make_integer_sequence<unsigned, (1u << N)>{}), ...);
+}
+
+// The typed entry for `type`, or null when it has none.
+void* typed_entry_for(const FuncType& type) {
+  constexpr unsigned kPerResult = (1u << (kTypedMaxParams + 1)) - 1;  // signatures with 0..5 params
+  static const auto table = [] {
+    std::array<AnyFn, 3 * kPerResult> t{};
+    fill_all_typed_entries<void>(t.data(), std::make_integer_sequence<unsigned, kTypedMaxParams + 1>{});
+    fill_all_typed_entries<uint32_t>(t.data() + kPerResult, std::make_integer_sequence<unsigned, kTypedMaxParams + 1>{});
+    fill_all_typed_entries<uint64_t>(t.data() + 2 * kPerResult, std::make_integer_sequence<unsigned, kTypedMaxParams + 1>{});
+    return t;
+  }();
+  if (type.params.size() > kTypedMaxParams || type.results.size() > 1) return nullptr;
+  unsigned mask = 0;
+  for (size_t i = 0; i < type.params.size(); ++i) {
+    if (type.params[i] == ValType::I64) mask |= 1u << i;
+    else if (type.params[i] != ValType::I32) return nullptr;
+  }
+  unsigned result = 0;
+  if (!type.results.empty()) {
+    if (type.results[0] == ValType::I32) result = 1;
+    else if (type.results[0] == ValType::I64) result = 2;
+    else return nullptr;
+  }
+  unsigned n = static_cast<unsigned>(type.params.size());
+  return reinterpret_cast<void*>(table[result * kPerResult + (1u << n) - 1 + mask]);
+}
 
 class AotInstance final : public Instance {
  public:
@@ -214,6 +277,9 @@ class AotStore final : public Store, private Interruptible {
     if (typed_fn && type.results.size() <= 1) {
       f->typed_fn = typed_fn;
       f->typed_env = env;
+    } else if (void* entry = typed_entry_for(type)) {
+      f->typed_fn = entry;
+      f->typed_env = host_records_.back().get();
     }
     return add_func(std::move(f));
   }
@@ -294,41 +360,37 @@ class AotStore final : public Store, private Interruptible {
   Trap call(Extern func, const Slot* args, Slot* results) override {
     if (func.kind != ExternKind::Func || func.handle == 0) return Trap{TrapKind::Other, "not a function handle"};
     auto* f = reinterpret_cast<AotFunc*>(func.handle);
-    if (f->param_slots < 0) {
-      f->param_slots = static_cast<int32_t>(slot_count(f->type.params));
-      f->result_slots = static_cast<int32_t>(slot_count(f->type.results));
-    }
-    size_t np = static_cast<size_t>(f->param_slots), nr = static_cast<size_t>(f->result_slots);
-    size_t n = std::max<size_t>(std::max(np, nr), 1);
     Slot small[16];
-    std::vector<Slot> big;
+    std::unique_ptr<Slot[]> big;
     Slot* slots = small;
-    if (n > 16) {
-      big.resize(n);
-      slots = big.data();
+    if (f->frame_slots > 16) {
+      big = std::make_unique<Slot[]>(f->frame_slots);
+      slots = big.get();
     }
-    for (size_t i = 0; i < np; ++i) slots[i] = args[i];
+    for (uint32_t i = 0; i < f->param_slots; ++i) slots[i] = args[i];
+    Trap t;
+    if (!run(f, slots, &t)) return t;
+    for (uint32_t i = 0; i < f->result_slots; ++i) results[i] = slots[i];
+    return t;
+  }
 
-    bool top = depth_ == 0 && bracket_ == 0;
-    if (top) begin_top();
-    ++depth_;
-    int code = 0;
-    if (f->invoke) {
-      code = guarded_invoke(f->invoke, f->instance, slots);
-    } else {
-      code = f->host(f->host_env, nullptr, slots);
+  bool call_inplace(Extern func, Slot* slots, Trap* trap) override {
+    if (func.kind != ExternKind::Func || func.handle == 0) {
+      *trap = Trap{TrapKind::Other, "not a function handle"};
+      return false;
     }
-    --depth_;
-    int64_t remaining = load_fuel();
-    if (top) end_top();
-    if (code != 0) return describe(code, remaining);
-    for (size_t i = 0; i < nr; ++i) results[i] = slots[i];
-    return Trap{};
+    return run(reinterpret_cast<AotFunc*>(func.handle), slots, trap);
   }
 
   MemoryView memory(Extern mem) override {
     auto* m = reinterpret_cast<AotMemory*>(mem.handle);
     return MemoryView{m->mem->data, m->mem->size};
+  }
+  // wasm_rt_memory_t lives in the instance struct (or the AotMemory) for the Store's lifetime,
+  // and wasm_rt_grow_memory updates its data and size in place.
+  LiveMemory live_memory(Extern mem) override {
+    auto* m = reinterpret_cast<AotMemory*>(mem.handle);
+    return LiveMemory{&m->mem->data, &m->mem->size};
   }
   uint32_t memory_grow(Extern mem, uint32_t delta) override {
     return wasm_rt_grow_memory(reinterpret_cast<AotMemory*>(mem.handle)->mem, delta);
@@ -360,6 +422,9 @@ class AotStore final : public Store, private Interruptible {
   void set_trap_message(std::string m) override { host_message_ = std::move(m); }
 
   Extern add_func(std::unique_ptr<AotFunc> f) {
+    f->param_slots = static_cast<uint32_t>(slot_count(f->type.params));
+    f->result_slots = static_cast<uint32_t>(slot_count(f->type.results));
+    f->frame_slots = std::max<uint32_t>(std::max(f->param_slots, f->result_slots), 1);
     funcs_.push_back(std::move(f));
     return Extern{ExternKind::Func, reinterpret_cast<uint64_t>(funcs_.back().get())};
   }
@@ -378,12 +443,36 @@ class AotStore final : public Store, private Interruptible {
 
  private:
   static int host_trampoline(void* env, void* owner, uint64_t* slots) {
-    auto* rec = static_cast<HostFuncRecord*>(env);
-    HostContext ctx{*rec->store, static_cast<Instance*>(owner)};
+    return invoke_host(static_cast<HostFuncRecord*>(env), static_cast<Instance*>(owner), slots);
+  }
+
+ public:
+  static int invoke_host(HostFuncRecord* rec, Instance* caller, uint64_t* slots) {
+    HostContext ctx{*rec->store, caller};
     TrapKind k = rec->fn(rec->env, ctx, slots);
     if (k == TrapKind::None) return 0;
     rec->store->host_trap_ = k;
     return rt::kHostTrapBase + static_cast<int>(k);
+  }
+
+ private:
+
+  // One call with its params in `slots`, results written back to them. Inlined into call() and
+  // call_inplace(): it is on the path of every export, post-return and realloc call.
+  [[gnu::always_inline]] bool run(AotFunc* f, Slot* slots, Trap* trap) {
+    bool top = depth_ == 0 && bracket_ == 0;
+    if (top) begin_top();
+    ++depth_;
+    int code = f->invoke ? guarded_invoke(f->invoke, f->instance, slots) : f->host(f->host_env, nullptr, slots);
+    --depth_;
+    if (code == 0) [[likely]] {
+      if (top) end_top();
+      return true;
+    }
+    int64_t remaining = load_fuel();
+    if (top) end_top();
+    *trap = describe(code, remaining);
+    return false;
   }
 
   void begin_invocation() override {
@@ -498,6 +587,9 @@ class AotStore final : public Store, private Interruptible {
   std::deque<std::unique_ptr<AotGlobal>> globals_;
   std::deque<std::unique_ptr<HostFuncRecord>> host_records_;
 };
+
+// The HostFn behind a typed entry; 0, or the trap code to raise (as host_trampoline returns it).
+int call_host_record(HostFuncRecord* rec, Slot* slots) { return AotStore::invoke_host(rec, nullptr, slots); }
 
 std::optional<Extern> AotInstance::find_export(std::string_view name) const {
   const auto& exps = module_->exports();

@@ -129,8 +129,9 @@ class StreamingTestHost {
     t.params = std::move(params);
     for (size_t i = 0; i < t.params.size(); ++i) t.param_names.push_back(i == 0 ? "self" : "p" + std::to_string(i));
     t.results = std::move(results);
+    static const bool trace = std::getenv("TORVYN_TRACE_HOST") != nullptr;  // read once: benchmarks call these
     types->add_function(name, t, [body, name](HostCall&, const std::vector<Value>& a, std::vector<Value>& r) {
-      if (std::getenv("TORVYN_TRACE_HOST")) std::fprintf(stderr, "host: %s(%s)\n", name.c_str(), a.empty() ? "" : a[0].to_string().c_str());
+      if (trace) std::fprintf(stderr, "host: %s(%s)\n", name.c_str(), a.empty() ? "" : a[0].to_string().c_str());
       body(a, r);
       return Status{};
     });

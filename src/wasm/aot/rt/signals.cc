@@ -20,8 +20,8 @@
 
 namespace torvyn::wasm::rt {
 
-thread_local TrapLanding* tl_landing = nullptr;
-thread_local bool tl_thread_ready = false;
+constinit thread_local TrapLanding* tl_landing = nullptr;
+constinit thread_local bool tl_thread_ready = false;
 
 namespace {
 

@@ -133,14 +133,17 @@ class Instance {
   uint64_t memory_bytes();
   // An opaque pointer the embedding host attaches to the instance (e.g. its accounting identity),
   // read back in host functions through GuestAbi::instance().
-  void set_host_data(void* p);
-  void* host_data() const;
+  void set_host_data(void* p) { host_data_ = p; }
+  void* host_data() const { return host_data_; }
   wasm::Store& store();
   HandleTable& handles();
   const Linker& linker() const;
 
   struct State;
   std::unique_ptr<State> state;
+
+ private:
+  void* host_data_ = nullptr;  // read on every host call: kept out of State, inline
 };
 
 }  // namespace torvyn::component

@@ -73,6 +73,17 @@ struct MemoryView {
   // The view is invalidated by anything that may grow the memory (any guest call, memory_grow).
 };
 
+// A memory's current bounds read through pointers into the engine's own record of that memory:
+// always current (also after memory.grow or a guest call), valid as long as the Store. What hot
+// paths use to check guest pointers without a virtual call per crossing. Backends that cannot
+// offer it return an empty LiveMemory (use Store::memory() then).
+struct LiveMemory {
+  uint8_t* const* data = nullptr;
+  const uint32_t* size = nullptr;  // bytes
+  explicit operator bool() const { return data != nullptr; }
+  MemoryView view() const { return MemoryView{*data, *size}; }
+};
+
 // Passed to host functions.
 struct HostContext {
   Store& store;
@@ -121,11 +132,18 @@ class Store {
   // The type of an import/export handle, used to check links and calls.
   virtual ExternType type_of(Extern e) const = 0;
 
-  // Call a function. `args` holds params, `results` receives results. A top-level call (not from
-  // inside a host function) refills the fuel and arms the watchdog.
+  // Call a function. `args` holds params, `results` receives results (they may be the same
+  // array). A top-level call (not from inside a host function) refills the fuel and arms the
+  // watchdog.
   virtual Trap call(Extern func, const Slot* args, Slot* results) = 0;
 
+  // Like call(), for hot paths: `slots` holds the params on entry and the results on return, and
+  // has room for max(param slots, result slots, 1). Returns true, or false with the trap in *trap.
+  virtual bool call_inplace(Extern func, Slot* slots, Trap* trap);
+
   virtual MemoryView memory(Extern mem) = 0;
+  // See LiveMemory; empty when the backend has none.
+  virtual LiveMemory live_memory(Extern mem) { return {}; }
   // Bounds-checked copies out of / into linear memory; false (and nothing copied) when
   // [offset, offset + size) is not inside the memory.
   bool read_memory(Extern mem, uint64_t offset, std::span<uint8_t> out);

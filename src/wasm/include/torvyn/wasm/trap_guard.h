@@ -25,9 +25,11 @@ struct TrapLanding {
   TrapLanding* prev;
 };
 
-// Top of this thread's landing chain. Defined in the executable so access is a plain TLS load.
-extern thread_local TrapLanding* tl_landing;
-extern thread_local bool tl_thread_ready;
+// Top of this thread's landing chain. Defined in the executable so access is a plain TLS load;
+// constinit tells every user that no dynamic initialisation can be pending, so the compiler
+// drops the TLS wrapper call it would otherwise check before each access.
+extern thread_local constinit TrapLanding* tl_landing;
+extern thread_local constinit bool tl_thread_ready;
 
 // Installs the process-wide fault handler (once) and calls wasm_rt_init. Thread-safe.
 void init_process();
