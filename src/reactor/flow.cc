@@ -130,10 +130,7 @@ Status Flow::start() {
   stats_.started = Clock::now();
   for (size_t i : topo_) {
     Node& n = *nodes_[i];
-    Clock::time_point t0 = Clock::now();
-    SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
-    CallStatus st = n.stage->init(n.config);
-    trace_lifecycle(n, SpanOp::Init, span, t0, st);
+    CallStatus st = lifecycle_call(n, SpanOp::Init, [&] { return n.stage->init(n.config); });
     n.initialized = true;  // teardown is owed even when init failed but the instance is alive
     if (!st) {
       Error e(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in init: " + std::string(fail_kind_name(st.kind)) + ": " + st.message);
@@ -218,7 +215,7 @@ void Flow::trace_call(const Node& n, uint32_t trace, SpanOp op, SpanId span, Clo
   }
   if (!st) {
     ev.error = true;
-    ev.message = std::string(fail_kind_name(st.kind)) + (st.message.empty() ? "" : ": " + st.message);
+    ev.message = st.describe();
   }
 }
 
@@ -232,9 +229,20 @@ void Flow::trace_lifecycle(const Node& n, SpanOp op, SpanId span, Clock::time_po
   ev.op = op;
   if (!st) {
     ev.error = true;
-    ev.message = std::string(fail_kind_name(st.kind)) + (st.message.empty() ? "" : ": " + st.message);
+    ev.message = st.describe();
   }
   trace_->record_lifecycle(std::move(ev));
+}
+
+// A lifecycle call (init, notify-backpressure, flush, complete, teardown): published to
+// flow-context and recorded as a span of the flow's lifecycle trace.
+template <class Call>
+CallStatus Flow::lifecycle_call(Node& n, SpanOp op, Call&& call) {
+  Clock::time_point t0 = Clock::now();
+  SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
+  CallStatus st = call();
+  trace_lifecycle(n, op, span, t0, st);
+  return st;
 }
 
 void Flow::end_trace(uint32_t trace, ElementOutcome outcome) {
@@ -308,10 +316,7 @@ void Flow::source_backpressure(Node& n) {
   for (Edge* e : n.outputs) any = any || (e->blocking() && e->queue.backpressured());  // drop policies never block it
   if (any == n.source_paused) return;
   n.source_paused = any;
-  Clock::time_point t0 = Clock::now();
-  SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
-  CallStatus st = n.stage->notify_backpressure(any);
-  trace_lifecycle(n, SpanOp::NotifyBackpressure, span, t0, st);
+  CallStatus st = lifecycle_call(n, SpanOp::NotifyBackpressure, [&] { return n.stage->notify_backpressure(any); });
   if (!st) handle_failure(n, st, "notify-backpressure");
 }
 
@@ -413,8 +418,7 @@ bool Flow::handle_failure(Node& n, const CallStatus& st, const char* call) {
   stats_.errors.add();
   bool fatal = st.kind == FailKind::Fatal || st.kind == FailKind::Trap || options_.error_policy == ErrorPolicy::FailFast;
   if (fatal) {
-    fail(Error(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in " + call + ": " + std::string(fail_kind_name(st.kind)) +
-                                               (st.message.empty() ? "" : ": " + st.message)));
+    fail(Error(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in " + call + ": " + st.describe()));
     return false;
   }
   return true;  // skip (or retries exhausted under retry, which then skips)
@@ -431,7 +435,7 @@ void Flow::run_one(Node& n) {
 
   CallStatus st;
   const bool traced = trace_ && e.trace;
-  const bool timed = options_.measure_stage_time || traced || options_.context;
+  const bool timed = options_.measure_stage_time || traced || options_.invocation_timeout.count();
   static constexpr SpanOp kOps[] = {SpanOp::Pull, SpanOp::Process, SpanOp::Evaluate, SpanOp::Route, SpanOp::Ingest, SpanOp::Push};
   for (uint32_t attempt = 0;; ++attempt) {
     Clock::time_point t0 = timed ? Clock::now() : Clock::time_point{};
@@ -530,7 +534,7 @@ void Flow::run_source(Node& n, uint32_t max) {
       return;
     }
     std::optional<OutElement> out;
-    Clock::time_point t0 = options_.measure_stage_time || trace_ || options_.context ? Clock::now() : Clock::time_point{};
+    Clock::time_point t0 = options_.measure_stage_time || trace_ || options_.invocation_timeout.count() ? Clock::now() : Clock::time_point{};
     // The element's trace starts with the pull that produces it.
     uint32_t trace = trace_ ? trace_->begin_element(flow_ns(t0)) : 0;
     SpanId span = enter_call(trace ? trace_->trace_id(trace) : TraceId{}, t0);
@@ -576,10 +580,7 @@ void Flow::update_completion() {
       n.exhausted = true;
       // End of stream for this stage.
       if (n.role == Role::Aggregator) {
-        Clock::time_point t0 = Clock::now();
-        SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
-        CallStatus st = n.stage->flush(flush_scratch_);
-        trace_lifecycle(n, SpanOp::Flush, span, t0, st);
+        CallStatus st = lifecycle_call(n, SpanOp::Flush, [&] { return n.stage->flush(flush_scratch_); });
         n.stats.invocations.add();
         if (!st) {
           for (const auto& o : flush_scratch_) release_out(o);
@@ -596,16 +597,12 @@ void Flow::update_completion() {
         flush_scratch_.clear();
         drain_backlog(n);
       } else if (n.role == Role::Sink) {
-        Clock::time_point t0 = Clock::now();
-        SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
-        CallStatus st = n.stage->complete();
-        trace_lifecycle(n, SpanOp::Complete, span, t0, st);
+        CallStatus st = lifecycle_call(n, SpanOp::Complete, [&] { return n.stage->complete(); });
         n.stats.invocations.add();
         if (!st) {
           n.stats.errors.add();
           stats_.errors.add();
-          fail(Error(ErrorCode::ComponentFailed, "sink `" + n.id + "` failed in complete: " + std::string(fail_kind_name(st.kind)) +
-                                                     (st.message.empty() ? "" : ": " + st.message)));
+          fail(Error(ErrorCode::ComponentFailed, "sink `" + n.id + "` failed in complete: " + st.describe()));
           return;
         }
       }
@@ -706,10 +703,7 @@ void Flow::finish() {
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& n = *nodes_[*it];
     if (!n.initialized) continue;
-    Clock::time_point t0 = Clock::now();
-    SpanId span = enter_call(trace_ ? trace_->flow_trace_id() : TraceId{}, t0);
-    CallStatus st = n.stage->teardown();
-    trace_lifecycle(n, SpanOp::Teardown, span, t0, st);
+    CallStatus st = lifecycle_call(n, SpanOp::Teardown, [&] { return n.stage->teardown(); });
     if (!st) n.stats.errors.add();
   }
   // Whatever a component still holds (a mutable buffer it never froze, a buffer it never

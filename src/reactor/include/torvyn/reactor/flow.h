@@ -160,6 +160,8 @@ class Flow {
   void trace_lifecycle(const Node& n, observability::SpanOp op, observability::SpanId span, std::chrono::steady_clock::time_point t0,
                        const CallStatus& st);
   void end_trace(uint32_t trace, observability::ElementOutcome outcome);
+  template <class Call>
+  CallStatus lifecycle_call(Node& n, observability::SpanOp op, Call&& call);
   CallCost cost_before(const Node& n) const;
   uint64_t flow_ns(std::chrono::steady_clock::time_point t) const { return static_cast<uint64_t>((t - steady_base_).count()); }
   void push_edge(Edge& edge, const Element& e);

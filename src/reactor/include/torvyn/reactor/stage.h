@@ -27,6 +27,8 @@ struct CallStatus {
   FailKind kind = FailKind::None;
   std::string message;
   explicit operator bool() const { return kind == FailKind::None; }
+  // "kind: message" ("kind" alone when there is no message).
+  std::string describe() const { return std::string(fail_kind_name(kind)) + (message.empty() ? "" : ": " + message); }
   static CallStatus trap(const Error& e) { return {FailKind::Trap, e.to_string()}; }
 };
 
