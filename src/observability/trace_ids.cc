@@ -24,8 +24,6 @@ std::optional<uint64_t> parse64(std::string_view s) {
   return v;
 }
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // splitmix64: spreads one seed word over the generator's four state words.
 uint64_t splitmix(uint64_t& x) {
   uint64_t z = (x += 0x9e3779b97f4a7c15ull);
@@ -76,32 +74,6 @@ IdGenerator::IdGenerator() {
 IdGenerator::IdGenerator(uint64_t seed) {
   for (uint64_t& w : s_) w = splitmix(seed);
 }
-
-// xoshiro256** (Blackman & Vigna).
-uint64_t IdGenerator::next() {
-  uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-TraceId IdGenerator::trace_id() {
-  TraceId id{next(), next()};
-  if (!id.valid()) id.lo = 1;
-  return id;
-}
-
-SpanId IdGenerator::span_id() {
-  uint64_t v = next();
-  return SpanId{v ? v : 1};
-}
-
-double IdGenerator::unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
 IdGenerator& ids_for_this_thread() {
   thread_local IdGenerator gen;

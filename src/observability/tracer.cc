@@ -103,17 +103,30 @@ uint32_t FlowTrace::begin_element(uint64_t now_ns) {
   s.start_ns = now_ns;
   s.sequence = 0;
   s.refs = 1;
-  s.sampled = sample_rate_ >= 1.0 || (sample_rate_ > 0 && ids_.unit() < sample_rate_);
+  s.sampled = sample_rate_ >= 1.0 || (sample_rate_ > 0 && sampling_draw(s.trace) < sample_rate_);
   s.collect = s.sampled || error_promote_ || latency_threshold_ns_ > 0;
   s.error = false;
-  s.spans.clear();
+  s.used = 0;
   return slot;
 }
 
 void FlowTrace::abandon_element(uint32_t slot) {
   slots_[slot].refs = 0;
-  slots_[slot].spans.clear();
+  slots_[slot].used = 0;
   free_.push_back(slot);
+}
+
+// The next span of the slot: a reused entry reset to defaults (its message keeps its capacity).
+SpanEvent& FlowTrace::next_span(Slot& s) {
+  if (s.used == s.spans.size()) {
+    ++s.used;
+    return s.spans.emplace_back();
+  }
+  SpanEvent& e = s.spans[s.used++];
+  static_cast<SpanFields&>(e) = SpanFields{};
+  e.message.clear();
+  e.state = {};
+  return e;
 }
 
 void FlowTrace::record(uint32_t slot, SpanEvent&& e) {
@@ -123,13 +136,13 @@ void FlowTrace::record(uint32_t slot, SpanEvent&& e) {
   e.trace = s.trace;
   e.parent = s.root;
   e.sequence = s.sequence;
-  s.spans.push_back(std::move(e));
+  next_span(s) = std::move(e);
 }
 
 SpanEvent* FlowTrace::add_span(uint32_t slot) {
   Slot& s = slots_[slot];
   if (!s.collect) return nullptr;
-  SpanEvent& e = s.spans.emplace_back();
+  SpanEvent& e = next_span(s);
   e.trace = s.trace;
   e.parent = s.root;
   e.sequence = s.sequence;
@@ -161,10 +174,10 @@ void FlowTrace::end_element(uint32_t slot, uint64_t now_ns, ElementOutcome outco
     root.outcome = outcome;
     root.kept_by = kept;
     publish(std::move(root));
-    for (SpanEvent& e : s.spans) publish(std::move(e));
+    for (uint32_t i = 0; i < s.used; ++i) publish(std::move(s.spans[i]));
   }
   s.refs = 0;
-  s.spans.clear();
+  s.used = 0;
   free_.push_back(slot);
 }
 

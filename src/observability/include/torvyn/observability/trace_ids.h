@@ -40,15 +40,38 @@ class IdGenerator {
  public:
   IdGenerator();                      // seeded from std::random_device
   explicit IdGenerator(uint64_t seed);  // deterministic (tests)
-  uint64_t next();
-  TraceId trace_id();  // never all zero
-  SpanId span_id();    // never zero
-  // A uniform double in [0, 1): head-sampling decisions.
-  double unit();
+  // xoshiro256** (Blackman & Vigna). Inline: the flow driver takes several ids per element.
+  uint64_t next() {
+    uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  TraceId trace_id() {  // never all zero
+    TraceId id{next(), next()};
+    if (!id.valid()) id.lo = 1;
+    return id;
+  }
+  SpanId span_id() {  // never zero
+    uint64_t v = next();
+    return SpanId{v ? v : 1};
+  }
+  // A uniform double in [0, 1).
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
+
+// The head-sampling draw of a trace, taken from its id (as OpenTelemetry's TraceIdRatioBased
+// sampler does): uniform in [0, 1) because the id is, and the same wherever the id is seen.
+inline double sampling_draw(const TraceId& id) { return static_cast<double>(id.lo >> 11) * 0x1.0p-53; }
 
 IdGenerator& ids_for_this_thread();
 

@@ -60,7 +60,8 @@ std::string_view element_outcome_name(ElementOutcome o);
 constexpr uint32_t kNoNode = UINT32_MAX;
 
 // One span as a flow records it. Times are steady-clock ns since the flow's time base.
-struct SpanEvent {
+// The plain fields of a span (trivially copyable, so a reused span is reset with one assignment).
+struct SpanFields {
   TraceId trace;
   SpanId span, parent;
   uint64_t start_ns = 0, end_ns = 0;
@@ -75,8 +76,11 @@ struct SpanEvent {
   bool error = false;
   ElementOutcome outcome = ElementOutcome::Delivered;  // Element spans
   uint8_t kept_by = 0;                                 // Element spans: KeptBy bits
-  std::string message;                                 // failure text (empty otherwise)
-  std::string_view state;                              // Flow spans: final state (a static string)
+};
+
+struct SpanEvent : SpanFields {
+  std::string message;        // failure text (empty otherwise)
+  std::string_view state;     // Flow spans: final state (a static string)
 };
 
 enum KeptBy : uint8_t { kKeptHead = 1, kKeptError = 2, kKeptLatency = 4 };
@@ -164,8 +168,12 @@ class FlowTrace {
     uint64_t start_ns = 0, sequence = 0;
     uint32_t refs = 0;
     bool sampled = false, collect = false, error = false;
+    // The element's spans so far: the first `used` entries. Entries past it are kept from
+    // earlier elements of this slot and reused, so collecting allocates nothing in steady state.
     std::vector<SpanEvent> spans;
+    uint32_t used = 0;
   };
+  SpanEvent& next_span(Slot& s);
   void publish(SpanEvent&& e);
 
   std::shared_ptr<Tracer> tracer_;
