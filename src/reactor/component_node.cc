@@ -73,13 +73,20 @@ struct Area {
 };
 
 // A string (ptr, len) stored at `at` in the area, UTF-8 checked and copied into `out`.
-Status lift_string(GuestAbi& abi, const Area& a, uint32_t at, std::string& out) {
+// A string in the result area, checked (bounds, UTF-8); the view is valid until the guest runs again.
+Result<std::string_view> lift_string_view(GuestAbi& abi, const Area& a, uint32_t at) {
   uint32_t ptr = a.get<uint32_t>(at), len = a.get<uint32_t>(at + 4);
   const uint8_t* bytes = abi.try_span(ptr, len);
   if (!bytes) return abi.span(ptr, len).take_error();
   if (!component::valid_utf8(bytes, len)) return Error(ErrorCode::AbiTrap, "a string returned by the component is not valid UTF-8");
+  return std::string_view(reinterpret_cast<const char*>(bytes), len);
+}
+
+Status lift_string(GuestAbi& abi, const Area& a, uint32_t at, std::string& out) {
+  auto s = lift_string_view(abi, a, at);
+  if (!s) return s.take_error();
   // Construct-and-move: assign() on an empty string takes libstdc++'s slower _M_replace path.
-  out = std::string(reinterpret_cast<const char*>(bytes), len);
+  out = std::string(*s);
   return {};
 }
 
@@ -200,15 +207,17 @@ static Status lift_output(GuestAbi& abi, const ContractTypes& t, StreamingHost& 
   const auto& L = t.output;
   out.sequence = a.get<uint64_t>(at + L.meta + L.m.sequence);
   out.timestamp_ns = a.get<uint64_t>(at + L.meta + L.m.timestamp);
-  if (auto s = lift_string(abi, a, at + L.meta + L.m.content_type, out.content_type); !s) return s;
+  auto ct = lift_string_view(abi, a, at + L.meta + L.m.content_type);
+  if (!ct) return ct.take_error();
+  out.content_type = *ct;
   auto rep = abi.lift_own(a.get<uint32_t>(at + L.payload), t.buffer_res);
   if (!rep) return rep.take_error();
   out.payload = BufferId{*rep};
-  resources::BufferPool& pool = host.pool();
-  if (!pool.get(out.payload)) return Error(ErrorCode::ResourceHandleError, "the component returned a buffer that no longer exists");
   // The host holds it in transit from here until the next stage is done with it.
-  if (auto s = pool.transfer(out.payload, resources::kHostOwner); !s) return s;
-  return pool.set_state(out.payload, resources::BufferState::Transit);
+  Status s = host.pool().take_in_transit(out.payload);
+  if (!s && s.error().code == ErrorCode::BufferStale)
+    return Error(ErrorCode::ResourceHandleError, "the component returned a buffer that no longer exists");
+  return s;
 }
 
 // option<output-element> at `payload` (pull, ingest): none, or the element the host now owns.

@@ -133,7 +133,7 @@ Status Flow::start() {
     CallStatus st = lifecycle_call(n, SpanOp::Init, [&] { return n.stage->init(n.config); });
     n.initialized = true;  // teardown is owed even when init failed but the instance is alive
     if (!st) {
-      Error e(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in init: " + std::string(fail_kind_name(st.kind)) + ": " + st.message);
+      Error e(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in init: " + st.describe());
       fail(e);
       return e;
     }
@@ -143,11 +143,13 @@ Status Flow::start() {
 }
 
 uint32_t Flow::intern(std::string_view ct) {
+  // A stage almost always emits the content type it emitted last.
+  if (content_types_[last_interned_] == ct) return last_interned_;
   for (uint32_t i = 0; i < content_types_.size(); ++i)
-    if (content_types_[i] == ct) return i;
+    if (content_types_[i] == ct) return last_interned_ = i;
   if (content_types_.size() >= 1024) return 0;  // a component inventing types per element: stop interning
   content_types_.emplace_back(ct);
-  return static_cast<uint32_t>(content_types_.size() - 1);
+  return last_interned_ = static_cast<uint32_t>(content_types_.size() - 1);
 }
 
 uint64_t Flow::epoch_ns(Clock::time_point t) const {

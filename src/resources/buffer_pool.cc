@@ -336,6 +336,22 @@ Status BufferPool::transfer(BufferId id, OwnerId to) {
   return {};
 }
 
+Status BufferPool::take_in_transit(BufferId id) {
+  Impl& p = *impl_;
+  Slot* s = p.live(id);
+  if (!s) return stale(id);
+  Buffer& b = s->buf;
+  if (b.owner != kHostOwner) {
+    OwnerRecord* host = p.owners.find(kHostOwner);
+    if (!host->try_charge(b.capacity)) return over_budget(kHostOwner, *host, b.capacity);
+    if (OwnerRecord* src = p.owners.find(b.owner)) src->credit(b.capacity);
+    b.owner = kHostOwner;
+    s->owner.store(kHostOwner, std::memory_order_relaxed);
+  }
+  b.state = BufferState::Transit;
+  return {};
+}
+
 Status BufferPool::set_state(BufferId id, BufferState state) {
   Slot* s = impl_->live(id);
   if (!s) return stale(id);

@@ -258,6 +258,22 @@ TEST(BufferPool, TransferMovesOwnershipAndBudget) {
   EXPECT_EQ(pool.owner_bytes(src), 0u);
 }
 
+TEST(BufferPool, TakeInTransitHandsTheBufferToTheHost) {
+  BufferPool pool(small_pools());
+  OwnerId src = pool.register_owner("source", 0);
+  BufferId a = must(pool.allocate(src, 10));
+  ASSERT_TRUE(pool.take_in_transit(a).ok());
+  EXPECT_EQ(pool.get(a)->owner, kHostOwner);
+  EXPECT_EQ(pool.get(a)->state, BufferState::Transit);
+  EXPECT_EQ(pool.owner_bytes(src), 0u);
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 4096u);
+  ASSERT_TRUE(pool.take_in_transit(a).ok());  // already the host's: only the state
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 4096u);
+  ASSERT_TRUE(pool.release(a).ok());
+  EXPECT_EQ(pool.take_in_transit(a).error().code, ErrorCode::BufferStale);
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 0u);
+}
+
 TEST(BufferPool, StatesOnlyTheHolderMaySet) {
   BufferPool pool(small_pools());
   BufferId a = must(pool.allocate(kHostOwner, 0));

@@ -183,6 +183,7 @@ class Flow {
   std::vector<std::unique_ptr<Edge>> edges_;
   std::vector<size_t> topo_;  // topological order
   std::vector<std::string> content_types_;
+  uint32_t last_interned_ = 0;
   std::unordered_map<uint64_t, uint32_t> shared_refs_;  // fanned-out payloads: remaining holders
   std::atomic<FlowState> state_{FlowState::Created};
   std::atomic<bool> stop_requested_{false};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,11 +41,48 @@ struct InElement {
   resources::BufferId payload;
 };
 
+// The content type of an element a stage hands back. Stored inline up to 63 bytes (every common
+// MIME type, parameters included), so producing an element allocates nothing; longer ones go to
+// the heap.
+class ContentType {
+ public:
+  ContentType() = default;
+  ContentType(std::string_view s) { assign(s); }
+  ContentType(const char* s) { assign(s); }
+  ContentType(const std::string& s) { assign(s); }
+  ContentType& operator=(std::string_view s) {
+    assign(s);
+    return *this;
+  }
+  ContentType& operator=(const char* s) { return *this = std::string_view(s); }
+  ContentType& operator=(const std::string& s) { return *this = std::string_view(s); }
+  void assign(std::string_view s) {
+    if (s.size() <= kInline) {
+      std::memcpy(inline_, s.data(), s.size());
+      size_ = static_cast<uint8_t>(s.size());
+    } else {
+      heap_.assign(s);
+      size_ = kOnHeap;
+    }
+  }
+  std::string_view view() const { return size_ == kOnHeap ? std::string_view(heap_) : std::string_view(inline_, size_); }
+  operator std::string_view() const { return view(); }
+  bool empty() const { return view().empty(); }
+  friend bool operator==(const ContentType& a, std::string_view b) { return a.view() == b; }
+
+ private:
+  static constexpr size_t kInline = 63;
+  static constexpr uint8_t kOnHeap = 0xff;
+  char inline_[kInline];
+  uint8_t size_ = 0;
+  std::string heap_;
+};
+
 // An element a component handed back (output-element: the host now owns the payload).
 struct OutElement {
   uint64_t sequence = 0;
   uint64_t timestamp_ns = 0;
-  std::string content_type;
+  ContentType content_type;
   resources::BufferId payload;
 };
 

@@ -98,6 +98,10 @@ class BufferPool {
   // everything unchanged) and the previous owner is credited.
   Status transfer(BufferId id, OwnerId to);
 
+  // transfer(id, kHostOwner) then set_state(id, Transit) in one lookup: the runtime takes a
+  // buffer a stage handed back, to move it to the next stage.
+  Status take_in_transit(BufferId id);
+
   // Owned, Borrowed or Transit; Pooled and Freed belong to the pool (BufferOwnership).
   Status set_state(BufferId id, BufferState s);
 
