@@ -33,6 +33,15 @@ struct Globals {
 std::optional<config::Config> load_manifest(const Globals& g, const std::filesystem::path& manifest,
                                             const std::vector<std::string>& overrides, int& exit_code);
 
+// --config KEY=VALUE overrides into `opts`; false (the usage error printed) when one is malformed.
+bool parse_overrides(const Globals& g, const std::vector<std::string>& overrides, config::LoadOptions& opts);
+
+// For commands that report the manifest's diagnostics together with their own (check, link): the
+// load result, errors included; nullopt (exit_code set to 2, the error printed) when an override
+// is malformed or there is no manifest at all.
+std::optional<config::LoadResult> load_for_report(const Globals& g, const std::string& manifest, const std::vector<std::string>& overrides,
+                                                  int& exit_code);
+
 // Prints an error (human: "error[E0xxx]: ..." on stderr; json: {"error":{...}} on stdout).
 void print_error(const Globals& g, const Error& e);
 

@@ -6,9 +6,7 @@
 
 namespace torvyn::cli {
 
-std::optional<config::Config> load_manifest(const Globals& g, const std::filesystem::path& manifest,
-                                            const std::vector<std::string>& overrides, int& exit_code) {
-  config::LoadOptions opts;
+bool parse_overrides(const Globals& g, const std::vector<std::string>& overrides, config::LoadOptions& opts) {
   for (const std::string& kv : overrides) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -21,10 +19,35 @@ std::optional<config::Config> load_manifest(const Globals& g, const std::filesys
         std::cout << render_json(std::vector<Diagnostic>{d}) << "\n";
       else
         std::cerr << render_human(d);
-      exit_code = kUsage;
-      return std::nullopt;
+      return false;
     }
     opts.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return true;
+}
+
+std::optional<config::LoadResult> load_for_report(const Globals& g, const std::string& manifest, const std::vector<std::string>& overrides,
+                                                  int& exit_code) {
+  config::LoadOptions opts;
+  if (!parse_overrides(g, overrides, opts)) {
+    exit_code = kUsage;
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(manifest, ec)) {
+    print_error(g, Error(ErrorCode::IoError, "no manifest at " + manifest + " (run `torvyn init`, or pass --manifest)"));
+    exit_code = kUsage;
+    return std::nullopt;
+  }
+  return config::load(manifest, opts);
+}
+
+std::optional<config::Config> load_manifest(const Globals& g, const std::filesystem::path& manifest,
+                                            const std::vector<std::string>& overrides, int& exit_code) {
+  config::LoadOptions opts;
+  if (!parse_overrides(g, overrides, opts)) {
+    exit_code = kUsage;
+    return std::nullopt;
   }
   config::LoadResult r = config::load(manifest, opts);
   if (g.json()) {

@@ -1,6 +1,7 @@
 // torvyn check: validate Torvyn.toml, the project's WIT, each component against its world, and
 // capability grants (contracts/project.h). Exit 0 when nothing is wrong (--strict: not even a
-// warning), 1 otherwise; 2 when the manifest cannot be read or an option is malformed.
+// warning), 1 otherwise; 2 when the manifest cannot be read or has errors of its own, or an
+// option is malformed.
 #include <iostream>
 
 #include "cli.h"
@@ -20,21 +21,10 @@ struct CheckArgs {
 
 // config::load's diagnostics plus contracts::check_project's, as one report.
 int check(const Globals& g, const CheckArgs& a) {
-  config::LoadOptions opts;
-  for (const std::string& kv : a.config) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      print_error(g, Error(ErrorCode::ConfigEnvOverride, "--config expects KEY=VALUE, found `" + kv + "`"));
-      return kUsage;
-    }
-    opts.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(a.manifest, ec)) {
-    print_error(g, Error(ErrorCode::IoError, "no manifest at " + a.manifest + " (run `torvyn init`, or pass --manifest)"));
-    return kUsage;
-  }
-  config::LoadResult loaded = config::load(a.manifest, opts);
+  int code = kOk;
+  std::optional<config::LoadResult> load = load_for_report(g, a.manifest, a.config, code);
+  if (!load) return code;
+  config::LoadResult& loaded = *load;
   contracts::Report report;
   report.diagnostics = loaded.diagnostics;
   report.sources = loaded.sources;
@@ -61,6 +51,7 @@ int check(const Globals& g, const CheckArgs& a) {
       std::cout << "\n";
     }
   }
+  if (!loaded.ok()) return kUsage;  // the manifest itself is wrong (DESIGN.md §9: config errors exit 2)
   return failed ? kFailed : kOk;
 }
 

@@ -226,14 +226,9 @@ std::optional<config::Config> project_manifest(const Globals& g, const InspectAr
   }
   if (!g.json()) return load_manifest(g, m, a.config, code);
   config::LoadOptions opts;
-  for (const std::string& kv : a.config) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      print_error(g, Error(ErrorCode::ConfigEnvOverride, "--config expects KEY=VALUE, found `" + kv + "`"));
-      code = kUsage;
-      return std::nullopt;
-    }
-    opts.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  if (!parse_overrides(g, a.config, opts)) {
+    code = kUsage;
+    return std::nullopt;
   }
   config::LoadResult r = config::load(m, opts);
   if (!r.ok()) {

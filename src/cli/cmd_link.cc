@@ -39,22 +39,11 @@ int compat(const Globals& g, const LinkArgs& a) {
 
 int link(const Globals& g, const LinkArgs& a) {
   if (!a.compat.empty()) return compat(g, a);
-  config::LoadOptions opts;
-  for (const std::string& kv : a.config) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      print_error(g, Error(ErrorCode::ConfigEnvOverride, "--config expects KEY=VALUE, found `" + kv + "`"));
-      return kUsage;
-    }
-    opts.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(a.manifest, ec)) {
-    print_error(g, Error(ErrorCode::IoError, "no manifest at " + a.manifest + " (run `torvyn init`, or pass --manifest)"));
-    return kUsage;
-  }
+  int code = kOk;
+  std::optional<config::LoadResult> load = load_for_report(g, a.manifest, a.config, code);
+  if (!load) return code;
   // Config diagnostics and link diagnostics go out as one report (one JSON array).
-  config::LoadResult loaded = config::load(a.manifest, opts);
+  config::LoadResult& loaded = *load;
   contracts::Report report;
   report.diagnostics = loaded.diagnostics;
   report.sources = loaded.sources;

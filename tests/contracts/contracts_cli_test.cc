@@ -355,15 +355,25 @@ TEST_F(ContractsCli, ConfigErrorsAreReportedByCheck) {
   project("good");
   std::ofstream(dir / "Torvyn.toml", std::ios::app) << "\n[runtime]\nworker_threads = \"four\"\n";
   Proc c = run({"check"});
-  EXPECT_EQ(c.exit_code, 1) << describe({"check"}, c);
+  EXPECT_EQ(c.exit_code, 2) << describe({"check"}, c);  // a configuration error (DESIGN.md §9)
   EXPECT_NE(c.err.find("error[E0502]"), std::string::npos) << c.err;
   EXPECT_NE(c.err.find("worker_threads"), std::string::npos) << c.err;
   Proc l = run({"link"});
   EXPECT_EQ(l.exit_code, 2) << describe({"link"}, l);  // link needs a valid manifest: a config error
   Proc j = run({"check", "--format", "json"});
+  EXPECT_EQ(j.exit_code, 2);
   json arr = parse_json(j);
   ASSERT_NE(find_code(arr, "E0502"), nullptr) << j.out;
   EXPECT_EQ((*find_code(arr, "E0502"))["key"], "runtime.worker_threads");
+}
+
+TEST_F(ContractsCli, MalformedOverrideIsAUsageError) {
+  project("good");
+  for (const char* cmd : {"check", "link"}) {
+    Proc p = run({cmd, "--config", "worker_threads"});
+    EXPECT_EQ(p.exit_code, 2) << describe({cmd, "--config", "worker_threads"}, p);
+    EXPECT_NE(p.err.find("--config expects KEY=VALUE"), std::string::npos) << p.err;
+  }
 }
 
 TEST_F(ContractsCli, UnknownFlow) {
