@@ -54,6 +54,7 @@ void add_check(CLI::App& app, const Globals& g, int& exit_code);
 void add_link(CLI::App& app, const Globals& g, int& exit_code);
 void add_inspect(CLI::App& app, const Globals& g, int& exit_code);
 void add_trace(CLI::App& app, const Globals& g, int& exit_code);
+void add_bench(CLI::App& app, const Globals& g, int& exit_code);
 
 // The options `run` and `trace` share (--manifest --flow --limit --timeout --input --input-chunk
 // --output --config) and their translation into the host's RunOptions.

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_link(app, g, exit_code);
   add_inspect(app, g, exit_code);
   add_trace(app, g, exit_code);
+  add_bench(app, g, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

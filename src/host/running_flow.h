@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,23 @@
 
 namespace torvyn::host {
 
+// A flow's cumulative numbers at one moment. A report is the difference between two of them: the
+// end of the run and its start (zeros), or the end of a warm-up (RunOptions::warmup).
+struct FlowCounters {
+  std::chrono::steady_clock::time_point at;
+  uint64_t produced = 0, delivered = 0, dropped = 0, errors = 0, retries = 0;
+  HistogramCounts latency;
+  struct Stage {
+    uint64_t invocations = 0, errors = 0, elements_in = 0, elements_out = 0, dropped = 0, copies = 0, copy_bytes = 0;
+    HistogramCounts processing;
+  };
+  std::vector<Stage> stages;  // per node, in the flow's node order
+  struct Queue {
+    uint64_t backpressure_events = 0, backpressure_ns = 0, dropped = 0;
+  };
+  std::vector<Queue> queues;  // per edge, in the flow's edge order
+};
+
 struct Runtime::RunningFlow {
   std::string name;
   // Declaration order matters: the flow's stages hold instances that use the linker and host.
@@ -25,6 +43,7 @@ struct Runtime::RunningFlow {
   std::unique_ptr<reactor::Flow> flow;
   std::map<std::string, std::string> component_of;  // node id -> component reference
   bool started = false;
+  std::optional<FlowCounters> warm;  // taken when the warm-up ended (flow thread), if it did
 };
 
 }  // namespace torvyn::host

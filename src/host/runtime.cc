@@ -325,13 +325,16 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
 
 namespace {
 
+FlowCounters counters_of(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger);
 FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger);
 
 }  // namespace
 
 std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOptions& options) {
   size_t threads = std::max<size_t>(1, std::min<size_t>(config_.runtime.worker_threads, flows_.size()));
-  Clock::time_point deadline = options.timeout.count() ? Clock::now() + options.timeout : Clock::time_point::max();
+  Clock::time_point begin = Clock::now();
+  Clock::time_point warm_end = options.warmup.count() ? begin + options.warmup : Clock::time_point{};
+  Clock::time_point deadline = options.timeout.count() ? begin + options.warmup + options.timeout : Clock::time_point::max();
   auto worker = [&](size_t w) {
     std::vector<RunningFlow*> mine;
     for (size_t i = w; i < flows_.size(); i += threads) mine.push_back(flows_[i].get());
@@ -341,9 +344,14 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
       if (f->flow->start()) active.push_back(f);
       else f->flow->finish();
     }
-    bool stopping = false;
+    bool stopping = false, warmed = warm_end == Clock::time_point{};
     while (!active.empty()) {
-      if (!stopping && (stop.load(std::memory_order_relaxed) || Clock::now() >= deadline)) {
+      Clock::time_point now = Clock::now();
+      if (!warmed && now >= warm_end) {
+        warmed = true;  // the measured window starts: each running flow's counters now
+        for (RunningFlow* f : active) f->warm = counters_of(*f, ledger_);
+      }
+      if (!stopping && (stop.load(std::memory_order_relaxed) || now >= deadline)) {
         stopping = true;
         for (RunningFlow* f : active) f->flow->request_stop();
       }
@@ -385,54 +393,101 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
 
 namespace {
 
-FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
+FlowCounters counters_of(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
   const reactor::Flow& flow = *rf.flow;
   const reactor::FlowStats& s = flow.stats();
-  FlowReport r;
-  r.name = rf.name;
-  r.state = std::string(reactor::flow_state_name(flow.state()));
-  if (flow.failure()) r.error = flow.failure()->to_string();
-  r.seconds = s.finished > s.started ? std::chrono::duration<double>(s.finished - s.started).count() : 0;
-  r.produced = s.elements_produced.get();
-  r.delivered = s.elements_delivered.get();
-  r.dropped = s.elements_dropped.get();
-  r.errors = s.errors.get();
-  r.retries = s.retries.get();
-  r.reclaimed_buffers = s.reclaimed_buffers.get();
-  r.throughput = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
-  r.latency_p50_ns = s.latency_ns.quantile(0.5);
-  r.latency_p99_ns = s.latency_ns.quantile(0.99);
-  r.latency_max_ns = s.latency_ns.max();
+  FlowCounters c;
+  c.at = Clock::now();
+  c.produced = s.elements_produced.get();
+  c.delivered = s.elements_delivered.get();
+  c.dropped = s.elements_dropped.get();
+  c.errors = s.errors.get();
+  c.retries = s.retries.get();
+  c.latency = s.latency_ns.counts();
   for (const auto& n : flow.nodes()) {
-    StageReport st;
-    st.node = n.id;
-    auto it = rf.component_of.find(n.id);
-    st.component = it != rf.component_of.end() ? it->second : "(built-in)";
-    st.role = std::string(reactor::role_name(n.stage->role()));
+    FlowCounters::Stage st;
     st.invocations = n.stats->invocations.get();
     st.errors = n.stats->errors.get();
     st.elements_in = n.stats->elements_in.get();
     st.elements_out = n.stats->elements_out.get();
     st.dropped = n.stats->dropped.get();
-    st.p50_ns = n.stats->processing_ns.quantile(0.5);
-    st.p99_ns = n.stats->processing_ns.quantile(0.99);
+    st.processing = n.stats->processing_ns.counts();
     if (n.stage->owner() != resources::kHostOwner) {
       st.copies = ledger.copies(n.stage->owner());
       st.copy_bytes = ledger.bytes(n.stage->owner());
     }
+    c.stages.push_back(std::move(st));
+  }
+  for (const auto& e : flow.edges())
+    c.queues.push_back({e.queue->stats.backpressure_events.get(), e.queue->backpressure_ns_now(), e.queue->stats.dropped.get()});
+  return c;
+}
+
+// The report of the measured window: the flow's counters at its end minus those at the end of
+// its warm-up (or at its start).
+FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
+  const reactor::Flow& flow = *rf.flow;
+  const reactor::FlowStats& s = flow.stats();
+  const FlowCounters end = counters_of(rf, ledger);
+  const FlowCounters start = rf.warm ? *rf.warm : FlowCounters{};
+  auto minus = [](uint64_t a, uint64_t b) { return a >= b ? a - b : 0; };
+  FlowReport r;
+  r.name = rf.name;
+  r.state = std::string(reactor::flow_state_name(flow.state()));
+  if (flow.failure()) r.error = flow.failure()->to_string();
+  Clock::time_point from = rf.warm ? rf.warm->at : s.started;
+  r.seconds = s.finished > from ? std::chrono::duration<double>(s.finished - from).count() : 0;
+  if (rf.warm && rf.warm->at > s.started) r.warmup_seconds = std::chrono::duration<double>(rf.warm->at - s.started).count();
+  r.produced = minus(end.produced, start.produced);
+  r.delivered = minus(end.delivered, start.delivered);
+  r.dropped = minus(end.dropped, start.dropped);
+  r.errors = minus(end.errors, start.errors);
+  r.retries = minus(end.retries, start.retries);
+  r.reclaimed_buffers = s.reclaimed_buffers.get();
+  r.throughput = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
+  HistogramCounts latency = end.latency.since(start.latency);
+  r.latency_p50_ns = latency.quantile(0.5);
+  r.latency_p90_ns = latency.quantile(0.9);
+  r.latency_p99_ns = latency.quantile(0.99);
+  r.latency_p999_ns = latency.quantile(0.999);
+  r.latency_max_ns = latency.max;
+  size_t i = 0;
+  for (const auto& n : flow.nodes()) {
+    const FlowCounters::Stage& e = end.stages[i];
+    const FlowCounters::Stage b = i < start.stages.size() ? start.stages[i] : FlowCounters::Stage{};
+    ++i;
+    StageReport st;
+    st.node = n.id;
+    auto it = rf.component_of.find(n.id);
+    st.component = it != rf.component_of.end() ? it->second : "(built-in)";
+    st.role = std::string(reactor::role_name(n.stage->role()));
+    st.invocations = minus(e.invocations, b.invocations);
+    st.errors = minus(e.errors, b.errors);
+    st.elements_in = minus(e.elements_in, b.elements_in);
+    st.elements_out = minus(e.elements_out, b.elements_out);
+    st.dropped = minus(e.dropped, b.dropped);
+    HistogramCounts processing = e.processing.since(b.processing);
+    st.p50_ns = processing.quantile(0.5);
+    st.p99_ns = processing.quantile(0.99);
+    st.copies = minus(e.copies, b.copies);
+    st.copy_bytes = minus(e.copy_bytes, b.copy_bytes);
     r.copies += st.copies;
     r.copy_bytes += st.copy_bytes;
     r.stages.push_back(std::move(st));
   }
-  for (const auto& e : flow.edges()) {
+  i = 0;
+  for (const auto& edge : flow.edges()) {
+    const FlowCounters::Queue& e = end.queues[i];
+    const FlowCounters::Queue b = i < start.queues.size() ? start.queues[i] : FlowCounters::Queue{};
+    ++i;
     QueueReport q;
-    q.from = e.from + (e.from_port.empty() ? "" : "." + e.from_port);
-    q.to = e.to;
-    q.capacity = e.queue->capacity();
-    q.peak_depth = e.queue->stats.peak_depth.get();
-    q.backpressure_events = e.queue->stats.backpressure_events.get();
-    q.backpressure_ns = e.queue->backpressure_ns_now();
-    q.dropped = e.queue->stats.dropped.get();
+    q.from = edge.from + (edge.from_port.empty() ? "" : "." + edge.from_port);
+    q.to = edge.to;
+    q.capacity = edge.queue->capacity();
+    q.peak_depth = edge.queue->stats.peak_depth.get();
+    q.backpressure_events = minus(e.backpressure_events, b.backpressure_events);
+    q.backpressure_ns = minus(e.backpressure_ns, b.backpressure_ns);
+    q.dropped = minus(e.dropped, b.dropped);
     r.peak_queue_depth = std::max(r.peak_queue_depth, q.peak_depth);
     r.backpressure_events += q.backpressure_events;
     r.backpressure_ns += q.backpressure_ns;

@@ -28,6 +28,23 @@ TEST(Histogram, Quantiles) {
   EXPECT_EQ(h.count_at_most(7), 7u);
 }
 
+TEST(Histogram, CountsOfAWindow) {
+  Histogram h;
+  for (uint64_t v = 1; v <= 1000; ++v) h.record(1000000);  // a slow warm-up
+  HistogramCounts start = h.counts();
+  EXPECT_EQ(start.quantile(0.5), h.quantile(0.5));
+  for (uint64_t v = 1; v <= 1000; ++v) h.record(v);
+  HistogramCounts window = h.counts().since(start);
+  EXPECT_EQ(window.count, 1000u);
+  EXPECT_EQ(window.sum, 500500u);
+  EXPECT_NEAR(double(window.quantile(0.5)), 500, 500 * 0.13);
+  EXPECT_NEAR(double(window.quantile(0.99)), 990, 990 * 0.13);
+  EXPECT_LE(window.max, 1000u + 1000 / 8);  // the warm-up's 1 ms is not in the window
+  EXPECT_GE(window.max, 1000u);
+  EXPECT_EQ(h.counts().since(h.counts()).count, 0u);
+  EXPECT_EQ(HistogramCounts{}.quantile(0.5), 0u);
+}
+
 TEST(Counter, AddSetMax) {
   Counter c;
   c.add();

@@ -3,6 +3,7 @@
 // read-modify-write instructions on the hot path.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -23,6 +24,21 @@ class Counter {
 
  private:
   std::atomic<uint64_t> v_{0};
+};
+
+class Histogram;
+
+// A histogram's counts at one moment, as plain numbers: to report a window of a running histogram
+// (the counts now, since() the counts at the window's start).
+struct HistogramCounts {
+  std::array<uint64_t, 496> buckets{};  // Histogram::kBuckets (checked there)
+  uint64_t count = 0, sum = 0, max = 0;
+
+  // The value at quantile q in [0, 1] (upper bound of its bucket, capped at max).
+  uint64_t quantile(double q) const;
+  // What was recorded after `earlier` (counts of the same histogram, taken before). The window's
+  // max is its highest bucket's upper bound, capped at the overall max.
+  HistogramCounts since(const HistogramCounts& earlier) const;
 };
 
 // A log-linear histogram of non-negative integers (nanoseconds, bytes): 8 sub-buckets per power
@@ -60,6 +76,16 @@ class Histogram {
     return c;
   }
 
+  HistogramCounts counts() const {
+    static_assert(std::tuple_size_v<decltype(HistogramCounts::buckets)> == kBuckets);
+    HistogramCounts c;
+    for (int i = 0; i < kBuckets; ++i) c.buckets[i] = buckets_[i].get();
+    c.count = count();
+    c.sum = sum();
+    c.max = max();
+    return c;
+  }
+
   static int index(uint64_t v) {
     if (v < (1u << kSubBits)) return static_cast<int>(v);
     int msb = 63 - std::countl_zero(v);
@@ -77,5 +103,29 @@ class Histogram {
   std::array<Counter, kBuckets> buckets_{};
   Counter count_, sum_, max_;
 };
+
+inline uint64_t HistogramCounts::quantile(double q) const {
+  if (count == 0) return 0;
+  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(count - 1)) + 1, seen = 0;
+  for (int i = 0; i < Histogram::kBuckets; ++i) {
+    seen += buckets[i];
+    if (seen >= rank) return std::min(Histogram::upper(i), max);
+  }
+  return max;
+}
+
+inline HistogramCounts HistogramCounts::since(const HistogramCounts& earlier) const {
+  HistogramCounts d;
+  int top = -1;
+  for (int i = 0; i < Histogram::kBuckets; ++i) {
+    // Readers see each counter at a slightly different moment: never below zero.
+    d.buckets[i] = buckets[i] >= earlier.buckets[i] ? buckets[i] - earlier.buckets[i] : 0;
+    d.count += d.buckets[i];
+    if (d.buckets[i]) top = i;
+  }
+  d.sum = sum >= earlier.sum ? sum - earlier.sum : 0;
+  d.max = top < 0 ? 0 : std::min(Histogram::upper(top), max);
+  return d;
+}
 
 }  // namespace torvyn

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,6 @@ struct StageReport {
   uint64_t invocations = 0, errors = 0, elements_in = 0, elements_out = 0, dropped = 0;
   uint64_t p50_ns = 0, p99_ns = 0;  // processing time per invocation
   uint64_t copies = 0, copy_bytes = 0;
-  uint64_t fuel_consumed = 0;       // by the last invocation
 };
 
 struct QueueReport {
@@ -24,18 +24,28 @@ struct QueueReport {
 struct FlowReport {
   std::string name, state;  // Completed | Cancelled | Failed
   std::string error;        // the failure, when Failed
-  double seconds = 0;
+  double seconds = 0;          // of the measured window
+  double warmup_seconds = 0;   // run before the window and left out of every number but peaks (0 = none)
   uint64_t produced = 0, delivered = 0, dropped = 0, errors = 0, retries = 0, reclaimed_buffers = 0;
   double throughput = 0;    // delivered elements per second
-  uint64_t latency_p50_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
+  uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_p999_ns = 0, latency_max_ns = 0;
   uint64_t copies = 0, copy_bytes = 0;
-  uint64_t peak_queue_depth = 0, backpressure_events = 0, backpressure_ns = 0;
+  uint64_t peak_queue_depth = 0;  // over the whole run, warm-up included
+  uint64_t backpressure_events = 0, backpressure_ns = 0;
   std::vector<StageReport> stages;
   std::vector<QueueReport> queues;
   bool failed() const { return state == "Failed"; }
 };
 
 std::string render_human(const std::vector<FlowReport>& reports);
+// The JSON array of the reports (the document of `torvyn run --format json`), and one report.
 std::string render_json(const std::vector<FlowReport>& reports);
+nlohmann::json to_json(const FlowReport& report);
+
+// Formatting shared by the summaries: "850 ns", "12.3 µs", "4.56 ms", "1.20 s"; "512 B",
+// "3.0 KiB", "1.2 MiB"; 1234567 -> "1,234,567".
+std::string human_duration(uint64_t ns);
+std::string human_bytes(uint64_t n);
+std::string human_count(double v);
 
 }  // namespace torvyn::host

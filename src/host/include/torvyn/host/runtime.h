@@ -35,6 +35,9 @@ struct RunOptions {
   std::string output;                      // --output: the built-in file sink ("-" = stdout)
   uint64_t input_chunk = 0;                // raw chunks of this size instead of lines
   std::string input_content_type = "text/plain";
+  // Report only what happens after the first `warmup` of the run (torvyn bench); `timeout` then
+  // counts from the end of the warm-up. A flow that ends during its warm-up reports its whole run.
+  std::chrono::milliseconds warmup{0};
 };
 
 class Runtime {
