@@ -10,13 +10,17 @@ namespace obs = observability;
 
 namespace {
 
+constexpr std::chrono::seconds kPausedAfter{1};
+
 obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
   const reactor::Flow& flow = *rf.flow;
   const reactor::FlowStats& s = flow.stats();
   obs::FlowSnapshot f;
   f.id = rf.name;
   f.name = rf.name;
-  f.state = std::string(reactor::flow_state_name(flow.state()));
+  // `Paused` (the operator's guide): a Running flow whose sources backpressure has held for a
+  // second or more — stalled on a slow or blocked sink, not merely slowed down by it.
+  f.state = flow.paused(std::chrono::steady_clock::now(), kPausedAfter) ? "Paused" : std::string(reactor::flow_state_name(flow.state()));
   f.elements_total = s.elements_produced.get();
   f.elements_delivered = s.elements_delivered.get();
   f.dropped = s.elements_dropped.get();

@@ -22,9 +22,10 @@ constexpr auto kBounds = [] {
   return a;
 }();
 
-// The flow states of DESIGN.md §7, always all exported (a state set), so a dashboard can count
-// flows per state without knowing which states occurred.
-constexpr std::array<std::string_view, 8> kFlowStates = {"Created", "Validated", "Instantiated", "Running",
+// The flow states of DESIGN.md §7 and the operator guide's Paused (a Running flow stalled by
+// backpressure), always all exported (a state set), so a dashboard can count flows per state
+// without knowing which states occurred.
+constexpr std::array<std::string_view, 9> kFlowStates = {"Created", "Validated", "Instantiated", "Running", "Paused",
                                                          "Draining", "Completed", "Cancelled", "Failed"};
 
 struct Label {

@@ -318,6 +318,7 @@ void Flow::source_backpressure(Node& n) {
   for (Edge* e : n.outputs) any = any || (e->blocking() && e->queue.backpressured());  // drop policies never block it
   if (any == n.source_paused) return;
   n.source_paused = any;
+  n.stats.paused_since_ns.set(any ? static_cast<uint64_t>(Clock::now().time_since_epoch().count()) : 0);
   CallStatus st = lifecycle_call(n, SpanOp::NotifyBackpressure, [&] { return n.stage->notify_backpressure(any); });
   if (!st) handle_failure(n, st, "notify-backpressure");
 }
@@ -524,6 +525,25 @@ void Flow::run_one(Node& n) {
   }
 }
 
+void Flow::source_done(Node& n) {
+  n.exhausted = true;
+  n.stats.source_done.set(1);
+  n.stats.paused_since_ns.set(0);
+}
+
+bool Flow::paused(Clock::time_point now, std::chrono::nanoseconds at_least) const {
+  if (state() != FlowState::Running) return false;
+  bool any = false;
+  const uint64_t now_ns = static_cast<uint64_t>(now.time_since_epoch().count());
+  for (const auto& n : nodes_) {
+    if (n->role != Role::Source || n->stats.source_done.get()) continue;
+    uint64_t since = n->stats.paused_since_ns.get();
+    if (since == 0 || now_ns < since || now_ns - since < static_cast<uint64_t>(at_least.count())) return false;
+    any = true;
+  }
+  return any;
+}
+
 void Flow::run_source(Node& n, uint32_t max) {
   for (uint32_t k = 0; k < max && !n.exhausted && state_ != FlowState::Failed; ++k) {
     if (!n.backlog.empty()) return;
@@ -532,7 +552,7 @@ void Flow::run_source(Node& n, uint32_t max) {
     for (const Edge* e : n.outputs)
       if (e->blocking() && e->queue.full()) return;
     if (options_.limit && pulled_ >= options_.limit) {
-      n.exhausted = true;
+      source_done(n);
       return;
     }
     std::optional<OutElement> out;
@@ -558,7 +578,7 @@ void Flow::run_source(Node& n, uint32_t max) {
     }
     if (!out) {
       if (trace) trace_->abandon_element(trace);
-      n.exhausted = true;
+      source_done(n);
       return;
     }
     ++pulled_;
@@ -619,7 +639,7 @@ bool Flow::step() {
   if (!stopping_ && stop_requested_.load(std::memory_order_relaxed)) {
     stopping_ = true;
     for (auto& n : nodes_)
-      if (n->role == Role::Source) n->exhausted = true;
+      if (n->role == Role::Source) source_done(*n);
   }
   progressed_ = false;
   idle_until_ = Clock::time_point::max();

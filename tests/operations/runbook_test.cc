@@ -275,6 +275,27 @@ TEST(Runbook, ProcessingTimeIdentifiesTheSlowStage) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+// "Pipeline is not processing elements — look for flows in Failed or Paused state": a sink blocked
+// for a second per element (a write that hangs) fills the queues and backpressure holds the
+// source paused; after a second of that GET /flows and torvyn_flow_state say Paused. (The
+// controls, flows that their sinks merely slow down, stay Running: FailedFlowShowsFailedInFlows
+// and BusySlowSinkShowsBackpressure.)
+TEST(Runbook, StalledSinkShowsPausedFlow) {
+  RunbookProject p("paused", pipeline("stalled", "count=0", {{"proc", ""}}, "stall_ms=1000", 4));
+  START_OR_FAIL(p);
+  ASSERT_TRUE(p.wait_until([&] { return p.flow_summary("stalled").value("state", "") == "Paused"; }, 30s))
+      << p.get("/flows").body << "\n" << p.output();
+  Metrics m = p.metrics();
+  // The stall lasts: the state flips back to Running only in the moment the source is let go.
+  if (m.value("torvyn_flow_state", {{"flow", "stalled"}, {"state", "Paused"}}) != 1) m = p.metrics();
+  EXPECT_EQ(m.value("torvyn_flow_state", {{"flow", "stalled"}, {"state", "Paused"}}), 1) << p.get("/metrics").body;
+  EXPECT_EQ(m.value("torvyn_flow_state", {{"flow", "stalled"}, {"state", "Running"}}), 0);
+  // What the runbook's next step looks at: the backpressure on the stream into the sink.
+  EXPECT_GT(m.value("torvyn_stream_backpressure_duration_ns", {{"flow", "stalled"}, {"stream", "proc->sink"}}), 500e6);
+  test::ProcResult r = p.stop(60s);  // draining: each queued element still takes a second
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
 // A sink that is slow because each push takes long (a blocking database write, here busy work),
 // without ever answering `pause`: what the runbook calls "stalled on a slow sink". Expected by the
 // runbook: backpressure on the stream into it, its queue full.
@@ -291,6 +312,8 @@ TEST(Runbook, BusySlowSinkShowsBackpressure) {
   double deepest = 0;
   for (int i = 0; i < 20; ++i) {
     deepest = std::max(deepest, p.metrics().value("torvyn_stream_queue_current_depth", into_sink));
+    // Slowed down, not stalled: its source is let go every few milliseconds.
+    EXPECT_EQ(p.flow_summary("main").value("state", ""), "Running");
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_GE(deepest, 3);

@@ -269,11 +269,12 @@ TEST(Prometheus, UnknownStateIsStillExported) {
   FakeSource src;
   FlowSnapshot f;
   f.id = "f";
-  f.state = "Paused";
+  f.state = "Stalled";
   src.set_flows({f});
   std::string t = prometheus_text(src, MetricsLevel::Production);
-  EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"f\",state=\"Paused\"}"), "1");
+  EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"f\",state=\"Stalled\"}"), "1");
   EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"f\",state=\"Running\"}"), "0");
+  EXPECT_EQ(value_of(t, "torvyn_flow_state{flow=\"f\",state=\"Paused\"}"), "0");  // a known state, always exported
 }
 
 // promtool (from the Debian prometheus package) parses the exposition and lints it. The only

@@ -2,18 +2,21 @@
 //
 // Config: pause_every=<k> answers `pause` after every k-th element (a sink telling the runtime it
 // is behind: the runtime stops pushing to it for a moment, so its input queue fills; 0 = never,
-// the default), work=<rounds> of busy work per element (default 0).
+// the default), work=<rounds> of busy work per element (default 0), stall_ms=<n>: each push takes
+// n ms of wall time (a sink blocked on a slow write), measured with flow-context.deadline-ns(),
+// so the flow's invocation_timeout must be longer.
 #include "ops_config.h"
 
 using namespace torvyn;
 
-static uint64_t g_pause_every = 0, g_work = 0;
+static uint64_t g_pause_every = 0, g_work = 0, g_stall_ms = 0;
 static uint64_t g_received = 0;
 
 static Result<void> init(StringView config) {
   StringView bad;
-  const ops::Key keys[] = {{"pause_every", &g_pause_every}, {"work", &g_work}};
-  if (!ops::parse_config(config, keys, bad)) return ProcessError::invalid_input("ops_sink: bad config item (pause_every=, work=)");
+  const ops::Key keys[] = {{"pause_every", &g_pause_every}, {"work", &g_work}, {"stall_ms", &g_stall_ms}};
+  if (!ops::parse_config(config, keys, bad))
+    return ProcessError::invalid_input("ops_sink: bad config item (pause_every=, work=, stall_ms=)");
   return {};
 }
 
@@ -22,6 +25,13 @@ static void teardown() {}
 static Result<BackpressureSignal> push(const StreamElement& in) {
   Bytes data = in.payload.read_all();
   ops::burn(g_work, data.size());
+  if (g_stall_ms) {
+    // The invocation's remaining time counts down in real time: wait until it has fallen by n ms.
+    uint64_t start = in.context.deadline_ns();
+    if (start == 0) return ProcessError::fatal("ops_sink: stall_ms needs an invocation_timeout");
+    while (start - in.context.deadline_ns() < g_stall_ms * 1000000) {
+    }
+  }
   ++g_received;
   if (g_pause_every && g_received % g_pause_every == 0) return BackpressureSignal::Pause;
   return BackpressureSignal::Ready;

@@ -67,6 +67,9 @@ struct EdgeOptions {
 
 struct StageStats {
   Counter invocations, errors, elements_in, elements_out, dropped;
+  // Sources: since when (steady-clock ns) backpressure has held it paused, 0 while it may produce;
+  // and 1 once it produces no more. Read by the inspection API (Flow::paused).
+  Counter paused_since_ns, source_done;
   Counter memory_bytes;   // linear memory, sampled after every scheduling round
   Counter fuel_consumed;  // total over every pull/process/push/... invocation
   Histogram processing_ns;  // per invocation
@@ -118,6 +121,10 @@ class Flow {
   void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
 
   FlowState state() const { return state_.load(std::memory_order_relaxed); }
+  // Running, but stalled by backpressure: every source still producing has been held paused for
+  // at least `at_least` (the operator guide's `Paused` flow state; a flow whose sink only slows
+  // it down keeps pausing and resuming its sources and stays Running). Any thread.
+  bool paused(std::chrono::steady_clock::time_point now, std::chrono::nanoseconds at_least) const;
   const std::string& name() const { return options_.name; }
   const Error* failure() const { return failure_ ? &*failure_ : nullptr; }
   const FlowStats& stats() const { return stats_; }
@@ -140,6 +147,7 @@ class Flow {
  private:
   struct Node;
   struct Edge;
+  void source_done(Node& n);  // a source produces no more (exhausted, limit, stop)
   // Diagnostic tracing: the stage's copy-ledger counts before a call (the span records the delta).
   struct CallCost {
     uint64_t copies = 0, bytes = 0;
