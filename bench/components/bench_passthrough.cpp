@@ -5,7 +5,7 @@ using namespace torvyn;
 
 static ProcessResult pass(const StreamElement& in) {
   Bytes data = in.payload.read_all();
-  auto out = make_buffer(data, in.meta.content_type);
+  auto out = make_buffer(data);  // the content type travels in in.meta (see bench_source.cpp)
   if (!out) return ProcessError::from(out.error());
   return ProcessResult::emit({in.meta, out.take()});
 }

@@ -20,7 +20,9 @@ static void teardown() {}
 
 static Result<Option<OutputElement>> pull() {
   if (g_next >= g_count) return none;
-  auto buf = make_buffer(BytesView(g_payload, sizeof g_payload), "application/octet-stream");
+  // The element carries its content type in its metadata; the buffer's own stays unset (DESIGN.md
+  // §2's reference element: one call in, four host calls).
+  auto buf = make_buffer(BytesView(g_payload, sizeof g_payload));
   if (!buf) return ProcessError::from(buf.error());
   return OutputElement{ElementMeta(g_next++, 0, "application/octet-stream"), buf.take()};
 }
