@@ -92,6 +92,32 @@ TEST_F(FlowTest, PausingSinkBackpressuresUpToTheSourceAndLosesNothing) {
   EXPECT_EQ(pool.live_buffers(), 0u);
 }
 
+// Flow::paused (the inspection API's `Paused`): every producing source held by backpressure for
+// at least the given time. A sink that asked for a long pause stalls the flow.
+TEST_F(FlowTest, PausedOnlyAfterTheSourceIsHeldLongEnough) {
+  FlowOptions o{.name = "stall"};
+  o.sink_pause = std::chrono::hours(1);  // the sink's first `pause` holds it for the whole test
+  Flow f(o, pool, ledger);
+  auto* src = add<FakeSource>(f, "src", "", 1000);
+  add<FakeSink>(f, "sink", "", "sink", 1);
+  connect(f, "src", "sink", 4);
+  ASSERT_TRUE(f.start().ok());
+  auto now = std::chrono::steady_clock::now();
+  EXPECT_FALSE(f.paused(now, std::chrono::seconds(1)));
+  for (int i = 0; i < 20 && std::count(src->log.begin(), src->log.end(), "pause") == 0; ++i) ASSERT_TRUE(f.step());
+  ASSERT_EQ(std::count(src->log.begin(), src->log.end(), "pause"), 1) << "the full queue pauses the source";
+  now = std::chrono::steady_clock::now();
+  EXPECT_FALSE(f.paused(now, std::chrono::seconds(1))) << "held only just now";
+  EXPECT_TRUE(f.paused(now + std::chrono::seconds(2), std::chrono::seconds(1)));
+  EXPECT_EQ(f.state(), FlowState::Running);  // the lifecycle state is unchanged
+  // Stopping the source ends the stall (it produces no more): not Paused, whatever the time.
+  f.request_stop();
+  (void)f.step();
+  EXPECT_FALSE(f.paused(now + std::chrono::seconds(2), std::chrono::seconds(1)));
+  f.finish();  // what was queued goes back to the pool
+  EXPECT_EQ(pool.live_buffers(), 0u);
+}
+
 TEST_F(FlowTest, FilterDropsAndFanOutSharesThePayload) {
   Flow f({.name = "fan"}, pool, ledger);
   add<FakeSource>(f, "src", "", 10);
