@@ -55,6 +55,12 @@ void add_link(CLI::App& app, const Globals& g, int& exit_code);
 void add_inspect(CLI::App& app, const Globals& g, int& exit_code);
 void add_trace(CLI::App& app, const Globals& g, int& exit_code);
 void add_bench(CLI::App& app, const Globals& g, int& exit_code);
+void add_completions(CLI::App& app, const Globals& g, int& exit_code);
+
+// The values an option takes, offered by `torvyn completions` (the command itself still checks
+// them, in its own words).
+CLI::Option* offer(CLI::Option* option, std::vector<std::string> values);
+const std::vector<std::string>* offered(const CLI::Option* option);
 
 // The options `run` and `trace` share (--manifest --flow --limit --timeout --input --input-chunk
 // --output --config) and their translation into the host's RunOptions.

@@ -25,6 +25,8 @@ using nlohmann::json;
 
 namespace {
 
+const char* const kReports[] = {"human", "json", "csv", "markdown"};
+
 struct BenchArgs {
   std::string manifest = "Torvyn.toml";
   std::vector<std::string> flows;
@@ -104,7 +106,6 @@ int bench(const Globals& g, const BenchArgs& a) {
     print_error(g, Error(ErrorCode::ConfigInvalidValue, "--baseline: `" + a.baseline + "` is not a name (letters, digits, '.', '_', '-')"));
     return kUsage;
   }
-  static const char* kReports[] = {"human", "json", "csv", "markdown"};
   std::string report = g.json() ? "json" : a.report;
   if (std::find(std::begin(kReports), std::end(kReports), report) == std::end(kReports)) {
     print_error(g, Error(ErrorCode::ConfigInvalidValue, "--report: `" + a.report + "` is not one of human, json, csv, markdown"));
@@ -203,7 +204,8 @@ void add_bench(CLI::App& app, const Globals& g, int& exit_code) {
   c->add_option("--input,-i", a->input, "Feed the flow from this file, one element per line ('-' = stdin)");
   c->add_option("--input-chunk", a->input_chunk, "With --input: raw chunks of this many bytes instead of lines");
   c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
-  c->add_option("--report,-r", a->report, "Report format: human, json, csv or markdown (--format json implies json)")->capture_default_str();
+  offer(c->add_option("--report,-r", a->report, "Report format: human, json, csv or markdown (--format json implies json)")->capture_default_str(),
+        std::vector<std::string>(std::begin(kReports), std::end(kReports)));
   c->add_option("--baseline", a->baseline, "Also save this run as the named baseline (.torvyn/bench/baselines/NAME.json)");
   c->add_option("--compare", a->compare, "Compare with a saved baseline (NAME) or report (FILE)");
   c->callback([&g, &exit_code, a] { exit_code = bench(g, *a); });
