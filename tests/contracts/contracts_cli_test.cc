@@ -4,110 +4,51 @@
 // help lines, and the `--format json` diagnostics. Components are the SDK's prebuilt test
 // components (no guest toolchain needed at test time), named in the fixtures through
 // ${CONTRACTS_TEST_COMPONENTS}.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "torvyn_test/process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct Proc {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using torvyn::test::describe;
+using torvyn::test::read_file;
+using Proc = torvyn::test::ProcResult;
 
 fs::path components_dir() {
   if (const char* d = std::getenv("TORVYN_TEST_SDK_COMPONENTS"); d && *d) return d;
   return TORVYN_SDK_COMPONENTS;
 }
 
-// Runs `torvyn args...` in `cwd` with a clean TORVYN_* environment; output captured through files.
+// Runs `torvyn args...` in `cwd` with a clean TORVYN_* environment and no user configuration.
 Proc torvyn(const std::vector<std::string>& args, const fs::path& cwd) {
-  static int counter = 0;
-  fs::path out_file = fs::temp_directory_path() / ("torvyn-contracts-cli-out-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
-  fs::path err_file = out_file.string() + ".err";
-  std::vector<std::string> argv_s = {TORVYN_EXE};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    if (kv.rfind("TORVYN_", 0) == 0 || kv.rfind("XDG_CONFIG_HOME=", 0) == 0) continue;
-    env_s.push_back(kv);
-  }
-  env_s.push_back("CONTRACTS_TEST_COMPONENTS=" + components_dir().string());
-  env_s.push_back("XDG_CONFIG_HOME=" + (cwd / ".no-user-config").string());  // no user config
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  Proc r;
-  pid_t pid = fork();
-  if (pid < 0) return r;
-  if (pid == 0) {
-    int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0 || chdir(cwd.c_str()) != 0) _exit(127);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = read_file(out_file);
-  r.err = read_file(err_file);
-  std::error_code ec;
-  fs::remove(out_file, ec);
-  fs::remove(err_file, ec);
-  return r;
-}
-
-std::string describe(const std::vector<std::string>& args, const Proc& p) {
-  std::string cmd = "torvyn";
-  for (const auto& a : args) cmd += " " + a;
-  return cmd + "\n  exit " + std::to_string(p.exit_code) + "\n  stdout:\n" + p.out + "\n  stderr:\n" + p.err;
+  torvyn::test::ProcOptions o;
+  o.cwd = cwd;
+  o.env = torvyn::test::child_environment({{"CONTRACTS_TEST_COMPONENTS", components_dir().string()},
+                                           {"XDG_CONFIG_HOME", (cwd / ".no-user-config").string()}},
+                                          {});
+  o.timeout = std::chrono::minutes(2);
+  return torvyn::test::run(TORVYN_EXE, args, o);
 }
 
 class ContractsCli : public ::testing::Test {
  protected:
+  std::unique_ptr<torvyn::test::TempDir> tmp_;
   fs::path dir;
 
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir.empty()) fs::remove_all(dir, ec);
-  }
-
-  // Copies fixtures/<name> into a fresh temporary directory.
+  // Copies fixtures/<name> into a fresh temporary directory (kept when the test fails).
   void project(const std::string& name) {
-    static int counter = 0;
-    dir = fs::temp_directory_path() / ("torvyn-contracts-cli-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    tmp_ = std::make_unique<torvyn::test::TempDir>("torvyn-contracts-cli");
+    dir = tmp_->path();
     fs::copy(fs::path(TORVYN_FIXTURES_DIR) / name, dir, fs::copy_options::recursive);
   }
 
