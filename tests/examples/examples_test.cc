@@ -3,11 +3,7 @@
 // user sees: exit codes (DESIGN.md §9), the elements printed by `run --output -` against the
 // example's expected-output.txt, and the `--format json` run summary (counts, copies,
 // backpressure), on both engines.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,129 +12,35 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
-extern char** environ;
+#include "torvyn_test/process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using torvyn::test::describe;
+using torvyn::test::read_file;
+using torvyn::test::write_file;
+using Proc = torvyn::test::ProcResult;
 
-struct Proc {
-  int exit_code = -1;  // -1: killed (timeout) or could not start
-  std::string out, err;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
-
-// The environment of a child `torvyn`: ours minus TORVYN_* (a developer's TORVYN_RUNTIME_ENGINE
-// must not change what the tests run; TORVYN_SDK_DIR is kept), plus the shared aot cache.
-std::vector<std::string> child_environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    if (kv.rfind("TORVYN_", 0) == 0 && kv.rfind("TORVYN_SDK_DIR=", 0) != 0) continue;
-    if (kv.rfind("XDG_CACHE_HOME=", 0) == 0) continue;
-    env.push_back(kv);
-  }
-  env.push_back(std::string("XDG_CACHE_HOME=") + TORVYN_TEST_CACHE_HOME);
-  return env;
-}
-
-// Runs `torvyn args...` in `cwd`; stdout and stderr are captured through files (no pipe can fill
-// up and block the child). Killed after `timeout`.
+// Runs `torvyn args...` in `cwd`, killed after `timeout`. The child's environment is ours minus
+// TORVYN_* (a developer's TORVYN_RUNTIME_ENGINE must not change what the tests run;
+// TORVYN_SDK_DIR is kept), plus the aot cache the tests share.
 Proc torvyn(const std::vector<std::string>& args, const fs::path& cwd, std::chrono::seconds timeout = std::chrono::seconds(300)) {
-  Proc r;
-  static int counter = 0;
-  fs::path out_file = cwd / (".torvyn-test-out-" + std::to_string(++counter));
-  fs::path err_file = cwd / (".torvyn-test-err-" + std::to_string(counter));
-  std::vector<std::string> argv_s = {TORVYN_EXE};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s = child_environment();
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = fork();
-  if (pid < 0) return r;
-  if (pid == 0) {
-    int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0 || chdir(cwd.c_str()) != 0) _exit(127);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  for (;;) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      r.err = "(killed after " + std::to_string(timeout.count()) + " s)\n";
-      status = -1;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = read_file(out_file);
-  r.err += read_file(err_file);
-  std::error_code ec;
-  fs::remove(out_file, ec);
-  fs::remove(err_file, ec);
-  return r;
+  torvyn::test::ProcOptions o;
+  o.cwd = cwd;
+  o.env = torvyn::test::child_environment({{"XDG_CACHE_HOME", std::string(TORVYN_TEST_CACHE_HOME)}});
+  o.timeout = timeout;
+  return torvyn::test::run(TORVYN_EXE, args, o);
 }
 
-std::string describe(const std::vector<std::string>& args, const Proc& p) {
-  std::string cmd = "torvyn";
-  for (const auto& a : args) cmd += " " + a;
-  return cmd + "\n  exit " + std::to_string(p.exit_code) + "\n  stdout:\n" + p.out + "\n  stderr:\n" + p.err;
-}
-
-// A fresh temporary directory, removed at the end of the test unless it failed (then kept and
-// named, for a look at what happened).
-class TempDir {
+// A fresh temporary directory, kept (and named) when the test fails.
+class TempDir : public torvyn::test::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "torvyn-examples-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    if (::testing::Test::HasFailure()) {
-      std::fprintf(stderr, "(kept %s)\n", path_.c_str());
-      return;
-    }
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : torvyn::test::TempDir("torvyn-examples") {}
 };
 
 // Copies a project, leaving out build output (`target/`) a developer may have there.
