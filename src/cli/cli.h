@@ -60,6 +60,8 @@ void add_completions(CLI::App& app, const Globals& g, int& exit_code);
 // The values an option takes, offered by `torvyn completions` (the command itself still checks
 // them, in its own words).
 CLI::Option* offer(CLI::Option* option, std::vector<std::string> values);
+// offer() for an option CLI11 itself restricts to those values.
+CLI::Option* one_of(CLI::Option* option, std::vector<std::string> values);
 const std::vector<std::string>* offered(const CLI::Option* option);
 
 // The options `run` and `trace` share (--manifest --flow --limit --timeout --input --input-chunk

@@ -402,8 +402,7 @@ void add_inspect(CLI::App& app, const Globals& g, int& exit_code) {
   auto a = std::make_shared<InspectArgs>();
   CLI::App* c = app.add_subcommand("inspect", "Show a component's size, sha256, signature, roles, capabilities and interfaces");
   c->add_option("component", a->target, "A component .wasm, or the name of a [[component]] of the project")->required();
-  offer(c->add_option("--show", a->show, "What to show")->check(CLI::IsMember({"capabilities", "interfaces", "all"}))->capture_default_str(),
-        {"capabilities", "interfaces", "all"});
+  one_of(c->add_option("--show", a->show, "What to show")->capture_default_str(), {"capabilities", "interfaces", "all"});
   c->add_option("--manifest,-m", a->manifest, "Torvyn.toml whose [security] grants apply (default: ./Torvyn.toml if present)");
   c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
   c->callback([&g, &exit_code, a] { exit_code = inspect(g, *a); });

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `torvyn run -q`
   Globals g;
-  offer(app.add_option("--format", g.format, "Output format")->check(CLI::IsMember({"human", "json"}))->capture_default_str(), {"human", "json"});
+  one_of(app.add_option("--format", g.format, "Output format")->capture_default_str(), {"human", "json"});
   app.add_flag("-v,--verbose", g.verbose, "More output");
   app.add_flag("-q,--quiet", g.quiet, "Only errors");
   app.add_flag("--color", g.color, "Colour human output");
