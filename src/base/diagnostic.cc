@@ -1,6 +1,7 @@
 #include "torvyn/base/diagnostic.h"
 
 #include <nlohmann/json.hpp>
+#include "torvyn/base/json_text.h"
 
 namespace torvyn {
 
@@ -84,12 +85,12 @@ std::string render_human(const Diagnostic& d, const std::string& source) {
   return out;
 }
 
-std::string render_json(const Diagnostic& d) { return to_json(d).dump(); }
+std::string render_json(const Diagnostic& d) { return json_text(to_json(d)); }
 
 std::string render_json(const std::vector<Diagnostic>& ds) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& d : ds) arr.push_back(to_json(d));
-  return arr.dump();
+  return json_text(arr);
 }
 
 bool has_errors(const std::vector<Diagnostic>& ds) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
 
@@ -167,7 +168,7 @@ std::string render_bench_csv(const json& doc, const json* comparison) {
   std::string out = "flow,scope,name,metric,value\n";
   auto add = [&](const std::string& flow, const char* scope, const std::string& name, const std::string& metric, const json& v) {
     // Node and flow names are identifiers (letters, digits, '-', '_'): no quoting needed.
-    out += flow + "," + scope + "," + name + "," + metric + "," + (v.is_string() ? v.get<std::string>() : v.dump()) + "\n";
+    out += flow + "," + scope + "," + name + "," + metric + "," + (v.is_string() ? v.get<std::string>() : torvyn::json_text(v)) + "\n";
   };
   for (const json& f : doc["flows"]) {
     std::string name = f["flow"];

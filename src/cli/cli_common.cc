@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
 
@@ -66,7 +67,7 @@ std::optional<config::Config> load_manifest(const Globals& g, const std::filesys
 void print_error(const Globals& g, const Error& e) {
   if (g.json()) {
     nlohmann::json j{{"error", {{"code", std::string(error_code_id(e.code))}, {"message", e.message}}}};
-    std::cout << j.dump() << "\n";
+    std::cout << torvyn::json_text(j) << "\n";
   } else {
     std::cerr << e.to_string() << "\n";
   }

@@ -17,6 +17,7 @@
 #include "bench_report.h"
 #include "cli.h"
 #include "torvyn/host/runtime.h"
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
 
@@ -163,7 +164,7 @@ int bench(const Globals& g, const BenchArgs& a) {
   json comparison;
   if (before) comparison = compare_documents(*before, doc);
   // Saved first: the report on stdout may be piped away, the file is the record.
-  std::string text = doc.dump(2) + "\n", why;
+  std::string text = torvyn::json_text(doc, 2) + "\n", why;
   fs::path saved = report_path(bench_dir);
   if (!write_text(saved, text, why) || (!a.baseline.empty() && !write_text(bench_dir / "baselines" / (a.baseline + ".json"), text, why))) {
     print_error(g, Error(ErrorCode::IoError, why));
@@ -174,7 +175,7 @@ int bench(const Globals& g, const BenchArgs& a) {
     json out = doc;
     out["saved"] = saved.string();
     if (cmp) out["comparison"] = {{"with", compared_with}, {"flows", comparison}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << torvyn::json_text(out, 2) << "\n";
   } else if (report == "csv") {
     std::cout << render_bench_csv(doc, cmp);
   } else if (report == "markdown") {

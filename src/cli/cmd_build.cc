@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "torvyn/host/component_build.h"
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
 
@@ -57,7 +58,7 @@ int build(const Globals& g, const BuildArgs& a) {
       if (g.verbose) std::cout << o.log;
     }
   }
-  if (g.json()) std::cout << j.dump(2) << "\n";
+  if (g.json()) std::cout << torvyn::json_text(j, 2) << "\n";
   if (r->empty() && !g.quiet && !g.json()) std::cout << "nothing to build: no [[component]] in " << a.manifest << "\n";
   return failed ? kFailed : kOk;
 }

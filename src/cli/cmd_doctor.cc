@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "torvyn/host/component_build.h"
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
 
@@ -56,7 +57,7 @@ int doctor(const Globals& g) {
   if (g.json()) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& c : checks) j.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << torvyn::json_text(j, 2) << "\n";
   } else {
     for (const auto& c : checks) std::cout << (c.ok ? "  ok    " : "  MISSING ") << c.name << ": " << c.detail << "\n";
   }

@@ -29,6 +29,7 @@
 #include "torvyn/contracts/component_wit.h"
 #include "torvyn/contracts/conformance.h"
 #include "torvyn/host/runtime.h"
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
 
@@ -349,7 +350,7 @@ int inspect(const Globals& g, const InspectArgs& a) {
       j["exports"] = items_json(exports);
     }
     if (!manifest_warnings.empty()) j["warnings"] = json::parse(render_json(manifest_warnings));
-    std::cout << j.dump(2) << "\n";
+    std::cout << torvyn::json_text(j, 2) << "\n";
     return kOk;
   }
 

@@ -12,6 +12,7 @@
 #include "torvyn/host/runtime.h"
 #include "torvyn/observability/memory_exporter.h"
 #include "torvyn/observability/otlp_json.h"
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
 
@@ -268,7 +269,7 @@ int trace(const Globals& g, const TraceArgs& a) {
                     {"latency_max_ns", sum.max},    {"copies", sum.copies},       {"copy_bytes", sum.copy_bytes},
                     {"buffer_reuse_pct", sum.reuse_pct}, {"backpressure_events", sum.backpressure_events},
                     {"backpressure_ns", sum.backpressure_ns}, {"spans_dropped", sum.tracer.spans_dropped}};
-    out << j.dump(2) << "\n";
+    out << torvyn::json_text(j, 2) << "\n";
   } else if (!g.quiet) {
     print_human(out, c, sum);
   }

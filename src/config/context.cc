@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::config::detail {
 
@@ -71,7 +72,7 @@ namespace {
 std::string quote(std::string_view s) {
   constexpr size_t kMax = 60;
   std::string body(s.substr(0, kMax));
-  std::string out = nlohmann::json(body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = json_text(nlohmann::json(body));
   if (s.size() > kMax) out.insert(out.size() - 1, "...");
   return out;
 }
@@ -121,7 +122,7 @@ std::string describe_found(const toml::node& n) {
   }
 }
 
-std::string to_json_text(const toml::node& n) { return to_json(n).dump(); }
+std::string to_json_text(const toml::node& n) { return json_text(to_json(n)); }
 
 std::string join_key(const std::string& prefix, std::string_view key) {
   // Keys that are not bare TOML keys are quoted so the path stays unambiguous.

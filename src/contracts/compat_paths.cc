@@ -4,6 +4,7 @@
 
 #include "project_util.h"
 #include "torvyn/contracts/component_wit.h"
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::contracts {
 
@@ -103,7 +104,7 @@ std::string render_compat_json(const CompatResult& r) {
                    {"new", r.new_name},
                    {"classification", std::string(wit::to_string(r.report.overall))},
                    {"changes", changes}};
-  return j.dump();
+  return json_text(j);
 }
 
 }  // namespace torvyn::contracts

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::host {
 
@@ -108,7 +109,7 @@ nlohmann::json to_json(const FlowReport& r) {
 std::string render_json(const std::vector<FlowReport>& reports) {
   nlohmann::json arr = nlohmann::json::array();
   for (const FlowReport& r : reports) arr.push_back(to_json(r));
-  return arr.dump(2);
+  return json_text(arr, 2);
 }
 
 }  // namespace torvyn::host

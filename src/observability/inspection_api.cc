@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "torvyn/observability/prometheus.h"
+#include "torvyn/base/json_text.h"
 
 #ifndef TORVYN_VERSION
 #define TORVYN_VERSION "unknown"
@@ -25,7 +26,7 @@ long long steady_ns() {
 
 // Names come from configuration files and component metadata: never let a stray byte that is not
 // UTF-8 turn a response into an exception.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return json_text(j); }
 
 ApiResponse json_response(const json& j) { return ApiResponse{200, std::string(kJson), dump(j), {}}; }
 

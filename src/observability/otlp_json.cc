@@ -3,6 +3,7 @@
 #include <cmath>
 #include <set>
 #include <type_traits>
+#include "torvyn/base/json_text.h"
 
 namespace torvyn::observability::otlp_json {
 namespace {
@@ -149,7 +150,7 @@ std::string span_line(const TraceResource& res, const SpanRecord& record) {
 std::string dump(const Json& json) {
   // Strings were made valid UTF-8 when the object was built; `replace` only guards against a
   // caller that built one by hand, so that serializing never throws on the export thread.
-  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return json_text(json);
 }
 
 }  // namespace torvyn::observability::otlp_json
