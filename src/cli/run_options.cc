@@ -36,6 +36,9 @@ bool make_run_options(const Globals& g, const RunArgs& a, host::RunOptions& ro) 
 int build_exit_code(const Error& e) {
   // A bad --flow name or an unreadable --input/--output is a usage error; a component that
   // cannot be loaded or instantiated is a runtime failure.
+  // A state directory Torvyn refuses to trust is the machine's doing (exit 3, like a missing
+  // compiler).
+  if (e.code == ErrorCode::UnsafeDirectory || e.code == ErrorCode::EnvironmentError) return kEnvironment;
   bool usage = e.code == ErrorCode::IoError || e.code == ErrorCode::ConfigUnknownReference;
   return usage ? kUsage : kFailed;
 }

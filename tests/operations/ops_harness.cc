@@ -118,12 +118,23 @@ RunbookProject::~RunbookProject() {
   }
 }
 
-bool RunbookProject::start() {
+test::ProcOptions RunbookProject::options() const {
   test::ProcOptions o;
   o.cwd = tmp_.path();
-  o.env = test::child_environment({{"TORVYN_STATE_DIR", (tmp_.path() / "state").string()},
+  o.env = test::child_environment({{"TORVYN_STATE_DIR", state_dir().string()},
                                    {"XDG_CACHE_HOME", std::string(TORVYN_OPS_CACHE_HOME)},
                                    {"XDG_CONFIG_HOME", (tmp_.path() / ".config").string()}});
+  return o;
+}
+
+test::ProcResult RunbookProject::run_to_end(std::chrono::milliseconds timeout) {
+  test::ProcOptions o = options();
+  o.timeout = timeout;
+  return test::run(TORVYN_EXE, {"run"}, o);
+}
+
+bool RunbookProject::start() {
+  test::ProcOptions o = options();
   if (!proc_.start(TORVYN_EXE, {"run"}, o)) {
     why_ = "could not start " TORVYN_EXE;
     return false;

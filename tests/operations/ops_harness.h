@@ -66,6 +66,10 @@ class RunbookProject {
 
   // Starts `torvyn run` and waits until its inspection API answers (false: it did not; `why()`).
   bool start();
+  // Runs `torvyn run` to its end (for runs that stop by themselves or are refused).
+  test::ProcResult run_to_end(std::chrono::milliseconds timeout = std::chrono::seconds(120));
+  // The state directory the run uses ($TORVYN_STATE_DIR: the socket and the audit log).
+  std::filesystem::path state_dir() const { return tmp_.path() / "state"; }
   // GET requests on the running API.
   Reply get(const std::string& path) const { return api_get(socket_, path); }
   nlohmann::json get_json(const std::string& path) const;
@@ -85,6 +89,7 @@ class RunbookProject {
   std::string output() const;
 
  private:
+  test::ProcOptions options() const;
   test::TempDir tmp_;
   std::string socket_;
   test::Process proc_;
