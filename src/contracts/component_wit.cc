@@ -8,8 +8,11 @@
 #include <map>
 #include <set>
 
+#include <cstdio>
+
 #include "torvyn/component/binary_reader.h"
 #include "torvyn/component/validate.h"
+#include "torvyn/wasm/validate.h"
 
 namespace torvyn::contracts {
 
@@ -793,12 +796,35 @@ Result<ComponentWit> component_wit(const cm::Component& c) {
   return out;
 }
 
+// The component decoder checks the component's own structure; its core modules are only bytes to
+// it. Run each through the engines' decoder and validator too, so that `check`, `inspect` and
+// `link` refuse what `run` would refuse. Iterative over nested components (the decoder already
+// caps their nesting).
+static Status validate_core_modules(const cm::Component& root) {
+  std::vector<const cm::Component*> todo{&root};
+  while (!todo.empty()) {
+    const cm::Component* c = todo.back();
+    todo.pop_back();
+    for (const cm::Definition& d : c->definitions) {
+      if (const auto* m = std::get_if<cm::CoreModule>(&d)) {
+        char name[64];
+        std::snprintf(name, sizeof name, "core module at byte offset 0x%llx", static_cast<unsigned long long>(m->offset));
+        if (Status st = wasm::validate_module(m->bytes, name); !st) return st;
+      } else if (const auto* nested = std::get_if<std::shared_ptr<cm::Component>>(&d)) {
+        if (*nested) todo.push_back(nested->get());
+      }
+    }
+  }
+  return {};
+}
+
 Result<ComponentWit> component_wit_from_bytes(std::vector<uint8_t> bytes) {
   if (cm::sniff_binary_kind(bytes) == cm::BinaryKind::CoreModule)
     return Error(ErrorCode::ComponentMalformed,
                  "this is a core WebAssembly module, not a component; turn it into one with `torvyn build` (or `jco new`)");
   auto decoded = cm::load_component(std::move(bytes));
   if (!decoded) return decoded.take_error();
+  if (auto st = validate_core_modules((*decoded)->component); !st) return st.take_error();
   return component_wit((*decoded)->component);
 }
 

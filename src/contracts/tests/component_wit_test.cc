@@ -5,7 +5,9 @@
 
 #include "contracts_test_util.h"
 #include "encoder.h"
+#include "torvyn/component/validate.h"
 #include "torvyn/contracts/contracts.h"
+#include "torvyn/wasm/validate.h"
 #include "torvyn/wit/compat.h"
 #include "torvyn/wit/print.h"
 
@@ -253,6 +255,38 @@ TEST(ComponentWitTest, CorruptedComponentsNeverCrash) {
   }
   if (!tried) GTEST_SKIP() << "SDK test components not built";
   EXPECT_GT(read, 0);  // some survive (e.g. a changed name), and are read without trouble
+}
+
+// Flipped bits inside a component's core module: whatever the engines' validator refuses, reading
+// the component (what check, inspect and link do) must refuse too, naming the core module.
+TEST(ComponentWitTest, AnInvalidCoreModuleIsFoundWithoutRunning) {
+  auto base = sdk_component("uppercase");
+  if (base.empty()) GTEST_SKIP() << "SDK test components not built";
+  auto decoded = component::load_component(base);
+  ASSERT_TRUE(decoded.ok());
+  size_t module_at = 0, module_size = 0;
+  for (const auto& d : (*decoded)->component.definitions)
+    if (const auto* m = std::get_if<component::CoreModule>(&d); m && m->bytes.size() > module_size) {
+      module_at = static_cast<size_t>(m->bytes.data() - (*decoded)->bytes.data());
+      module_size = m->bytes.size();
+    }
+  ASSERT_GT(module_size, 16u);
+  uint64_t rng = 0x2545f4914f6cdd1dull;
+  int invalid = 0;
+  for (int i = 0; i < 200; ++i) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    auto bytes = base;
+    size_t at = module_at + 8 + rng % (module_size - 8);
+    bytes[at] ^= static_cast<uint8_t>(1u << (rng >> 40) % 8);
+    std::span<const uint8_t> module(bytes.data() + module_at, module_size);
+    if (wasm::validate_module(module, "m")) continue;
+    ++invalid;
+    auto c = component_wit_from_bytes(std::move(bytes));
+    ASSERT_FALSE(c.ok()) << "bit flip at byte " << at << " makes the core module invalid but the component was accepted";
+  }
+  EXPECT_GT(invalid, 10);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "module_ir.h"
 
+#include "nesting_check.h"
+#include "torvyn/wasm/validate.h"
+
 #include <wabt/binary-reader-ir.h>
 #include <wabt/cast.h>
 #include <wabt/binary-reader.h>
@@ -84,6 +87,8 @@ FuncType func_type_of(const wabt::FuncSignature& sig) {
 }
 
 Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> bytes, std::string_view name) {
+  // Before any IR exists: the IR is a tree that later passes (and its destructor) walk recursively.
+  if (Status s = check_control_nesting(bytes, name); !s) return s.take_error();
   auto module = std::make_unique<wabt::Module>();
   wabt::Errors errors;
   wabt::Features features;  // wabt 1.0.32 defaults: MVP + mutable globals, sat-conv, sign-ext, simd,
@@ -97,6 +102,12 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
   if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts)))
     return Error(ErrorCode::WasmInvalid, filename + ": invalid module: " + format_errors(errors));
   return module;
+}
+
+Status validate_module(std::span<const uint8_t> bytes, std::string_view name) {
+  auto ir = decode_module(bytes, name);
+  if (!ir) return ir.take_error();
+  return {};
 }
 
 std::vector<ImportDesc> describe_imports(const wabt::Module& m) {

@@ -5,7 +5,8 @@
 // needed; own/borrow of resource types; no borrow in results); canon definitions are checked for the
 // memory/realloc options their Canonical ABI lifting or lowering needs.
 //
-// Kept structural on purpose: core modules are not decoded here, so whether a core instance really
+// Kept structural on purpose: core modules are not decoded here (contracts::component_wit_from_bytes
+// validates them for check/inspect/link; the engines do at load), so whether a core instance really
 // exports a name, or whether a core function has the flattened type a lift expects, is checked at
 // instantiation. Subtyping of imports/exports is also left to instantiation.
 //
