@@ -12,11 +12,17 @@
 #include "torvyn/reactor/host_stages.h"
 #include "torvyn/reactor/streaming_host.h"
 #include "torvyn/security/wasi_host.h"
+#include "torvyn/base/private_dir.h"
+#include "torvyn/wasm/stop_interrupts.h"
 
 namespace torvyn::host {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+// How long an invocation without a timeout of its own may go on after a stop request before it is
+// interrupted: long enough for any element that is merely slow, short enough that SIGTERM is
+// honoured promptly (well inside an orchestrator's 30 s before SIGKILL).
+constexpr std::chrono::milliseconds kStopGrace{5000};
 
 
 namespace {
@@ -57,10 +63,6 @@ fs::path built_component_path(const config::Config& cfg, const config::Component
 Runtime::Runtime(config::Config config) : config_(std::move(config)) {
   const auto& p = config_.runtime.pools;
   pool_ = std::make_unique<resources::BufferPool>(resources::PoolSizes{p.small, p.medium, p.large, p.huge_bytes, true});
-  if (config_.security.audit_enabled) {
-    std::string path = config_.security.audit_log.empty() ? config_.state_dir + "/audit.log" : config_.security.audit_log;
-    audit_ = std::make_shared<AuditLog>(path);
-  }
 }
 
 Runtime::~Runtime() {
@@ -163,9 +165,26 @@ Status Runtime::build(const RunOptions& options) {
     }
   }
   if (wanted.empty()) return Error(ErrorCode::FlowBuildFailed, "the manifest declares no [flow.<name>]");
+  if (auto s = prepare_state_dir(); !s) return s;
   if (auto s = start_tracer(); !s) return s;
   for (const config::FlowDecl* f : wanted)
     if (auto s = build_flow(*f, options); !s) return s;
+  return {};
+}
+
+// Before any component is loaded, so that every grant and denial is recorded. The state directory
+// holds the inspection socket and the audit log: one that another user owns or can enter, or a
+// planted symbolic link, fails the run with the fix rather than being trusted.
+Status Runtime::prepare_state_dir() {
+  bool socket_there = config_.inspection.enabled && config_.inspection.tcp.empty() && config_.inspection.socket.empty();
+  bool log_there = config_.security.audit_enabled && config_.security.audit_log.empty();
+  if (socket_there || log_there)
+    if (Status s = ensure_private_dir(config_.state_dir, DirTrust::OwnerOnly, "state directory"); !s) return s;
+  if (!config_.security.audit_enabled || audit_) return {};
+  std::string path = config_.security.audit_log.empty() ? config_.state_dir + "/audit.log" : config_.security.audit_log;
+  Result<std::shared_ptr<AuditLog>> log = AuditLog::open(path, config_.state_dir);
+  if (!log) return log.take_error();
+  audit_ = std::move(*log);
   return {};
 }
 
@@ -335,6 +354,13 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
   Clock::time_point begin = Clock::now();
   Clock::time_point warm_end = options.warmup.count() ? begin + options.warmup : Clock::time_point{};
   Clock::time_point deadline = options.timeout.count() ? begin + options.warmup + options.timeout : Clock::time_point::max();
+  // Set by this thread, which supervises while the workers run, when a signal or the deadline asks
+  // the flows to stop. The watchdog reads it too: a guest that never returns cannot let its worker
+  // see the stop, so the watchdog interrupts it after kStopGrace (the element fails per the flow's
+  // error policy and the rest drains).
+  std::atomic<bool> stopping_all{false};
+  wasm::StopInterrupts interrupts(stopping_all, kStopGrace);
+  std::atomic<size_t> workers_left{threads};
   auto worker = [&](size_t w) {
     std::vector<RunningFlow*> mine;
     for (size_t i = w; i < flows_.size(); i += threads) mine.push_back(flows_[i].get());
@@ -351,7 +377,7 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
         warmed = true;  // the measured window starts: each running flow's counters now
         for (RunningFlow* f : active) f->warm = counters_of(*f, ledger_);
       }
-      if (!stopping && (stop.load(std::memory_order_relaxed) || now >= deadline)) {
+      if (!stopping && stopping_all.load(std::memory_order_relaxed)) {
         stopping = true;
         for (RunningFlow* f : active) f->flow->request_stop();
       }
@@ -377,13 +403,18 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
       }
     }
   };
-  if (threads == 1) {
-    worker(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t w = 0; w < threads; ++w) pool.emplace_back(worker, w);
-    for (auto& t : pool) t.join();
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < threads; ++w)
+    pool.emplace_back([&, w] {
+      worker(w);
+      workers_left.fetch_sub(1, std::memory_order_release);
+    });
+  while (workers_left.load(std::memory_order_acquire) > 0) {
+    if (!stopping_all.load(std::memory_order_relaxed) && (stop.load(std::memory_order_relaxed) || Clock::now() >= deadline))
+      stopping_all.store(true, std::memory_order_relaxed);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  for (auto& t : pool) t.join();
   // Every span of the run reaches the exporter before the run is reported.
   if (tracer_) tracer_->shutdown();
   std::vector<FlowReport> reports;

@@ -209,6 +209,7 @@ static Status lift_output(GuestAbi& abi, const ContractTypes& t, StreamingHost& 
   out.timestamp_ns = a.get<uint64_t>(at + L.meta + L.m.timestamp);
   auto ct = lift_string_view(abi, a, at + L.meta + L.m.content_type);
   if (!ct) return ct.take_error();
+  if (ct->size() > kMaxContentTypeBytes) return content_type_too_long(ct->size());
   out.content_type = *ct;
   auto rep = abi.lift_own(a.get<uint32_t>(at + L.payload), t.buffer_res);
   if (!rep) return rep.take_error();

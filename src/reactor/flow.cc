@@ -726,7 +726,13 @@ void Flow::finish() {
     Node& n = *nodes_[*it];
     if (!n.initialized) continue;
     CallStatus st = lifecycle_call(n, SpanOp::Teardown, [&] { return n.stage->teardown(); });
-    if (!st) n.stats.errors.add();
+    // teardown returns nothing, so a failure is a trap or a limit: like a trap anywhere else it
+    // fails the flow (after every other stage still got its teardown), never silently.
+    if (!st) {
+      n.stats.errors.add();
+      stats_.errors.add();
+      fail(Error(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in teardown: " + st.describe()));
+    }
   }
   // Whatever a component still holds (a mutable buffer it never froze, a buffer it never
   // returned) goes back to the pool.

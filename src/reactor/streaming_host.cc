@@ -182,7 +182,7 @@ std::shared_ptr<HostInstance> StreamingHost::make_types() {
     auto rep = abi.lift_borrow(u32(s[0]), mutable_buffer);
     if (!rep) return rep.take_error();
     uint32_t len = u32(s[2]);
-    if (len > 1024) return Error(ErrorCode::AbiTrap, "content type longer than 1024 bytes");
+    if (len > kMaxContentTypeBytes) return content_type_too_long(len);
     auto text = abi.bytes(u32(s[1]), len);
     if (!text) return text.take_error();
     Status st = pool_.set_content_type(BufferId{*rep}, std::string_view(reinterpret_cast<const char*>(*text), len));

@@ -21,12 +21,12 @@ class InvocationLimits {
 
   // Returns the fuel to load into the counter for a new top-level call.
   int64_t begin() {
-    if (timeout_.count() > 0) watchdog_.arm(timeout_);
+    watchdog_.begin(timeout_);
     return budget_;
   }
   // `remaining` is the counter after the call.
   void end(int64_t remaining) {
-    if (timeout_.count() > 0) watchdog_.disarm();
+    watchdog_.end();
     // Negative means exhausted (or interrupted, when the watchdog stored a huge negative value).
     if (remaining < 0) consumed_ = static_cast<uint64_t>(budget_);
     else consumed_ = remaining >= budget_ ? 0 : static_cast<uint64_t>(budget_ - remaining);
@@ -41,6 +41,8 @@ class InvocationLimits {
   }
   std::string describe(TrapKind kind) const {
     if (kind == TrapKind::FuelExhausted) return "fuel exhausted: the invocation used its budget of " + std::to_string(budget_) + " fuel";
+    if (kind == TrapKind::Timeout && watchdog_.stopped())
+      return "interrupted: the invocation had not returned when the run was told to stop (SIGTERM/SIGINT)";
     if (kind == TrapKind::Timeout)
       return "invocation timed out after " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count()) + " ms";
     return to_string(kind);

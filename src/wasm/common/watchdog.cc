@@ -35,24 +35,44 @@ class Watchdog {
     entries_.erase(std::remove(entries_.begin(), entries_.end(), e), entries_.end());
   }
 
-  void wake() { cv_.notify_one(); }
+  void set_stop(const std::atomic<bool>* stop, int64_t grace_ns) {
+    std::lock_guard lock(mu_);
+    stop_ = stop;
+    grace_ns_ = grace_ns;
+  }
 
  private:
+  static void interrupt(WatchdogEntry* e, bool by_stop) {
+    if (by_stop) e->stopped_.store(true, std::memory_order_release);
+    e->fired_.store(true, std::memory_order_release);
+    e->target_->interrupt();
+  }
+
   void run() {
     std::unique_lock lock(mu_);
     for (;;) {
       int64_t now = now_ns();
       int64_t next = 0;
+      bool stopping = stop_ && stop_->load(std::memory_order_relaxed);
       for (WatchdogEntry* e : entries_) {
         int64_t d = e->deadline_ns_.load(std::memory_order_acquire);
-        if (d == 0) continue;
-        if (d <= now) {
+        if (d != 0 && d <= now) {
           // Keep interrupting every tick until the call ends and disarms: the guest may overwrite
           // one interrupt with its own read-modify-write of the counter.
-          e->fired_.store(true, std::memory_order_release);
-          e->target_->interrupt();
-        } else if (next == 0 || d < next) {
+          interrupt(e, false);
+        } else if (d != 0 && (next == 0 || d < next)) {
           next = d;
+        }
+        // An invocation with a timeout of its own is left to it; the stop only reaches those
+        // that nothing else would ever end.
+        if (!stopping || d != 0) continue;
+        uint64_t call = e->calls_.load(std::memory_order_acquire);
+        if ((call & 1) == 0) continue;  // not running
+        if (call != e->seen_call_) {
+          e->seen_call_ = call;  // first seen under the stop: its grace starts now
+          e->seen_ns_ = now;
+        } else if (now - e->seen_ns_ >= grace_ns_) {
+          interrupt(e, true);
         }
       }
       // Sleep until the nearest deadline, but at most 1 ms: arming does not wake us (that would put
@@ -66,16 +86,31 @@ class Watchdog {
   std::condition_variable cv_;
   std::vector<WatchdogEntry*> entries_;
   bool started_ = false;
+  const std::atomic<bool>* stop_ = nullptr;
+  int64_t grace_ns_ = 0;
 };
 
 WatchdogEntry::WatchdogEntry(Interruptible* target) : target_(target) { Watchdog::instance().add(this); }
 WatchdogEntry::~WatchdogEntry() { Watchdog::instance().remove(this); }
 
-void WatchdogEntry::arm(std::chrono::nanoseconds timeout) {
-  fired_.store(false, std::memory_order_relaxed);
-  deadline_ns_.store(now_ns() + timeout.count(), std::memory_order_release);
+void WatchdogEntry::begin(std::chrono::nanoseconds timeout) {
+  if (fired_.load(std::memory_order_relaxed)) {
+    fired_.store(false, std::memory_order_relaxed);
+    stopped_.store(false, std::memory_order_relaxed);
+  }
+  // Only this thread writes calls_: a plain increment published with release, no locked op.
+  calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  if (timeout.count() > 0) deadline_ns_.store(now_ns() + timeout.count(), std::memory_order_release);
 }
 
-void WatchdogEntry::disarm() { deadline_ns_.store(0, std::memory_order_release); }
+void WatchdogEntry::end() {
+  if (deadline_ns_.load(std::memory_order_relaxed) != 0) deadline_ns_.store(0, std::memory_order_release);
+  calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
+StopInterrupts::StopInterrupts(const std::atomic<bool>& stop, std::chrono::nanoseconds grace) {
+  Watchdog::instance().set_stop(&stop, grace.count());
+}
+StopInterrupts::~StopInterrupts() { Watchdog::instance().set_stop(nullptr, 0); }
 
 }  // namespace torvyn::wasm

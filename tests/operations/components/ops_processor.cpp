@@ -10,19 +10,26 @@
 //                       returned to the pool)
 //   error_every=<k>     every k-th element fails with a non-fatal `internal` error
 //   fatal_after=<n>     the element after the n-th fails with a `fatal` error (the flow fails)
+//   content_type_bytes=<n>  the output element's metadata carries a content type of n bytes
 #include "ops_config.h"
 
 using namespace torvyn;
 
-static uint64_t g_work = 0, g_leak = 0, g_hold = 0, g_error_every = 0, g_fatal_after = 0;
+static uint64_t g_work = 0, g_leak = 0, g_hold = 0, g_error_every = 0, g_fatal_after = 0, g_content_type_bytes = 0;
 static uint64_t g_seen = 0;
 static volatile uint8_t* g_last_leak = nullptr;  // keeps the leaked blocks "used"
 
 static Result<void> init(StringView config) {
   StringView bad;
-  const ops::Key keys[] = {{"work", &g_work}, {"leak", &g_leak}, {"hold", &g_hold}, {"error_every", &g_error_every}, {"fatal_after", &g_fatal_after}};
+  const ops::Key keys[] = {{"work", &g_work},
+                           {"leak", &g_leak},
+                           {"hold", &g_hold},
+                           {"error_every", &g_error_every},
+                           {"fatal_after", &g_fatal_after},
+                           {"content_type_bytes", &g_content_type_bytes}};
   if (!ops::parse_config(config, keys, bad))
-    return ProcessError::invalid_input("ops_processor: bad config item (work=, leak=, hold=, error_every=, fatal_after=)");
+    return ProcessError::invalid_input(
+        "ops_processor: bad config item (work=, leak=, hold=, error_every=, fatal_after=, content_type_bytes=)");
   return {};
 }
 
@@ -47,7 +54,14 @@ static ProcessResult process(const StreamElement& in) {
   Bytes data = in.payload.read_all();
   auto out = make_buffer(data, in.meta.content_type);
   if (!out) return ProcessError::from(out.error());
-  return ProcessResult::emit({in.meta, out.take()});
+  ElementMeta meta(in.meta);
+  if (g_content_type_bytes) {
+    auto* ct = static_cast<char*>(torvyn_malloc(g_content_type_bytes));
+    if (!ct) return ProcessError::internal("ops_processor: out of guest memory");
+    for (uint64_t i = 0; i < g_content_type_bytes; ++i) ct[i] = 'x';
+    meta.content_type = String(StringView(ct, g_content_type_bytes));
+  }
+  return ProcessResult::emit({torvyn::move(meta), out.take()});
 }
 
 TORVYN_PROCESSOR(process)

@@ -4,23 +4,27 @@
 // is behind: the runtime stops pushing to it for a moment, so its input queue fills; 0 = never,
 // the default), work=<rounds> of busy work per element (default 0), stall_ms=<n>: each push takes
 // n ms of wall time (a sink blocked on a slow write), measured with flow-context.deadline-ns(),
-// so the flow's invocation_timeout must be longer.
+// so the flow's invocation_timeout must be longer; spin_at=<n>: the n-th push never returns (a
+// guest stuck in a loop; 0 = never); trap_in_teardown=1: teardown traps (unreachable).
 #include "ops_config.h"
 
 using namespace torvyn;
 
-static uint64_t g_pause_every = 0, g_work = 0, g_stall_ms = 0;
+static uint64_t g_pause_every = 0, g_work = 0, g_stall_ms = 0, g_spin_at = 0, g_trap_in_teardown = 0;
 static uint64_t g_received = 0;
 
 static Result<void> init(StringView config) {
   StringView bad;
-  const ops::Key keys[] = {{"pause_every", &g_pause_every}, {"work", &g_work}, {"stall_ms", &g_stall_ms}};
+  const ops::Key keys[] = {{"pause_every", &g_pause_every}, {"work", &g_work},           {"stall_ms", &g_stall_ms},
+                           {"spin_at", &g_spin_at},         {"trap_in_teardown", &g_trap_in_teardown}};
   if (!ops::parse_config(config, keys, bad))
-    return ProcessError::invalid_input("ops_sink: bad config item (pause_every=, work=, stall_ms=)");
+    return ProcessError::invalid_input("ops_sink: bad config item (pause_every=, work=, stall_ms=, spin_at=, trap_in_teardown=)");
   return {};
 }
 
-static void teardown() {}
+static void teardown() {
+  if (g_trap_in_teardown) __builtin_trap();
+}
 
 static Result<BackpressureSignal> push(const StreamElement& in) {
   Bytes data = in.payload.read_all();
@@ -33,6 +37,10 @@ static Result<BackpressureSignal> push(const StreamElement& in) {
     }
   }
   ++g_received;
+  if (g_spin_at && g_received == g_spin_at) {
+    static volatile uint64_t spins = 0;
+    for (;;) spins = spins + 1;
+  }
   if (g_pause_every && g_received % g_pause_every == 0) return BackpressureSignal::Pause;
   return BackpressureSignal::Ready;
 }

@@ -74,6 +74,7 @@ class Runtime {
                                                                      uint64_t max_memory);
   Status build_flow(const config::FlowDecl& decl, const RunOptions& options);
   Status start_tracer();
+  Status prepare_state_dir();
   std::shared_ptr<security::WasiOptions> wasi_options(const config::NodeDecl& node);
 
   config::Config config_;

@@ -4,10 +4,21 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
+#include "torvyn/base/error.h"
 #include "torvyn/component/abi_types.h"
 
 namespace torvyn::reactor {
+
+// The one limit on a content type ("text/plain", "application/json; charset=utf-8"), wherever a
+// component hands one over: mutable-buffer.set-content-type and an output element's metadata.
+// Longer is a Canonical ABI trap, not a silently kept 8 MiB string per element.
+inline constexpr uint32_t kMaxContentTypeBytes = 1024;
+inline Error content_type_too_long(uint64_t len) {
+  return Error(ErrorCode::AbiTrap, "content type of " + std::to_string(len) + " bytes is longer than the limit of " +
+                                       std::to_string(kMaxContentTypeBytes) + " bytes");
+}
 
 using component::AbiFuncType;
 using component::AbiTypePtr;
