@@ -157,6 +157,7 @@ TEST_P(ComponentRuntime, BrokenGuestsAreContained) {
   expect_contained(*this, "broken_forged_handle", ErrorCode::GuestTrap);
   expect_contained(*this, "broken_wild_pointer", ErrorCode::AbiTrap);
   expect_contained(*this, "broken_leak_borrow", ErrorCode::ResourceHandleError);
+  expect_contained(*this, "broken_realloc_calls_import", ErrorCode::GuestTrap);
 }
 
 TEST_P(ComponentRuntime, InfiniteLoopIsStoppedByTheWatchdog) {

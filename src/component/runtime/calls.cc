@@ -47,8 +47,17 @@ wasm::FuncType core_func_type(const std::vector<FlatType>& params, const std::ve
   return f;
 }
 
+// An import called from cabi_realloc while the host lowers a value (may_leave false) traps.
+wasm::TrapKind refuse_leave(wasm::HostContext& ctx) {
+  ctx.store.set_trap_message(std::string(error_code_id(ErrorCode::AbiTrap)) +
+                             ": the component called an import from cabi_realloc while the host was lowering a value into it");
+  return wasm::TrapKind::HostError;
+}
+
 wasm::TrapKind lowered_fast_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {
   auto* li = static_cast<LoweredImport*>(env);
+  if (!li->owner->may_leave()) [[unlikely]]
+    return refuse_leave(ctx);
   Status s;
   {
     GuestAbi abi(*li->owner, *li->handles, *li->store, li->canon);
@@ -63,6 +72,7 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
   auto* li = static_cast<LoweredImport*>(env);
   Instance& inst = *li->owner;
   if (li->fast) return lowered_fast_trampoline(env, ctx, slots);
+  if (!inst.may_leave()) return refuse_leave(ctx);
   std::vector<wasm::Slot> args(slots, slots + li->sig.params.size());
   std::vector<Value> results;
   {

@@ -41,7 +41,11 @@ Result<uint32_t> GuestAbi::realloc(uint32_t old_ptr, uint32_t old_size, uint32_t
   wasm::Slot slots[4] = {old_ptr, old_size, align, new_size};
   have_view_ = false;  // the guest may grow its memory
   wasm::Trap t;
-  if (!store_.call_inplace(*canon_.realloc, slots, &t)) return Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
+  bool was = inst_.may_leave();
+  inst_.set_may_leave(false);
+  bool ok = store_.call_inplace(*canon_.realloc, slots, &t);
+  inst_.set_may_leave(was);
+  if (!ok) return Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
   return static_cast<uint32_t>(slots[0]);
 }
 

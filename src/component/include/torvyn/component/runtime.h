@@ -138,12 +138,17 @@ class Instance {
   wasm::Store& store();
   HandleTable& handles();
   const Linker& linker() const;
+  // The Canonical ABI's may_leave: false while the host runs the guest's cabi_realloc to lower a
+  // value into it; an import called then traps (the host is in the middle of a crossing).
+  bool may_leave() const { return may_leave_; }
+  void set_may_leave(bool v) { may_leave_ = v; }
 
   struct State;
   std::unique_ptr<State> state;
 
  private:
   void* host_data_ = nullptr;  // read on every host call: kept out of State, inline
+  bool may_leave_ = true;
 };
 
 }  // namespace torvyn::component
