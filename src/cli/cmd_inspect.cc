@@ -30,6 +30,7 @@
 #include "torvyn/contracts/conformance.h"
 #include "torvyn/host/runtime.h"
 #include "torvyn/base/json_text.h"
+#include "torvyn/base/file_read.h"
 
 namespace torvyn::cli {
 
@@ -282,12 +283,12 @@ int inspect(const Globals& g, const InspectArgs& a) {
     project.grant_key = c->name;
   }
 
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    print_error(g, Error(ErrorCode::IoError, "cannot read " + file.string()));
-    return kUsage;
+  auto read = read_file_capped(file.string(), kMaxComponentFileBytes, "component");
+  if (!read) {
+    print_error(g, read.error());
+    return read.error().code == ErrorCode::IoError ? kUsage : kFailed;
   }
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  std::vector<uint8_t> bytes = std::move(*read);
   const uint64_t size = bytes.size();
   const std::string digest = sha256_hex(bytes);
   if (bytes.empty()) {

@@ -9,6 +9,12 @@ namespace torvyn::config::detail {
 
 namespace {
 
+// [security.grants.<component>] dirs[].mode
+const std::vector<std::string_view>& dir_mode_names() {
+  static const std::vector<std::string_view> v{"ro", "rw"};
+  return v;
+}
+
 std::vector<SectionDef> build() {
   using K = Kind;
   return {
@@ -18,7 +24,8 @@ std::vector<SectionDef> build() {
       {"torvyn", false, {{"name", K::String}, {"version", K::String}, {"contract_version", K::String},
                          {"description", K::String}}},
       {"component[]", false, {{"name", K::String}, {"path", K::String}, {"language", K::String},
-                              {"config", K::Json}, {"world", K::String}, {"wasi", K::Bool}}},
+                              {"config", K::Json}, {"world", K::String}, {"wasi", K::Bool},
+                              {"max_buffer_bytes", K::Size}}},
       {"flow", true, {}},
       {"flow.*", false, {{"description", K::String}, {"default_queue_depth", K::Integer},
                          {"nodes", K::Table}, {"edges", K::TableArray},
@@ -26,7 +33,7 @@ std::vector<SectionDef> build() {
                          {"retry_backoff_ms", K::Duration}, {"invocation_timeout", K::Duration}}},
       {"flow.*.nodes", true, {}},
       {"flow.*.nodes.*", false, {{"component", K::String}, {"interface", K::String}, {"config", K::Json},
-                                 {"fuel_budget", K::Integer}, {"max_memory", K::Size},
+                                 {"fuel_budget", K::Integer}, {"max_memory", K::Size}, {"max_buffer_bytes", K::Size},
                                  {"priority", K::Integer}}},
       {"flow.*.edges[]", false, {{"from", K::PortRef}, {"to", K::PortRef}, {"queue_depth", K::Integer},
                                  {"backpressure_policy", K::Enum, &backpressure_policy_names()}}},
@@ -50,7 +57,10 @@ std::vector<SectionDef> build() {
       {"security", false, {{"default_capability_policy", K::Enum, &capability_policy_names()},
                            {"audit_enabled", K::Bool}, {"audit_log", K::String}, {"grants", K::Table}}},
       {"security.grants", true, {}},
-      {"security.grants.*", false, {{"capabilities", K::StringList}}},
+      {"security.grants.*", false, {{"capabilities", K::StringList}, {"dirs", K::TableArray},
+                                     {"env", K::StringList}}},
+      {"security.grants.*.dirs[]", false, {{"host", K::String}, {"guest", K::String},
+                                           {"mode", K::Enum, &dir_mode_names()}}},
       {"inspection", false, {{"enabled", K::Bool}, {"socket", K::String}, {"tcp", K::String},
                              {"token", K::String}}},
   };

@@ -18,6 +18,8 @@ namespace {
 constexpr uint32_t kMaxQueueDepth = 1'000'000;
 constexpr uint64_t kWasmPage = 64ull << 10;
 constexpr uint64_t kMaxWasm32Memory = 4ull << 30;
+constexpr uint64_t kSmallBuffer = 4ull << 10;       // max_buffer_bytes: at least one small buffer,
+constexpr uint64_t kMaxBufferBudget = 1ull << 40;   // at most 1 TiB (0 = unlimited)
 constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
 
 // A table being read, with the schema section that describes it. `t` is null when the section is
@@ -502,6 +504,7 @@ class Validator {
       if (auto v = get_string(s, "language")) c.language = *v;
       if (auto v = get_string(s, "world")) c.world = *v;
       if (auto v = get_bool(s, "wasi")) c.wasi = *v;
+      if (auto v = get_size(s, "max_buffer_bytes", kSmallBuffer, kMaxBufferBudget, /*zero_ok=*/true)) c.max_buffer_bytes = *v;
       if (auto v = get_json(s, "config")) c.config = *v;
       out.push_back(std::move(c));
     }
@@ -625,6 +628,7 @@ class Validator {
     if (auto v = get_json(s, "config")) n.config = *v;
     if (auto v = get_int(s, "fuel_budget", 1, kI64Max)) n.fuel_budget = static_cast<uint64_t>(*v);
     if (auto v = get_size(s, "max_memory", kWasmPage, kMaxWasm32Memory)) n.max_memory = *v;
+    if (auto v = get_size(s, "max_buffer_bytes", kSmallBuffer, kMaxBufferBudget, /*zero_ok=*/true)) n.max_buffer_bytes = *v;
     if (auto v = get_int(s, "priority", -1000, 1000)) n.priority = static_cast<int>(*v);
     return n;
   }
@@ -762,9 +766,162 @@ class Validator {
       Section g = sub(grants, k.str());
       std::vector<std::string> caps;
       if (auto v2 = get_string_list(g, "capabilities")) caps = *v2;
+      read_wasi_grant(g, std::string(k.str()), caps, sec);
       sec.grants[std::string(k.str())] = std::move(caps);
       grant_keys_.push_back({&k, &v, key});
     }
+  }
+
+  // [security.grants.<component>] dirs = [{ host, guest, mode }] and env = ["NAME", ...]: the
+  // directories the WASI host preopens for the component and the host environment variables it
+  // passes. Each needs its capability granted (unless the policy is allow-all): a grant that the
+  // host would silently not apply is a configuration error.
+  void read_wasi_grant(const Section& g, const std::string& component, const std::vector<std::string>& caps,
+                       SecurityConfig& sec) {
+    auto granted = [&](std::initializer_list<std::string_view> names) {
+      if (sec.default_capability_policy == "allow-all") return true;
+      for (const std::string& c : caps)
+        for (std::string_view n : names)
+          if (c == n) return true;
+      return false;
+    };
+    auto need = [&](const toml::node* at, std::string_view key_name, std::string_view capability, std::string what) {
+      const std::string key = join_key(g.key, key_name);
+      const toml::node* c = g.get("capabilities");
+      error(ErrorCode::ConfigInvalidValue, at, key,
+            "`" + key + "` " + what + ", but `" + join_key(g.key, "capabilities") + "` does not grant \"" +
+                std::string(capability) + "\"",
+            "\"" + std::string(capability) + "\" in capabilities", c ? describe_found(*c) : "no capabilities",
+            "add \"" + std::string(capability) + "\" to capabilities in [security.grants." + component +
+                "] (without it the component sees none of this)");
+    };
+    SecurityConfig::WasiGrant w;
+    bool any = false;
+    if (const toml::node* n = g.get("dirs")) {
+      any = true;
+      if (const toml::array* arr = n->as_array()) {
+        const SectionDef* def = find_section("security.grants.*.dirs[]");
+        std::map<std::string, const toml::node*> guests;
+        for (size_t i = 0; i < arr->size(); ++i) {
+          const toml::node& e = (*arr)[i];
+          const std::string key = join_key(g.key, "dirs") + "[" + std::to_string(i) + "]";
+          if (!e.is_table()) {
+            error(ErrorCode::ConfigWrongType, &e, key, "`" + key + "` must be a table",
+                  "{ host = \"...\", guest = \"/data\", mode = \"ro\" }", describe_found(e),
+                  "write each directory as an inline table, e.g. { host = \"data\", guest = \"/data\", mode = \"ro\" }");
+            continue;
+          }
+          Section d{e.as_table(), key, def};
+          check_keys(d);
+          if (auto dir = read_granted_dir(d, guests)) w.dirs.push_back(std::move(*dir));
+        }
+        if (!arr->empty() && !granted({"wasi:filesystem"})) need(n, "dirs", "wasi:filesystem", "preopens directories");
+      } else {
+        wrong_type(g, "dirs", *n);
+      }
+    }
+    if (auto env = get_string_list(g, "env")) {
+      any = true;
+      const toml::array* arr = g.get("env")->as_array();
+      for (size_t i = 0; i < env->size(); ++i) {
+        const std::string& name = (*env)[i];
+        if (name.find('=') == std::string::npos && name.find('\0') == std::string::npos) continue;
+        const std::string key = join_key(g.key, "env") + "[" + std::to_string(i) + "]";
+        error(ErrorCode::ConfigInvalidValue, arr->get(i), key, "`" + key + "` is not an environment variable name",
+              "a variable name without `=`", describe_found(*arr->get(i)),
+              "list names only; the values are taken from the host's environment when the flow starts");
+      }
+      if (!env->empty() && !granted({"wasi:cli/environment", "wasi:cli"}))
+        need(g.get("env"), "env", "wasi:cli/environment", "passes environment variables");
+      w.env = std::move(*env);
+    } else if (g.get("env")) {
+      any = true;
+    }
+    if (any) sec.wasi[component] = std::move(w);
+  }
+
+  std::optional<SecurityConfig::GrantedDir> read_granted_dir(const Section& d, std::map<std::string, const toml::node*>& guests) {
+    SecurityConfig::GrantedDir out;
+    out.where = cx_.where(d.t);
+    bool ok = true;
+    if (auto v = get_string(d, "host")) {
+      const toml::node* at = d.get("host");
+      const std::string key = join_key(d.key, "host");
+      if (v->empty() || v->find('\0') != std::string::npos) {
+        error(ErrorCode::ConfigInvalidValue, at, key, "`" + key + "` is not a path", "the path of an existing directory",
+              describe_found(*at), "write the directory to show the component, absolute or relative to Torvyn.toml");
+        ok = false;
+      } else {
+        out.host = resolve_path(at, *v);
+        std::error_code ec;
+        std::filesystem::file_status st = std::filesystem::status(out.host, ec);
+        if (!std::filesystem::exists(st)) {
+          error(ErrorCode::ConfigInvalidValue, at, key, "`" + key + "`: directory " + out.host + " does not exist",
+                "an existing directory", describe_found(*at),
+                "create it (mkdir -p " + out.host + ") or fix the path (a relative path is resolved against the "
+                "directory of Torvyn.toml)");
+          ok = false;
+        } else if (!std::filesystem::is_directory(st)) {
+          error(ErrorCode::ConfigInvalidValue, at, key, "`" + key + "`: " + out.host + " is not a directory",
+                "a directory", describe_found(*at) + ", which is not a directory",
+                "name a directory (the component sees the files below it)");
+          ok = false;
+        }
+      }
+    } else {
+      if (!d.get("host")) missing(d, d.t, "host", " (the host directory)", "add host = \"data\" (relative to Torvyn.toml, or absolute)");
+      ok = false;
+    }
+    if (auto v = get_string(d, "guest")) {
+      const toml::node* at = d.get("guest");
+      const std::string key = join_key(d.key, "guest");
+      std::string norm = normal_guest_path(*v);
+      if (v->empty() || (*v)[0] != '/') {
+        std::string fixed = "/" + (v->empty() ? std::string("data") : *v);
+        error(ErrorCode::ConfigInvalidValue, at, key, "`" + key + "` is not an absolute path",
+              "an absolute guest path such as \"/data\"", describe_found(*at), "write guest = \"" + fixed + "\"");
+        ok = false;
+      } else if (norm.empty()) {
+        error(ErrorCode::ConfigInvalidValue, at, key, "`" + key + "` has `.` or `..` segments",
+              "an absolute guest path without `.` or `..`, such as \"/data\"", describe_found(*at),
+              "write the path the component opens, e.g. guest = \"/data\"");
+        ok = false;
+      } else if (auto it = guests.find(norm); it != guests.end()) {
+        SourceLocation first = cx_.where(it->second);
+        error(ErrorCode::ConfigDuplicate, at, key, "guest path " + norm + " is preopened twice",
+              "a guest path not used by another entry of dirs", describe_found(*at),
+              "give each directory its own guest path, or remove the duplicate")
+            .notes.push_back("first used at " + first.file + ":" + std::to_string(first.line) + ":" +
+                             std::to_string(first.column));
+        ok = false;
+      } else {
+        guests.emplace(norm, at);
+        out.guest = norm;
+      }
+    } else {
+      if (!d.get("guest")) missing(d, d.t, "guest", " (the path the component sees)", "add guest = \"/data\"");
+      ok = false;
+    }
+    if (auto v = get_choice(d, "mode")) out.writable = *v == "rw";
+    else if (d.get("mode")) ok = false;  // reported by get_choice; absent = "ro"
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  // "/data//in/" -> "/data/in"; "" when a segment is "." or ".." (or the path has a NUL).
+  static std::string normal_guest_path(std::string_view p) {
+    if (p.find('\0') != std::string_view::npos) return "";
+    std::string out;
+    size_t i = 0;
+    while (i < p.size()) {
+      size_t j = p.find('/', i);
+      if (j == std::string_view::npos) j = p.size();
+      std::string_view seg = p.substr(i, j - i);
+      if (seg == "." || seg == "..") return "";
+      if (!seg.empty()) out += "/" + std::string(seg);
+      i = j + 1;
+    }
+    return out.empty() ? "/" : out;
   }
 
   static bool is_loopback(std::string_view host) {

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 
+#include "torvyn/base/file_read.h"
 #include "torvyn/component/binary_reader.h"
 #include "torvyn/component/validate.h"
 #include "torvyn/wasm/validate.h"
@@ -829,9 +830,9 @@ Result<ComponentWit> component_wit_from_bytes(std::vector<uint8_t> bytes) {
 }
 
 Result<ComponentWit> read_component_wit(const fs::path& wasm) {
-  std::ifstream in(wasm, std::ios::binary);
-  if (!in) return Error(ErrorCode::IoError, "cannot read `" + wasm.string() + "`");
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  auto read = read_file_capped(wasm.string(), kMaxComponentFileBytes, "component");
+  if (!read) return read.take_error();
+  std::vector<uint8_t> bytes = std::move(*read);
   if (bytes.empty()) return Error(ErrorCode::ComponentMalformed, "`" + wasm.string() + "` is empty");
   return component_wit_from_bytes(std::move(bytes));
 }

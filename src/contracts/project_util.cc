@@ -7,6 +7,7 @@
 #include <system_error>
 #include <tuple>
 
+#include "torvyn/base/file_read.h"
 #include "torvyn/contracts/contracts.h"
 
 namespace torvyn::contracts {
@@ -116,11 +117,15 @@ const ComponentCache::Entry& ComponentCache::get(const fs::path& file) {
   std::error_code ec;
   e.exists = !file.empty() && fs::is_regular_file(file, ec);
   if (e.exists) {
-    std::ifstream in(file, std::ios::binary);
-    e.bytes.assign(std::istreambuf_iterator<char>(in), {});
-    auto w = component_wit_from_bytes(std::vector<uint8_t>(e.bytes.begin(), e.bytes.end()));
-    if (w) e.wit = std::move(*w);
-    else e.error = Error(w.error().code, w.error().message);
+    auto read = read_file_capped(file.string(), kMaxComponentFileBytes, "component");
+    if (read) {
+      e.bytes.assign(read->begin(), read->end());
+      auto w = component_wit_from_bytes(std::move(*read));
+      if (w) e.wit = std::move(*w);
+      else e.error = Error(w.error().code, w.error().message);
+    } else {
+      e.error = read.take_error();
+    }
   }
   return entries_.emplace(file, std::move(e)).first->second;
 }

@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::chrono::seconds kPausedAfter{1};
 
-obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
+obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger, const resources::BufferPool& pool) {
   const reactor::Flow& flow = *rf.flow;
   const reactor::FlowStats& s = flow.stats();
   obs::FlowSnapshot f;
@@ -49,6 +49,12 @@ obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::Copy
       st.copies = ledger.copies(n.stage->owner());
       st.copy_bytes = ledger.bytes(n.stage->owner());
     }
+    if (rf.component_of.count(n.id)) {  // a component instance: its buffers against its budget
+      st.has_buffer_budget = true;
+      st.buffer_bytes = pool.owner_bytes(n.stage->owner());
+      st.buffer_budget_bytes = pool.owner_budget(n.stage->owner());
+      st.budget_exceeded = pool.owner_budget_exceeded(n.stage->owner());
+    }
     f.stages.push_back(std::move(st));
   }
   for (const auto& e : flow.edges()) {
@@ -73,17 +79,17 @@ Monitoring::Monitoring(Runtime& runtime) : runtime_(runtime) {
   if (!cfg.observability.metrics_enabled) level_ = obs::MetricsLevel::Off;
 
   const resources::CopyLedger& ledger = runtime.ledger();
+  resources::BufferPool& pool = runtime.pool();
   for (const auto& rf : runtime.flows()) {
     const Runtime::RunningFlow* f = rf.get();
-    handles_.push_back(registry_.add_flow([f, &ledger] { return snapshot(*f, ledger); }));
+    handles_.push_back(registry_.add_flow([f, &ledger, &pool] { return snapshot(*f, ledger, pool); }));
   }
-  resources::BufferPool& pool = runtime.pool();
   registry_.set_pools([&pool] {
     std::vector<obs::PoolSnapshot> out;
     for (auto tier : {resources::Tier::Small, resources::Tier::Medium, resources::Tier::Large, resources::Tier::Huge}) {
       resources::TierStats t = pool.stats(tier);
       out.push_back({std::string(resources::tier_name(tier)), t.total, t.available, t.in_use, t.exhaustion_events, t.buffer_bytes,
-                     t.bytes_in_use});
+                     t.bytes_in_use, t.reserved});
     }
     return out;
   });
@@ -107,6 +113,10 @@ Monitoring::Monitoring(Runtime& runtime) : runtime_(runtime) {
           s.errors += n.stats->errors.get();
           s.memory_bytes += n.stats->memory_bytes.get();
           s.fuel_consumed += n.stats->fuel_consumed.get();
+          const resources::BufferPool& pool = rt->pool();
+          s.buffer_bytes += pool.owner_bytes(n.stage->owner());
+          s.buffer_budget_bytes += pool.owner_budget(n.stage->owner());
+          s.budget_exceeded += pool.owner_budget_exceeded(n.stage->owner());
         }
       out.push_back(std::move(s));
     }

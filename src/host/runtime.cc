@@ -2,6 +2,9 @@
 
 #include "running_flow.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -11,8 +14,10 @@
 #include "torvyn/reactor/component_node.h"
 #include "torvyn/reactor/host_stages.h"
 #include "torvyn/reactor/streaming_host.h"
+#include "torvyn/security/guest_log_writer.h"
 #include "torvyn/security/wasi_host.h"
 #include "torvyn/base/private_dir.h"
+#include "torvyn/base/file_read.h"
 #include "torvyn/wasm/stop_interrupts.h"
 
 namespace torvyn::host {
@@ -48,6 +53,13 @@ reactor::ErrorPolicy to_reactor(config::ErrorPolicy p) {
   return reactor::ErrorPolicy::FailFast;
 }
 
+// Guest output on the host's stderr: one non-blocking, bounded writer for the process, shared by
+// every node of every flow (worker threads included).
+security::GuestLogWriter& guest_log() {
+  static security::GuestLogWriter writer(STDERR_FILENO);
+  return writer;
+}
+
 std::string default_cache_dir() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/torvyn/aot";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/torvyn/aot";
@@ -67,6 +79,7 @@ Runtime::Runtime(config::Config config) : config_(std::move(config)) {
 
 Runtime::~Runtime() {
   flows_.clear();  // instances before engines and the pool
+  guest_log().flush(std::chrono::milliseconds(250));  // their last lines, if stderr is being read
   if (tracer_) tracer_->shutdown();
 }
 
@@ -138,8 +151,9 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
   std::string key = path.string() + "#" + std::to_string(max_memory);
   auto& slot = components_[key];
   if (slot) return slot;
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  auto read = read_file_capped(path.string(), kMaxComponentFileBytes, "component");
+  if (!read) return Error(read.error().code, "node `" + node_id + "`: " + read.error().message);
+  std::vector<uint8_t> bytes = std::move(*read);
   if (bytes.empty()) return Error(ErrorCode::IoError, "cannot read component " + path.string());
   auto engine = engine_for(max_memory);
   if (!engine) return engine.take_error();
@@ -165,6 +179,7 @@ Status Runtime::build(const RunOptions& options) {
     }
   }
   if (wanted.empty()) return Error(ErrorCode::FlowBuildFailed, "the manifest declares no [flow.<name>]");
+  plan_buffer_shares(wanted);
   if (auto s = prepare_state_dir(); !s) return s;
   if (auto s = start_tracer(); !s) return s;
   for (const config::FlowDecl* f : wanted)
@@ -188,19 +203,78 @@ Status Runtime::prepare_state_dir() {
   return {};
 }
 
+// The default buffer budget of a component instance is a fair share of the pools: all their bytes
+// (pre-allocated tiers + on-demand cap) divided by the number of component instances in the flows
+// being built, but at least kMinFairBufferBytes so that tiny pools or many components still let
+// each component hold a few buffers. Each flow is then reserved a part of each tier (build_flow).
+void Runtime::plan_buffer_shares(const std::vector<const config::FlowDecl*>& flows) {
+  size_t instances = 0;
+  for (const config::FlowDecl* f : flows) instances += f->nodes.size();
+  uint64_t total = pool_->reserved_bytes() + config_.runtime.pools.huge_bytes;
+  fair_buffer_bytes_ = std::max(kMinFairBufferBytes, total / std::max<size_t>(1, instances));
+  flows_sharing_pool_ = std::max<size_t>(1, flows.size());
+}
+
+// A flow's reservation: per tier, as many buffers as its queues can hold plus one per stage (what
+// the flow has in flight at most when nothing leaks), but at most its equal part of half the tier.
+// The other half stays shared, first come first served, for bursts and for owners without a flow.
+resources::ReservationId Runtime::reserve_buffers(const config::FlowDecl& decl, const RunOptions& options) {
+  uint32_t depth = decl.default_queue_depth.value_or(config_.runtime.backpressure.default_queue_depth);
+  uint64_t need = decl.nodes.size();
+  for (const config::EdgeDecl& e : decl.edges) need += e.queue_depth.value_or(depth);
+  if (!options.input.empty()) need += uint64_t{depth} + 1;
+  if (!options.output.empty()) need += uint64_t{depth} + 1;
+  resources::TierCounts want{};
+  for (resources::Tier t : {resources::Tier::Small, resources::Tier::Medium, resources::Tier::Large}) {
+    uint64_t half_share = pool_->stats(t).total / (2 * flows_sharing_pool_);
+    want[static_cast<size_t>(t)] = static_cast<uint32_t>(std::min(need, half_share));
+  }
+  return pool_->add_reservation(decl.name, want);
+}
+
+uint64_t Runtime::buffer_budget(const config::NodeDecl& node) const {
+  if (node.max_buffer_bytes) return *node.max_buffer_bytes;
+  if (const config::ComponentDecl* c = config_.find_component(node.component); c && c->max_buffer_bytes) return *c->max_buffer_bytes;
+  return fair_buffer_bytes_;
+}
+
 std::shared_ptr<security::WasiOptions> Runtime::wasi_options(const config::NodeDecl& node) {
   auto o = std::make_shared<security::WasiOptions>();
   std::string component = node.component;
   o->component_name = node.id;
-  // Guest output goes to the host log (stderr), one line at a time, tagged with the node.
+  // Guest output goes to the host log (stderr), one line at a time, tagged with the node, and
+  // never blocks the worker when nobody reads stderr (dropped and counted instead).
   o->log = [](std::string_view who, int fd, std::string_view text) {
-    std::fprintf(stderr, "[%.*s%s] %.*s\n", static_cast<int>(who.size()), who.data(), fd == 2 ? " stderr" : "", static_cast<int>(text.size()),
-                 text.data());
+    std::string line = "[" + std::string(who) + (fd == 2 ? " stderr] " : "] ");
+    line += text;
+    guest_log().write_line(line);
   };
   if (config_.security.default_capability_policy == "allow-all") {
     o->granted = {"wasi:cli", "wasi:clocks", "wasi:random", "wasi:filesystem"};
   } else if (auto g = config_.security.grants.find(component); g != config_.security.grants.end()) {
     o->granted.insert(g->second.begin(), g->second.end());
+  }
+  // [security.grants.<component>] dirs and env (the loader checked them and their capabilities).
+  if (auto w = config_.security.wasi.find(component); w != config_.security.wasi.end()) {
+    for (const auto& d : w->second.dirs) {
+      o->preopens.push_back({d.host, d.guest, d.writable});
+      if (audit_)
+        audit_->record("wasi.preopen", {{"component", component}, {"node", node.id}, {"host", d.host}, {"guest", d.guest},
+                                        {"mode", d.writable ? "rw" : "ro"}});
+    }
+    std::string passed, unset;
+    for (const std::string& name : w->second.env) {
+      if (const char* value = std::getenv(name.c_str())) {
+        o->env[name] = value;
+        passed += (passed.empty() ? "" : ",") + name;
+      } else {
+        unset += (unset.empty() ? "" : ",") + name;
+        std::fprintf(stderr, "warning: node `%s`: %s is not set, so component `%s` does not see it ([security.grants.%s] env)\n",
+                     node.id.c_str(), name.c_str(), component.c_str(), component.c_str());
+      }
+    }
+    if (audit_ && !w->second.env.empty())
+      audit_->record("wasi.env", {{"component", component}, {"node", node.id}, {"names", passed}, {"unset", unset}});
   }
   if (audit_) {
     std::shared_ptr<AuditLog> audit = audit_;
@@ -231,6 +305,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   fo.context = &rf->streaming->context();
   fo.invocation_timeout = std::chrono::milliseconds(timeout_ms);
   rf->flow = std::make_unique<reactor::Flow>(fo, *pool_, ledger_);
+  const resources::ReservationId reservation = reserve_buffers(decl, options);
 
   // Instantiate every node first: roles decide how --input/--output attach.
   struct Built {
@@ -258,7 +333,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
       want = reactor::role_from_interface(n.interface);
       if (!want) return build_error(decl.name, "node `" + n.id + "`: interface `" + n.interface + "` is not a Torvyn role interface");
     }
-    reactor::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, 0), n.id};
+    reactor::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, buffer_budget(n), reservation), n.id};
     auto node = reactor::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
     if (!node) return build_error(decl.name, "node `" + n.id + "`: " + node.error().message);
     reactor::Role role = (*node)->role();
@@ -269,7 +344,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   std::string input_id, output_id;
   std::set<std::string> replaced;  // source/sink nodes replaced by --input/--output
   if (!options.input.empty()) {
-    reactor::FileStageOptions io{options.input, options.input_chunk, options.input_content_type};
+    reactor::FileStageOptions io{options.input, options.input_chunk, options.input_content_type, reservation};
     auto src = reactor::FileSource::open(io, *pool_, decl.name + "/input");
     if (!src) return src.take_error();
     input_id = "input";
@@ -278,7 +353,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     built.push_back({nullptr, std::move(*src), reactor::Role::Source});
   }
   if (!options.output.empty()) {
-    reactor::FileStageOptions io{options.output, 0, ""};
+    reactor::FileStageOptions io{options.output, 0, "", reservation};
     auto sink = reactor::FileSink::open(io, *pool_, decl.name + "/output");
     if (!sink) return sink.take_error();
     output_id = "output";

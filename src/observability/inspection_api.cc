@@ -67,7 +67,10 @@ json flow_detail(const FlowSnapshot& f) {
                           {"memory_bytes", s.memory_bytes},
                           {"fuel_consumed", s.fuel_consumed},
                           {"copies", s.copies},
-                          {"copy_bytes", s.copy_bytes}});
+                          {"copy_bytes", s.copy_bytes},
+                          {"buffer_bytes", s.buffer_bytes},
+                          {"buffer_budget_bytes", s.buffer_budget_bytes},
+                          {"budget_exceeded", s.budget_exceeded}});
   }
   j["stages"] = std::move(stages);
   json streams = json::array();
@@ -148,7 +151,10 @@ ApiResponse InspectionApi::components() const {
                      {"invocations", c.invocations},
                      {"errors", c.errors},
                      {"memory_bytes", c.memory_bytes},
-                     {"fuel_consumed", c.fuel_consumed}});
+                     {"fuel_consumed", c.fuel_consumed},
+                     {"buffer_bytes", c.buffer_bytes},
+                     {"buffer_budget_bytes", c.buffer_budget_bytes},
+                     {"budget_exceeded", c.budget_exceeded}});
   }
   return json_response(j);
 }
@@ -162,7 +168,8 @@ ApiResponse InspectionApi::pools() const {
                      {"in_use", p.in_use},
                      {"exhaustion_events", p.exhaustion_events},
                      {"buffer_bytes", p.buffer_bytes},
-                     {"bytes_in_use", p.bytes_in_use}});
+                     {"bytes_in_use", p.bytes_in_use},
+                     {"reserved", p.reserved}});
   }
   return json_response(j);
 }

@@ -1,18 +1,27 @@
 #include "torvyn/observability/inspection_server.h"
 
 #include <arpa/inet.h>
-#include <httplib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "http_front.h"
 #include "socket_path.h"
 #include "torvyn/observability/inspection_api.h"
 
@@ -74,13 +83,6 @@ Result<TcpAddress> parse_tcp_address(const std::string& text) {
   return addr;
 }
 
-void write_response(const ApiResponse& r, httplib::Response& res) {
-  res.status = r.status;
-  for (const auto& [k, v] : r.headers) res.set_header(k, v);
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(r.body, r.content_type);
-}
-
 }  // namespace
 
 std::string default_socket_path() {
@@ -89,72 +91,91 @@ std::string default_socket_path() {
   return "/tmp/torvyn-" + std::to_string(::getuid()) + "/torvyn.sock";
 }
 
-// httplib::Server plus a way to close a socket that was bound but never served (httplib's stop()
-// only acts on a server inside its accept loop).
-class HttpServer : public httplib::Server {
- public:
-  void close_unserved() {
-    socket_t s = svr_sock_.exchange(INVALID_SOCKET);
-    if (s != INVALID_SOCKET) ::close(s);
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using detail::HttpConnection;
+using detail::HttpEndpoint;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+std::string peer_name(const sockaddr_storage& addr) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (addr.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(addr);
+    ::inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(a.sin_port));
   }
-};
+  if (addr.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(addr);
+    ::inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(a.sin6_port));
+  }
+  return "?";
+}
+
+// Sends what the socket takes now, without waiting. Returns false on a hard error.
+bool send_now(int fd, std::string_view data, size_t& sent) {
+  sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 struct InspectionServer::Impl {
   struct Listener {
-    HttpServer server;
-    std::thread thread;
-    std::atomic<bool> done{false};
+    int fd = -1;
+    bool tcp = false;
+    std::string unix_peer;  // "unix:<path>"
+    HttpEndpoint endpoint;
+    int open = 0;                    // connections open (the loop thread's)
+    Clock::time_point paused_until;  // out of file descriptors: stop accepting for a moment
+    ~Listener() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+
+  struct Conn {
+    int fd = -1;
+    Listener* listener = nullptr;
+    std::unique_ptr<HttpConnection> http;
+    bool was_reading = true;
+    int answered = 0;
+    Clock::time_point deadline;
+    uint64_t waiting_since = 0;  // order in which connections started waiting for a request
+    bool closed = false;
   };
 
   Impl(const MetricsSource& source, Options opts)
       : options(std::move(opts)), api(source, ApiOptions{options.prometheus_enabled, options.level}) {}
 
-  // Routes every request through one handler so that authentication, 405 and 404 are decided in
-  // one place (InspectionApi), whatever httplib's own routing would have done.
-  void configure(httplib::Server& s, bool tcp) {
-    int threads = options.threads > 0 ? options.threads : 1;
-    s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-    s.set_keep_alive_timeout(1);  // also bounds how long stop() waits for an idle keep-alive client
-    s.set_read_timeout(5, 0);
-    s.set_write_timeout(5, 0);
-    s.set_payload_max_length(64 * 1024);
-    s.set_pre_routing_handler([this, tcp](const httplib::Request& req, httplib::Response& res) {
-      if (tcp && !bearer_token_matches(req.get_header_value("Authorization"), options.token)) {
-        ApiResponse r = InspectionApi::error(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"torvyn\"");
-        write_response(r, res);
-      } else {
-        write_response(api.handle(req.method, req.path), res);
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    if (options.audit) {
-      std::string unix_peer = tcp ? std::string() : "unix:" + socket_path;
-      s.set_logger([this, tcp, unix_peer](const httplib::Request& req, const httplib::Response& res) {
-        std::string peer = unix_peer;
-        if (tcp) {
-          bool v6 = req.remote_addr.find(':') != std::string::npos;
-          peer = (v6 ? "[" + req.remote_addr + "]" : req.remote_addr) + ":" + std::to_string(req.remote_port);
-        }
-        options.audit(req.method, req.path, res.status, peer);
-      });
-    }
+  std::chrono::milliseconds request_timeout() const {
+    return std::chrono::milliseconds(options.request_timeout_ms > 0 ? options.request_timeout_ms : 5000);
   }
+  std::chrono::milliseconds write_timeout() const {
+    return std::chrono::milliseconds(options.write_timeout_ms > 0 ? options.write_timeout_ms : 10000);
+  }
+  int max_connections() const { return options.max_connections > 0 ? options.max_connections : 1; }
 
-  // Serves a bound listener on its own thread; returns once it is accepting (so that stop() can
-  // always stop it: httplib's stop() does nothing to a server that has not entered its loop).
-  Status serve(Listener& l, const std::string& where) {
-    l.thread = std::thread([&l] {
-      l.server.listen_after_bind();
-      l.done.store(true);
-    });
-    while (!l.server.is_running() && !l.done.load()) std::this_thread::sleep_for(std::chrono::microseconds(200));
-    if (l.done.load() && !l.server.is_running()) {
-      l.thread.join();
-      l.server.close_unserved();
-      return Error(ErrorCode::InspectionListenFailed, "the inspection server on " + where + " stopped at once");
-    }
-    return {};
+  std::unique_ptr<Listener> make_listener(bool tcp) {
+    auto l = std::make_unique<Listener>();
+    l->tcp = tcp;
+    l->endpoint.api = &api;
+    if (tcp) l->endpoint.token = options.token;
+    l->endpoint.audit = options.audit;
+    if (options.max_requests_per_connection > 0) l->endpoint.limits.max_requests = options.max_requests_per_connection;
+    return l;
   }
 
   Status start_tcp() {
@@ -164,21 +185,36 @@ struct InspectionServer::Impl {
                        ") needs a bearer token: set [inspection] token (or use the Unix socket)");
     Result<TcpAddress> addr = parse_tcp_address(options.tcp_address);
     if (!addr) return addr.take_error();
-    auto l = std::make_unique<Listener>();
-    configure(l->server, true);
-    l->server.set_address_family(addr->family);
-    int port = addr->port;
-    if (port == 0) {
-      port = l->server.bind_to_any_port(addr->host);
-      if (port < 0) port = 0;
-    } else if (!l->server.bind_to_port(addr->host, port)) {
-      port = 0;
+    auto fail = [&](int err) {
+      return Error(ErrorCode::InspectionListenFailed, "cannot listen on " + options.tcp_address + ": " +
+                                                          errno_text(err) + " (address in use or not available)");
+    };
+    auto l = make_listener(true);
+    l->fd = ::socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (l->fd < 0) return fail(errno);
+    int one = 1;
+    ::setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if (addr->family == AF_INET6) {
+      ::setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+      auto& a = reinterpret_cast<sockaddr_in6&>(ss);
+      a.sin6_family = AF_INET6;
+      a.sin6_port = htons(static_cast<uint16_t>(addr->port));
+      ::inet_pton(AF_INET6, addr->host.c_str(), &a.sin6_addr);
+      len = sizeof a;
+    } else {
+      auto& a = reinterpret_cast<sockaddr_in&>(ss);
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(addr->port));
+      ::inet_pton(AF_INET, addr->host.c_str(), &a.sin_addr);
+      len = sizeof a;
     }
-    if (port == 0)
-      return Error(ErrorCode::InspectionListenFailed,
-                   "cannot listen on " + options.tcp_address + " (address in use or not available)");
-    if (Status s = serve(*l, options.tcp_address); !s) return s;
-    tcp_port = static_cast<uint16_t>(port);
+    if (::bind(l->fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(l->fd, 511) != 0) return fail(errno);
+    len = sizeof ss;
+    if (::getsockname(l->fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail(errno);
+    tcp_port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(ss).sin6_port
+                                              : reinterpret_cast<sockaddr_in&>(ss).sin_port);
     listeners.push_back(std::move(l));
     return {};
   }
@@ -189,34 +225,252 @@ struct InspectionServer::Impl {
     if (!claimed) return claimed.take_error();
     claim = std::move(*claimed);
     socket_path = path;
-    auto l = std::make_unique<Listener>();
-    configure(l->server, false);
-    l->server.set_address_family(AF_UNIX);
-    // httplib (0.11+) binds AF_UNIX sockets at the "host" path; the port is ignored.
-    Status bound = claim->bind([&](const std::string& at) { return l->server.bind_to_port(at, 80); });
+    auto l = make_listener(false);
+    l->unix_peer = "unix:" + path;
+    Status bound = claim->bind([&](const std::string& at) {
+      sockaddr_un a{};
+      if (at.size() >= sizeof a.sun_path) {
+        errno = ENAMETOOLONG;
+        return false;
+      }
+      int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) return false;
+      a.sun_family = AF_UNIX;
+      std::memcpy(a.sun_path, at.c_str(), at.size() + 1);
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 511) != 0) {
+        int err = errno;
+        ::close(fd);
+        errno = err;
+        return false;
+      }
+      l->fd = fd;
+      return true;
+    });
     if (!bound) {
-      l->server.close_unserved();
+      l.reset();  // closes the socket if bind() failed after creating it
       claim.reset();
       socket_path.clear();
       return bound;
-    }
-    if (Status s = serve(*l, path); !s) {
-      claim.reset();
-      socket_path.clear();
-      return s;
     }
     listeners.push_back(std::move(l));
     return {};
   }
 
+  Status start_loop() {
+    wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd < 0)
+      return Error(ErrorCode::InspectionListenFailed, "cannot start the inspection server: " + errno_text(errno));
+    stopping.store(false);
+    try {
+      thread = std::thread([this] { run(); });
+    } catch (const std::system_error& e) {
+      return Error(ErrorCode::InspectionListenFailed, std::string("cannot start the inspection server: ") + e.what());
+    }
+    return {};
+  }
+
   void stop() {
-    for (auto& l : listeners) l->server.stop();
-    for (auto& l : listeners)
-      if (l->thread.joinable()) l->thread.join();
-    listeners.clear();
-    claim.reset();  // removes the socket file, releases the lock
+    if (thread.joinable()) {
+      stopping.store(true);
+      uint64_t one = 1;
+      if (::write(wake_fd, &one, sizeof one) < 0) {
+        // The loop also checks `stopping` at least once a second.
+      }
+      thread.join();
+    }
+    if (wake_fd >= 0) ::close(wake_fd);
+    wake_fd = -1;
+    listeners.clear();  // closes the listening sockets
+    claim.reset();      // removes the socket file, releases the lock
     socket_path.clear();
     tcp_port = 0;
+  }
+
+  // --- The loop (its own thread from start_loop() to stop()).
+
+  void run() {
+    std::vector<pollfd> fds;
+    while (!stopping.load()) {
+      try {
+        iterate(fds);
+      } catch (...) {
+        // Nothing escapes the thread; an allocation failure here is retried on the next round.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    // Finish what is in progress as far as the sockets take it now, and close everything.
+    for (auto& c : conns) {
+      if (c->closed) continue;
+      size_t sent;
+      send_now(c->fd, c->http->output(), sent);
+      close(*c);
+    }
+    conns.clear();
+  }
+
+  void iterate(std::vector<pollfd>& fds) {
+    Clock::time_point now = Clock::now();
+    fds.clear();
+    fds.push_back({wake_fd, POLLIN, 0});
+    Clock::time_point next = now + std::chrono::seconds(1);
+    for (auto& l : listeners) {
+      bool paused = now < l->paused_until;
+      fds.push_back({paused ? -1 : l->fd, POLLIN, 0});
+      if (paused) next = std::min(next, l->paused_until);
+    }
+    size_t polled = conns.size();
+    for (auto& c : conns) {
+      fds.push_back({c->fd, static_cast<short>(c->http->reading() ? POLLIN : POLLOUT), 0});
+      next = std::min(next, c->deadline);
+    }
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+    int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, 1000)));
+    if (n < 0 && errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (fds[0].revents) {
+      uint64_t v;
+      while (::read(wake_fd, &v, sizeof v) > 0) {
+      }
+    }
+    if (stopping.load()) return;
+    if (n > 0) {
+      size_t base = 1 + listeners.size();
+      for (size_t i = 0; i < polled; ++i)
+        if (fds[base + i].revents && !conns[i]->closed) service(*conns[i], fds[base + i].revents);
+      for (size_t i = 0; i < listeners.size(); ++i)
+        if (fds[1 + i].revents & POLLIN) accept_from(*listeners[i]);
+    }
+    expire(Clock::now());
+    std::erase_if(conns, [](const std::unique_ptr<Conn>& c) { return c->closed; });
+  }
+
+  void close(Conn& c) {
+    if (c.closed) return;
+    ::close(c.fd);
+    c.closed = true;
+    --c.listener->open;
+  }
+
+  void service(Conn& c, short revents) {
+    if (revents & POLLNVAL) {
+      close(c);
+      return;
+    }
+    if (c.http->reading()) {
+      char buf[16384];
+      ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) {
+        c.http->receive(std::string_view(buf, static_cast<size_t>(n)));
+      } else if (n == 0) {
+        c.http->receive_eof();
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        close(c);
+        return;
+      }
+    }
+    settle(c);
+  }
+
+  // After any progress: send what can be sent, close when done, and start the deadline of a new
+  // phase (waiting for a request, or for the client to take a response).
+  void settle(Conn& c) {
+    while (!c.closed && !c.http->output().empty()) {
+      size_t sent;
+      if (!send_now(c.fd, c.http->output(), sent)) {
+        close(c);
+        return;
+      }
+      if (sent == 0) break;
+      c.http->consume_output(sent);  // may answer a pipelined request: more output
+    }
+    if (c.http->finished()) {
+      close(c);
+      return;
+    }
+    bool reading = c.http->reading();
+    bool new_request = c.http->requests() != c.answered;
+    Clock::time_point now = Clock::now();
+    if (reading && (!c.was_reading || new_request)) {
+      c.deadline = now + request_timeout();
+      c.waiting_since = ++sequence;
+    } else if (!reading && (c.was_reading || new_request)) {
+      c.deadline = now + write_timeout();
+    }
+    c.was_reading = reading;
+    c.answered = c.http->requests();
+  }
+
+  void expire(Clock::time_point now) {
+    for (auto& c : conns) {
+      if (c->closed || c->deadline > now) continue;
+      if (c->http->reading()) {
+        c->http->timed_out();  // a 408 when part of a request came
+        size_t sent;
+        send_now(c->fd, c->http->output(), sent);
+      }
+      close(*c);
+    }
+  }
+
+  // Closes the listener's connection that has waited longest for a request; false when every
+  // connection is busy with a response.
+  bool shed_oldest(Listener& l) {
+    Conn* oldest = nullptr;
+    for (auto& c : conns)
+      if (!c->closed && c->listener == &l && c->http->reading() &&
+          (!oldest || c->waiting_since < oldest->waiting_since))
+        oldest = c.get();
+    if (!oldest) return false;
+    close(*oldest);
+    return true;
+  }
+
+  void refuse(Listener& l, int fd, const std::string& peer) {
+    static const std::string kBody = R"({"error":"too many connections to the inspection API","status":503})";
+    std::string response = detail::serialize_response(ApiResponse{503, "application/json", kBody, {}}, false, false);
+    size_t sent;
+    send_now(fd, response, sent);
+    ::close(fd);
+    if (l.endpoint.audit) {
+      try {
+        l.endpoint.audit("", "", 503, peer);
+      } catch (...) {
+      }
+    }
+  }
+
+  void accept_from(Listener& l) {
+    for (int i = 0; i < 64; ++i) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof addr;
+      int fd = ::accept4(l.fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: make room from our own idlers, else pause (the pending connection
+          // would otherwise keep the listener readable and the loop spinning).
+          if (shed_oldest(l)) continue;
+          l.paused_until = Clock::now() + std::chrono::milliseconds(100);
+        }
+        return;
+      }
+      std::string peer = l.tcp ? peer_name(addr) : l.unix_peer;
+      if (l.open >= max_connections() && !shed_oldest(l)) {
+        refuse(l, fd, peer);
+        continue;
+      }
+      if (l.tcp) {
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      auto c = std::make_unique<Conn>();
+      c->fd = fd;
+      c->listener = &l;
+      c->http = std::make_unique<HttpConnection>(l.endpoint, std::move(peer));
+      c->deadline = Clock::now() + request_timeout();
+      c->waiting_since = ++sequence;
+      ++l.open;
+      conns.push_back(std::move(c));
+    }
   }
 
   Options options;
@@ -225,6 +479,12 @@ struct InspectionServer::Impl {
   std::optional<detail::SocketPathClaim> claim;
   std::string socket_path;
   uint16_t tcp_port = 0;
+
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  int wake_fd = -1;
+  std::vector<std::unique_ptr<Conn>> conns;  // the loop thread's
+  uint64_t sequence = 0;
 };
 
 InspectionServer::InspectionServer(const MetricsSource& source, Options options)
@@ -237,19 +497,12 @@ Status InspectionServer::start() {
   const Options& o = impl_->options;
   bool tcp = !o.tcp_address.empty();
   bool unix_socket = !o.socket_path.empty() || !tcp;
-  if (tcp) {
-    if (Status s = impl_->start_tcp(); !s) {
-      impl_->stop();
-      return s;
-    }
-  }
-  if (unix_socket) {
-    if (Status s = impl_->start_unix(); !s) {
-      impl_->stop();
-      return s;
-    }
-  }
-  return {};
+  Status s;
+  if (tcp) s = impl_->start_tcp();
+  if (s && unix_socket) s = impl_->start_unix();
+  if (s) s = impl_->start_loop();
+  if (!s) impl_->stop();
+  return s;
 }
 
 void InspectionServer::stop() { impl_->stop(); }

@@ -310,6 +310,21 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
   each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
     w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.fuel_consumed);
   });
+  w.family("torvyn_component_buffer_bytes", "gauge",
+           "Bytes of pool buffers the component instance holds (allocated and not yet handed on or dropped).");
+  each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+    if (s.has_buffer_budget) w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.buffer_bytes);
+  });
+  w.family("torvyn_component_buffer_budget_bytes", "gauge",
+           "Buffer budget of the component instance in bytes (max_buffer_bytes; 0 = unlimited).");
+  each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+    if (s.has_buffer_budget) w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.buffer_budget_bytes);
+  });
+  w.family("torvyn_component_buffer_budget_exceeded_total", "counter",
+           "Buffer allocations of the component instance refused by its budget (allocation-failed, E0605).");
+  each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
+    if (s.has_buffer_budget) w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.budget_exceeded);
+  });
   if (diag) {
     w.family("torvyn_component_invocations", "counter", "Invocations of the component instance.");
     each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {

@@ -17,7 +17,7 @@ Error io_error(const std::string& what, const std::string& path) {
 
 FileSource::FileSource(FileStageOptions o, resources::BufferPool& pool, std::string name, FILE* f)
     : options_(std::move(o)), pool_(pool), name_(std::move(name)), file_(f) {
-  owner_ = pool_.register_owner(name_, 0);
+  owner_ = pool_.register_owner(name_, 0, options_.reservation);
 }
 
 Result<std::unique_ptr<FileSource>> FileSource::open(FileStageOptions options, resources::BufferPool& pool, std::string name) {

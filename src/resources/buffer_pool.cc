@@ -17,6 +17,7 @@ namespace torvyn::resources {
 
 using detail::kNoSlot;
 using detail::OwnerRecord;
+using detail::Reservation;
 using detail::Slot;
 
 namespace {
@@ -46,9 +47,9 @@ Error frozen(BufferId id) {
 }
 Error over_budget(OwnerId id, const OwnerRecord& o, uint64_t more) {
   return Error(ErrorCode::BudgetExceeded,
-               "owner '" + o.name + "' (" + std::to_string(id) + ") holds " +
-                   std::to_string(o.bytes.load(std::memory_order_relaxed)) + " bytes; " + std::to_string(more) +
-                   " more would pass its budget of " + std::to_string(o.budget));
+               "buffer budget of " + std::to_string(o.budget) + " bytes exceeded: '" + o.name + "' (owner " +
+                   std::to_string(id) + ") holds " + std::to_string(o.bytes.load(std::memory_order_relaxed)) +
+                   " bytes of buffers and needs " + std::to_string(more) + " more");
 }
 Error exhausted(uint64_t bytes, const char* why) {
   return Error(ErrorCode::PoolExhausted, "cannot allocate a " + std::to_string(bytes) + "-byte buffer: " + why);
@@ -59,6 +60,10 @@ Error exhausted(uint64_t bytes, const char* why) {
 // Free list and counters of one pre-allocated tier, on their own cache line(s).
 struct alignas(64) TierState {
   detail::FreeList free;
+  // Reservations: `reserved` blocks are set aside for them; the others are shared, and
+  // `shared_used` counts the shared blocks held (Impl::admit keeps it <= total - reserved).
+  std::atomic<uint32_t> reserved{0};
+  std::atomic<uint32_t> shared_used{0};
   std::atomic<uint64_t> acquired{0};  // blocks handed out (allocate, reserve moves)
   std::atomic<uint64_t> returned{0};  // blocks given back
   std::atomic<uint64_t> first_uses{0};
@@ -87,11 +92,22 @@ struct OnDemand {
 
 struct BufferPool::Impl {
   PoolSizes sizes;
+  detail::ReservationTable reservations;  // before owners: the host owner points into it
   detail::OwnerTable owners;
   detail::SlotTable slots;
   TierState tiers[kFixedTierCount];
   OnDemand huge;
   uint64_t reserved = 0;
+  std::mutex setup_mu;  // add_reservation
+
+  // Counts a refused operation against the owner it would have charged (owner_budget_exceeded):
+  // once per public call, however many attempts it made inside.
+  template <class R>
+  R counted(OwnerId owner, R r) {
+    if (!r.ok() && r.error().code == ErrorCode::BudgetExceeded)
+      if (OwnerRecord* o = owners.find(owner)) o->exceeded.fetch_add(1, std::memory_order_relaxed);
+    return r;
+  }
 
   explicit Impl(PoolSizes s);
   ~Impl();
@@ -103,20 +119,55 @@ struct BufferPool::Impl {
     return s && s->live_gen.load(std::memory_order_acquire) == g ? s : nullptr;
   }
 
-  // Pops a free block from `from` or the next larger pre-allocated tier; each empty tier counts
-  // an exhaustion event. kNoSlot when all are empty.
-  uint32_t pop_fixed(Tier from, Tier* got) {
+  // Admission of one more block of tier t for reservation r: from its reserved blocks while it
+  // holds fewer than those, else from the tier's shared part. Every block off a free list has been
+  // admitted first and is discharged only after it is back on its list, so a reservation below
+  // its reserve always finds a free block (sum of admissions <= total). acq_rel pairs a discharge
+  // with the push before it.
+  bool admit(Reservation& r, int t) {
+    TierState& ts = tiers[t];
+    uint32_t u = r.used[t].load(std::memory_order_acquire);
+    for (;;) {
+      if (u < r.reserved[t]) {
+        if (r.used[t].compare_exchange_weak(u, u + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+        continue;
+      }
+      uint32_t cap = ts.total - ts.reserved.load(std::memory_order_relaxed);
+      uint32_t shared = ts.shared_used.load(std::memory_order_acquire);
+      do {
+        if (shared >= cap) return false;
+      } while (!ts.shared_used.compare_exchange_weak(shared, shared + 1, std::memory_order_acq_rel, std::memory_order_acquire));
+      if (r.used[t].compare_exchange_strong(u, u + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+      ts.shared_used.fetch_sub(1, std::memory_order_acq_rel);  // `u` moved (a concurrent release): retry
+    }
+  }
+  void discharge(Reservation& r, int t) {
+    if (r.used[t].fetch_sub(1, std::memory_order_acq_rel) > r.reserved[t]) tiers[t].shared_used.fetch_sub(1, std::memory_order_acq_rel);
+  }
+
+  // Pops a free block, admitted for `r`, from `from` or the next larger pre-allocated tier; each
+  // tier found empty (or whose share for `r` is spent) counts an exhaustion event. kNoSlot when
+  // all are.
+  uint32_t pop_fixed(Tier from, Reservation& r, Tier* got) {
     for (int t = static_cast<int>(from); t < kFixedTierCount; ++t) {
       TierState& ts = tiers[t];
       if (ts.total == 0) continue;  // tier configured off: not an exhaustion
-      uint32_t idx = ts.free.pop(slots);
-      if (idx != kNoSlot) {
-        *got = static_cast<Tier>(t);
-        return idx;
+      if (admit(r, t)) {
+        uint32_t idx = ts.free.pop(slots);
+        if (idx != kNoSlot) {
+          *got = static_cast<Tier>(t);
+          return idx;
+        }
+        discharge(r, t);
       }
       ts.exhaustion.fetch_add(1, std::memory_order_relaxed);
     }
     return kNoSlot;
+  }
+  // Undoes pop_fixed (the block was not used after all).
+  void unpop(Tier t, uint32_t idx, Reservation& r) {
+    tiers[static_cast<int>(t)].free.push(slots, idx);
+    discharge(r, static_cast<int>(t));
   }
 
   void note_acquired(Tier t, Slot& s) {
@@ -128,19 +179,23 @@ struct BufferPool::Impl {
     }
   }
 
-  void push_fixed(Tier t, uint32_t idx) {
+  // Back on its free list, then discharged from `r` (the slot may be reused at once: the caller
+  // reads what it needs first).
+  void push_fixed(Tier t, uint32_t idx, Reservation& r) {
     TierState& ts = tiers[static_cast<int>(t)];
     ts.returned.fetch_add(1, std::memory_order_relaxed);
     ts.free.push(slots, idx);
+    discharge(r, static_cast<int>(t));
   }
 
-  BufferId hand_out(Slot& s, uint32_t idx, OwnerId owner) {
+  BufferId hand_out(Slot& s, uint32_t idx, OwnerId owner, Reservation* r) {
     uint32_t g = s.next_gen;
     s.buf.size = 0;
     s.buf.state = BufferState::Owned;
     s.buf.frozen = false;
     s.buf.owner = owner;
     s.buf.generation = g;
+    s.reservation = r;
     s.owner.store(owner, std::memory_order_relaxed);
     s.live_gen.store(g, std::memory_order_release);
     return BufferId::make(idx, g);
@@ -177,7 +232,8 @@ struct BufferPool::Impl {
     if (idx != kNoSlot) give_blockless_locked(idx);
   }
 
-  Result<BufferId> allocate_on_demand(uint64_t bytes, OwnerId owner);
+  Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint);
+  Result<BufferId> allocate_on_demand(uint64_t bytes, OwnerId owner, Reservation* r);
   void release_on_demand(uint32_t idx, Slot& s);
   Status grow(Slot& s, uint64_t need);
   Status grow_on_demand(Slot& s, uint64_t need, OwnerRecord& o);
@@ -187,6 +243,7 @@ struct BufferPool::Impl {
 
 BufferPool::Impl::Impl(PoolSizes s)
     : sizes(s),
+      owners(reservations.find(kNoReservation)),
       slots([&] {
         uint64_t n = uint64_t{s.small} + s.medium + s.large;
         if (n > kMaxFixedSlots) throw std::length_error("torvyn: too many pooled buffers configured");
@@ -229,39 +286,74 @@ BufferPool::Impl::~Impl() {
 BufferPool::BufferPool(PoolSizes sizes) : impl_(std::make_unique<Impl>(sizes)) {}
 BufferPool::~BufferPool() = default;
 
-OwnerId BufferPool::register_owner(std::string name, uint64_t byte_budget) {
-  return impl_->owners.add(std::move(name), byte_budget);
+OwnerId BufferPool::register_owner(std::string name, uint64_t byte_budget, ReservationId reservation) {
+  Impl& p = *impl_;
+  Reservation* r = p.reservations.find(reservation);
+  if (!r) r = p.reservations.find(kNoReservation);
+  return p.owners.add(std::move(name), byte_budget, r);
+}
+
+ReservationId BufferPool::add_reservation(std::string name, TierCounts buffers) {
+  Impl& p = *impl_;
+  std::lock_guard lock(p.setup_mu);  // serialises the clamping below
+  uint32_t granted[kFixedTierCount];
+  for (int t = 0; t < kFixedTierCount; ++t) {
+    TierState& ts = p.tiers[t];
+    uint32_t left = ts.total - ts.reserved.load(std::memory_order_relaxed);
+    granted[t] = std::min(buffers[static_cast<size_t>(t)], left);
+  }
+  ReservationId id = p.reservations.add(std::move(name), granted);
+  if (id == kNoReservation) return id;
+  for (int t = 0; t < kFixedTierCount; ++t) p.tiers[t].reserved.fetch_add(granted[t], std::memory_order_relaxed);
+  return id;
+}
+
+ReservationStats BufferPool::reservation_stats(ReservationId id) const {
+  ReservationStats st;
+  const Reservation* r = impl_->reservations.find(id);
+  if (!r) return st;
+  st.name = r->name;
+  for (size_t t = 0; t < kFixedTierCount; ++t) {
+    st.reserved[t] = r->reserved[t];
+    st.in_use[t] = r->used[t].load(std::memory_order_relaxed);
+  }
+  return st;
 }
 
 Result<BufferId> BufferPool::allocate(OwnerId owner, uint64_t capacity_hint) {
-  Impl& p = *impl_;
+  return impl_->counted(owner, impl_->allocate(owner, capacity_hint));
+}
+
+Result<BufferId> BufferPool::Impl::allocate(OwnerId owner, uint64_t capacity_hint) {
+  Impl& p = *this;
   OwnerRecord* o = p.owners.find(owner);
   if (!o) return unknown_owner(owner);
   if (capacity_hint > kMaxBufferBytes) return too_big(capacity_hint);
   Tier t = tier_for(capacity_hint);
   uint64_t want = t == Tier::Huge ? round_up(capacity_hint, kPage) : tier_bytes(t);
   if (!o->try_charge(want)) return over_budget(owner, *o, want);
+  Reservation& res = *o->reservation;
   if (t != Tier::Huge) {
     Tier got;
-    uint32_t idx = p.pop_fixed(t, &got);
+    uint32_t idx = p.pop_fixed(t, res, &got);
     if (idx != kNoSlot) {
       Slot& s = p.slots.at(idx);
       uint64_t extra = s.buf.capacity - want;  // a larger tier's block stood in
       if (extra && !o->try_charge(extra)) {
-        p.tiers[static_cast<int>(got)].free.push(p.slots, idx);
+        p.unpop(got, idx, res);
         o->credit(want);
         return over_budget(owner, *o, want + extra);
       }
       p.note_acquired(got, s);
-      return p.hand_out(s, idx, owner);
+      return p.hand_out(s, idx, owner, &res);
     }
   }
-  auto r = p.allocate_on_demand(want, owner);
+  auto r = p.allocate_on_demand(want, owner, &res);
   if (!r.ok()) o->credit(want);
   return r;
 }
 
-Result<BufferId> BufferPool::Impl::allocate_on_demand(uint64_t bytes, OwnerId owner) {
+Result<BufferId> BufferPool::Impl::allocate_on_demand(uint64_t bytes, OwnerId owner, Reservation* r) {
   uint32_t idx = book_on_demand(bytes);
   if (idx == kNoSlot) return exhausted(bytes, "every pool tier and the on-demand budget (huge_bytes) are spent");
   void* mem = std::malloc(bytes);
@@ -275,7 +367,7 @@ Result<BufferId> BufferPool::Impl::allocate_on_demand(uint64_t bytes, OwnerId ow
   s.buf.tier = Tier::Huge;
   s.heap = true;
   huge.acquired.fetch_add(1, std::memory_order_relaxed);
-  return hand_out(s, idx, owner);
+  return hand_out(s, idx, owner, r);
 }
 
 void BufferPool::Impl::release_on_demand(uint32_t idx, Slot& s) {
@@ -317,7 +409,7 @@ Status BufferPool::release(BufferId id) {
   if (s->heap)
     p.release_on_demand(id.slot(), *s);
   else
-    p.push_fixed(b.tier, id.slot());
+    p.push_fixed(b.tier, id.slot(), *s->reservation);
   return {};
 }
 
@@ -329,7 +421,10 @@ Status BufferPool::transfer(BufferId id, OwnerId to) {
   if (!dst) return unknown_owner(to);
   Buffer& b = s->buf;
   if (b.owner == to) return {};
-  if (!dst->try_charge(b.capacity)) return over_budget(to, *dst, b.capacity);
+  if (!dst->try_charge(b.capacity)) {
+    dst->exceeded.fetch_add(1, std::memory_order_relaxed);
+    return over_budget(to, *dst, b.capacity);
+  }
   if (OwnerRecord* src = p.owners.find(b.owner)) src->credit(b.capacity);
   b.owner = to;
   s->owner.store(to, std::memory_order_relaxed);
@@ -343,7 +438,10 @@ Status BufferPool::take_in_transit(BufferId id) {
   Buffer& b = s->buf;
   if (b.owner != kHostOwner) {
     OwnerRecord* host = p.owners.find(kHostOwner);
-    if (!host->try_charge(b.capacity)) return over_budget(kHostOwner, *host, b.capacity);
+    if (!host->try_charge(b.capacity)) {
+      host->exceeded.fetch_add(1, std::memory_order_relaxed);
+      return over_budget(kHostOwner, *host, b.capacity);
+    }
     if (OwnerRecord* src = p.owners.find(b.owner)) src->credit(b.capacity);
     b.owner = kHostOwner;
     s->owner.store(kHostOwner, std::memory_order_relaxed);
@@ -368,7 +466,7 @@ Status BufferPool::reserve(BufferId id, uint64_t new_capacity) {
   if (s->buf.frozen) return frozen(id);
   if (new_capacity <= s->buf.capacity) return {};
   if (new_capacity > kMaxBufferBytes) return too_big(new_capacity);
-  return impl_->grow(*s, new_capacity);
+  return impl_->counted(s->buf.owner, impl_->grow(*s, new_capacity));
 }
 
 // need > capacity, need <= kMaxBufferBytes, the buffer is live, unfrozen and ours.
@@ -380,14 +478,15 @@ Status BufferPool::Impl::grow(Slot& s, uint64_t need) {
   uint64_t want = t == Tier::Huge ? round_up(need, kPage) : tier_bytes(t);
   uint64_t cap = b.capacity;
   if (!o.try_charge(want - cap)) return over_budget(b.owner, o, want - cap);
+  Reservation& res = *s.reservation;
   if (t != Tier::Huge) {
     Tier got;
-    uint32_t idx = pop_fixed(t, &got);
+    uint32_t idx = pop_fixed(t, res, &got);
     if (idx != kNoSlot) {
       Slot& m = slots.at(idx);  // a free slot: swap its block with ours, then it goes back free
       uint64_t extra = m.buf.capacity - want;
       if (extra && !o.try_charge(extra)) {
-        tiers[static_cast<int>(got)].free.push(slots, idx);
+        unpop(got, idx, res);
         o.credit(want - cap);
         return over_budget(b.owner, o, want + extra - cap);
       }
@@ -398,7 +497,7 @@ Status BufferPool::Impl::grow(Slot& s, uint64_t need) {
       std::swap(b.capacity, m.buf.capacity);
       std::swap(b.tier, m.buf.tier);
       std::swap(s.used, m.used);
-      push_fixed(old, idx);
+      push_fixed(old, idx, res);  // the old block leaves the reservation's count of its tier
       return {};
     }
   }
@@ -432,7 +531,7 @@ Status BufferPool::Impl::move_on_demand(Slot& s, uint64_t bytes) {
   b.tier = Tier::Huge;
   s.heap = true;
   huge.acquired.fetch_add(1, std::memory_order_relaxed);
-  push_fixed(old, idx);
+  push_fixed(old, idx, *s.reservation);
   return {};
 }
 
@@ -466,13 +565,13 @@ Status BufferPool::Impl::grow_on_demand(Slot& s, uint64_t need, OwnerRecord& o) 
 Status BufferPool::write(BufferId id, uint64_t offset, const void* bytes, uint64_t len) {
   Slot* s = impl_->live(id);
   if (!s) return stale(id);
-  return impl_->write(*s, id, offset, bytes, len);
+  return impl_->counted(s->buf.owner, impl_->write(*s, id, offset, bytes, len));
 }
 
 Status BufferPool::append(BufferId id, const void* bytes, uint64_t len) {
   Slot* s = impl_->live(id);
   if (!s) return stale(id);
-  return impl_->write(*s, id, s->buf.size, bytes, len);
+  return impl_->counted(s->buf.owner, impl_->write(*s, id, s->buf.size, bytes, len));
 }
 
 Status BufferPool::Impl::write(Slot& s, BufferId id, uint64_t offset, const void* bytes, uint64_t len) {
@@ -551,6 +650,7 @@ TierStats BufferPool::stats(Tier t) const {
   st.reuses = acquired > first ? acquired - first : 0;
   st.bytes_in_use = st.in_use * st.buffer_bytes;
   st.bytes_limit = ts.map_bytes;
+  st.reserved = ts.reserved.load(std::memory_order_relaxed);
   return st;
 }
 
@@ -568,6 +668,11 @@ uint64_t BufferPool::owner_bytes(OwnerId owner) const {
 uint64_t BufferPool::owner_budget(OwnerId owner) const {
   const OwnerRecord* o = impl_->owners.find(owner);
   return o ? o->budget : 0;
+}
+
+uint64_t BufferPool::owner_budget_exceeded(OwnerId owner) const {
+  const OwnerRecord* o = impl_->owners.find(owner);
+  return o ? o->exceeded.load(std::memory_order_relaxed) : 0;
 }
 
 std::string_view BufferPool::owner_name(OwnerId owner) const {

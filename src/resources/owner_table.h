@@ -12,10 +12,36 @@
 
 namespace torvyn::resources::detail {
 
+// One flow's share of the pre-allocated tiers (BufferPool::add_reservation). `used` counts the
+// blocks its owners' buffers occupy; the blocks beyond `reserved` are charged to the tier's shared
+// part. Record 0 reserves nothing (owners without a flow).
+struct alignas(64) Reservation {
+  std::atomic<uint32_t> used[kFixedTierCount] = {};
+  uint32_t reserved[kFixedTierCount] = {};  // immutable once published
+  std::string name;
+};
+
+class ReservationTable {
+ public:
+  ReservationTable();  // registers record 0 ("shared", nothing reserved)
+  // Returns the new id, or kNoReservation when the table is full.
+  ReservationId add(std::string name, const uint32_t (&reserved)[kFixedTierCount]);
+  Reservation* find(ReservationId id) const {
+    return id < count_.load(std::memory_order_acquire) ? records_.find(id) : nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  std::atomic<uint32_t> count_{0};
+  ChunkedArray<Reservation, 6> records_;
+};
+
 // Own cache line: owners on different flow threads must not contend on their byte counters.
 struct alignas(64) OwnerRecord {
   std::atomic<uint64_t> bytes{0};  // capacity of every buffer the owner holds
+  std::atomic<uint64_t> exceeded{0};  // operations refused by the budget
   uint64_t budget = 0;             // 0 = unlimited; immutable once the owner is published
+  Reservation* reservation = nullptr;  // where its allocations count; immutable once published
   std::string name;
 
   // Adds n bytes unless that would pass the budget (checked and added in one CAS, so concurrent
@@ -36,8 +62,9 @@ struct alignas(64) OwnerRecord {
 
 class OwnerTable {
  public:
-  OwnerTable();  // registers the host as owner 0
-  OwnerId add(std::string name, uint64_t budget);  // throws std::length_error past kMaxOwners
+  explicit OwnerTable(Reservation* shared);  // registers the host as owner 0 (in `shared`)
+  // Throws std::length_error past kMaxOwners.
+  OwnerId add(std::string name, uint64_t budget, Reservation* reservation);
 
   OwnerRecord* find(OwnerId id) const {
     return id < count_.load(std::memory_order_acquire) ? records_.find(id) : nullptr;

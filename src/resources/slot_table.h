@@ -18,6 +18,8 @@ namespace torvyn::resources::detail {
 
 inline constexpr uint32_t kNoSlot = UINT32_MAX;
 
+struct Reservation;  // owner_table.h
+
 // One cache line or two, never shared by two slots: neighbouring buffers are often live on
 // different flow threads.
 struct alignas(64) Slot {
@@ -28,6 +30,7 @@ struct alignas(64) Slot {
   uint32_t next_gen = 1;   // generation of the next allocation (written before the slot is pushed)
   bool heap = false;       // buf.data is on-demand heap memory (nullptr: a slot without a block)
   bool used = false;       // the block has been handed out before (TierStats::reuses)
+  Reservation* reservation = nullptr;  // while live with a pooled block: where that block is counted
   Buffer buf;
 };
 

@@ -16,6 +16,9 @@
  *   stdin           fread from stdin; "stdin eof" / "stdin error" / "stdin <n> bytes"
  *   isatty          "isatty=<0|1>" for stdout
  *   spam:<n>        writes <n> bytes of 'x' to stdout (no newline) then fflush; "spammed"
+ *   lines:<n>       writes <n> lines of ~100 bytes to stderr (unbuffered); "wrote <n> lines"
+ *   symlink:<target>=<path>  symlink(target, path); "linked" or "errno=<n> ..."
+ *   rm:<path>       unlink(path); "removed" or "errno=<n> ..."
  *   exit:<code>     exit(code)
  */
 #define _GNU_SOURCE /* clock_gettime, nanosleep, getentropy under -std=c11 */
@@ -187,6 +190,23 @@ static void run(const char* cmd, char* out, size_t cap) {
     for (long i = 0; i < n; ++i) putchar('x');
     fflush(stdout);
     snprintf(out, cap, "spammed");
+  } else if (starts(cmd, "lines:")) {
+    long n = atol(cmd + 6);
+    for (long i = 0; i < n; ++i)
+      fprintf(stderr, "probe line %06ld ........................................................................\n", i);
+    snprintf(out, cap, "wrote %ld lines", n);
+  } else if (starts(cmd, "symlink:")) {
+    char target[256];
+    const char* eq = strchr(cmd + 8, '=');
+    size_t tlen = eq ? (size_t)(eq - (cmd + 8)) : strlen(cmd + 8);
+    if (tlen >= sizeof target) tlen = sizeof target - 1;
+    memcpy(target, cmd + 8, tlen);
+    target[tlen] = 0;
+    if (symlink(target, eq ? eq + 1 : "") == 0) snprintf(out, cap, "linked");
+    else snprintf(out, cap, "errno=%d %s", errno, strerror(errno));
+  } else if (starts(cmd, "rm:")) {
+    if (unlink(cmd + 3) == 0) snprintf(out, cap, "removed");
+    else snprintf(out, cap, "errno=%d %s", errno, strerror(errno));
   } else if (starts(cmd, "exit:")) {
     exit(atoi(cmd + 5));
   } else {

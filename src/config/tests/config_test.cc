@@ -583,6 +583,32 @@ TEST(ConfigLoad, GrantsForUnknownComponentWarn) {
   expect_complete(r.diagnostics[0]);
 }
 
+// Buffer budgets: per component and per node (sizes; 0 = unlimited), unset = the runtime's fair share.
+TEST(ConfigLoad, MaxBufferBytesPerComponentAndNode) {
+  LoadResult r = parse_text(kHead + "[[component]]\nname = \"p\"\npath = \"p.wasm\"\nmax_buffer_bytes = \"8MiB\"\n" +
+                            "[[component]]\nname = \"q\"\npath = \"q.wasm\"\n" +
+                            "[flow.f]\nnodes.a = { component = \"p\", max_buffer_bytes = \"64KiB\" }\n"
+                            "nodes.b = { component = \"p\" }\nnodes.c = { component = \"q\", max_buffer_bytes = 0 }\n"
+                            "edges = [{ from = \"a\", to = \"b\" }, { from = \"b\", to = \"c\" }]\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_TRUE(r.diagnostics.empty()) << dump(r);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.components[0].max_buffer_bytes, std::optional<uint64_t>(8u << 20));
+  EXPECT_EQ(c.components[1].max_buffer_bytes, std::nullopt);
+  const FlowDecl& f = c.flows[0];
+  EXPECT_EQ(f.nodes[0].max_buffer_bytes, std::optional<uint64_t>(64u << 10));
+  EXPECT_EQ(f.nodes[1].max_buffer_bytes, std::nullopt);
+  EXPECT_EQ(f.nodes[2].max_buffer_bytes, std::optional<uint64_t>(0));
+
+  LoadResult bad = parse_text(kHead + kComp + "max_buffer_bytes = \"100B\"\n");
+  EXPECT_FALSE(bad.ok());
+  const Diagnostic* d = find(bad, ErrorCode::ConfigInvalidValue);
+  ASSERT_NE(d, nullptr) << dump(bad);
+  EXPECT_EQ(d->key, "component[0].max_buffer_bytes");
+  EXPECT_NE(d->expected.find("4KiB"), std::string::npos) << d->expected;
+  expect_complete(*d);
+}
+
 // ---- environment, --config, user config -----------------------------------------------------
 
 TEST(ConfigEnv, OverridesKeysOfEverySection) {

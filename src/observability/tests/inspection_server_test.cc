@@ -126,8 +126,9 @@ TEST(InspectionServer, UnixSocketServesTheApi) {
   auto head = unix_request(o.socket_path, "HEAD", "/health");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.body, "");
-  // A method httplib does not know is rejected before routing; it is still audited.
-  EXPECT_EQ(unix_request(o.socket_path, "BREW", "/health").status, 400);
+  // Any other method is not allowed; a malformed request line is a 400. Both are audited.
+  EXPECT_EQ(unix_request(o.socket_path, "BREW", "/health").status, 405);
+  EXPECT_EQ(unix_request(o.socket_path, "BR(EW", "/health").status, 400);
 
   // httplib's own client speaks AF_UNIX too (what a CLI would use).
   httplib::Client cli(o.socket_path);
@@ -141,7 +142,7 @@ TEST(InspectionServer, UnixSocketServesTheApi) {
   EXPECT_FALSE(fs::exists(o.socket_path));
 
   auto log = audit.get();
-  ASSERT_GE(log.size(), 9u);
+  ASSERT_GE(log.size(), 10u);
   EXPECT_EQ(log[0].method, "GET");
   EXPECT_EQ(log[0].path, "/health");
   EXPECT_EQ(log[0].status, 200);

@@ -17,8 +17,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "fake_source.h"
+#include "raw_http.h"
 #include "torvyn/observability/inspection_server.h"
 
 extern char** environ;
@@ -49,8 +51,10 @@ int free_port() {
 // The prometheus process, stopped (SIGTERM, then SIGKILL) when this goes out of scope.
 class PrometheusProcess {
  public:
-  PrometheusProcess(const std::string& dir, int port) {
-    std::string log = dir + "/prometheus.log";
+  PrometheusProcess(const std::string& dir, int port) : log_(dir + "/prometheus.log"), api_("127.0.0.1", port) {
+    api_.set_connection_timeout(1);
+    api_.set_read_timeout(2);
+    const std::string& log = log_;
     std::vector<std::string> args = {kPrometheus,
                                      "--config.file=" + dir + "/prometheus.yml",
                                      "--storage.tsdb.path=" + dir + "/data",
@@ -78,8 +82,22 @@ class PrometheusProcess {
   }
   bool started() const { return pid_ > 0; }
   bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // An instant query's result vector (null when the query failed).
+  json query(const std::string& promql) {
+    auto r = api_.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
+    if (!r || r->status != 200) return json();
+    json j = json::parse(r->body, nullptr, false);
+    if (j.is_discarded() || j["status"] != "success") return json();
+    return j["data"]["result"];
+  }
+  std::string log_text() const {
+    std::ifstream in(log_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
 
  private:
+  std::string log_;
+  httplib::Client api_;
   pid_t pid_ = -1;
 };
 
@@ -127,21 +145,8 @@ TEST(PrometheusScrape, RealPrometheusScrapesEveryGuideMetric) {
   ASSERT_NE(port, 0);
   PrometheusProcess prom(dir, port);
   ASSERT_TRUE(prom.started());
-
-  httplib::Client api("127.0.0.1", port);
-  api.set_connection_timeout(1);
-  api.set_read_timeout(2);
-  auto query = [&](const std::string& promql) -> json {
-    auto r = api.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
-    if (!r || r->status != 200) return json();
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded() || j["status"] != "success") return json();
-    return j["data"]["result"];
-  };
-  auto log_text = [&] {
-    std::ifstream in(dir + "/prometheus.log");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
+  auto query = [&](const std::string& promql) { return prom.query(promql); };
+  auto log_text = [&] { return prom.log_text(); };
 
   // Wait for the first scrape to land (Prometheus starts, then scrapes every second).
   json result;
@@ -206,6 +211,108 @@ TEST(PrometheusScrape, RealPrometheusScrapesEveryGuideMetric) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_EQ(latest, "2500");
+}
+
+// Issue 18: the inspection API could be made unavailable without a token. While another local
+// process holds 200 idle connections to it (reopening each one the server drops) plus a few
+// clients trickling request heads, Prometheus still scrapes /metrics.
+TEST(PrometheusScrape, ScrapesWhile200IdleConnectionsAreHeld) {
+  if (::access(kPrometheus, X_OK) != 0) GTEST_SKIP() << "prometheus is not installed (Debian package prometheus)";
+
+  auto src = testing::FakeSource::pipeline();
+  std::string token = "tok-" + std::to_string(std::random_device{}());
+  std::atomic<int> scrapes{0};
+  InspectionServer server(*src, {.tcp_address = "127.0.0.1:0",
+                                 .token = token,
+                                 .audit = [&](std::string_view, std::string_view path, int status, std::string_view) {
+                                   if (path == "/metrics" && status == 200) ++scrapes;
+                                 }});
+  Status s = server.start();
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  uint16_t target = server.tcp_port();
+
+  // The attacker: 200 idle connections and 5 slowloris ones, topped up every 200 ms.
+  std::atomic<bool> stop{false};
+  std::atomic<int> held{0};
+  std::thread attacker([&] {
+    std::vector<testing::Fd> idle(200), slow(5);
+    const std::string head = "GET /metrics HTTP/1.1\r\nHost: torvyn\r\nX-Slow: ";
+    size_t tick = 0;
+    while (!stop.load()) {
+      int open = 0;
+      for (testing::Fd& fd : idle) {
+        if (fd.ok() && testing::closed_within(fd.get(), std::chrono::milliseconds(0))) fd.reset();
+        if (!fd.ok()) fd.reset(testing::connect_tcp(target));
+        open += fd.ok();
+      }
+      held.store(open);
+      for (testing::Fd& fd : slow) {
+        if (!fd.ok()) fd.reset(testing::connect_tcp(target));
+        char c = tick < head.size() ? head[tick] : 'a';
+        if (fd.ok() && ::send(fd.get(), &c, 1, MSG_NOSIGNAL) != 1) fd.reset();
+      }
+      ++tick;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  struct Join {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~Join() {
+      stop.store(true);
+      t.join();
+    }
+  } join{stop, attacker};
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (held.load() < 200 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(held.load(), 200);
+  int before = scrapes.load();
+
+  char tmpl[] = "/tmp/tvo-prom-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { fs::remove_all(dir); }
+  } cleanup{dir};
+  {
+    std::ofstream cfg(dir + "/prometheus.yml");
+    cfg << "global:\n"
+           "  scrape_interval: 1s\n"
+           "scrape_configs:\n"
+           "  - job_name: torvyn\n"
+           "    scrape_interval: 1s\n"
+           "    scrape_timeout: 1s\n"
+           "    authorization:\n"
+           "      type: Bearer\n"
+           "      credentials: "
+        << token << "\n    static_configs:\n      - targets: ['127.0.0.1:" << target << "']\n";
+  }
+  int port = free_port();
+  ASSERT_NE(port, 0);
+  PrometheusProcess prom(dir, port);
+  ASSERT_TRUE(prom.started());
+  auto query = [&](const std::string& promql) { return prom.query(promql); };
+  auto log_text = [&] { return prom.log_text(); };
+
+  // Scrapes land and succeed while the connections stay held.
+  json elements;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(prom.alive()) << "prometheus exited:\n" << log_text();
+    elements = query("torvyn_flow_elements_total");
+    if (elements.is_array() && !elements.empty() && scrapes.load() - before >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_TRUE(elements.is_array() && !elements.empty())
+      << "no series after 40 s (" << scrapes.load() - before << " scrapes answered); prometheus log:\n"
+      << log_text();
+  EXPECT_EQ(elements[0]["value"][1], "1000");
+  EXPECT_GE(scrapes.load() - before, 3);
+  json up = query("up{job=\"torvyn\"}");
+  ASSERT_FALSE(up.empty());
+  EXPECT_EQ(up[0]["value"][1], "1");
+  EXPECT_GE(held.load(), 190) << "the attacker's connections were not held throughout";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "aot_engine.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -653,17 +654,23 @@ class AotEngine final : public Engine {
     module->exports_ = describe_exports(**ir);
 
     std::string key = cache_.key_for(bytes, cfg_.fuel_metering);
-    auto path = cache_.get_or_compile(key, [&]() -> Result<aot::Translation> {
-      if (cfg_.fuel_metering) instrument_fuel(**ir);
-      return aot::translate(**ir, cfg_.fuel_metering);
-    });
-    if (!path) {
-      Error e = path.take_error();
+    auto object = cache_.get_or_compile(
+        key,
+        [&]() -> Result<aot::Translation> {
+          if (cfg_.fuel_metering) instrument_fuel(**ir);
+          return aot::translate(**ir, cfg_.fuel_metering);
+        },
+        module->name_);
+    if (!object) {
+      Error e = object.take_error();
       e.message = module->name_ + ": " + e.message;
       return e;
     }
     rt::init_process();
-    module->dl = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);
+    // Load the very file the cache verified (held open), not whatever its path names by now.
+    const std::string* path = &object->path();
+    module->dl = dlopen(object->loadable_path().c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!module->dl && access("/proc/self/fd", F_OK) != 0) module->dl = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);  // no /proc
     if (!module->dl) return Error(ErrorCode::WasmLoadFailed, module->name_ + ": cannot load " + *path + ": " + dlerror());
     auto sym = [&](const char* s) { return dlsym(module->dl, s); };
     auto* abi = static_cast<const uint32_t*>(sym("torvyn_glue_abi_version"));
@@ -698,6 +705,7 @@ Result<std::shared_ptr<Engine>> make_aot_engine(const EngineConfig& config) {
   opts.cc = config.cc;
   opts.opt_level = config.opt_level;
   opts.timeout = config.compile_timeout;
+  opts.memory_limit = config.compile_memory_limit;
   auto cache = CompileCache::open(opts);
   if (!cache) return cache.take_error();
   return std::static_pointer_cast<Engine>(std::make_shared<AotEngine>(config, std::move(*cache)));

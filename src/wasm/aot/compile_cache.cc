@@ -1,22 +1,29 @@
 #include "compile_cache.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
 #include "glue_abi.h"
+#include "torvyn/base/private_dir.h"
 
 extern char** environ;
 
@@ -25,60 +32,169 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCacheFormat = "torvyn-aot-4";
+constexpr const char* kCacheFormat = "torvyn-aot-5";
+constexpr const char* kObjectName = "module.so";
+constexpr const char* kDigestName = "module.sha256";
+constexpr uint64_t kMaxObjectBytes = 1ull << 30;  // a cached object larger than this is not trusted
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+std::string octal_mode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
+}
+
+void warn(ErrorCode code, const std::string& message) {
+  std::string line = "warning[" + std::string(error_code_id(code)) + "]: " + message + "\n";
+  (void)!::write(2, line.data(), line.size());
+}
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+// ---- running the compiler --------------------------------------------------------------------
+
+struct RunLimits {
+  uint64_t address_space = 0;  // RLIMIT_AS; 0 = none
+  uint64_t cpu_seconds = 0;    // RLIMIT_CPU; 0 = none
+};
 
 struct RunResult {
   bool timed_out = false;
   int status = -1;  // exit status, or -1 when it could not run / was killed
+  int signal = 0;   // the signal that killed it, if one did
   std::string output;
 };
 
-// Runs argv with stdout+stderr to `log`, in its own process group (the compiler driver spawns
-// children; a timeout kills them all).
-RunResult run_process(const std::vector<std::string>& argv, const std::string& log, std::chrono::seconds timeout) {
+// argv[0] as execve needs it: a path, searched on $PATH when it has no slash.
+std::string resolve_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    std::string d = p.substr(start, end - start);
+    std::string cand = (d.empty() ? std::string(".") : d) + "/" + name;
+    struct stat st{};
+    if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(cand.c_str(), X_OK) == 0) return cand;
+    start = end + 1;
+  }
+  return "";
+}
+
+// Runs argv with stdout+stderr to `log` and the working directory `cwd` (if not empty), in its own
+// process group (the compiler driver spawns children; a timeout kills them all), killed if this
+// thread's process dies, with `limits` applied to it alone.
+RunResult run_process(const std::vector<std::string>& argv, const std::string& log, const std::string& cwd, std::chrono::seconds timeout,
+                      RunLimits limits = {}) {
   RunResult rr;
+  std::string program = resolve_program(argv[0]);
+  if (program.empty()) {
+    rr.output = "cannot run " + argv[0] + ": not found";
+    return rr;
+  }
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::string exec_failed = "cannot run " + argv[0];
+  const pid_t parent = ::getpid();
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  int err = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) {
-    rr.output = std::string("cannot run ") + argv[0] + ": " + std::strerror(err);
+  // Between fork and exec only async-signal-safe calls: everything is prepared above.
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    rr.output = "cannot run " + argv[0] + ": fork: " + errno_text(errno);
     return rr;
   }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (out < 0 || in < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(127);
+    ::close_range(3, ~0u, 0);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
+    if (limits.address_space) {
+      struct rlimit rl{static_cast<rlim_t>(limits.address_space), static_cast<rlim_t>(limits.address_space)};
+      ::setrlimit(RLIMIT_AS, &rl);
+    }
+    if (limits.cpu_seconds) {
+      struct rlimit rl{static_cast<rlim_t>(limits.cpu_seconds), static_cast<rlim_t>(limits.cpu_seconds + 5)};
+      ::setrlimit(RLIMIT_CPU, &rl);
+    }
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::signal(SIGXCPU, SIG_DFL);
+    ::execve(program.c_str(), args.data(), environ);
+    const char* why = errno == ENOMEM ? ": Cannot allocate memory\n" : ": exec failed\n";
+    (void)!::write(2, exec_failed.data(), exec_failed.size());
+    (void)!::write(2, why, std::strlen(why));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also here, so the group exists before any kill(-pid) below
+
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   auto sleep = std::chrono::milliseconds(1);
+  // Wait without reaping: while the driver is an unreaped zombie its pid (= the group id) cannot be
+  // reused, so killing the group below reaches only what the driver left behind.
   for (;;) {
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
+    siginfo_t info{};
+    int r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && info.si_pid == pid) break;
     if (r < 0 && errno != EINTR) break;
     if (std::chrono::steady_clock::now() >= deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
       rr.timed_out = true;
       break;
     }
     std::this_thread::sleep_for(sleep);
     if (sleep < std::chrono::milliseconds(20)) sleep *= 2;
   }
+  ::kill(-pid, SIGKILL);  // on a timeout the whole compile; else whatever the driver left running
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (!rr.timed_out && WIFEXITED(status)) rr.status = WEXITSTATUS(status);
-  std::ifstream in(log);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  rr.output = ss.str();
+  if (!rr.timed_out && WIFSIGNALED(status)) rr.signal = WTERMSIG(status);
+  // The log is ours (0600 in our directory); read at most its last 64 KiB.
+  std::ifstream in(log, std::ios::binary);
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size > 0) {
+    std::streamoff from = std::max<std::streamoff>(0, size - 65536);
+    in.seekg(from);
+    rr.output.resize(static_cast<size_t>(size - from));
+    in.read(rr.output.data(), static_cast<std::streamsize>(rr.output.size()));
+    rr.output.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  }
   return rr;
+}
+
+// Whether a failed compile ran into its limits rather than into a compiler error.
+bool hit_limit(const RunResult& rr) {
+  if (rr.timed_out || rr.signal == SIGXCPU || rr.signal == SIGKILL || rr.signal == SIGSEGV) return true;
+  for (const char* s : {"out of memory", "Cannot allocate memory", "memory exhausted", "failed to map segment", "signal terminated program",
+                        "CPU time limit", "std::bad_alloc"})
+    if (rr.output.find(s) != std::string::npos) return true;
+  return false;
 }
 
 std::string default_cache_dir() {
@@ -88,55 +204,309 @@ std::string default_cache_dir() {
 }
 
 bool write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  return static_cast<bool>(out);
+  Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (fd.fd < 0) return false;
+  const char* d = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd.fd, d, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    d += n;
+    left -= static_cast<size_t>(n);
+  }
+  return true;
 }
 
 std::string tail(const std::string& s, size_t max) { return s.size() <= max ? s : "..." + s.substr(s.size() - max); }
 
+// ---- digests ---------------------------------------------------------------------------------
+
+std::string hex(const unsigned char* md, unsigned len) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += digits[md[i] >> 4];
+    out += digits[md[i] & 15];
+  }
+  return out;
+}
+
+// SHA-256 of an open file, read with pread (never mapped: a file that shrinks cannot fault us).
+// Empty on a read error.
+std::string sha256_fd(int fd) {
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return "";
+  std::vector<unsigned char> buf(1 << 16);
+  off_t off = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "";
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+    off += n;
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return "";
+  return hex(md, len);
+}
+
+std::string digest_record(const std::string& digest, const std::string& key) { return "sha256 " + digest + "\nkey " + key + "\n"; }
+
+// Whether `st` is something only we can have written.
+std::string ownership_problem(const struct stat& st) {
+  if (st.st_uid != ::geteuid())
+    return "is owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " + std::to_string(::geteuid()) + ")";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) return "is writable by other users (mode " + octal_mode(st.st_mode) + ")";
+  return "";
+}
+
+enum class EntryState { Ok, Missing, Rejected };
+struct EntryCheck {
+  EntryState state = EntryState::Missing;
+  std::string reason;
+  Fd object;
+};
+
+EntryCheck rejected(std::string why) {
+  EntryCheck c;
+  c.state = EntryState::Rejected;
+  c.reason = std::move(why);
+  return c;
+}
+
+// Opens and checks the entry in directory `entry`: both files reached without following symbolic
+// links, ours and not writable by others, the object's SHA-256 and the key as recorded.
+EntryCheck check_entry(const fs::path& entry, const std::string& key) {
+  Fd shard(::open(entry.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (shard.fd < 0) {
+    if (errno == ENOENT) return {};
+    return rejected("cannot open " + entry.parent_path().string() + ": " + errno_text(errno));
+  }
+  Fd dir(::openat(shard.fd, entry.filename().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir.fd < 0) {
+    if (errno == ENOENT) return {};
+    return rejected("cannot open it: " + errno_text(errno));
+  }
+  struct stat st{};
+  if (::fstat(dir.fd, &st) != 0) return rejected("cannot stat it: " + errno_text(errno));
+  if (auto p = ownership_problem(st); !p.empty()) return rejected("it " + p);
+
+  Fd record(::openat(dir.fd, kDigestName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (record.fd < 0) return rejected(std::string("its digest record ") + kDigestName + " cannot be opened: " + errno_text(errno));
+  if (::fstat(record.fd, &st) != 0 || !S_ISREG(st.st_mode)) return rejected("its digest record is not a regular file");
+  char text[512];
+  ssize_t n = ::pread(record.fd, text, sizeof text, 0);
+  if (n < 0) return rejected("its digest record cannot be read: " + errno_text(errno));
+  std::string recorded(text, static_cast<size_t>(n));
+
+  Fd object(::openat(dir.fd, kObjectName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (object.fd < 0) return rejected(std::string(kObjectName) + " cannot be opened: " + errno_text(errno));
+  if (::fstat(object.fd, &st) != 0 || !S_ISREG(st.st_mode)) return rejected(std::string(kObjectName) + " is not a regular file");
+  if (auto p = ownership_problem(st); !p.empty()) return rejected(std::string(kObjectName) + " " + p);
+  if (static_cast<uint64_t>(st.st_size) > kMaxObjectBytes) return rejected(std::string(kObjectName) + " is implausibly large");
+  std::string digest = sha256_fd(object.fd);
+  if (digest.empty()) return rejected(std::string(kObjectName) + " cannot be read: " + errno_text(errno));
+  if (recorded != digest_record(digest, key))
+    return rejected(std::string(kObjectName) + " does not match the digest recorded when it was compiled (truncated, replaced or corrupted)");
+  EntryCheck ok;
+  ok.state = EntryState::Ok;
+  ok.object = std::move(object);
+  return ok;
+}
+
+// ---- orphans ---------------------------------------------------------------------------------
+
+// The inode of our pid namespace: pids recorded in names are only comparable within one.
+std::string pid_namespace() {
+  char buf[64];
+  ssize_t n = ::readlink("/proc/self/ns/pid", buf, sizeof buf - 1);
+  if (n <= 0) return "0";
+  std::string s(buf, static_cast<size_t>(n));
+  std::string digits;
+  for (char c : s)
+    if (c >= '0' && c <= '9') digits += c;
+  return digits.empty() ? "0" : digits;
+}
+
+bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// Kills our processes whose working directory is `dir` (compilers orphaned by a killed Torvyn run
+// there; their driver died with it, but cc1/as/ld do not).
+void kill_processes_in(const fs::path& dir) {
+  std::error_code ec;
+  fs::path target = fs::canonical(dir, ec);
+  if (ec) return;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return;
+  while (dirent* d = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(d->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || pid == ::getpid()) continue;
+    char buf[4096];
+    std::string link = std::string("/proc/") + d->d_name + "/cwd";
+    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+    if (n <= 0) continue;
+    std::string cwd(buf, static_cast<size_t>(n));
+    if (cwd == target.string() || cwd.rfind(target.string() + "/", 0) == 0) ::kill(static_cast<pid_t>(pid), SIGKILL);
+  }
+  ::closedir(proc);
+}
+
+// Removes work directories and probe logs left behind by processes that died mid-compile:
+// tmp-<pidns>-<pid>-XXXXXX whose pid (in our namespace) is gone; anything older than a day; names
+// from older versions (no pid) after an hour.
+void clean_orphans(const fs::path& dir) {
+  const std::string ns = pid_namespace();
+  const auto now = fs::file_time_type::clock::now();
+  std::error_code ec;
+  std::vector<fs::path> doomed;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    bool tmp = name.rfind("tmp-", 0) == 0, probe = name.rfind("cc-version-", 0) == 0;
+    if (!tmp && !probe) continue;
+    std::error_code e2;
+    auto mtime = fs::symlink_status(it->path(), e2).type() == fs::file_type::symlink ? now - std::chrono::hours(48)
+                                                                                       : fs::last_write_time(it->path(), e2);
+    if (e2) continue;
+    auto age = now - mtime;
+    bool orphan = age > std::chrono::hours(24);
+    if (!orphan) {
+      // tmp-<ns>-<pid>-XXXXXX / cc-version-<ns>-<pid>-XXXXXX
+      std::string rest = name.substr(tmp ? 4 : 11);
+      size_t a = rest.find('-'), b = a == std::string::npos ? a : rest.find('-', a + 1);
+      if (b == std::string::npos) {
+        orphan = age > std::chrono::hours(1);
+      } else if (rest.substr(0, a) == ns) {
+        char* endp = nullptr;
+        std::string pid_text = rest.substr(a + 1, b - a - 1);
+        long pid = std::strtol(pid_text.c_str(), &endp, 10);
+        orphan = !pid_text.empty() && *endp == '\0' && !process_alive(static_cast<pid_t>(pid));
+      }
+    }
+    if (orphan) doomed.push_back(it->path());
+  }
+  for (const auto& p : doomed) {
+    if (fs::is_directory(fs::symlink_status(p, ec))) kill_processes_in(p);
+    fs::remove_all(p, ec);
+  }
+}
+
+// A fresh private directory <dir>/<prefix><pidns>-<pid>-XXXXXX (mode 0700).
+Result<fs::path> make_work_dir(const std::string& dir, const char* prefix) {
+  std::string tmpl = (fs::path(dir) / (std::string(prefix) + pid_namespace() + "-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data())) return Error(ErrorCode::IoError, "cannot create a temporary directory in " + dir + ": " + errno_text(errno));
+  return fs::path(buf.data());
+}
+
+std::atomic<uint64_t> g_load_counter{0};
+
 }  // namespace
+
+// ---- CompiledObject --------------------------------------------------------------------------
+
+CompiledObject& CompiledObject::operator=(CompiledObject&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+    path_ = std::move(o.path_);
+  }
+  return *this;
+}
+
+CompiledObject::~CompiledObject() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string CompiledObject::loadable_path() const {
+  // Each call gets a distinct spelling of the same path: the bits of a counter as "/" or "./" steps.
+  std::string p = "/proc/self/fd/";
+  for (uint64_t n = g_load_counter.fetch_add(1, std::memory_order_relaxed); n != 0; n >>= 1) p += (n & 1) ? "./" : "/";
+  return p + std::to_string(fd_);
+}
+
+// ---- directories -----------------------------------------------------------------------------
+
+uint64_t default_compile_memory_limit() {
+  constexpr uint64_t kDefault = 4ull << 30, kFloor = 512ull << 20;
+  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return kDefault;
+  uint64_t three_quarters = static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page);
+  return std::max(kFloor, std::min(kDefault, three_quarters));
+}
+
+static Status check_cache_directory(const std::string& dir) {
+  const std::string what = "compilation cache directory";
+  if (Status s = ensure_private_dir(dir, DirTrust::NotWritableByOthers, what); !s) {
+    Error e = s.take_error();
+    if (e.code == ErrorCode::UnsafeDirectory) e.message += "; or set compilation_cache_dir to a directory only you can write";
+    return e;
+  }
+  // Whoever can rename entries of a parent can swap the directory: every parent must belong to root
+  // or to us, and be writable by all users only when sticky (like /tmp).
+  std::error_code ec;
+  fs::path abs = fs::absolute(fs::path(dir).lexically_normal(), ec);
+  if (ec) return {};
+  if (!abs.has_filename()) abs = abs.parent_path();
+  for (fs::path p = abs.parent_path();; p = p.parent_path()) {
+    struct stat ps{};
+    if (::stat(p.c_str(), &ps) == 0) {
+      std::string problem;
+      if (ps.st_uid != 0 && ps.st_uid != ::geteuid()) problem = "belongs to another user (uid " + std::to_string(ps.st_uid) + ")";
+      else if ((ps.st_mode & S_IWOTH) && !(ps.st_mode & S_ISVTX)) problem = "is writable by all users (mode " + octal_mode(ps.st_mode) + ")";
+      if (!problem.empty())
+        return Error(ErrorCode::UnsafeDirectory, "the " + what + " " + dir + " is inside " + p.string() + ", which " + problem +
+                                                     ", so another user could replace it; set compilation_cache_dir to a directory only you can write");
+    }
+    if (p == p.parent_path()) break;
+  }
+  return {};
+}
 
 std::string sha256_hex(std::span<const uint8_t> data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return hex(md, len);
 }
+
+// ---- the cache -------------------------------------------------------------------------------
 
 Result<CompileCache> CompileCache::open(const Options& options) {
   CompileCache c;
   c.dir_ = options.dir.empty() ? default_cache_dir() : options.dir;
-  c.cc_ = options.cc;
   c.timeout_ = options.timeout;
+  c.memory_limit_ = options.memory_limit ? options.memory_limit : default_compile_memory_limit();
   c.flags_ = {"-shared", "-fPIC", options.opt_level,
               // what wasm2c documents for correct float and call semantics
               "-fno-optimize-sibling-calls", "-frounding-math", "-fsignaling-nans",
               // big guest frames must touch the guard page, not jump over it
               "-fstack-clash-protection", "-w"};
-  std::error_code ec;
-  fs::create_directories(c.dir_, ec);
-  if (ec) return Error(ErrorCode::IoError, "cannot create the compilation cache " + c.dir_ + ": " + ec.message());
+  if (auto st = check_cache_directory(c.dir_); !st) return st.take_error();
+  clean_orphans(c.dir_);
+
+  c.cc_ = resolve_program(options.cc);
+  if (c.cc_.empty())
+    return Error(ErrorCode::EnvironmentError, "the aot engine needs a C compiler, but `" + options.cc + "` was not found (install gcc, or use engine = \"interp\")");
 
   // The compiler's identity goes into every key, so an upgraded compiler never reuses old objects.
   // A private log file: several engines (threads or processes) may probe at the same time.
-  std::string probe_tmpl = (fs::path(c.dir_) / "cc-version-XXXXXX").string();
+  std::string probe_tmpl = (fs::path(c.dir_) / ("cc-version-" + pid_namespace() + "-" + std::to_string(::getpid()) + "-XXXXXX")).string();
   std::vector<char> probe_buf(probe_tmpl.begin(), probe_tmpl.end());
   probe_buf.push_back('\0');
-  int probe_fd = mkstemp(probe_buf.data());
+  int probe_fd = ::mkstemp(probe_buf.data());
   if (probe_fd < 0) return Error(ErrorCode::IoError, "cannot create a file in the compilation cache " + c.dir_);
-  close(probe_fd);
+  ::close(probe_fd);
   fs::path probe_log(probe_buf.data());
-  RunResult rr = run_process({c.cc_, "--version"}, probe_log.string(), std::chrono::seconds(30));
+  RunResult rr = run_process({c.cc_, "--version"}, probe_log.string(), "", std::chrono::seconds(30));
+  std::error_code ec;
   fs::remove(probe_log, ec);
   if (rr.status != 0)
-    return Error(ErrorCode::EnvironmentError, "the aot engine needs a C compiler, but `" + c.cc_ + " --version` failed: " + tail(rr.output, 400) +
+    return Error(ErrorCode::EnvironmentError, "the aot engine needs a C compiler, but `" + options.cc + " --version` failed: " + tail(rr.output, 400) +
                                                   " (install gcc, or use engine = \"interp\")");
   c.cc_identity_ = rr.output.substr(0, rr.output.find('\n'));
   return c;
@@ -151,24 +521,32 @@ std::string CompileCache::key_for(std::span<const uint8_t> module_bytes, bool me
   return sha256_hex(buf);
 }
 
-std::string CompileCache::path_for(const std::string& key) const {
-  return (fs::path(dir_) / key.substr(0, 2) / (key + ".so")).string();
-}
+std::string CompileCache::entry_dir(const std::string& key) const { return (fs::path(dir_) / key.substr(0, 2) / key).string(); }
 
-Result<std::string> CompileCache::get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate) const {
-  std::string final_path = path_for(key);
+Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate,
+                                                    const std::string& module_name) const {
+  const fs::path entry = entry_dir(key);
+  const fs::path object_path = entry / kObjectName;
   std::error_code ec;
-  if (fs::exists(final_path, ec)) return final_path;
+  {
+    EntryCheck found = check_entry(entry, key);
+    if (found.state == EntryState::Ok) return CompiledObject(found.object.release(), object_path.string());
+    if (found.state == EntryState::Rejected) {
+      warn(ErrorCode::WasmCacheEntryRejected, (module_name.empty() ? std::string() : module_name + ": ") + "the cached compiled module " +
+                                                  entry.string() + " was not loaded: " + found.reason + "; compiling it again");
+      fs::remove_all(entry, ec);  // removes a symbolic link itself, never its target
+    }
+  }
 
   auto tr = translate();
   if (!tr) return tr.take_error();
 
-  fs::create_directories(fs::path(final_path).parent_path(), ec);
-  std::string tmpl = (fs::path(dir_) / "tmp-XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) return Error(ErrorCode::IoError, "cannot create a temporary directory in " + dir_);
-  fs::path work(buf.data());
+  const fs::path shard = entry.parent_path();
+  if (::mkdir(shard.c_str(), 0700) != 0 && errno != EEXIST)
+    return Error(ErrorCode::IoError, "cannot create " + shard.string() + ": " + errno_text(errno));
+  auto made = make_work_dir(dir_, "tmp-");
+  if (!made) return made.take_error();
+  const fs::path work = *made;
   struct Cleanup {
     fs::path p;
     ~Cleanup() {
@@ -181,18 +559,40 @@ Result<std::string> CompileCache::get_or_compile(const std::string& key, const s
       !write_file(work / "glue.c", tr->glue_c))
     return Error(ErrorCode::IoError, "cannot write generated C to " + work.string());
 
+  // Relative names, run inside the work directory: the object does not depend on where it was built.
   std::vector<std::string> argv{cc_};
   argv.insert(argv.end(), flags_.begin(), flags_.end());
-  argv.insert(argv.end(), {"-I", work.string(), "-o", (work / "module.so").string(), (work / "module.c").string(), (work / "glue.c").string()});
-  RunResult rr = run_process(argv, (work / "cc.log").string(), timeout_);
+  argv.insert(argv.end(), {"-I", ".", "-o", kObjectName, "module.c", "glue.c"});
+  RunLimits limits{memory_limit_, static_cast<uint64_t>(std::max<int64_t>(1, timeout_.count()))};
+  const std::string log = (work / "cc.log").string();
+  RunResult rr = run_process(argv, log, work.string(), timeout_, limits);
+  const std::string interp_hint = "; run this component with engine = \"interp\", which does not compile it";
   if (rr.timed_out)
-    return Error(ErrorCode::WasmCompileFailed, "compiling the module took longer than " + std::to_string(timeout_.count()) + " s and was stopped");
-  if (rr.status != 0) return Error(ErrorCode::WasmCompileFailed, "the C compiler failed: " + tail(rr.output, 2000));
+    return Error(ErrorCode::WasmCompileLimit, "compiling the module took longer than " + std::to_string(timeout_.count()) + " s and was stopped" + interp_hint);
+  if (rr.status != 0) {
+    if (hit_limit(rr))
+      return Error(ErrorCode::WasmCompileLimit, "compiling the module exceeded the compiler's limits (" + std::to_string(memory_limit_ >> 20) +
+                                                    " MiB of memory, " + std::to_string(timeout_.count()) + " s of CPU time)" + interp_hint + " [" +
+                                                    tail(rr.output, 300) + "]");
+    return Error(ErrorCode::WasmCompileFailed, "the C compiler failed: " + tail(rr.output, 2000));
+  }
 
-  // Atomic publish: a concurrent process compiling the same key renames an identical file.
-  fs::rename(work / "module.so", final_path, ec);
-  if (ec) return Error(ErrorCode::IoError, "cannot store the compiled module in " + final_path + ": " + ec.message());
-  return final_path;
+  // The entry is the work directory itself, reduced to the object and its digest record, renamed
+  // into place in one step.
+  for (const char* f : {"module.c", "module.h", "glue.c", "cc.log"}) fs::remove(work / f, ec);
+  Fd object(::open((work / kObjectName).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (object.fd < 0) return Error(ErrorCode::WasmCompileFailed, "the C compiler produced no " + std::string(kObjectName) + " in " + work.string());
+  std::string digest = sha256_fd(object.fd);
+  if (digest.empty() || !write_file(work / kDigestName, digest_record(digest, key)))
+    return Error(ErrorCode::IoError, "cannot record the digest of the compiled module in " + work.string());
+  if (::rename(work.c_str(), entry.c_str()) == 0) {
+    cleanup.p.clear();
+    return CompiledObject(object.release(), object_path.string());
+  }
+  int e = errno;
+  // A concurrent process published the same key first: ours is just as good, and already open.
+  if (e == EEXIST || e == ENOTEMPTY || e == ENOTDIR) return CompiledObject(object.release(), (work / kObjectName).string());
+  return Error(ErrorCode::IoError, "cannot store the compiled module in " + entry.string() + ": " + errno_text(e));
 }
 
 }  // namespace torvyn::wasm::aot

@@ -1,9 +1,24 @@
 // The content-addressed cache of compiled modules, and running the C compiler to fill it.
-// Key = SHA-256 of (module bytes, compiler identity, flags, glue ABI version). Entries are written to
-// a private temp directory and renamed into place, so concurrent processes never see a torn file.
+// Key = SHA-256 of (module bytes, compiler identity, flags, glue ABI version).
+//
+// Layout: <dir>/<key[0:2]>/<key>/{module.so, module.sha256}. An entry is compiled in a private
+// directory <dir>/tmp-<pid namespace>-<pid>-XXXXXX and published by renaming that whole directory into
+// place, so the object and the digest recorded beside it appear together or not at all.
+//
+// Trust: the cache directory must be ours (owner = euid, not group/other-writable, not a symbolic
+// link), else UnsafeDirectory. Before an entry is loaded it is opened (O_NOFOLLOW), checked (a regular
+// file we own) and hashed; the caller dlopens that same open file (CompiledObject::loadable_path), so
+// the bytes checked are the bytes loaded. A mismatch, a truncated or unreadable entry is reported on
+// stderr (E0111) and compiled again.
+//
+// The compiler runs in its own process group, dies with its parent (PR_SET_PDEATHSIG), and is bounded
+// in address space (RLIMIT_AS), CPU time (RLIMIT_CPU) and wall-clock time; exceeding a bound is
+// WasmCompileLimit. Work directories and compiler processes left behind by a killed process are
+// removed when a cache is opened.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
@@ -14,33 +29,66 @@
 
 namespace torvyn::wasm::aot {
 
+// A verified compiled object, held open. Move-only; closes its descriptor when destroyed (dlopen keeps
+// its own mapping, so close it once the object is loaded).
+class CompiledObject {
+ public:
+  CompiledObject() = default;
+  CompiledObject(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  CompiledObject(CompiledObject&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+  CompiledObject& operator=(CompiledObject&& o) noexcept;
+  CompiledObject(const CompiledObject&) = delete;
+  CompiledObject& operator=(const CompiledObject&) = delete;
+  ~CompiledObject();
+
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }  // where it lives in the cache (for messages)
+  // A path naming this open file for dlopen: /proc/self/fd/<fd>, spelled differently on every call
+  // (glibc matches already-loaded objects by the name string, and descriptor numbers are reused).
+  std::string loadable_path() const;
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
 class CompileCache {
  public:
   struct Options {
     std::string dir;  // empty: $XDG_CACHE_HOME/torvyn/aot or $HOME/.cache/torvyn/aot
     std::string cc = "cc";
     std::string opt_level = "-O2";
+    // Wall-clock bound on one compile; also the compiler's CPU-time limit (RLIMIT_CPU).
     std::chrono::seconds timeout{600};
+    // The compiler's address-space limit (RLIMIT_AS) in bytes; 0 = default_compile_memory_limit().
+    uint64_t memory_limit = 0;
   };
 
   static Result<CompileCache> open(const Options& options);
 
   std::string key_for(std::span<const uint8_t> module_bytes, bool metered) const;
-  std::string path_for(const std::string& key) const;
+  std::string entry_dir(const std::string& key) const;  // <dir>/<kk>/<key>
 
-  // The path of the compiled shared object for `key`, compiling `translate()` on a miss.
-  Result<std::string> get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate) const;
+  // The verified compiled object for `key`, compiling `translate()` on a miss or when the cached
+  // entry fails its check. `module_name` goes into warnings.
+  Result<CompiledObject> get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate,
+                                        const std::string& module_name = "") const;
 
   const std::string& dir() const { return dir_; }
   const std::vector<std::string>& flags() const { return flags_; }
+  uint64_t memory_limit() const { return memory_limit_; }
 
  private:
   std::string dir_;
-  std::string cc_;
+  std::string cc_;  // resolved path of the compiler
   std::string cc_identity_;
   std::vector<std::string> flags_;
   std::chrono::seconds timeout_{600};
+  uint64_t memory_limit_ = 0;
 };
+
+// 4 GiB, or 3/4 of physical memory when that is less (at least 512 MiB).
+uint64_t default_compile_memory_limit();
 
 std::string sha256_hex(std::span<const uint8_t> data);
 

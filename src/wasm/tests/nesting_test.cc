@@ -11,22 +11,8 @@
 namespace torvyn::wasm {
 namespace {
 
-std::vector<uint8_t> leb(uint64_t n) {
-  std::vector<uint8_t> out;
-  do {
-    uint8_t b = n & 0x7f;
-    n >>= 7;
-    out.push_back(n ? (b | 0x80) : b);
-  } while (n);
-  return out;
-}
-
-void append_section(std::vector<uint8_t>& m, uint8_t id, const std::vector<uint8_t>& body) {
-  m.push_back(id);
-  auto l = leb(body.size());
-  m.insert(m.end(), l.begin(), l.end());
-  m.insert(m.end(), body.begin(), body.end());
-}
+using testing::append_section;
+using testing::leb;
 
 // (func (export "f") (result i32) block block ... i32.const 7 ... end end), `depth` blocks deep,
 // each of the opcode `op` (0x02 block, 0x03 loop; 0x04 if takes a condition first).

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -27,6 +28,23 @@ inline std::shared_ptr<Engine> make_engine(EngineKind kind, uint32_t max_pages =
   auto e = Engine::create(cfg);
   EXPECT_TRUE(e.ok()) << e.error().to_string();
   return e.ok() ? *e : nullptr;
+}
+
+// Hand-made module binaries: an unsigned LEB128, and a section (id, size, body) appended to `m`.
+inline std::vector<uint8_t> leb(uint64_t n) {
+  std::vector<uint8_t> out;
+  do {
+    uint8_t b = n & 0x7f;
+    n >>= 7;
+    out.push_back(n ? (b | 0x80) : b);
+  } while (n);
+  return out;
+}
+inline void append_section(std::vector<uint8_t>& m, uint8_t id, const std::vector<uint8_t>& body) {
+  m.push_back(id);
+  auto l = leb(body.size());
+  m.insert(m.end(), l.begin(), l.end());
+  m.insert(m.end(), body.begin(), body.end());
 }
 
 }  // namespace torvyn::wasm::testing

@@ -6,8 +6,9 @@
 //   work=<rounds>       busy work per element (a slow stage)
 //   leak=<bytes>        allocates this much guest memory per element and never frees it (a memory
 //                       leak in component code: linear memory keeps growing)
-//   hold=1              allocates a host buffer per element and never drops it (buffers not
-//                       returned to the pool)
+//   hold=<n>            allocates n host buffers per element and never drops them (buffers not
+//                       returned to the pool; a large n is a component allocating in a loop)
+//   hold_size=<bytes>   capacity hint of each held buffer (default 64)
 //   error_every=<k>     every k-th element fails with a non-fatal `internal` error
 //   fatal_after=<n>     the element after the n-th fails with a `fatal` error (the flow fails)
 //   content_type_bytes=<n>  the output element's metadata carries a content type of n bytes
@@ -15,7 +16,7 @@
 
 using namespace torvyn;
 
-static uint64_t g_work = 0, g_leak = 0, g_hold = 0, g_error_every = 0, g_fatal_after = 0, g_content_type_bytes = 0;
+static uint64_t g_work = 0, g_leak = 0, g_hold = 0, g_hold_size = 64, g_error_every = 0, g_fatal_after = 0, g_content_type_bytes = 0;
 static uint64_t g_seen = 0;
 static volatile uint8_t* g_last_leak = nullptr;  // keeps the leaked blocks "used"
 
@@ -24,12 +25,13 @@ static Result<void> init(StringView config) {
   const ops::Key keys[] = {{"work", &g_work},
                            {"leak", &g_leak},
                            {"hold", &g_hold},
+                           {"hold_size", &g_hold_size},
                            {"error_every", &g_error_every},
                            {"fatal_after", &g_fatal_after},
                            {"content_type_bytes", &g_content_type_bytes}};
   if (!ops::parse_config(config, keys, bad))
     return ProcessError::invalid_input(
-        "ops_processor: bad config item (work=, leak=, hold=, error_every=, fatal_after=, content_type_bytes=)");
+        "ops_processor: bad config item (work=, leak=, hold=, hold_size=, error_every=, fatal_after=, content_type_bytes=)");
   return {};
 }
 
@@ -46,8 +48,8 @@ static ProcessResult process(const StreamElement& in) {
     for (uint64_t i = 0; i < g_leak; i += 512) p[i] = uint8_t(i);  // touch it, as real code would
     g_last_leak = p;
   }
-  if (g_hold) {
-    auto held = MutableBuffer::allocate(64);
+  for (uint64_t i = 0; i < g_hold; ++i) {
+    auto held = MutableBuffer::allocate(g_hold_size);
     if (!held) return ProcessError::from(held.error());
     (void)held.value().release();  // the handle stays in this instance's table, never dropped
   }

@@ -42,6 +42,8 @@ struct ComponentDecl {
   std::string world;      // WIT world `torvyn build` targets ("" = inferred from the flows' interfaces)
   bool wasi = false;      // build against wasi-libc (a WASI reactor) instead of freestanding
   std::string config;     // JSON text ("" when absent); a TOML table is serialised to JSON
+  // Byte budget for the pool buffers each instance holds (0 = unlimited; unset = a fair share).
+  std::optional<uint64_t> max_buffer_bytes;
   SourceLocation where;
   std::string path_text;  // `path` exactly as written
 };
@@ -55,6 +57,7 @@ struct NodeDecl {
   std::string config;     // JSON text; "" = the component's own config (or none)
   std::optional<uint64_t> fuel_budget;
   std::optional<uint64_t> max_memory;  // bytes
+  std::optional<uint64_t> max_buffer_bytes;  // overrides the component's (0 = unlimited)
   int priority = 0;
   SourceLocation where;
 };
@@ -133,6 +136,19 @@ struct SecurityConfig {
   bool audit_enabled = false;
   std::string audit_log;  // "" = the host's default
   std::map<std::string, std::vector<std::string>> grants;  // component -> capabilities
+  // [security.grants.<component>] dirs / env: what the WASI host shows the component. Only
+  // components that set either key have an entry.
+  struct GrantedDir {
+    std::string host;        // absolute path of an existing directory
+    std::string guest;       // absolute path the guest sees, e.g. "/data" (normalised)
+    bool writable = false;   // mode = "rw" (else "ro")
+    SourceLocation where;
+  };
+  struct WasiGrant {
+    std::vector<GrantedDir> dirs;  // preopened directories (need "wasi:filesystem")
+    std::vector<std::string> env;  // names of host environment variables (need "wasi:cli/environment")
+  };
+  std::map<std::string, WasiGrant> wasi;  // component -> dirs and env
 };
 
 struct InspectionConfig {

@@ -75,6 +75,9 @@ class Runtime {
   Status build_flow(const config::FlowDecl& decl, const RunOptions& options);
   Status start_tracer();
   Status prepare_state_dir();
+  void plan_buffer_shares(const std::vector<const config::FlowDecl*>& flows);
+  resources::ReservationId reserve_buffers(const config::FlowDecl& decl, const RunOptions& options);
+  uint64_t buffer_budget(const config::NodeDecl& node) const;
   std::shared_ptr<security::WasiOptions> wasi_options(const config::NodeDecl& node);
 
   config::Config config_;
@@ -86,6 +89,11 @@ class Runtime {
   std::shared_ptr<AuditLog> audit_;  // when [security] audit_enabled
   std::unique_ptr<observability::SpanExporter> trace_override_;
   std::shared_ptr<observability::Tracer> tracer_;
+  // Buffer budgets and reservations (build()): the default max_buffer_bytes of a component
+  // instance, and how many flows share the pool tiers' reservable half.
+  static constexpr uint64_t kMinFairBufferBytes = 1ull << 20;
+  uint64_t fair_buffer_bytes_ = 0;
+  size_t flows_sharing_pool_ = 1;
 };
 
 // Where `torvyn build` puts a [[component]] built from sources, and where `run` looks for it.

@@ -38,6 +38,10 @@ struct StageSnapshot {
   uint64_t memory_bytes = 0;                 // component.memory_current: the instance's linear memory
   uint64_t fuel_consumed = 0;                // component.fuel_consumed
   uint64_t copies = 0, copy_bytes = 0;       // payload copies between the host and this component
+  // Pool buffers the instance holds now (allocated, not yet handed on or dropped), its budget
+  // (max_buffer_bytes; 0 = unlimited) and the allocations its budget refused.
+  uint64_t buffer_bytes = 0, buffer_budget_bytes = 0, budget_exceeded = 0;
+  bool has_buffer_budget = false;  // a component instance (built-in stages have no budget line)
 };
 
 // One stream (edge) of a flow. `from`/`to` name the endpoints; the host may include ports
@@ -77,6 +81,7 @@ struct PoolSnapshot {
   uint64_t exhaustion_events = 0;  // pool.exhaustion_events
   uint64_t buffer_bytes = 0;       // block size
   uint64_t bytes_in_use = 0;
+  uint64_t reserved = 0;           // blocks set aside for per-flow reservations
 };
 
 // A component as the host loaded it (for GET /components).
@@ -89,6 +94,8 @@ struct ComponentSnapshot {
   std::vector<std::string> capabilities;
   uint64_t invocations = 0, errors = 0;
   uint64_t memory_bytes = 0, fuel_consumed = 0;
+  // Summed over the instances: pool buffer bytes held, their budgets, refusals by the budgets.
+  uint64_t buffer_bytes = 0, buffer_budget_bytes = 0, budget_exceeded = 0;
 };
 
 // The tracer's counters ([observability.tracing] level other than "off").

@@ -16,6 +16,7 @@ struct FileStageOptions {
   std::string path;             // "-" = stdin / stdout
   uint64_t chunk_size = 0;      // 0: one element per line (without its newline); else raw chunks of this size
   std::string content_type = "text/plain";
+  resources::ReservationId reservation = resources::kNoReservation;  // the flow's share of the pools
 };
 
 // Reads the file one line (or chunk) per pull into a pooled buffer.

@@ -12,6 +12,7 @@
 // owned_by may be read from any thread at any time (all counters are atomics).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,11 +57,25 @@ struct TierStats {
   uint64_t total = 0;              // blocks in the tier
   uint64_t available = 0;          // free blocks (metric pool.available)
   uint64_t in_use = 0;             // blocks held by live buffers
-  uint64_t exhaustion_events = 0;  // times an allocation found this tier empty (metric pool.exhaustion_events)
+  uint64_t exhaustion_events = 0;  // times an allocation found this tier empty, or its flow's share of it
+                                   // spent (metric pool.exhaustion_events)
   uint64_t allocations = 0;        // blocks handed out from this tier (allocate, and reserve moving a buffer here)
   uint64_t reuses = 0;             // of those, blocks that had been handed out before
   uint64_t bytes_in_use = 0;       // memory held by live buffers
   uint64_t bytes_limit = 0;        // memory the tier may hold (pre-allocated bytes, or huge_bytes)
+  uint64_t reserved = 0;           // blocks set aside for reservations (add_reservation); 0 for Huge
+};
+
+// Buffers per pre-allocated tier (Small, Medium, Large).
+using TierCounts = std::array<uint32_t, kFixedTierCount>;
+
+// A reservation's share of the pre-allocated tiers: what it is guaranteed and what its owners'
+// buffers occupy now (a buffer counts against the reservation of the owner that allocated it until
+// it is released, wherever it has been handed on to).
+struct ReservationStats {
+  std::string name;
+  TierCounts reserved{};  // blocks of each tier no other reservation can take
+  TierCounts in_use{};    // blocks held now (beyond `reserved`, they come from the shared part)
 };
 
 class BufferPool {
@@ -73,14 +88,27 @@ class BufferPool {
   BufferPool& operator=(const BufferPool&) = delete;
 
   // A new owner (a component instance) with a byte budget (0 = unlimited). An owner is charged the
-  // capacity of every buffer it holds. Ids are dense and never reused; at most kMaxOwners
-  // (throws std::length_error beyond that).
-  OwnerId register_owner(std::string name, uint64_t byte_budget);
+  // capacity of every buffer it holds (allocated and not yet released or handed on); an operation
+  // that would take it past its budget fails with BudgetExceeded and counts in
+  // owner_budget_exceeded. Buffers it allocates count against `reservation` (kNoReservation: only
+  // the shared part of each tier). Ids are dense and never reused; at most kMaxOwners (throws
+  // std::length_error beyond that).
+  OwnerId register_owner(std::string name, uint64_t byte_budget, ReservationId reservation = kNoReservation);
+
+  // Per-flow reservations. Sets aside `buffers` blocks of each pre-allocated tier for the owners
+  // registered with the returned id (one flow's components): other owners can never take them.
+  // Each request is clamped to what is not reserved yet. The rest of a tier is shared: an owner
+  // whose reservation's blocks of a tier are all held takes from the shared part, and when that is
+  // spent too the tier counts as exhausted for it (the allocation falls back to the next tier, as
+  // when a tier is empty). Rare (flow set-up); at most kMaxReservations.
+  ReservationId add_reservation(std::string name, TierCounts buffers);
+  ReservationStats reservation_stats(ReservationId id) const;
 
   // A new empty buffer (size 0, state Owned) for `owner`, from the smallest tier that fits
   // `capacity_hint` (0 -> Small). A tier found empty counts an exhaustion event and the next
   // larger tier is tried, then on-demand memory within huge_bytes (PoolExhausted if that is spent
   // too). Hints above 1 MiB always use on-demand memory (rounded up to 4 KiB).
+  // A tier counts as empty for an owner whose reservation and the tier's shared part are spent.
   // Errors: BufferCapacityExceeded (hint > 16 MiB), BudgetExceeded, PoolExhausted, BufferOwnership
   // (unknown owner).
   Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint);
@@ -127,6 +155,8 @@ class BufferPool {
   uint64_t live_buffers() const;   // buffers not Pooled (for leak checks)
   uint64_t owner_bytes(OwnerId owner) const;
   uint64_t owner_budget(OwnerId owner) const;  // 0 = unlimited (or unknown owner)
+  // Operations refused because they would have passed the owner's budget (0 for an unknown owner).
+  uint64_t owner_budget_exceeded(OwnerId owner) const;
   std::string_view owner_name(OwnerId owner) const;  // "" for an unknown owner
   uint32_t owner_count() const;
   // Live buffers held by `owner` (to reclaim what a torn-down component still holds). A snapshot:

@@ -67,6 +67,11 @@ using OwnerId = uint32_t;
 inline constexpr OwnerId kHostOwner = 0;
 inline constexpr uint32_t kMaxOwners = 1u << 20;
 
+// Per-flow shares of the pool tiers (BufferPool::add_reservation); 0 reserves nothing.
+using ReservationId = uint32_t;
+inline constexpr ReservationId kNoReservation = 0;
+inline constexpr uint32_t kMaxReservations = 1u << 16;
+
 // Low 32 bits: slot index. High 32 bits: generation (starts at 1), so raw 0 is never valid.
 struct BufferId {
   uint64_t raw = 0;

@@ -40,8 +40,12 @@ struct EngineConfig {
   // aot: the C compiler and optimisation level used for generated code.
   std::string cc = "cc";
   std::string opt_level = "-O2";
-  // aot: a compile that takes longer than this is killed and reported as an error.
+  // aot: a compile that takes longer than this (wall clock, or CPU time of any compiler process) is
+  // killed and reported as WasmCompileLimit.
   std::chrono::seconds compile_timeout{600};
+  // aot: the C compiler's address-space limit in bytes (RLIMIT_AS); exceeding it is WasmCompileLimit.
+  // 0: 4 GiB, or 3/4 of physical memory when that is less.
+  uint64_t compile_memory_limit = 0;
   // interp: upper bound on the interpreter's value stack in bytes; a module whose deepest possible
   // call stack could exceed it is still accepted, its call depth is limited instead.
   uint64_t interp_max_value_stack_bytes = 256ull << 20;
