@@ -10,12 +10,16 @@
 #include <fstream>
 #include <iterator>
 
-#include "torvyn/reactor/component_node.h"
+#include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/flow.h"
-#include "torvyn/reactor/streaming_host.h"
+#include "torvyn/streaming/streaming_host.h"
 
 namespace torvyn::reactor {
 namespace {
+
+using streaming::ComponentNode;
+using streaming::InstanceAccount;
+using streaming::StreamingHost;
 
 // TORVYN_BENCH_ELEMENTS overrides the count (e.g. a short run under callgrind).
 const uint64_t kElements = [] {

@@ -23,7 +23,7 @@ constexpr RoleInfo kRoles[] = {
     {Role::Sink, "sink", "torvyn:streaming/sink", "data-sink"},
 };
 
-// What reactor::StreamingHost::define gives every component instance.
+// What streaming::StreamingHost::define gives every component instance.
 constexpr std::string_view kHostInterfaces[] = {"torvyn:streaming/types", "torvyn:streaming/buffer-allocator"};
 
 std::string_view unversioned(std::string_view s) { return s.substr(0, s.find('@')); }

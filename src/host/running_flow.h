@@ -11,7 +11,7 @@
 #include "torvyn/component/runtime.h"
 #include "torvyn/host/runtime.h"
 #include "torvyn/reactor/flow.h"
-#include "torvyn/reactor/streaming_host.h"
+#include "torvyn/streaming/streaming_host.h"
 #include "torvyn/security/wasi_host.h"
 
 namespace torvyn::host {
@@ -36,7 +36,7 @@ struct FlowCounters {
 struct Runtime::RunningFlow {
   std::string name;
   // Declaration order matters: the flow's stages hold instances that use the linker and host.
-  std::unique_ptr<reactor::StreamingHost> streaming;
+  std::unique_ptr<streaming::StreamingHost> streaming;
   component::Linker linker;                                    // torvyn:streaming, shared by the flow's nodes
   std::vector<std::unique_ptr<component::Linker>> node_linkers;  // + each node's own WASI host
   std::vector<std::shared_ptr<security::WasiContext>> wasi;

@@ -11,9 +11,9 @@
 #include <set>
 #include <thread>
 
-#include "torvyn/reactor/component_node.h"
+#include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/host_stages.h"
-#include "torvyn/reactor/streaming_host.h"
+#include "torvyn/streaming/streaming_host.h"
 #include "torvyn/security/guest_log_writer.h"
 #include "torvyn/security/wasi_host.h"
 #include "torvyn/base/private_dir.h"
@@ -289,7 +289,7 @@ std::shared_ptr<security::WasiOptions> Runtime::wasi_options(const config::NodeD
 Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& options) {
   auto rf = std::make_unique<RunningFlow>();
   rf->name = decl.name;
-  rf->streaming = std::make_unique<reactor::StreamingHost>(*pool_, ledger_);
+  rf->streaming = std::make_unique<streaming::StreamingHost>(*pool_, ledger_);
   rf->streaming->define(rf->linker);
   rf->streaming->context().flow_id = decl.name;
 
@@ -330,11 +330,11 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     if (timeout_ms) store.set_timeout(std::chrono::milliseconds(timeout_ms));
     std::optional<reactor::Role> want;
     if (!n.interface.empty()) {
-      want = reactor::role_from_interface(n.interface);
+      want = streaming::role_from_interface(n.interface);
       if (!want) return build_error(decl.name, "node `" + n.id + "`: interface `" + n.interface + "` is not a Torvyn role interface");
     }
-    reactor::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, buffer_budget(n), reservation), n.id};
-    auto node = reactor::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
+    streaming::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, buffer_budget(n), reservation), n.id};
+    auto node = streaming::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
     if (!node) return build_error(decl.name, "node `" + n.id + "`: " + node.error().message);
     reactor::Role role = (*node)->role();
     rf->component_of[n.id] = n.component;

@@ -10,13 +10,17 @@
 #include <sstream>
 
 #include "torvyn/observability/memory_exporter.h"
-#include "torvyn/reactor/component_node.h"
+#include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/flow.h"
 #include "torvyn/reactor/host_stages.h"
-#include "torvyn/reactor/streaming_host.h"
+#include "torvyn/streaming/streaming_host.h"
 
 namespace torvyn::reactor {
 namespace {
+
+using streaming::ComponentNode;
+using streaming::InstanceAccount;
+using streaming::StreamingHost;
 
 namespace obs = observability;
 

@@ -34,7 +34,7 @@ const wit::ResolveResult& torvyn_contracts();
 // The contract interface with this id (versioned or not); nullptr if the host has none.
 const wit::Interface* contract_interface(std::string_view id);
 
-// The Torvyn interfaces the host defines for every component (reactor::StreamingHost::define):
+// The Torvyn interfaces the host defines for every component (streaming::StreamingHost::define):
 // a component may import these and nothing else of torvyn:*.
 bool host_provides(std::string_view unversioned_interface);
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,8 +17,6 @@ namespace torvyn::reactor {
 
 enum class Role : uint8_t { Source, Processor, Filter, Router, Aggregator, Sink };
 std::string_view role_name(Role r);
-// "torvyn:streaming/processor" (with or without @version) -> Processor.
-std::optional<Role> role_from_interface(std::string_view interface);
 
 // Why a call did not succeed: the component's own process-error cases, or Trap for everything the
 // host detected (the guest trapped, ran out of fuel or time, broke an ABI rule, misused a handle).
@@ -86,6 +85,13 @@ struct OutElement {
   resources::BufferId payload;
 };
 
+// One element's outcome in a batch call, matched to its input by position (torvyn:batching,
+// DESIGN.md §2a). `status` is that element's own error: the flow's error policy applies to it alone.
+struct BatchOutcome {
+  CallStatus status;
+  std::optional<OutElement> out;  // processor: nullopt = dropped
+};
+
 // The calls a role uses; the others are never made (the driver dispatches on role()).
 class Stage {
  public:
@@ -105,6 +111,26 @@ class Stage {
   virtual CallStatus flush(std::vector<OutElement>& out) { return unsupported("flush"); }
   virtual CallStatus push(const InElement& in, bool& pause) { return unsupported("push"); }
   virtual CallStatus complete() { return {}; }
+
+  // Batch forms (the opt-in contract torvyn:batching@0.1.0). max_batch() > 1 when the stage has
+  // them; the driver then hands over up to that many elements per call, never more than the free
+  // credit of the stage's output queues. The defaults loop over the per-element calls, so the driver
+  // may use the batch forms for every stage.
+  //
+  // Processor and sink: outcomes[i] is the outcome of in[i] (equal sizes), valid for i < `completed`;
+  // inputs from `completed` on were not processed and are still the driver's, to hand over again or
+  // release (the per-element default stops after an element that trapped or failed fatally, and a
+  // sink's after the element it answered `pause` to). A non-ok return fails the call as a whole (a trap or a broken
+  // ABI rule in a batch export): `completed` is 0 and every input is still the driver's to release.
+  virtual uint32_t max_batch() const { return 1; }
+  virtual CallStatus process_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed);
+  // `pause`: the sink asked for a pause after this batch.
+  virtual CallStatus push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause);
+  // Source: appends up to `max` elements to `out`. `done`: exhausted, no more ever (an empty `out`
+  // without `done` is "nothing now"). When the call fails, the elements already in `out` were
+  // produced before the failure and belong to the driver.
+  virtual CallStatus pull_batch(uint32_t max, std::vector<OutElement>& out, bool& done);
+
   // Linear memory the stage's component holds (0 for host stages); sampled by the flow thread.
   virtual uint64_t memory_bytes() { return 0; }
   // Fuel the stage's last invocation consumed.

@@ -1,39 +1,14 @@
-#include "torvyn/reactor/component_node.h"
+#include "torvyn/streaming/component_node.h"
 
 #include <cstring>
 
 #include "torvyn/component/canonical.h"
 
-namespace torvyn::reactor {
+namespace torvyn::streaming {
 
 using component::GuestAbi;
 using resources::BufferId;
 using wasm::Slot;
-
-std::string_view role_name(Role r) {
-  switch (r) {
-    case Role::Source: return "source";
-    case Role::Processor: return "processor";
-    case Role::Filter: return "filter";
-    case Role::Router: return "router";
-    case Role::Aggregator: return "aggregator";
-    case Role::Sink: return "sink";
-  }
-  return "?";
-}
-
-std::string_view fail_kind_name(FailKind k) {
-  switch (k) {
-    case FailKind::None: return "ok";
-    case FailKind::InvalidInput: return "invalid-input";
-    case FailKind::Unavailable: return "unavailable";
-    case FailKind::Internal: return "internal";
-    case FailKind::DeadlineExceeded: return "deadline-exceeded";
-    case FailKind::Fatal: return "fatal";
-    case FailKind::Trap: return "trap";
-  }
-  return "?";
-}
 
 namespace {
 
@@ -388,4 +363,4 @@ CallStatus ComponentNode::complete() {
   return call_no_args(complete_, [](GuestAbi&, const Area&, uint32_t) -> Status { return {}; });
 }
 
-}  // namespace torvyn::reactor
+}  // namespace torvyn::streaming

@@ -1,8 +1,8 @@
-#include "torvyn/reactor/contract_types.h"
+#include "torvyn/streaming/contract_types.h"
 
 #include <stdexcept>
 
-namespace torvyn::reactor {
+namespace torvyn::streaming {
 
 using namespace component;
 using namespace component::abi;
@@ -56,4 +56,4 @@ ContractTypes::ContractTypes(uint32_t buffer, uint32_t mutable_buffer, uint32_t 
   if (discriminant_size(case_count(*process_error)) != 1) throw std::logic_error("unexpected discriminant size");
 }
 
-}  // namespace torvyn::reactor
+}  // namespace torvyn::streaming

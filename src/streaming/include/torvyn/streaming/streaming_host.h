@@ -10,12 +10,12 @@
 #include <string>
 
 #include "torvyn/component/runtime.h"
-#include "torvyn/reactor/contract_types.h"
+#include "torvyn/streaming/contract_types.h"
 #include "torvyn/reactor/flow_context.h"
 #include "torvyn/resources/buffer_pool.h"
 #include "torvyn/resources/copy_ledger.h"
 
-namespace torvyn::reactor {
+namespace torvyn::streaming {
 
 // The host's identity for one component instance: who allocations and copies are charged to.
 // Attached to the instance with Instance::set_host_data.
@@ -34,7 +34,7 @@ class StreamingHost {
   const ContractTypes& types() const { return *types_; }
   resources::BufferPool& pool() { return pool_; }
   resources::CopyLedger& ledger() { return ledger_; }
-  FlowContextState& context() { return context_; }
+  reactor::FlowContextState& context() { return context_; }
   // The rep of the flow's one flow-context resource (lent to every call).
   static constexpr uint64_t kContextRep = 1;
 
@@ -46,7 +46,7 @@ class StreamingHost {
   resources::CopyLedger& ledger_;
   std::shared_ptr<component::HostInstance> types_instance_, allocator_instance_;
   std::unique_ptr<ContractTypes> types_;
-  FlowContextState context_;
+  reactor::FlowContextState context_;
 };
 
-}  // namespace torvyn::reactor
+}  // namespace torvyn::streaming

@@ -9,7 +9,7 @@
 #include "torvyn/base/error.h"
 #include "torvyn/component/abi_types.h"
 
-namespace torvyn::reactor {
+namespace torvyn::streaming {
 
 // The one limit on a content type ("text/plain", "application/json; charset=utf-8"), wherever a
 // component hands one over: mutable-buffer.set-content-type and an output element's metadata.
@@ -51,4 +51,4 @@ struct ContractTypes {
   uint32_t buffer_error_payload; // buffer-error's string payload
 };
 
-}  // namespace torvyn::reactor
+}  // namespace torvyn::streaming

@@ -11,9 +11,21 @@
 
 #include "torvyn/component/runtime.h"
 #include "torvyn/reactor/stage.h"
-#include "torvyn/reactor/streaming_host.h"
+#include "torvyn/streaming/streaming_host.h"
 
-namespace torvyn::reactor {
+namespace torvyn::streaming {
+
+// The driver's vocabulary (reactor/stage.h) that a bound component speaks.
+using reactor::BatchOutcome;
+using reactor::CallStatus;
+using reactor::FailKind;
+using reactor::InElement;
+using reactor::OutElement;
+using reactor::Role;
+using reactor::Stage;
+
+// "torvyn:streaming/processor" (with or without @version) -> Processor.
+std::optional<Role> role_from_interface(std::string_view interface);
 
 class ComponentNode final : public Stage {
  public:
@@ -70,4 +82,4 @@ class ComponentNode final : public Stage {
   Bound init_, teardown_, pull_, notify_, process_, evaluate_, route_, ingest_, flush_, push_, complete_;
 };
 
-}  // namespace torvyn::reactor
+}  // namespace torvyn::streaming

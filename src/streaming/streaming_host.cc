@@ -1,9 +1,9 @@
-#include "torvyn/reactor/streaming_host.h"
+#include "torvyn/streaming/streaming_host.h"
 
 #include <chrono>
 #include <cstring>
 
-namespace torvyn::reactor {
+namespace torvyn::streaming {
 
 using component::GuestAbi;
 using component::HostInstance;
@@ -304,4 +304,4 @@ std::shared_ptr<HostInstance> StreamingHost::make_allocator() {
   return h;
 }
 
-}  // namespace torvyn::reactor
+}  // namespace torvyn::streaming
