@@ -53,6 +53,11 @@ ContractTypes::ContractTypes(uint32_t buffer, uint32_t mutable_buffer, uint32_t 
   process_result_payload = payload_offset(*process_result);
   error_payload = payload_offset(*process_error);
   buffer_error_payload = payload_offset(*buffer_error);
+  alloc_result = result(own(mutable_buffer), buffer_error);
+  unit_error_payload = payload_offset(*result(nullptr, buffer_error));
+  alloc_payload = payload_offset(*alloc_result);
+  alloc_result_size = alloc_result->size;
+  alloc_result_align = alloc_result->align;
   if (discriminant_size(case_count(*process_error)) != 1) throw std::logic_error("unexpected discriminant size");
 }
 

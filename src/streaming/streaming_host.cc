@@ -1,54 +1,290 @@
 #include "torvyn/streaming/streaming_host.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
+#include "torvyn/component/direct_host.h"
+
 namespace torvyn::streaming {
 
-using component::GuestAbi;
+using component::Caller;
+using component::direct_function;
+using component::DirectHostFunction;
 using component::HostInstance;
 using resources::BufferId;
 using resources::CopyKind;
-using wasm::Slot;
 
 namespace {
 
-uint32_t u32(Slot s) { return static_cast<uint32_t>(s); }
+// ---- The compiled crossings (component/direct_host.h) ---------------------------------------
+// Every body below runs straight from guest code on aot. The rules that make that safe: locals are
+// trivially destructible while guest code can run (c.allocate runs the guest's cabi_realloc, whose
+// trap unwinds past this frame), nothing read from the pool is used after guest code ran (buffers
+// are looked up again by id), and a failure is recorded in the Caller, which traps the guest once
+// the body returns.
 
-resources::OwnerId owner_of(GuestAbi& abi) {
-  auto* acct = static_cast<InstanceAccount*>(abi.instance().host_data());
+StreamingHost& host_of(Caller& c) { return c.env<StreamingHost>(); }
+
+resources::OwnerId owner_of(Caller& c) {
+  auto* acct = static_cast<InstanceAccount*>(c.instance().host_data());
   return acct ? acct->owner : resources::kHostOwner;
 }
 
-Error stale(const char* what) {
-  return Error(ErrorCode::ResourceHandleError, std::string(what) + ": the buffer behind this handle no longer exists");
+[[gnu::cold]] void fail_stale(Caller& c, const char* what) {
+  c.fail(Error(ErrorCode::ResourceHandleError, std::string(what) + ": the buffer behind this handle no longer exists"));
+}
+
+// The pool buffer behind a handle the guest lent (borrow<resource>), or null after recording why.
+const resources::Buffer* buffer_of(Caller& c, uint32_t handle, uint32_t resource, const char* what, BufferId& id) {
+  uint64_t rep;
+  if (!c.borrow(handle, resource, rep)) return nullptr;
+  id = BufferId{rep};
+  const resources::Buffer* b = host_of(c).pool().get(id);
+  if (!b) [[unlikely]] fail_stale(c, what);
+  return b;
 }
 
 // Writes a (ptr, len) pair — a string or list result — into the guest's return area at `at`.
-Status store_ptr_len(GuestAbi& abi, uint32_t at, uint32_t ptr, uint32_t len) {
-  uint8_t* area = abi.try_span(at, 8, 4);
-  if (!area) return abi.span(at, 8, 4).take_error();
-  std::memcpy(area, &ptr, 4);
-  std::memcpy(area + 4, &len, 4);
-  return {};
+void store_ptr_len(Caller& c, uint32_t at, uint32_t ptr, uint32_t len) {
+  if (uint8_t* area = c.span(at, 8, 4)) {
+    std::memcpy(area, &ptr, 4);
+    std::memcpy(area + 4, &len, 4);
+  }
 }
 
-// Writes a string result (ptr, len) at `at`.
-Status store_string(GuestAbi& abi, uint32_t at, std::string_view s) {
-  auto p = abi.lower_bytes(s.data(), s.size());
-  if (!p) return p.take_error();
-  return store_ptr_len(abi, at, *p, static_cast<uint32_t>(s.size()));
+// A string result: lowered through cabi_realloc, its (ptr, len) stored at `at`.
+void store_string(Caller& c, uint32_t at, const char* data, uint32_t len) {
+  uint32_t p;
+  if (c.lower_bytes(data, len, p)) store_ptr_len(c, at, p, len);
 }
 
-// buffer-error for a pool error: capacity-exceeded and out-of-bounds map to their cases, anything
-// else (frozen, exhausted, over budget) is allocation-failed with the reason.
-Status store_buffer_error(GuestAbi& abi, uint32_t at, uint32_t string_offset, const Error& e) {
+// A pool error as plain bytes: what a body keeps while guest code (cabi_realloc) may run and trap,
+// which would unwind past an Error's destructor.
+struct PoolFailure {
+  ErrorCode code = ErrorCode::Internal;
+  uint32_t len = 0;
+  char text[256];  // the message, cut at 256 bytes
+  PoolFailure() = default;
+  explicit PoolFailure(const Error& e) : code(e.code), len(static_cast<uint32_t>(std::min<size_t>(e.message.size(), sizeof text))) {
+    std::memcpy(text, e.message.data(), len);
+  }
+};
+
+// buffer-error for a pool error at `at` (its payload at at + string_offset): capacity-exceeded and
+// out-of-bounds map to their cases, anything else (frozen, exhausted, over budget) is
+// allocation-failed with the reason.
+void store_buffer_error(Caller& c, uint32_t at, uint32_t string_offset, const PoolFailure& e) {
   uint8_t kase = 2;
   if (e.code == ErrorCode::BufferCapacityExceeded) kase = 0;
   if (e.code == ErrorCode::BufferOutOfBounds) kase = 1;
-  if (auto st = abi.store<uint8_t>(at, kase); !st) return st;
-  if (kase != 2) return {};
-  return store_string(abi, at + string_offset, e.message);
+  if (c.store<uint8_t>(at, kase) && kase == 2) store_string(c, at + string_offset, e.text, e.len);
+}
+
+// ---- buffer (immutable; lent to components as borrow<buffer>) ----
+
+uint64_t buffer_size(Caller& c, uint32_t self) {
+  BufferId id;
+  const resources::Buffer* b = buffer_of(c, self, host_of(c).types().buffer_res, "buffer.size", id);
+  return b ? b->size : 0;
+}
+
+void buffer_content_type(Caller& c, uint32_t self, uint32_t retptr) {
+  BufferId id;
+  const resources::Buffer* b = buffer_of(c, self, host_of(c).types().buffer_res, "buffer.content-type", id);
+  if (!b) return;
+  // Copied out first: the guest's realloc runs before the bytes are written (content types are
+  // capped at kMaxContentTypeBytes when set, so this always fits).
+  char ct[kMaxContentTypeBytes];
+  uint32_t n = static_cast<uint32_t>(std::min<size_t>(b->content_type.size(), sizeof ct));
+  std::memcpy(ct, b->content_type.data(), n);
+  store_string(c, retptr, ct, n);
+}
+
+// read and read-all copy payload bytes into the guest: one HostToGuest copy each.
+void read_into_guest(Caller& c, uint32_t self, uint64_t offset, uint64_t len, uint32_t retptr) {
+  StreamingHost& h = host_of(c);
+  BufferId id;
+  const resources::Buffer* b = buffer_of(c, self, h.types().buffer_res, "buffer.read", id);
+  if (!b) return;
+  uint64_t n = offset >= b->size ? 0 : std::min(len, b->size - offset);
+  uint32_t p;
+  if (!c.allocate(n, 1, p)) return;
+  // Guest code ran: the buffer is looked up again (pool.read checks the id).
+  if (n) {
+    auto got = h.pool().read(id, offset, c.span(p, n), n);
+    if (!got || *got != n) return fail_stale(c, "buffer.read");
+    h.ledger().record(owner_of(c), CopyKind::HostToGuest, n);
+  }
+  store_ptr_len(c, retptr, p, static_cast<uint32_t>(n));
+}
+void buffer_read(Caller& c, uint32_t self, uint64_t offset, uint64_t len, uint32_t retptr) { read_into_guest(c, self, offset, len, retptr); }
+void buffer_read_all(Caller& c, uint32_t self, uint32_t retptr) { read_into_guest(c, self, 0, UINT64_MAX, retptr); }
+
+// ---- mutable-buffer (owned by the component that allocated it) ----
+
+// write and append copy payload bytes out of the guest: one GuestToHost copy each. (The pool
+// reports a buffer that no longer exists as BufferStale: no lookup of our own first.)
+void write_from_guest(Caller& c, uint32_t self, bool append, uint64_t offset, uint32_t ptr, uint32_t len, uint32_t retptr) {
+  StreamingHost& h = host_of(c);
+  uint64_t rep;
+  if (!c.borrow(self, h.types().mutable_buffer_res, rep)) return;
+  const uint8_t* src = c.span(ptr, len);
+  if (!src) return;
+  PoolFailure failure;
+  {
+    Status w = append ? h.pool().append(BufferId{rep}, src, len) : h.pool().write(BufferId{rep}, offset, src, len);
+    if (w) [[likely]] {
+      if (len) h.ledger().record(owner_of(c), CopyKind::GuestToHost, len);
+      c.store<uint8_t>(retptr, 0);
+      return;
+    }
+    if (w.error().code == ErrorCode::BufferStale) return fail_stale(c, "mutable-buffer.write");
+    failure = PoolFailure(w.error());
+  }  // the Error is gone before the guest's realloc runs for its text
+  if (c.store<uint8_t>(retptr, 1)) store_buffer_error(c, retptr + h.types().unit_error_payload, h.types().buffer_error_payload, failure);
+}
+void mutable_write(Caller& c, uint32_t self, uint64_t offset, uint32_t ptr, uint32_t len, uint32_t retptr) {
+  write_from_guest(c, self, false, offset, ptr, len, retptr);
+}
+void mutable_append(Caller& c, uint32_t self, uint32_t ptr, uint32_t len, uint32_t retptr) { write_from_guest(c, self, true, 0, ptr, len, retptr); }
+
+uint64_t mutable_size(Caller& c, uint32_t self) {
+  BufferId id;
+  const resources::Buffer* b = buffer_of(c, self, host_of(c).types().mutable_buffer_res, "mutable-buffer.size", id);
+  return b ? b->size : 0;
+}
+
+uint64_t mutable_capacity(Caller& c, uint32_t self) {
+  BufferId id;
+  if (!buffer_of(c, self, host_of(c).types().mutable_buffer_res, "mutable-buffer.capacity", id)) return 0;
+  // Writes past the block grow the buffer (up to the 16 MiB cap), so that is what a component may
+  // rely on; the block size is an implementation detail.
+  return resources::kMaxBufferBytes;
+}
+
+void mutable_set_content_type(Caller& c, uint32_t self, uint32_t ptr, uint32_t len) {
+  StreamingHost& h = host_of(c);
+  uint64_t rep;
+  if (!c.borrow(self, h.types().mutable_buffer_res, rep)) return;
+  if (len > kMaxContentTypeBytes) return c.fail(content_type_too_long(len));
+  const uint8_t* text = c.span(ptr, len);
+  if (!text) return;
+  Status st = h.pool().set_content_type(BufferId{rep}, std::string_view(reinterpret_cast<const char*>(text), len));
+  if (!st && st.error().code == ErrorCode::BufferStale) fail_stale(c, "mutable-buffer.set-content-type");
+  // frozen: ignored, like every other change to a frozen buffer's metadata
+}
+
+uint32_t mutable_freeze(Caller& c, uint32_t self) {
+  StreamingHost& h = host_of(c);
+  BufferId id;
+  const resources::Buffer* b = buffer_of(c, self, h.types().mutable_buffer_res, "mutable-buffer.freeze", id);
+  if (!b) return 0;
+  if (b->frozen) {
+    c.fail(Error(ErrorCode::ResourceHandleError, "mutable-buffer.freeze: this buffer was already frozen (freeze it once and pass the buffer on)"));
+    return 0;
+  }
+  if (Status st = h.pool().freeze(id); !st) {
+    c.fail(st.take_error());
+    return 0;
+  }
+  return c.lower_own(h.types().buffer_res, id.raw);
+}
+
+// ---- flow-context (one per flow, lent to every call) ----
+
+bool context_of(Caller& c, uint32_t self) {
+  uint64_t rep;
+  return c.borrow(self, host_of(c).types().flow_context_res, rep);
+}
+void context_id(Caller& c, uint32_t self, uint32_t retptr, bool trace) {
+  if (!context_of(c, self)) return;
+  const reactor::FlowContextState& ctx = host_of(c).context();
+  char hex[32];
+  uint32_t n = 0;
+  if (trace && ctx.trace_id.valid()) observability::write_hex(ctx.trace_id, hex), n = 32;
+  if (!trace && ctx.span_id.valid()) observability::write_hex(ctx.span_id, hex), n = 16;
+  store_string(c, retptr, hex, n);
+}
+void context_trace_id(Caller& c, uint32_t self, uint32_t retptr) { context_id(c, self, retptr, true); }
+void context_span_id(Caller& c, uint32_t self, uint32_t retptr) { context_id(c, self, retptr, false); }
+void context_flow_id(Caller& c, uint32_t self, uint32_t retptr) {
+  if (!context_of(c, self)) return;
+  // Copied out first (the flow id is at most a config key's length; longer ids are cut).
+  const std::string& id = host_of(c).context().flow_id;
+  char text[kMaxContentTypeBytes];
+  uint32_t n = static_cast<uint32_t>(std::min<size_t>(id.size(), sizeof text));
+  std::memcpy(text, id.data(), n);
+  store_string(c, retptr, text, n);
+}
+uint64_t context_deadline_ns(Caller& c, uint32_t self) {
+  if (!context_of(c, self)) return 0;
+  uint64_t deadline = host_of(c).context().deadline_ns;
+  if (!deadline) return 0;
+  uint64_t now = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+  return deadline > now ? deadline - now : 1;  // 1: expired, but 0 would mean "none"
+}
+
+// ---- buffer-allocator ----
+
+// Hands a new buffer to the guest as result<own<mutable-buffer>, buffer-error>.
+void give(Caller& c, BufferId id, uint32_t retptr) {
+  StreamingHost& h = host_of(c);
+  const ContractTypes& t = h.types();
+  // The whole return area must be valid (CanonicalABI.md lower_flat_values); checked before the
+  // handle exists, so a bad pointer leaves nothing behind.
+  uint8_t* area = c.span(retptr, t.alloc_result_size, t.alloc_result_align);
+  if (!area) {
+    (void)h.pool().release(id);
+    return;
+  }
+  area[0] = 0;
+  uint32_t handle = c.lower_own(t.mutable_buffer_res, id.raw);
+  std::memcpy(area + t.alloc_payload, &handle, 4);
+}
+// ... or the pool's error.
+void refuse(Caller& c, const PoolFailure& e, uint32_t retptr) {
+  const ContractTypes& t = host_of(c).types();
+  if (c.store<uint8_t>(retptr, 1)) store_buffer_error(c, retptr + t.alloc_payload, t.buffer_error_payload, e);
+}
+
+void allocate(Caller& c, uint64_t capacity_hint, uint32_t retptr) {
+  PoolFailure failure;
+  {
+    Result<BufferId> id = host_of(c).pool().allocate(owner_of(c), capacity_hint);
+    if (id) [[likely]]
+      return give(c, *id, retptr);
+    failure = PoolFailure(id.error());
+  }
+  refuse(c, failure, retptr);
+}
+
+void clone_into_mutable(Caller& c, uint32_t source, uint32_t retptr) {
+  StreamingHost& h = host_of(c);
+  BufferId src;
+  const resources::Buffer* b = buffer_of(c, source, h.types().buffer_res, "clone-into-mutable", src);
+  if (!b) return;
+  uint64_t n = b->size;
+  BufferId copy;
+  PoolFailure failure;
+  {
+    Result<BufferId> id = h.pool().allocate(owner_of(c), n);
+    if (!id) {
+      failure = PoolFailure(id.error());
+    } else {
+      copy = *id;
+      b = h.pool().get(src);  // allocating may have moved the pool's records
+      if (Status w = h.pool().write(copy, 0, b->data, n); !w) {
+        (void)h.pool().release(copy);
+        return c.fail(w.take_error());
+      }
+      (void)h.pool().set_content_type(copy, b->content_type);
+      if (n) h.ledger().record(owner_of(c), CopyKind::HostToHost, n);
+    }
+  }
+  if (copy.raw) give(c, copy, retptr);
+  else refuse(c, failure, retptr);
 }
 
 }  // namespace
@@ -77,163 +313,29 @@ std::shared_ptr<HostInstance> StreamingHost::make_types() {
   const ContractTypes& t = *types_;
 
   using namespace component::abi;
-  auto method = [&](const std::string& name, std::vector<AbiTypePtr> params, std::vector<AbiTypePtr> results,
-                    component::FastHostFunction fn) {
+  auto method = [&](const std::string& name, std::vector<AbiTypePtr> params, std::vector<AbiTypePtr> results, DirectHostFunction fn) {
     AbiFuncType f;
     f.params = std::move(params);
     for (size_t i = 0; i < f.params.size(); ++i) f.param_names.push_back(i == 0 ? "self" : "arg" + std::to_string(i));
     f.results = std::move(results);
-    h->add_fast_function(name, std::move(f), std::move(fn));
+    h->add_direct_function(name, std::move(f), fn);
   };
   auto b_buf = borrow(buffer), b_mut = borrow(mutable_buffer), b_ctx = borrow(flow_context);
   auto unit_or_error = result(nullptr, t.buffer_error);
-  const uint32_t err_at = payload_offset(*unit_or_error), err_str = t.buffer_error_payload;
-
-  // ---- buffer (immutable; lent to components as borrow<buffer>) ----
-  method("[method]buffer.size", {b_buf}, {t.u64}, [this, buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), buffer);
-    if (!rep) return rep.take_error();
-    const resources::Buffer* b = pool_.get(BufferId{*rep});
-    if (!b) return stale("buffer.size");
-    s[0] = b->size;
-    return {};
-  });
-  method("[method]buffer.content-type", {b_buf}, {t.str}, [this, buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), buffer);
-    if (!rep) return rep.take_error();
-    const resources::Buffer* b = pool_.get(BufferId{*rep});
-    if (!b) return stale("buffer.content-type");
-    std::string ct = b->content_type;  // realloc runs guest code: do not hold `b` across it
-    return store_string(abi, u32(s[1]), ct);
-  });
-  // read and read-all copy payload bytes into the guest: one HostToGuest copy each.
-  auto read_into_guest = [this](GuestAbi& abi, BufferId id, uint64_t offset, uint64_t len, uint32_t retptr) -> Status {
-    const resources::Buffer* b = pool_.get(id);
-    if (!b) return stale("buffer.read");
-    uint64_t n = offset >= b->size ? 0 : std::min(len, b->size - offset);
-    bool short_read = false;
-    auto p = abi.lower_bytes(n, [&](uint8_t* dst) {
-      auto got = pool_.read(id, offset, dst, n);
-      short_read = !got || *got != n;
-    });
-    if (!p) return p.take_error();
-    if (short_read) return stale("buffer.read");
-    if (n) ledger_.record(owner_of(abi), CopyKind::HostToGuest, n);
-    return store_ptr_len(abi, retptr, *p, static_cast<uint32_t>(n));
-  };
-  method("[method]buffer.read", {b_buf, t.u64, t.u64}, {t.bytes}, [read_into_guest, buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), buffer);
-    if (!rep) return rep.take_error();
-    return read_into_guest(abi, BufferId{*rep}, s[1], s[2], u32(s[3]));
-  });
-  method("[method]buffer.read-all", {b_buf}, {t.bytes}, [read_into_guest, buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), buffer);
-    if (!rep) return rep.take_error();
-    return read_into_guest(abi, BufferId{*rep}, 0, UINT64_MAX, u32(s[1]));
-  });
-
-  // ---- mutable-buffer (owned by the component that allocated it) ----
-  // write and append copy payload bytes out of the guest: one GuestToHost copy each.
-  // (The pool reports a buffer that no longer exists as BufferStale: no lookup of our own first.)
-  auto write_from_guest = [this, err_at, err_str](GuestAbi& abi, BufferId id, bool append, uint64_t offset, uint32_t ptr, uint32_t len,
-                                                  uint32_t retptr) -> Status {
-    auto src = abi.bytes(ptr, len);
-    if (!src) return src.take_error();
-    Status w = append ? pool_.append(id, *src, len) : pool_.write(id, offset, *src, len);
-    if (!w) {
-      if (w.error().code == ErrorCode::BufferStale) return stale("mutable-buffer.write");
-      if (auto st = abi.store<uint8_t>(retptr, 1); !st) return st;
-      return store_buffer_error(abi, retptr + err_at, err_str, w.error());
-    }
-    if (len) ledger_.record(owner_of(abi), CopyKind::GuestToHost, len);
-    return abi.store<uint8_t>(retptr, 0);
-  };
-  method("[method]mutable-buffer.write", {b_mut, t.u64, t.bytes}, {unit_or_error},
-         [write_from_guest, mutable_buffer](GuestAbi& abi, Slot* s) -> Status {
-           auto rep = abi.lift_borrow(u32(s[0]), mutable_buffer);
-           if (!rep) return rep.take_error();
-           return write_from_guest(abi, BufferId{*rep}, false, s[1], u32(s[2]), u32(s[3]), u32(s[4]));
-         });
-  method("[method]mutable-buffer.append", {b_mut, t.bytes}, {unit_or_error},
-         [write_from_guest, mutable_buffer](GuestAbi& abi, Slot* s) -> Status {
-           auto rep = abi.lift_borrow(u32(s[0]), mutable_buffer);
-           if (!rep) return rep.take_error();
-           return write_from_guest(abi, BufferId{*rep}, true, 0, u32(s[1]), u32(s[2]), u32(s[3]));
-         });
-  method("[method]mutable-buffer.size", {b_mut}, {t.u64}, [this, mutable_buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), mutable_buffer);
-    if (!rep) return rep.take_error();
-    const resources::Buffer* b = pool_.get(BufferId{*rep});
-    if (!b) return stale("mutable-buffer.size");
-    s[0] = b->size;
-    return {};
-  });
-  method("[method]mutable-buffer.capacity", {b_mut}, {t.u64}, [this, mutable_buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), mutable_buffer);
-    if (!rep) return rep.take_error();
-    const resources::Buffer* b = pool_.get(BufferId{*rep});
-    if (!b) return stale("mutable-buffer.capacity");
-    // Writes past the block grow the buffer (up to the 16 MiB cap), so that is what a component
-    // may rely on; the block size is an implementation detail.
-    s[0] = resources::kMaxBufferBytes;
-    return {};
-  });
-  method("[method]mutable-buffer.set-content-type", {b_mut, t.str}, {}, [this, mutable_buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), mutable_buffer);
-    if (!rep) return rep.take_error();
-    uint32_t len = u32(s[2]);
-    if (len > kMaxContentTypeBytes) return content_type_too_long(len);
-    auto text = abi.bytes(u32(s[1]), len);
-    if (!text) return text.take_error();
-    Status st = pool_.set_content_type(BufferId{*rep}, std::string_view(reinterpret_cast<const char*>(*text), len));
-    if (!st && st.error().code == ErrorCode::BufferStale) return stale("mutable-buffer.set-content-type");
-    return {};  // frozen: ignored, like every other change to a frozen buffer's metadata
-  });
-  method("[method]mutable-buffer.freeze", {b_mut}, {own(buffer)}, [this, mutable_buffer, buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), mutable_buffer);
-    if (!rep) return rep.take_error();
-    const resources::Buffer* b = pool_.get(BufferId{*rep});
-    if (!b) return stale("mutable-buffer.freeze");
-    if (b->frozen)
-      return Error(ErrorCode::ResourceHandleError, "mutable-buffer.freeze: this buffer was already frozen (freeze it once and pass the buffer on)");
-    if (auto st = pool_.freeze(BufferId{*rep}); !st) return st;
-    auto h = abi.lower_own(buffer, *rep);
-    if (!h) return h.take_error();
-    s[0] = *h;
-    return {};
-  });
-
-  // ---- flow-context (one per flow, lent to every call) ----
-  auto id_string = [this, flow_context](bool trace) {
-    return [this, flow_context, trace](GuestAbi& abi, Slot* s) -> Status {
-      auto rep = abi.lift_borrow(u32(s[0]), flow_context);
-      if (!rep) return rep.take_error();
-      char hex[32];
-      size_t n = 0;
-      if (trace && context_.trace_id.valid()) observability::write_hex(context_.trace_id, hex), n = 32;
-      if (!trace && context_.span_id.valid()) observability::write_hex(context_.span_id, hex), n = 16;
-      return store_string(abi, u32(s[1]), std::string_view(hex, n));
-    };
-  };
-  method("[method]flow-context.trace-id", {b_ctx}, {t.str}, id_string(true));
-  method("[method]flow-context.span-id", {b_ctx}, {t.str}, id_string(false));
-  method("[method]flow-context.flow-id", {b_ctx}, {t.str}, [this, flow_context](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), flow_context);
-    if (!rep) return rep.take_error();
-    return store_string(abi, u32(s[1]), context_.flow_id);
-  });
-  method("[method]flow-context.deadline-ns", {b_ctx}, {t.u64}, [this, flow_context](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), flow_context);
-    if (!rep) return rep.take_error();
-    s[0] = 0;
-    if (context_.deadline_ns) {
-      uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                               std::chrono::steady_clock::now().time_since_epoch())
-                                               .count());
-      s[0] = context_.deadline_ns > now ? context_.deadline_ns - now : 1;  // 1: expired, but 0 would mean "none"
-    }
-    return {};
-  });
+  method("[method]buffer.size", {b_buf}, {t.u64}, direct_function<&buffer_size>(this));
+  method("[method]buffer.content-type", {b_buf}, {t.str}, direct_function<&buffer_content_type>(this));
+  method("[method]buffer.read", {b_buf, t.u64, t.u64}, {t.bytes}, direct_function<&buffer_read>(this));
+  method("[method]buffer.read-all", {b_buf}, {t.bytes}, direct_function<&buffer_read_all>(this));
+  method("[method]mutable-buffer.write", {b_mut, t.u64, t.bytes}, {unit_or_error}, direct_function<&mutable_write>(this));
+  method("[method]mutable-buffer.append", {b_mut, t.bytes}, {unit_or_error}, direct_function<&mutable_append>(this));
+  method("[method]mutable-buffer.size", {b_mut}, {t.u64}, direct_function<&mutable_size>(this));
+  method("[method]mutable-buffer.capacity", {b_mut}, {t.u64}, direct_function<&mutable_capacity>(this));
+  method("[method]mutable-buffer.set-content-type", {b_mut, t.str}, {}, direct_function<&mutable_set_content_type>(this));
+  method("[method]mutable-buffer.freeze", {b_mut}, {own(buffer)}, direct_function<&mutable_freeze>(this));
+  method("[method]flow-context.trace-id", {b_ctx}, {t.str}, direct_function<&context_trace_id>(this));
+  method("[method]flow-context.span-id", {b_ctx}, {t.str}, direct_function<&context_span_id>(this));
+  method("[method]flow-context.flow-id", {b_ctx}, {t.str}, direct_function<&context_flow_id>(this));
+  method("[method]flow-context.deadline-ns", {b_ctx}, {t.u64}, direct_function<&context_deadline_ns>(this));
   return h;
 }
 
@@ -241,66 +343,17 @@ std::shared_ptr<HostInstance> StreamingHost::make_allocator() {
   auto h = std::make_shared<HostInstance>("torvyn:streaming/buffer-allocator@0.1.0");
   const ContractTypes& t = *types_;
   using namespace component::abi;
-  auto alloc_result = result(own(t.mutable_buffer_res), t.buffer_error);
-  const uint32_t at = payload_offset(*alloc_result), err_str = t.buffer_error_payload;
-  uint32_t mutable_buffer = t.mutable_buffer_res, buffer = t.buffer_res;
-
-  const uint32_t area_size = alloc_result->size, area_align = alloc_result->align;
-  auto give = [this, at, err_str, mutable_buffer, area_size, area_align](GuestAbi& abi, Result<BufferId> id, uint32_t retptr) -> Status {
-    if (!id) {
-      if (auto st = abi.store<uint8_t>(retptr, 1); !st) return st;
-      return store_buffer_error(abi, retptr + at, err_str, id.error());
-    }
-    // The whole return area must be valid (CanonicalABI.md lower_flat_values); checked before the
-    // handle exists, so a bad pointer leaves nothing behind.
-    uint8_t* area = abi.try_span(retptr, area_size, area_align);
-    if (!area) {
-      (void)pool_.release(*id);
-      return abi.span(retptr, area_size, area_align).take_error();
-    }
-    auto h = abi.lower_own(mutable_buffer, id->raw);
-    if (!h) {
-      (void)pool_.release(*id);
-      return h.take_error();
-    }
-    area[0] = 0;
-    uint32_t handle = *h;
-    std::memcpy(area + at, &handle, 4);
-    return {};
-  };
-
-  AbiFuncType allocate;
-  allocate.param_names = {"capacity-hint"};
-  allocate.params = {t.u64};
-  allocate.results = {alloc_result};
-  h->add_fast_function("allocate", allocate, [this, give](GuestAbi& abi, Slot* s) -> Status {
-    return give(abi, pool_.allocate(owner_of(abi), s[0]), u32(s[1]));
-  });
+  AbiFuncType allocate_type;
+  allocate_type.param_names = {"capacity-hint"};
+  allocate_type.params = {t.u64};
+  allocate_type.results = {t.alloc_result};
+  h->add_direct_function("allocate", allocate_type, direct_function<&allocate>(this));
 
   AbiFuncType clone;
   clone.param_names = {"source"};
-  clone.params = {borrow(buffer)};
-  clone.results = {alloc_result};
-  h->add_fast_function("clone-into-mutable", clone, [this, give, buffer](GuestAbi& abi, Slot* s) -> Status {
-    auto rep = abi.lift_borrow(u32(s[0]), buffer);
-    if (!rep) return rep.take_error();
-    BufferId src{*rep};
-    const resources::Buffer* b = pool_.get(src);
-    if (!b) return stale("clone-into-mutable");
-    uint64_t n = b->size;
-    std::string ct = b->content_type;
-    auto id = pool_.allocate(owner_of(abi), n);
-    if (id) {
-      // Allocating touched only the new buffer: `b` is still the source.
-      if (auto w = pool_.write(*id, 0, b->data, n); !w) {
-        (void)pool_.release(*id);
-        return w;
-      }
-      (void)pool_.set_content_type(*id, ct);
-      if (n) ledger_.record(owner_of(abi), CopyKind::HostToHost, n);
-    }
-    return give(abi, std::move(id), u32(s[1]));
-  });
+  clone.params = {borrow(t.buffer_res)};
+  clone.results = {t.alloc_result};
+  h->add_direct_function("clone-into-mutable", clone, direct_function<&clone_into_mutable>(this));
   return h;
 }
 

@@ -148,9 +148,12 @@ TEST_P(Pipeline, ComponentErrorsFollowThePolicy) {
   EXPECT_EQ(pool.live_buffers(), 0u);
 }
 
+// Each broken guest through the production host functions (on aot, the compiled crossings called
+// straight from guest code): a trap inside cabi_realloc while a host function lowers its result, an
+// import called from that realloc, wild pointers, forged and stale handles.
 TEST_P(Pipeline, TrappingGuestFailsTheFlowNotTheHost) {
   for (const char* broken : {"broken_trap", "broken_wild_pointer", "broken_leak_borrow", "broken_double_drop", "broken_use_after_drop",
-                             "broken_forged_handle"}) {
+                             "broken_forged_handle", "broken_realloc_traps", "broken_realloc_calls_import"}) {
     SCOPED_TRACE(broken);
     Flow f({.name = broken, .error_policy = ErrorPolicy::Skip}, pool, ledger);
     add(f, "counter_source", "source", "count=3");
@@ -165,6 +168,29 @@ TEST_P(Pipeline, TrappingGuestFailsTheFlowNotTheHost) {
     EXPECT_NE(s.error().message.find("trap"), std::string::npos) << s.error().message;
     EXPECT_EQ(pool.live_buffers(), 0u);
   }
+}
+
+// The trap from inside cabi_realloc, called by the host's read-all on behalf of the guest: the
+// instance is poisoned, the element's buffer goes back to the pool, the next call is refused.
+TEST_P(Pipeline, TrapInsideReallocCalledFromAHostFunction) {
+  auto n = node("broken_realloc_traps", "p");
+  ASSERT_TRUE(n);
+  auto in = *pool.allocate(resources::kHostOwner, 8);
+  ASSERT_TRUE(pool.append(in, "abcdefgh", 8).ok());
+  ASSERT_TRUE(pool.freeze(in).ok());
+  InElement e{0, 0, "text/plain", in};
+  std::optional<OutElement> out;
+  CallStatus st = n->process(e, out);
+  EXPECT_EQ(st.kind, FailKind::Trap) << st.describe();
+  EXPECT_NE(st.message.find("unreachable"), std::string::npos) << st.message;
+  EXPECT_FALSE(out.has_value());
+  EXPECT_TRUE(n->instance().poisoned());
+  CallStatus again = n->process(e, out);
+  EXPECT_EQ(again.kind, FailKind::Trap);
+  EXPECT_NE(again.message.find("poisoned"), std::string::npos) << again.message;
+  EXPECT_TRUE(pool.release(in).ok());
+  EXPECT_EQ(pool.live_buffers(), 0u);
+  EXPECT_EQ(n->instance().handles().live_count(), 2u);  // the two borrows lent to the trapped call: the instance is dead
 }
 
 TEST_P(Pipeline, WrongRoleIsRejectedAtBind) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "torvyn/wasm/trap_guard.h"
+
 #include "torvyn/component/canonical.h"
 
 namespace torvyn::component {
@@ -106,9 +108,72 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
   return wasm::TrapKind::None;
 }
 
+// A guest-defined resource's destructor (its own core function), run by resource.drop.
+[[gnu::noinline]] wasm::TrapKind run_guest_destructor(Instance& inst, wasm::Store& store, uint32_t resource, uint64_t rep) {
+  auto d = inst.state->guest_dtors.find(resource);
+  if (d == inst.state->guest_dtors.end()) return wasm::TrapKind::None;
+  wasm::Slot args[1] = {rep};
+  wasm::Trap t = inst.store().call(d->second, args, nullptr);
+  if (!t) return wasm::TrapKind::None;
+  store.set_trap_message("resource destructor trapped: " + t.message);
+  return wasm::TrapKind::HostError;
+}
+
+[[gnu::cold, gnu::noinline]] wasm::TrapKind refuse_drop(HandleTable& handles, wasm::Store& store, uint32_t arg, uint32_t resource, bool lent) {
+  Error why = lent ? HandleTable::lent_out(arg) : handles.not_found(arg, resource);
+  store.set_trap_message("resource.drop: " + why.to_string());
+  return wasm::TrapKind::HostError;
+}
+
+// resource.drop (CanonicalABI.md canon_resource_drop): an own handle runs the resource's
+// destructor, a borrow ends the lend it came from.
+wasm::TrapKind drop_handle(ResourceBuiltin& b, wasm::Store& store, uint32_t arg) {
+  Instance& inst = *b.owner;
+  HandleTable& handles = *b.handles;
+  // A drop runs host destructors; from cabi_realloc, while the host lowers a value, it could free
+  // what the host is in the middle of copying.
+  if (!inst.may_leave()) [[unlikely]] {
+    wasm::HostContext ctx{store, nullptr};
+    return refuse_leave(ctx);
+  }
+  HandleEntry* found = handles.find(arg, b.resource);
+  if (!found || found->lends != 0) [[unlikely]]
+    return refuse_drop(handles, store, arg, b.resource, found != nullptr);
+  const bool own = found->own;
+  const uint64_t rep = found->rep;
+  const uint32_t borrow_scope = found->borrow_scope;
+  handles.erase(arg);
+  if (!own) {
+    // The scope that lent it is almost always the innermost (the export call running now).
+    auto& scopes = inst.state->scopes;
+    for (auto s = scopes.rbegin(); s != scopes.rend(); ++s)
+      if (s->id == borrow_scope) {
+        if (s->outstanding > 0) --s->outstanding;
+        break;
+      }
+    return wasm::TrapKind::None;
+  }
+  if (!b.host_resolved) [[unlikely]] {
+    b.host = inst.linker().resource_by_id(b.resource);
+    b.host_resolved = true;
+  }
+  if (const auto* host = b.host) {
+    if (host->destructor) host->destructor(rep);
+    return wasm::TrapKind::None;
+  }
+  return run_guest_destructor(inst, store, b.resource, rep);
+}
+
+// resource.drop as the aot glue calls it from guest code: no slot array. A failure traps from this
+// frame, which holds nothing with a destructor (drop_handle's message is already in the store).
+void resource_drop_typed(void* env, uint32_t handle) {
+  wasm::TrapKind k = drop_handle(*static_cast<ResourceBuiltin*>(env), static_cast<ResourceBuiltin*>(env)->owner->store(), handle);
+  if (k != wasm::TrapKind::None) [[unlikely]]
+    wasm::rt::raise_host_trap(static_cast<int>(k));
+}
+
 wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {
   auto* b = static_cast<ResourceBuiltin*>(env);
-  Instance& inst = *b->owner;
   HandleTable& handles = *b->handles;
   uint32_t arg = static_cast<uint32_t>(slots[0]);
   switch (b->kind) {
@@ -126,43 +191,7 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
       slots[0] = static_cast<uint32_t>(e->rep);
       return wasm::TrapKind::None;
     }
-    case ResourceBuiltin::Kind::Drop: {
-      HandleEntry* found = handles.find(arg, b->resource);
-      if (!found || found->lends != 0) {
-        Error why = found ? HandleTable::lent_out(arg) : handles.not_found(arg, b->resource);
-        ctx.store.set_trap_message("resource.drop: " + why.to_string());
-        return wasm::TrapKind::HostError;
-      }
-      const bool own = found->own;
-      const uint64_t rep = found->rep;
-      const uint32_t borrow_scope = found->borrow_scope;
-      handles.erase(arg);
-      if (!own) {
-        // The scope that lent it is almost always the innermost (the export call running now).
-        auto& scopes = inst.state->scopes;
-        for (auto s = scopes.rbegin(); s != scopes.rend(); ++s)
-          if (s->id == borrow_scope) {
-            if (s->outstanding > 0) --s->outstanding;
-            break;
-          }
-        return wasm::TrapKind::None;
-      }
-      if (!b->host_resolved) {
-        b->host = inst.linker().resource_by_id(b->resource);
-        b->host_resolved = true;
-      }
-      if (const auto* host = b->host) {
-        if (host->destructor) host->destructor(rep);
-      } else if (auto d = inst.state->guest_dtors.find(b->resource); d != inst.state->guest_dtors.end()) {
-        wasm::Slot args[1] = {rep};
-        wasm::Trap t = inst.store().call(d->second, args, nullptr);
-        if (t) {
-          ctx.store.set_trap_message("resource destructor trapped: " + t.message);
-          return wasm::TrapKind::HostError;
-        }
-      }
-      return wasm::TrapKind::None;
-    }
+    case ResourceBuiltin::Kind::Drop: return drop_handle(*b, ctx.store, arg);
   }
   ctx.store.set_trap_message("resource.rep: unknown handle " + std::to_string(arg));
   return wasm::TrapKind::HostError;

@@ -2,7 +2,10 @@
 // (host -> guest) and the resource built-ins, each with the Canonical ABI checks.
 #pragma once
 
+#include <optional>
+
 #include "internal.h"
+#include "torvyn/component/direct_host.h"
 #include "torvyn/component/canonical.h"
 
 namespace torvyn::component {
@@ -18,6 +21,8 @@ struct LoweredImport {
   CanonMemory canon;
   HandleTable* handles = nullptr;
   wasm::Store* store = nullptr;
+  // A direct host function's caller (its env): set when the target has one.
+  std::optional<Caller> caller;
 };
 
 struct ResourceBuiltin {
@@ -37,6 +42,8 @@ wasm::TrapKind lowered_fast_trampoline(void* env, wasm::HostContext& ctx, wasm::
 // Any other lowered import: lifts Values, calls the generic host function, lowers its results.
 wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot* slots);
 wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* slots);
+// resource.drop with a C signature, for the aot glue to call directly (env: the ResourceBuiltin).
+void resource_drop_typed(void* env, uint32_t handle);
 }  // namespace detail
 
 }  // namespace torvyn::component

@@ -18,11 +18,15 @@ uint32_t HostInstance::add_resource(const std::string& name, std::function<void(
 }
 
 void HostInstance::add_function(const std::string& name, AbiFuncType type, HostFunction fn) {
-  functions_[name] = Function{std::move(type), std::move(fn), {}};
+  functions_[name] = Function{std::move(type), std::move(fn), {}, {}};
 }
 
 void HostInstance::add_fast_function(const std::string& name, AbiFuncType type, FastHostFunction fn) {
-  functions_[name] = Function{std::move(type), {}, std::move(fn)};
+  functions_[name] = Function{std::move(type), {}, std::move(fn), {}};
+}
+
+void HostInstance::add_direct_function(const std::string& name, AbiFuncType type, DirectHostFunction fn) {
+  functions_[name] = Function{std::move(type), {}, {}, std::move(fn)};
 }
 
 const HostInstance::Resource* HostInstance::resource(std::string_view name) const {

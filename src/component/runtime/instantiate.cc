@@ -220,9 +220,19 @@ class Instantiator {
         li->canon = li->opts.canon();
         li->handles = &st_.handles;
         li->store = st_.store.get();
-        if (li->target->host && li->target->host->fast) li->fast = &li->target->host->fast;
-        wasm::Extern f = st_.store->new_host_func(core_func_type(li->sig.params, li->sig.results),
-                                                  li->fast ? lowered_fast_trampoline : lowered_trampoline, li.get());
+        wasm::FuncType core = core_func_type(li->sig.params, li->sig.results);
+        wasm::Extern f;
+        if (const HostInstance::Function* host = li->target->host; host && host->direct) {
+          // The compiled crossing: the body's C signature must be exactly the lowered one.
+          if (!(host->direct.core == core))
+            return Error(ErrorCode::Internal, "direct host function " + host->direct.core.to_string() + " does not match its import's lowered signature " +
+                                                  core.to_string());
+          li->caller.emplace(ci_, st_.handles, *st_.store, li->canon, host->direct.env);
+          f = st_.store->new_host_func(core, host->direct.slots, &*li->caller, host->direct.typed);
+        } else {
+          if (li->target->host && li->target->host->fast) li->fast = &li->target->host->fast;
+          f = st_.store->new_host_func(core, li->fast ? lowered_fast_trampoline : lowered_trampoline, li.get());
+        }
         st_.lowered.push_back(std::move(li));
         env.core_funcs.push_back(f);
         return {};
@@ -242,7 +252,8 @@ class Instantiator {
                                                         : ResourceBuiltin::Kind::Rep;
         std::vector<FlatType> results;
         if (b->kind != ResourceBuiltin::Kind::Drop) results.push_back(FlatType::I32);
-        wasm::Extern f = st_.store->new_host_func(core_func_type({FlatType::I32}, results), resource_builtin, b.get());
+        void* typed = b->kind == ResourceBuiltin::Kind::Drop ? reinterpret_cast<void*>(&resource_drop_typed) : nullptr;
+        wasm::Extern f = st_.store->new_host_func(core_func_type({FlatType::I32}, results), resource_builtin, b.get(), typed);
         st_.builtins.push_back(std::move(b));
         env.core_funcs.push_back(f);
         return {};

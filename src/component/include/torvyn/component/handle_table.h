@@ -3,7 +3,7 @@
 // it is owned or borrowed, and how many borrows of it are currently lent out.
 //
 // Every crossing of the component boundary touches this table, so the checks are inline and
-// allocation-free (find() answers with a pointer or null); the error text is only built, out of
+// allocation-free (a flat array; freed slots are chained through their entries, no side list) (find() answers with a pointer or null); the error text is only built, out of
 // line, once a check has failed.
 #pragma once
 
@@ -29,9 +29,9 @@ class HandleTable {
   uint32_t add(HandleEntry e) {
     e.live = true;
     ++live_;
-    if (!free_.empty()) {
-      uint32_t i = free_.back();
-      free_.pop_back();
+    if (free_head_) {  // a freed slot: the free list runs through the dead entries' reps
+      uint32_t i = free_head_;
+      free_head_ = static_cast<uint32_t>(entries_[i].rep);
       entries_[i] = e;
       return i;
     }
@@ -50,9 +50,11 @@ class HandleTable {
 
   // Frees the slot of an entry find() returned (the caller has checked the rules).
   void erase(uint32_t index) {
-    entries_[index].live = false;  // add() rewrites the whole entry when the slot is reused
-    entries_[index].lends = 0;
-    free_.push_back(index);
+    HandleEntry& e = entries_[index];
+    e.live = false;  // add() rewrites the whole entry when the slot is reused
+    e.lends = 0;
+    e.rep = free_head_;
+    free_head_ = index;
     --live_;
   }
 
@@ -76,7 +78,7 @@ class HandleTable {
 
  private:
   std::vector<HandleEntry> entries_{HandleEntry{}};
-  std::vector<uint32_t> free_;
+  uint32_t free_head_ = 0;  // 0: none (index 0 is never used)
   size_t live_ = 0;
 };
 

@@ -13,6 +13,7 @@
 
 #include "torvyn/base/result.h"
 #include "torvyn/component/abi_types.h"
+#include "torvyn/component/direct_function.h"
 #include "torvyn/component/guest_abi.h"
 #include "torvyn/component/handle_table.h"
 #include "torvyn/component/value.h"
@@ -48,6 +49,8 @@ class HostInstance {
   void add_function(const std::string& name, AbiFuncType type, HostFunction fn);
   // The fast path (guest_abi.h): no Value trees; the function works on the flat core values.
   void add_fast_function(const std::string& name, AbiFuncType type, FastHostFunction fn);
+  // The compiled crossing (direct_host.h): a typed body called straight from guest code on aot.
+  void add_direct_function(const std::string& name, AbiFuncType type, DirectHostFunction fn);
 
   struct Resource {
     uint32_t id;
@@ -56,7 +59,8 @@ class HostInstance {
   struct Function {
     AbiFuncType type;
     HostFunction fn;         // generic
-    FastHostFunction fast;   // or fast (exactly one is set)
+    FastHostFunction fast;   // or fast
+    DirectHostFunction direct;  // or direct (exactly one is set)
   };
   const Resource* resource(std::string_view name) const;
   const Function* function(std::string_view name) const;

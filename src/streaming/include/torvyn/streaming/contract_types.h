@@ -49,6 +49,13 @@ struct ContractTypes {
   uint32_t process_result_payload;  // variant process-result { emit(output-element), drop }
   uint32_t error_payload;        // process-error's string payload
   uint32_t buffer_error_payload; // buffer-error's string payload
+
+  // The host functions' results: result<_, buffer-error> (write, append) and
+  // result<own<mutable-buffer>, buffer-error> (allocate, clone-into-mutable).
+  AbiTypePtr alloc_result;
+  uint32_t unit_error_payload;                   // of result<_, buffer-error>
+  uint32_t alloc_payload;                        // of alloc_result
+  uint32_t alloc_result_size, alloc_result_align;
 };
 
 }  // namespace torvyn::streaming

@@ -1,0 +1,91 @@
+// The out-of-line half of direct host functions (direct_host.h): realloc, and failures.
+#include "torvyn/component/direct_host.h"
+
+#include <string>
+
+#include "torvyn/wasm/trap_guard.h"
+
+namespace torvyn::component {
+
+namespace {
+
+Error abi_trap(std::string what) { return Error(ErrorCode::AbiTrap, std::move(what)); }
+
+// The interp engine's realloc: a nested call through the Store (no raw entry points there). Its own
+// frame, so the Trap it holds never lives across the aot path's direct call.
+[[gnu::noinline]] bool realloc_through_store(wasm::Store& store, wasm::Extern realloc, uint32_t align, uint64_t len, uint32_t& p,
+                                             std::optional<Error>& failure) {
+  wasm::Slot slots[4] = {0, 0, align, len};
+  wasm::Trap t;
+  if (!store.call_inplace(realloc, slots, &t)) {
+    failure = Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
+    return false;
+  }
+  p = static_cast<uint32_t>(slots[0]);
+  return true;
+}
+
+}  // namespace
+
+wasm::MemoryView Caller::fetch_memory() { return canon_.memory ? store_.memory(*canon_.memory) : wasm::MemoryView{}; }
+
+bool Caller::allocate(uint64_t len, uint32_t align, uint32_t& p) {
+  if (len > kMaxStringBytes) [[unlikely]] {
+    fail(abi_trap("list or string too long to lower (" + std::to_string(len) + " bytes)"));
+    return false;
+  }
+  if (!canon_.realloc) [[unlikely]] {
+    fail(abi_trap("the component needs memory allocated but gave no realloc function"));
+    return false;
+  }
+  instance_.set_may_leave(false);
+  if (realloc_raw_) {
+    // aot: straight into the guest's cabi_realloc, inside the guard of the export call that is
+    // running (a trap there unwinds past this frame, which holds nothing with a destructor).
+    using Realloc = uint32_t (*)(void*, uint32_t, uint32_t, uint32_t, uint32_t);
+    p = reinterpret_cast<Realloc>(realloc_raw_.fn)(realloc_raw_.instance, 0, 0, align, static_cast<uint32_t>(len));
+  } else if (!realloc_through_store(store_, *canon_.realloc, align, len, p, failure_)) {
+    instance_.set_may_leave(true);
+    return false;
+  }
+  instance_.set_may_leave(true);
+  return span(p, len, align) != nullptr;
+}
+
+void Caller::fail(Error e) {
+  if (!failure_) failure_ = std::move(e);
+}
+
+void Caller::fail_span(uint32_t ptr, uint64_t len, uint32_t align) {
+  wasm::MemoryView m = memory();
+  if (!m.data) return fail(abi_trap("the component passed a pointer but its canon options name no memory"));
+  if (align > 1 && (ptr & (align - 1)) != 0) return fail(abi_trap("pointer " + std::to_string(ptr) + " is not aligned to " + std::to_string(align)));
+  fail(abi_trap("pointer range [" + std::to_string(ptr) + ", +" + std::to_string(len) + ") is outside linear memory of " +
+                std::to_string(m.size) + " bytes"));
+}
+
+void Caller::fail_handle(uint32_t handle, uint32_t resource) { fail(handles_.not_found(handle, resource)); }
+
+void Caller::refuse_leave() {
+  fail(abi_trap("the component called an import from cabi_realloc while the host was lowering a value into it"));
+}
+
+namespace {
+// Moves the failure's text into the store, in a frame of its own that returns before the longjmp.
+[[gnu::noinline]] void hand_over(wasm::Store& store, std::optional<Error>& failure) {
+  store.set_trap_message(failure ? failure->to_string() : std::string("host function failed"));
+  failure.reset();
+}
+}  // namespace
+
+void Caller::raise() {
+  hand_over(store_, failure_);
+  wasm::rt::raise_host_trap(static_cast<int>(wasm::TrapKind::HostError));
+}
+
+wasm::TrapKind Caller::report(wasm::HostContext& ctx) {
+  hand_over(ctx.store, failure_);
+  return wasm::TrapKind::HostError;
+}
+
+}  // namespace torvyn::component
