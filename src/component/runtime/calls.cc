@@ -146,6 +146,10 @@ wasm::TrapKind drop_handle(ResourceBuiltin& b, wasm::Store& store, uint32_t arg)
   if (!own) {
     // The scope that lent it is almost always the innermost (the export call running now).
     auto& scopes = inst.state->scopes;
+    if (!scopes.empty() && scopes.back().id == borrow_scope) [[likely]] {
+      if (scopes.back().outstanding > 0) --scopes.back().outstanding;
+      return wasm::TrapKind::None;
+    }
     for (auto s = scopes.rbegin(); s != scopes.rend(); ++s)
       if (s->id == borrow_scope) {
         if (s->outstanding > 0) --s->outstanding;
@@ -167,7 +171,8 @@ wasm::TrapKind drop_handle(ResourceBuiltin& b, wasm::Store& store, uint32_t arg)
 // resource.drop as the aot glue calls it from guest code: no slot array. A failure traps from this
 // frame, which holds nothing with a destructor (drop_handle's message is already in the store).
 void resource_drop_typed(void* env, uint32_t handle) {
-  wasm::TrapKind k = drop_handle(*static_cast<ResourceBuiltin*>(env), static_cast<ResourceBuiltin*>(env)->owner->store(), handle);
+  auto* b = static_cast<ResourceBuiltin*>(env);
+  wasm::TrapKind k = drop_handle(*b, *b->store, handle);
   if (k != wasm::TrapKind::None) [[unlikely]]
     wasm::rt::raise_host_trap(static_cast<int>(k));
 }
@@ -299,6 +304,44 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
 
 namespace torvyn::component {
 
+namespace {
+
+// One compiled export call (Instance::call_fast on engines with raw entries).
+struct CompiledCall {
+  GuestAbi& abi;
+  Instance::LowerArgs& lower;
+  Instance::LiftResults& lift;
+  const FuncVal& fv;
+  wasm::Slot* slots;
+  std::optional<Error> failure;  // lowering or lifting failed (no trap): the call fails
+};
+
+// Runs under Store::run_guarded. Guest code runs only in the raw calls and in the cabi_realloc of
+// lowering; at each of those points every object with a destructor that this frame or `lower`'s
+// made is already gone (the blocks below end before the next guest code runs).
+void run_compiled_call(void* p) {
+  auto& c = *static_cast<CompiledCall*>(p);
+  {
+    auto n = c.lower(c.abi, c.slots);
+    if (!n) {
+      c.failure = n.take_error();
+      return;
+    }
+  }
+  c.fv.raw_core(c.slots);
+  c.abi.guest_ran();
+  {
+    Status s = c.lift(c.abi, c.slots);
+    if (!s) {
+      c.failure = s.take_error();
+      return;
+    }
+  }
+  if (c.fv.raw_post) c.fv.raw_post(c.slots);
+}
+
+}  // namespace
+
 Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
   if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
   State& st = *state;
@@ -308,7 +351,6 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
   if (st.on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
   st.on_stack = true;
   st.scopes.push_back(BorrowScope{st.next_scope++, 0});
-  InvocationBracket invocation(*st.store);
   auto fail = [&](Error e) -> Status {
     st.poisoned = true;
     st.on_stack = false;
@@ -318,8 +360,19 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
   // MAX_FLAT_PARAMS arguments (or one pointer) in, then one result (or a return-area pointer) out
   // in the same slots; the result is also post-return's argument.
   wasm::Slot slots[kMaxFlatParams + 1];
-  wasm::Trap t;
-  {
+  wasm::Trap& t = st.trap;
+  if (fv->raw_core) {
+    // The compiled export call: one guard for lowering (cabi_realloc), the call, lifting and
+    // post-return, which is also the one invocation for fuel and the watchdog (run_guarded is a
+    // top-level call). The GuestAbi and everything with a destructor live here, above the guard.
+    BorrowScope& scope = st.scopes.back();
+    GuestAbi abi(*this, st.handles, *st.store, fv->canon, {scope.id, &scope.outstanding});
+    abi.use_raw_realloc(fv->raw_realloc);
+    CompiledCall call{abi, lower, lift, *fv, slots, {}};
+    if (!st.store->run_guarded(&run_compiled_call, &call, &t)) return fail(guest_trap(t));
+    if (call.failure) return fail(std::move(*call.failure));
+  } else {
+    InvocationBracket invocation(*st.store);
     BorrowScope& scope = st.scopes.back();
     GuestAbi abi(*this, st.handles, *st.store, fv->canon, {scope.id, &scope.outstanding});
     auto n = lower(abi, slots);
@@ -327,8 +380,9 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
     if (!st.store->call_inplace(fv->core, slots, &t)) return fail(guest_trap(t));
     abi.guest_ran();
     if (auto s = lift(abi, slots); !s) return fail(s.take_error());
+    abi.end_lends();
+    if (fv->opts.post_return && !st.store->call_inplace(*fv->opts.post_return, slots, &t)) return fail(guest_trap(t));
   }
-  if (fv->opts.post_return && !st.store->call_inplace(*fv->opts.post_return, slots, &t)) return fail(guest_trap(t));
   if (uint32_t n = st.scopes.back().outstanding; n != 0)
     return fail(Error(ErrorCode::ResourceHandleError,
                       "the component returned while still holding " + std::to_string(n) + " borrowed handle(s) it was lent for the call"));

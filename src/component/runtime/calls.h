@@ -29,6 +29,7 @@ struct ResourceBuiltin {
   enum class Kind { New, Drop, Rep } kind = Kind::New;
   Instance* owner = nullptr;
   HandleTable* handles = nullptr;
+  wasm::Store* store = nullptr;
   uint32_t resource = 0;
   // resource.drop of a host resource: its destructor, looked up once.
   const HostInstance::Resource* host = nullptr;

@@ -36,16 +36,36 @@ void GuestAbi::lend_more(uint32_t handle) {
 
 Error GuestAbi::no_scope() { return Error(ErrorCode::Internal, "a borrow can only be lent into an export call"); }
 
+namespace {
+// Through the Store (its own guard): a frame of its own, so the Trap it holds never lives across
+// the raw path's call.
+[[gnu::noinline]] bool realloc_through_store(Instance& inst, wasm::Store& store, wasm::Extern realloc, wasm::Slot* slots, Error* error) {
+  wasm::Trap t;
+  bool was = inst.may_leave();
+  inst.set_may_leave(false);
+  bool ok = store.call_inplace(realloc, slots, &t);
+  inst.set_may_leave(was);
+  if (!ok) *error = Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
+  return ok;
+}
+}  // namespace
+
 Result<uint32_t> GuestAbi::realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size) {
   if (!canon_.realloc) return abi_trap("the component needs memory allocated but gave no realloc function");
-  wasm::Slot slots[4] = {old_ptr, old_size, align, new_size};
   have_view_ = false;  // the guest may grow its memory
-  wasm::Trap t;
-  bool was = inst_.may_leave();
-  inst_.set_may_leave(false);
-  bool ok = store_.call_inplace(*canon_.realloc, slots, &t);
-  inst_.set_may_leave(was);
-  if (!ok) return Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
+  if (raw_realloc_) {
+    // Under the guard of the compiled export call: a trap unwinds past this frame (nothing here
+    // has a destructor) to Store::run_guarded.
+    using Realloc = uint32_t (*)(void*, uint32_t, uint32_t, uint32_t, uint32_t);
+    bool was = inst_.may_leave();
+    inst_.set_may_leave(false);
+    uint32_t p = reinterpret_cast<Realloc>(raw_realloc_.fn)(raw_realloc_.instance, old_ptr, old_size, align, new_size);
+    inst_.set_may_leave(was);
+    return p;
+  }
+  wasm::Slot slots[4] = {old_ptr, old_size, align, new_size};
+  Error error(ErrorCode::Internal, "");
+  if (!realloc_through_store(inst_, store_, *canon_.realloc, slots, &error)) return error;
   return static_cast<uint32_t>(slots[0]);
 }
 

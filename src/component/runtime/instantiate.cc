@@ -205,6 +205,11 @@ class Instantiator {
           if (!(want_post == have_post))
             return unlinkable("canon lift: the post-return function has type " + have_post.to_string() + " but must have type " + want_post.to_string());
         }
+        // Compiled only when every piece of guest code the call may run has a raw entry.
+        f->raw_core = st_.store->raw_invoke(f->core);
+        if (f->opts.post_return) f->raw_post = st_.store->raw_invoke(*f->opts.post_return);
+        if (f->opts.realloc) f->raw_realloc = st_.store->raw_func(*f->opts.realloc);
+        if ((f->opts.post_return && !f->raw_post) || (f->opts.realloc && !f->raw_realloc)) f->raw_core = {};
         env.funcs.push_back(std::move(f));
         return {};
       }
@@ -246,6 +251,7 @@ class Instantiator {
         auto b = std::make_unique<ResourceBuiltin>();
         b->owner = &ci_;
         b->handles = &st_.handles;
+        b->store = st_.store.get();
         b->resource = *t->resource;
         b->kind = c.kind == Canon::Kind::ResourceNew ? ResourceBuiltin::Kind::New
                   : c.kind == Canon::Kind::ResourceDrop ? ResourceBuiltin::Kind::Drop

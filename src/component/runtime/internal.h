@@ -33,6 +33,10 @@ struct FuncVal {
   wasm::Extern core;                             // lifted: the core function
   CanonOpts opts;                                // lifted
   CanonMemory canon;                             // lifted: opts.canon(), kept for GuestAbi (points into opts)
+  // Lifted, on engines with raw entries (aot): the compiled export call (Instance::call_fast runs
+  // lowering, the call, lifting and post-return under one trap guard). Empty raw_core: not compiled.
+  wasm::RawInvoke raw_core, raw_post;
+  wasm::RawFunc raw_realloc;
 };
 using FuncPtr = std::shared_ptr<const FuncVal>;
 
@@ -122,6 +126,7 @@ struct Instance::State {
   uint32_t next_scope = 1;
   bool on_stack = false;
   bool poisoned = false;
+  wasm::Trap trap;  // where a failing export call's trap is written (not built per call: it holds a string)
 };
 
 }  // namespace torvyn::component

@@ -95,6 +95,11 @@ struct AotGlobal {
   TORVYN_RT_GUARDED(code, fn(instance, slots));
   return code;
 }
+[[gnu::noinline]] int guarded_region(void (*region)(void*), void* arg) {
+  int code;
+  TORVYN_RT_GUARDED(code, region(arg));
+  return code;
+}
 [[gnu::noinline]] int guarded_allocate_memory(wasm_rt_memory_t* m, uint32_t initial, uint32_t max) {
   int code;
   TORVYN_RT_GUARDED(code, wasm_rt_allocate_memory(m, initial, max));
@@ -289,6 +294,28 @@ class AotStore final : public Store, private Interruptible {
     if (func.kind != ExternKind::Func || func.handle == 0) return {};
     auto* f = reinterpret_cast<AotFunc*>(func.handle);
     return f->raw ? RawFunc{f->raw, f->instance} : RawFunc{};
+  }
+
+  RawInvoke raw_invoke(Extern func) override {
+    if (func.kind != ExternKind::Func || func.handle == 0) return {};
+    auto* f = reinterpret_cast<AotFunc*>(func.handle);
+    return f->invoke ? RawInvoke{f->invoke, f->instance} : RawInvoke{};
+  }
+
+  bool run_guarded(void (*region)(void*), void* arg, Trap* trap) override {
+    bool top = depth_ == 0 && bracket_ == 0;
+    if (top) begin_top();
+    ++depth_;
+    int code = guarded_region(region, arg);
+    --depth_;
+    if (code == 0) [[likely]] {
+      if (top) end_top();
+      return true;
+    }
+    int64_t remaining = load_fuel();
+    if (top) end_top();
+    *trap = describe(code, remaining);
+    return false;
   }
 
   void begin_raw_call() override {

@@ -171,6 +171,9 @@ class GuestAbi final : public AbiContext {
   }
   // Guest code ran (it may have grown its memory): views must be fetched again.
   void guest_ran() { have_view_ = false; }
+  // Inside a compiled export call (Store::run_guarded): realloc calls the guest's cabi_realloc
+  // straight through its raw entry, under the call's guard.
+  void use_raw_realloc(wasm::RawFunc r) { raw_realloc_ = r; }
 
  private:
   wasm::MemoryView fetched_view();
@@ -183,6 +186,7 @@ class GuestAbi final : public AbiContext {
   wasm::Store& store_;
   const CanonMemory& canon_;
   Scope scope_;
+  wasm::RawFunc raw_realloc_;
   wasm::MemoryView view_;  // engines without LiveMemory: fetched once per guest run (have_view_)
   bool have_view_ = false;
   uint32_t lent_count_ = 0;

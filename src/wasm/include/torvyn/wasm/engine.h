@@ -107,6 +107,15 @@ struct RawFunc {
   explicit operator bool() const { return fn != nullptr; }
 };
 
+// The slot-array entry of a compiled wasm function (aot): `invoke(instance, slots)` reads the params
+// from slots and writes the results back, with no trap guard of its own (see Store::run_guarded).
+struct RawInvoke {
+  void (*invoke)(void* instance, uint64_t* slots) = nullptr;
+  void* instance = nullptr;
+  explicit operator bool() const { return invoke != nullptr; }
+  void operator()(uint64_t* slots) const { invoke(instance, slots); }
+};
+
 class Instance {
  public:
   virtual ~Instance() = default;
@@ -180,6 +189,18 @@ class Store {
   // watchdog; end turns the guard's code into a Trap (and records fuel use).
   virtual void begin_raw_call() {}
   virtual Trap end_raw_call(int guard_code) { return {}; }
+  // Slot-array entry of a wasm function; empty on backends without one.
+  virtual RawInvoke raw_invoke(Extern func) { return {}; }
+  // Runs `region(arg)`, host code that calls guest code through raw entries (raw_func,
+  // raw_invoke), under one trap guard: a trap anywhere in that guest code unwinds to here, so the
+  // frames of `region` and of what it calls must hold nothing with a destructor while guest code
+  // runs. Counts as a call for fuel and the watchdog (top-level unless inside another call or an
+  // invocation bracket). Returns true, or false with the trap in *trap. Backends without raw
+  // entries never call guest code from `region` that way and just run it.
+  virtual bool run_guarded(void (*region)(void*), void* arg, Trap* trap) {
+    region(arg);
+    return true;
+  }
 };
 
 class Engine {
