@@ -93,7 +93,7 @@ inline void Flow::hand_on(Node& n, const Element& e) {
 
 // An element a stage produced, to every output: built in place in the sole output's queue when
 // hand_on() would push it there anyway.
-inline void Flow::emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace) {
+[[gnu::always_inline]] inline void Flow::emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace) {
   Edge* edge = n.sole_output;
   if (edge && !edge->queue.full() && !(trace && trace_) && n.backlog.empty()) {
     Element& e = edge->queue.next_slot();
@@ -116,6 +116,26 @@ inline void Flow::emit(Node& n, const OutElement& out, uint64_t sequence, uint64
   e.content_type = intern(out.content_type);
   e.trace = trace;
   forward(n, e, nullptr);
+}
+
+// Whether a run of `n` ends with a clock read: sources (their elements' timestamps) and sinks
+// (delivery time, flow.latency) always; other stages when stage time is measured, when calls
+// carry a deadline (so that it stays close to the truth) or when the flow is traced.
+inline bool Flow::timed(const Node& n) const {
+  return n.role == Role::Source || n.role == Role::Sink || trace_ || options_.measure_stage_time || options_.invocation_timeout.count();
+}
+
+// The per-element call of a consumer's role.
+[[gnu::always_inline]] inline CallStatus Flow::invoke(Node& n, const InElement& in, Reply& r) {
+  switch (n.role) {
+    case Role::Processor: return n.stage->process(in, r.out);
+    case Role::Filter: return n.stage->evaluate(in, r.keep);
+    case Role::Router: return n.stage->route(in, ports_scratch_);
+    case Role::Aggregator: return n.stage->ingest(in, r.out);
+    case Role::Sink: return n.stage->push(in, r.pause);
+    case Role::Source: break;
+  }
+  return {};
 }
 
 inline observability::SpanId Flow::enter_call(const observability::TraceId& trace, Clock::time_point now) {

@@ -48,13 +48,6 @@ Flow::Edge* Flow::next_input(Node& n) {
   return nullptr;
 }
 
-// Whether a run of `n` ends with a clock read: sources (their elements' timestamps) and sinks
-// (delivery time, flow.latency) always; other stages when stage time is measured, when calls
-// carry a deadline (so that it stays close to the truth) or when the flow is traced.
-bool Flow::timed(const Node& n) const {
-  return n.role == Role::Source || n.role == Role::Sink || trace_ || options_.measure_stage_time || options_.invocation_timeout.count();
-}
-
 // Ends a run of `calls` calls that began at t0: the one clock read, the run's time shared by its
 // calls (component.processing_time), and the stride of the stage's next run.
 void Flow::end_run(Node& n, Clock::time_point t0, uint32_t calls) {
@@ -93,38 +86,55 @@ void Flow::run_consumer(Node& n, uint32_t& budget) {
 
 // Up to k per-element calls on the front of `in`, as one run: when timed, at most the stage's
 // stride (one call when tracing, so that each span has its own times). A failed call or a
-// sink's pause ends the run. Returns the elements taken.
+// sink's pause ends the run. Each element is read in place and dropped from its queue once
+// settled. Returns the elements taken.
 uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
   const bool traced = trace_ != nullptr;
   if (traced) k = 1;
   else if (timed(n)) k = std::min(k, n.stride);
   const Clock::time_point t0 = traced ? stamp() : now_;
+  ElementQueue& q = in.queue;
   uint32_t calls = 0;
   Reply r;
   while (calls < k) {
-    Element e;
-    if (in.queue.pop(e)) after_pop(in);
-    n.stats.elements_in.add();
+    const Element& e = q.front();
     const InElement ie{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload};
     const SpanId span = enter_call(traced && e.trace ? trace_->trace_id(e.trace) : TraceId{}, t0);
     const CallCost before = cost_before(n);
     r.keep = r.pause = false;
     CallStatus st = invoke(n, ie, r);
     ++calls;
-    n.stats.invocations.add();
     n.stats.fuel_consumed.add(n.stage->fuel_consumed());
-    if (traced || !st || r.pause) {  // the run ends with this call
+    if (traced || !st || r.pause) [[unlikely]] {  // the run ends with this call
+      n.stats.elements_in.add(calls);
+      n.stats.invocations.add(calls);
       end_run(n, t0, calls);
       if (traced && e.trace)
         trace_call(n, e.trace, op_of(n.role), span, t0, now_, st, &e, r.out ? r.out->payload : resources::BufferId{}, cost_since(n, before));
       if (!st) st = retry(n, e, ie, std::move(st), r);
       settle(n, e, st, r.out, r.keep);
+      if (q.drop_front()) after_pop(in);
       if (st && r.pause) n.paused_until = now_ + options_.sink_pause;
       flush_latency();
       return calls;
     }
-    settle(n, e, st, r.out, r.keep);
+    // The common outcomes here; the rest in settle().
+    if (n.role == Role::Processor && r.out) {
+      release(e);
+      emit(n, *r.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace);
+      r.out.reset();
+    } else if (n.role == Role::Sink && !r.out) {
+      pending_latency_.push_back(e.origin_ns);
+      stats_.elements_delivered.add();
+      release(e);
+      end_trace(e.trace, ElementOutcome::Delivered);
+    } else {
+      settle(n, e, st, r.out, r.keep);
+    }
+    if (q.drop_front()) after_pop(in);
   }
+  n.stats.elements_in.add(calls);
+  n.stats.invocations.add(calls);
   end_run(n, t0, calls);
   flush_latency();
   return calls;
@@ -285,14 +295,17 @@ uint32_t Flow::run_source(Node& n, uint32_t max) {
 }
 
 // Up to k per-element pulls as one run (at most the stage's stride; one when tracing). The
-// elements are numbered as they come and stamped and handed on together at the run's end: one
-// clock read for all of them, and nothing downstream could have run before that anyway.
+// elements are numbered as they come and stamped at the run's end: one clock read for all of
+// them (nothing downstream runs before that anyway). When the source's one output blocks, k is
+// within its credit, so the elements go straight into its queue and are stamped there;
+// otherwise they wait in made_scratch_ and are handed on at the run's end.
 uint32_t Flow::pull_singles(Node& n, uint32_t k) {
   const bool traced = trace_ != nullptr;
   k = traced ? 1 : std::min(k, n.stride);
   const Clock::time_point t0 = traced ? stamp() : now_;
+  Edge* direct = !traced && n.sole_output && n.sole_output->blocking() && n.backlog.empty() ? n.sole_output : nullptr;
   made_scratch_.clear();
-  uint32_t calls = 0;
+  uint32_t calls = 0, made = 0;
   bool ended = false;
   std::optional<OutElement> out;
   while (calls < k) {
@@ -310,7 +323,7 @@ uint32_t Flow::pull_singles(Node& n, uint32_t k) {
       trace_->set_sequence(trace, n.next_sequence);
       trace_call(n, trace, SpanOp::Pull, span, t0, now_, st, nullptr, out ? out->payload : resources::BufferId{}, cost_since(n, before));
     }
-    if (!st) {
+    if (!st) [[unlikely]] {
       if (out) release_out(*out);
       if (trace) trace_->end_element(trace, flow_ns(now_), ElementOutcome::Failed);
       if (!handle_failure(n, st, "pull")) break;
@@ -321,23 +334,37 @@ uint32_t Flow::pull_singles(Node& n, uint32_t k) {
       ended = true;
       break;
     }
-    ++pulled_;
-    stats_.elements_produced.add();
-    Element e;
-    e.trace = trace;
+    Element& e = direct ? direct->queue.next_slot() : made_scratch_.emplace_back();
     e.sequence = n.next_sequence++;
+    e.timestamp_ns = e.origin_ns = 0;  // at the run's end
     e.payload = out->payload;
     e.content_type = intern(out->content_type);
-    made_scratch_.push_back(e);
+    e.trace = trace;
+    e.emitted_ns = e.queued_ns = 0;
+    ++made;
+    if (direct) {
+      n.stats.elements_out.add();
+      if (direct->queue.commit_push()) source_backpressure(n);
+    }
   }
+  pulled_ += made;
+  stats_.elements_produced.add(made);
   if (!traced) end_run(n, t0, calls);
   const uint64_t timestamp = epoch_ns(now_), origin = flow_ns(now_);
-  for (Element& e : made_scratch_) {
-    e.timestamp_ns = timestamp;
-    e.origin_ns = origin;
-    hand_on(n, e);
+  if (direct) {
+    ElementQueue& q = direct->queue;
+    for (uint32_t i = q.size() - made; i < q.size(); ++i) {
+      Element& e = q.at(i);
+      e.timestamp_ns = timestamp;
+      e.origin_ns = origin;
+    }
+  } else {
+    for (Element& e : made_scratch_) {
+      e.timestamp_ns = timestamp;
+      e.origin_ns = origin;
+      hand_on(n, e);
+    }
   }
-  made_scratch_.clear();
   if (ended) source_done(n);
   return calls;
 }

@@ -13,18 +13,6 @@ using observability::SpanId;
 using observability::SpanOp;
 using observability::TraceId;
 
-CallStatus Flow::invoke(Node& n, const InElement& in, Reply& r) {
-  switch (n.role) {
-    case Role::Processor: return n.stage->process(in, r.out);
-    case Role::Filter: return n.stage->evaluate(in, r.keep);
-    case Role::Router: return n.stage->route(in, ports_scratch_);
-    case Role::Aggregator: return n.stage->ingest(in, r.out);
-    case Role::Sink: return n.stage->push(in, r.pause);
-    case Role::Source: break;
-  }
-  return {};
-}
-
 // A failed call on one element, retried with the per-element call while the policy allows
 // (retry, not fatal, not a trap, attempts left), with the backoff doubling per attempt. Every
 // attempt is an invocation of its own, timed and traced exactly (an error path has time for

@@ -76,6 +76,8 @@ class ElementQueue {
     if (j >= cap_) j -= cap_;
     return ring_[j];
   }
+  // The same, to complete an element in place (a source stamps its run's elements at the run's end).
+  Element& at(uint32_t i) { return const_cast<Element&>(static_cast<const ElementQueue&>(*this).at(i)); }
   // Removes the front element. Returns true when this turned backpressure off (the low
   // watermark was reached).
   bool drop_front() {
