@@ -192,6 +192,7 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
           release_out(*outs[i].out);
           outs[i].out.reset();
         }
+        if (!outs[i].status) outs[i].status = {};
       }
       handle_failure(n, st, call_name(n.role));
       return k;
@@ -254,11 +255,13 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
   }
   // Outcomes the flow failed before settling: their outputs go back to the pool (their inputs
   // are still queued, for finish()).
-  for (; i < took; ++i)
+  for (; i < took; ++i) {
     if (outs[i].out) {
       release_out(*outs[i].out);
       outs[i].out.reset();
     }
+    if (!outs[i].status) outs[i].status = {};
+  }
   // Slots past `completed` hold nothing valid (the contract); they go back clean all the same, so
   // that a stage only ever writes what differs from "ok, no output".
   for (uint32_t j = took; j < k; ++j) {

@@ -292,6 +292,9 @@ TEST_F(BatchTest, DroppedOutcomesAndCountersMatchPerElementCalls) {
     connect(f, "p", "sink", 8);
     EXPECT_TRUE(f.run().ok());
     auto nodes = f.nodes();
+    // component.processing_time has one value per invocation, batch or not.
+    EXPECT_EQ(nodes[1].stats->processing_ns.count(), nodes[1].stats->invocations.get());
+    EXPECT_EQ(nodes[0].stats->processing_ns.count(), nodes[0].stats->invocations.get());
     return std::tuple{sink->got, f.stats().elements_dropped.get(), f.stats().elements_delivered.get(), nodes[1].stats->invocations.get(),
                       nodes[1].stats->elements_in.get(), nodes[1].stats->elements_out.get(), nodes[2].stats->invocations.get(),
                       f.stats().latency_ns.count()};
