@@ -58,11 +58,20 @@ void Flow::end_run(Node& n, Clock::time_point t0, uint32_t calls) {
   n.stride = pacing::next_stride(elapsed, calls);
 }
 
+void Flow::delivered_new_origin(uint64_t origin_ns) {
+  if (latency_count_) pending_latency_.emplace_back(latency_origin_, latency_count_);
+  latency_origin_ = origin_ns;
+  latency_count_ = 1;
+}
+
 // flow.latency of the elements a sink run delivered, at the run's end.
 void Flow::flush_latency() {
-  if (pending_latency_.empty()) return;
+  if (latency_count_ == 0) return;
+  pending_latency_.emplace_back(latency_origin_, latency_count_);
+  latency_origin_ = UINT64_MAX;
+  latency_count_ = 0;
   const uint64_t at = flow_ns(now_);
-  for (uint64_t origin : pending_latency_) stats_.latency_ns.record(at > origin ? at - origin : 0);
+  for (auto [origin, count] : pending_latency_) stats_.latency_ns.record_n(at > origin ? at - origin : 0, count);
   pending_latency_.clear();
 }
 
@@ -124,7 +133,7 @@ uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
       emit(n, *r.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace);
       r.out.reset();
     } else if (n.role == Role::Sink && !r.out) {
-      pending_latency_.push_back(e.origin_ns);
+      delivered(e.origin_ns);
       stats_.elements_delivered.add();
       release(e);
       end_trace(e.trace, ElementOutcome::Delivered);
@@ -238,12 +247,11 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
       if (q.drop_front()) after_pop(in);
     }
   } else {
-    const uint64_t at = flow_ns(now_);  // the run's end: every element's delivery time
     for (; i < took && state_ != FlowState::Failed; ++i) {
       BatchOutcome& o = outs[i];
       const Element& e = q.front();
       if (o.status && !o.out) {
-        stats_.latency_ns.record(at > e.origin_ns ? at - e.origin_ns : 0);
+        delivered(e.origin_ns);  // at the run's end (flush_latency)
         stats_.elements_delivered.add();
         release(e);
         end_trace(e.trace, ElementOutcome::Delivered);

@@ -106,7 +106,7 @@ void Flow::settle(Node& n, const Element& e, const CallStatus& st, std::optional
         release_out(*out);
         out.reset();
       }
-      pending_latency_.push_back(e.origin_ns);
+      delivered(e.origin_ns);
       stats_.elements_delivered.add();
       release(e);
       end_trace(e.trace, ElementOutcome::Delivered);

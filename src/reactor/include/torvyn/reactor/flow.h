@@ -182,6 +182,11 @@ class Flow {
   uint32_t out_credit(const Node& n) const;
   bool timed(const Node& n) const;
   void end_run(Node& n, std::chrono::steady_clock::time_point t0, uint32_t calls);
+  void delivered(uint64_t origin_ns) {
+    if (origin_ns == latency_origin_) ++latency_count_;
+    else delivered_new_origin(origin_ns);
+  }
+  void delivered_new_origin(uint64_t origin_ns);
   void flush_latency();
   CallStatus invoke(Node& n, const InElement& in, Reply& r);
   CallStatus retry(Node& n, const Element& e, const InElement& in, CallStatus st, Reply& r);
@@ -262,7 +267,11 @@ class Flow {
   std::vector<BatchOutcome> batch_out_;
   std::vector<OutElement> pulled_scratch_;
   std::vector<Element> made_scratch_;        // elements a source run made, stamped at its end
-  std::vector<uint64_t> pending_latency_;    // origins of elements a sink run delivered
+  // Elements a sink run delivered, as (origin, count): a source run's elements share their
+  // origin, so a sink run's latencies come in runs of equal values, recorded at once.
+  std::vector<std::pair<uint64_t, uint32_t>> pending_latency_;
+  uint64_t latency_origin_ = UINT64_MAX;  // the run of equal origins being counted
+  uint32_t latency_count_ = 0;
   std::vector<observability::SpanId> span_scratch_;
   std::vector<uint32_t> trace_scratch_;
   std::vector<ElementIds> context_ids_;      // FlowContextState::batch during a traced batch call
