@@ -233,7 +233,8 @@ class Flow {
   void update_completion();
   uint64_t flow_ns(std::chrono::steady_clock::time_point t) const { return static_cast<uint64_t>((t - steady_base_).count()); }
   uint64_t epoch_ns(std::chrono::steady_clock::time_point t) const;
-  // Reads the clock (the only place the driver does on the element path) and remembers it.
+  // Reads the clock and remembers it: the one clock read of a run (untraced elements are never
+  // stamped anywhere else).
   std::chrono::steady_clock::time_point stamp() { return now_ = std::chrono::steady_clock::now(); }
 
   FlowOptions options_;
