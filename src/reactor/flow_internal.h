@@ -1,6 +1,7 @@
 // The flow's private pieces, shared by the files that implement Flow (flow.cc: building and
-// lifecycle; flow_step.cc: rounds and completion; flow_run.cc: running stages; flow_settle.cc:
-// outcomes and retries; flow_deliver.cc: queues and buffers; flow_trace.cc: tracing).
+// lifecycle; flow_step.cc: rounds and completion; flow_run.cc: running consumers;
+// flow_source.cc: running sources; flow_settle.cc: outcomes and retries; flow_deliver.cc: queues
+// and buffers; flow_trace.cc: tracing).
 #pragma once
 
 #include <cstring>

@@ -171,7 +171,8 @@ class Flow {
     uint64_t copies = 0, bytes = 0, fuel = 0;
   };
 
-  // Running stages (flow_run.cc: turns and runs; flow_settle.cc: calls, retries, outcomes).
+  // Running stages (flow_run.cc: consumers; flow_source.cc: sources; flow_settle.cc: calls,
+  // retries, outcomes).
   void run_consumer(Node& n, uint32_t& budget);
   uint32_t run_singles(Node& n, Edge& in, uint32_t k);
   uint32_t run_batch(Node& n, Edge& in, uint32_t k);
