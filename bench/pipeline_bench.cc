@@ -1,16 +1,19 @@
 // Runtime overhead per element (DESIGN.md §10): source -> processor -> sink with 64-byte payloads,
 // components doing minimal work (bench/components), on the aot engine; the same pipeline as
 // native in-process C++ functions over the same buffer pool (the physical limit: calls + the same
-// four payload copies); and the reactor alone with host-implemented stages.
+// four payload copies); and the reactor alone with host-implemented stages (BM_Reactor_*: per
+// element and with batch forms; target <= 1.5x the native chain's instructions, issue 12).
 // Overhead per element = Torvyn time per element - native time per element, measured in one run.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
 #include "torvyn/streaming/component_node.h"
+#include "torvyn/reactor/executor.h"
 #include "torvyn/reactor/flow.h"
 #include "torvyn/streaming/streaming_host.h"
 
@@ -77,10 +80,12 @@ void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t
     size_t k = add(c.sink, "sink", "");
     f.add_edge(s, "", p, "", {});
     f.add_edge(p, "", k, "", {});
+    Executor executor;  // production's loop
+    executor.add(f);
     auto t0 = std::chrono::steady_clock::now();
-    Status st = f.run();
+    executor.run();
     auto t1 = std::chrono::steady_clock::now();
-    if (!st || f.stats().elements_delivered.get() != elements) state.SkipWithError("pipeline failed");
+    if (f.failure() || f.stats().elements_delivered.get() != elements) state.SkipWithError("pipeline failed");
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
     total += elements;
   }
@@ -137,7 +142,9 @@ void BM_Pipeline_Native(benchmark::State& state) {
 }
 
 // The reactor alone: host-implemented stages doing the native pipeline's work, through the flow
-// driver's queues and scheduling.
+// driver's queues and scheduling, run by reactor::Executor, the loop production runs
+// (host::Runtime::run). HostStage has only per-element calls; BatchHostStage has the batch forms
+// too (doing the same work per element, without a virtual call each).
 class HostStage : public Stage {
  public:
   HostStage(Role r, Native& n, uint64_t count) : role_(r), n_(n), left_(count) {}
@@ -168,34 +175,80 @@ class HostStage : public Stage {
     return {};
   }
 
- private:
+ protected:
   Role role_;
   Native& n_;
   uint64_t left_;
   std::string name_ = "host";
 };
 
-void BM_Pipeline_ReactorHostStages(benchmark::State& state) {
+class BatchHostStage final : public HostStage {
+ public:
+  using HostStage::HostStage;
+  uint32_t max_batch() const override { return 64; }
+  CallStatus pull_batch(uint32_t max, std::vector<OutElement>& out, bool& done) override {
+    uint64_t n = std::min<uint64_t>(max, left_);
+    for (uint64_t i = 0; i < n; ++i) out.emplace_back().payload = n_.source();
+    left_ -= n;
+    done = left_ == 0;
+    return {};
+  }
+  CallStatus process_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed) override {
+    for (size_t i = 0; i < in.size(); ++i) (void)HostStage::process(in[i], outcomes[i].out);
+    completed = in.size();
+    return {};
+  }
+  CallStatus push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause) override {
+    bool p = false;
+    for (size_t i = 0; i < in.size(); ++i) (void)HostStage::push(in[i], p);
+    completed = in.size();
+    pause = false;
+    return {};
+  }
+};
+
+// state.range(0): 1 = metrics as production has them (component.processing_time measured), 0 =
+// off. Flow options are otherwise production's defaults (max_batch 64).
+template <class S>
+void reactor_pipeline(benchmark::State& state) {
   resources::BufferPool pool;
   resources::CopyLedger ledger;
   Native n{pool, {}, {}, 0};
   uint64_t total = 0;
   for (auto _ : state) {
-    Flow f({.name = "bench", .measure_stage_time = false}, pool, ledger);
-    size_t s = f.add_node("source", std::make_unique<HostStage>(Role::Source, n, kElements), "");
-    size_t p = f.add_node("processor", std::make_unique<HostStage>(Role::Processor, n, 0), "");
-    size_t k = f.add_node("sink", std::make_unique<HostStage>(Role::Sink, n, 0), "");
+    Flow f({.name = "bench", .measure_stage_time = state.range(0) != 0}, pool, ledger);
+    size_t s = f.add_node("source", std::make_unique<S>(Role::Source, n, kElements), "");
+    size_t p = f.add_node("processor", std::make_unique<S>(Role::Processor, n, 0), "");
+    size_t k = f.add_node("sink", std::make_unique<S>(Role::Sink, n, 0), "");
     f.add_edge(s, "", p, "", {});
     f.add_edge(p, "", k, "", {});
+    Executor executor;
+    executor.add(f);
     auto t0 = std::chrono::steady_clock::now();
-    Status st = f.run();
+    executor.run();
     auto t1 = std::chrono::steady_clock::now();
-    if (!st) state.SkipWithError("flow failed");
+    if (f.failure() || f.stats().elements_delivered.get() != kElements) state.SkipWithError("flow failed");
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
     total += kElements;
   }
+  if (pool.live_buffers() != 0) state.SkipWithError("buffers leaked");
   state.SetItemsProcessed(static_cast<int64_t>(total));
   state.counters["ns_per_element"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+void BM_Reactor_PerElement(benchmark::State& state) { reactor_pipeline<HostStage>(state); }
+void BM_Reactor_Batch(benchmark::State& state) { reactor_pipeline<BatchHostStage>(state); }
+
+// One push and one pop on a stream's queue (issue 12 asks <= 10 ns per queue operation).
+void BM_ElementQueue_PushPop(benchmark::State& state) {
+  ElementQueue q(64, 0.5);
+  Element e, out;
+  for (int i = 0; i < 32; ++i) q.push(e);
+  for (auto _ : state) {
+    q.push(e);
+    q.pop(out);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
 }
 
 // One host -> export call with a stream-element argument and an output-element result (the
@@ -232,7 +285,9 @@ void BM_ProcessCall_Interp(benchmark::State& state) { process_call(state, wasm::
 BENCHMARK(BM_ProcessCall_Aot);
 BENCHMARK(BM_ProcessCall_Interp);
 BENCHMARK(BM_Pipeline_Native)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
-BENCHMARK(BM_Pipeline_ReactorHostStages)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_Reactor_PerElement)->ArgName("metrics")->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_Reactor_Batch)->ArgName("metrics")->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_ElementQueue_PushPop);
 BENCHMARK(BM_Pipeline_Aot)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_Pipeline_Interp)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
 

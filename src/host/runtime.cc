@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "torvyn/streaming/component_node.h"
+#include "torvyn/reactor/executor.h"
 #include "torvyn/reactor/host_stages.h"
 #include "torvyn/streaming/streaming_host.h"
 #include "torvyn/security/guest_log_writer.h"
@@ -436,47 +437,28 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
   std::atomic<bool> stopping_all{false};
   wasm::StopInterrupts interrupts(stopping_all, kStopGrace);
   std::atomic<size_t> workers_left{threads};
+  // Each worker runs its share of the flows with the reactor's one executor loop (the loop
+  // Flow::run and pipeline_bench run too); the warm-up snapshot is taken at the start of a turn.
+  std::vector<std::unique_ptr<reactor::Executor>> executors;
+  for (size_t w = 0; w < threads; ++w) executors.push_back(std::make_unique<reactor::Executor>());
   auto worker = [&](size_t w) {
-    std::vector<RunningFlow*> mine;
-    for (size_t i = w; i < flows_.size(); i += threads) mine.push_back(flows_[i].get());
-    std::vector<RunningFlow*> active;
-    for (RunningFlow* f : mine) {
+    reactor::Executor& executor = *executors[w];
+    std::map<const reactor::Flow*, RunningFlow*> running;
+    for (size_t i = w; i < flows_.size(); i += threads) {
+      RunningFlow* f = flows_[i].get();
       f->started = true;
-      if (f->flow->start()) active.push_back(f);
-      else f->flow->finish();
+      running[f->flow.get()] = f;
+      executor.add(*f->flow);
     }
-    bool stopping = false, warmed = warm_end == Clock::time_point{};
-    while (!active.empty()) {
-      Clock::time_point now = Clock::now();
-      if (!warmed && now >= warm_end) {
+    if (warm_end != Clock::time_point{}) {
+      bool warmed = false;
+      executor.on_turn([&](const std::vector<reactor::Flow*>& active) {
+        if (warmed || Clock::now() < warm_end) return;
         warmed = true;  // the measured window starts: each running flow's counters now
-        for (RunningFlow* f : active) f->warm = counters_of(*f, ledger_);
-      }
-      if (!stopping && stopping_all.load(std::memory_order_relaxed)) {
-        stopping = true;
-        for (RunningFlow* f : active) f->flow->request_stop();
-      }
-      bool progressed = false;
-      Clock::time_point wake = Clock::time_point::max();
-      for (size_t i = 0; i < active.size();) {
-        reactor::Flow& flow = *active[i]->flow;
-        if (!flow.step()) {
-          flow.finish();
-          active.erase(active.begin() + static_cast<long>(i));
-          progressed = true;
-          continue;
-        }
-        progressed = progressed || flow.progressed();
-        wake = std::min(wake, flow.idle_until());
-        ++i;
-      }
-      if (!progressed) {
-        Clock::time_point now = Clock::now();
-        Clock::duration nap = std::chrono::microseconds(200);
-        if (wake != Clock::time_point::max() && wake > now) nap = std::min<Clock::duration>(wake - now, std::chrono::milliseconds(5));
-        std::this_thread::sleep_for(nap);
-      }
+        for (reactor::Flow* f : active) running[f]->warm = counters_of(*running[f], ledger_);
+      });
     }
+    executor.run(&stopping_all);
   };
   std::vector<std::thread> pool;
   for (size_t w = 0; w < threads; ++w)
@@ -485,8 +467,10 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
       workers_left.fetch_sub(1, std::memory_order_release);
     });
   while (workers_left.load(std::memory_order_acquire) > 0) {
-    if (!stopping_all.load(std::memory_order_relaxed) && (stop.load(std::memory_order_relaxed) || Clock::now() >= deadline))
+    if (!stopping_all.load(std::memory_order_relaxed) && (stop.load(std::memory_order_relaxed) || Clock::now() >= deadline)) {
       stopping_all.store(true, std::memory_order_relaxed);
+      for (auto& e : executors) e->wake();  // a worker napping sees the stop at once
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   for (auto& t : pool) t.join();

@@ -45,6 +45,17 @@ TEST(Histogram, CountsOfAWindow) {
   EXPECT_EQ(HistogramCounts{}.quantile(0.5), 0u);
 }
 
+TEST(Histogram, RecordNIsNRecords) {
+  Histogram a, b;
+  for (int i = 0; i < 7; ++i) a.record(1234);
+  b.record_n(1234, 7);
+  b.record_n(99, 0);
+  EXPECT_EQ(a.counts().buckets, b.counts().buckets);
+  EXPECT_EQ(b.count(), 7u);
+  EXPECT_EQ(b.sum(), 7u * 1234);
+  EXPECT_EQ(b.max(), 1234u);
+}
+
 TEST(Counter, AddSetMax) {
   Counter c;
   c.add();

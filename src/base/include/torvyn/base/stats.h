@@ -55,6 +55,14 @@ class Histogram {
     sum_.add(v);
     max_.max(v);
   }
+  // `n` values equal to `v` at once (a batch's time shared by its elements): as n record(v).
+  void record_n(uint64_t v, uint64_t n) {
+    if (n == 0) return;
+    buckets_[index(v)].add(n);
+    count_.add(n);
+    sum_.add(v * n);
+    max_.max(v);
+  }
   uint64_t count() const { return count_.get(); }
   uint64_t sum() const { return sum_.get(); }
   uint64_t max() const { return max_.get(); }

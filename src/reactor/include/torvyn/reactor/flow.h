@@ -7,10 +7,23 @@
 // sources are told with notify-backpressure. Sinks that answer `pause` are not pushed to again
 // for `sink_pause`. Drop policies (drop-oldest, drop-newest, error) make an edge non-blocking.
 //
+// A stage runs a run of elements per turn, never more than its outputs have credit for, so no
+// element it hands on has to wait beside a full queue. Sources, processors and sinks whose stage
+// has batch forms (Stage::max_batch() > 1) get up to min(max_batch(), FlowOptions::max_batch)
+// elements per call; other stages and roles get per-element calls (DESIGN.md §2a).
+//
+// Clock reads are what an element costs most on a virtual machine, so the driver reads the clock
+// once per run of calls, not per call: a batch call is one run; per-element calls are grouped
+// into runs short enough (pacing.h) that a run's end is a fair time for each of its elements.
+// Times per call (component.processing_time) are a run's time shared by its calls; an element's
+// timestamp is the end of the source run that made it, its delivery time the end of the sink run
+// that took it. Traced flows time every call exactly (their spans need it).
+//
 // Lifecycle: start() runs `init(config)` on every stage in topological order; run rounds with
 // step(); when the sources are exhausted (or stop/limit/timeout), the flow drains: aggregators
 // flush, sinks complete, then finish() tears stages down in reverse topological order and
-// returns every buffer to the pool.
+// returns every buffer to the pool. Executor (executor.h) is the loop that does this, for one
+// flow or many.
 #pragma once
 
 #include <atomic>
@@ -49,8 +62,11 @@ struct FlowOptions {
   uint64_t limit = 0;                            // elements to pull from sources in total; 0 = all
   std::chrono::nanoseconds sink_pause{std::chrono::milliseconds(1)};
   uint32_t yield_every = 1024;                   // stage invocations per step() (fairness between flows)
-  // The longest a stage keeps running in one round (checked between invocations, when stage time
-  // is measured). A stage slower than its producers therefore lets its input queue fill, and the
+  // Most elements per batch call (processors, sinks and sources with batch forms); 1 = every
+  // stage gets per-element calls. The stage's own max_batch() and its outputs' credit bound it too.
+  uint32_t max_batch = 64;
+  // The longest a stage keeps running in one round (checked between runs of calls, when stage
+  // time is measured). A stage slower than its producers therefore lets its input queue fill, and the
   // backpressure shows on that stream, as an operator expects of a slow consumer.
   std::chrono::nanoseconds stage_slice{std::chrono::milliseconds(1)};
   bool measure_stage_time = true;                // component.processing_time
@@ -114,7 +130,8 @@ class Flow {
   // each node's component (by node id) for span attributes; nodes not listed are built-in.
   void enable_tracing(const std::shared_ptr<observability::Tracer>& tracer, const std::map<std::string, std::string>& components);
 
-  // Runs start/step/finish on the calling thread until done or `stop` becomes true (then drains).
+  // Runs this flow alone on the calling thread with an Executor (start, steps, finish) until done
+  // or `stop` becomes true (then drains). Returns the flow's failure, if any.
   Status run(const std::atomic<bool>* stop = nullptr);
 
   // Thread-safe: sources stop being pulled; queued elements still reach the sinks.
@@ -147,42 +164,79 @@ class Flow {
  private:
   struct Node;
   struct Edge;
-  void source_done(Node& n);  // a source produces no more (exhausted, limit, stop)
-  // Diagnostic tracing: the stage's copy-ledger counts before a call (the span records the delta).
+  struct Reply;
+  // Diagnostic tracing: the stage's copy-ledger counts before a call, or what a call spent
+  // (copies, bytes, fuel) for its span.
   struct CallCost {
-    uint64_t copies = 0, bytes = 0;
+    uint64_t copies = 0, bytes = 0, fuel = 0;
   };
 
-  void run_source(Node& n, uint32_t max);
-  bool runnable(const Node& n, std::chrono::steady_clock::time_point now) const;
-  void run_one(Node& n);
-  bool take_input(Node& n, Element& e);
+  // Running stages (flow_run.cc: consumers; flow_source.cc: sources; flow_settle.cc: calls,
+  // retries, outcomes).
+  void run_consumer(Node& n, uint32_t& budget);
+  uint32_t run_singles(Node& n, Edge& in, uint32_t k);
+  uint32_t run_batch(Node& n, Edge& in, uint32_t k);
+  uint32_t run_source(Node& n, uint32_t max);
+  uint32_t pull_singles(Node& n, uint32_t k);
+  uint32_t pull_batch(Node& n, uint32_t k);
+  Edge* next_input(Node& n);
+  uint32_t out_credit(const Node& n) const;
+  bool timed(const Node& n) const;
+  void end_run(Node& n, std::chrono::steady_clock::time_point t0, uint32_t calls);
+  void delivered(uint64_t origin_ns) {
+    if (origin_ns == latency_origin_) ++latency_count_;
+    else delivered_new_origin(origin_ns);
+  }
+  void delivered_new_origin(uint64_t origin_ns);
+  void flush_latency();
+  CallStatus invoke(Node& n, const InElement& in, Reply& r);
+  CallStatus retry(Node& n, const Element& e, const InElement& in, CallStatus st, Reply& r);
+  void settle(Node& n, const Element& e, const CallStatus& st, std::optional<OutElement>& out, bool keep);
+  void settle_outcome(Node& n, const Element& e, BatchOutcome& o, bool& pause);
+  void source_done(Node& n);  // a source produces no more (exhausted, limit, stop)
+
+  // Queues, delivery and buffers (flow_deliver.cc; the per-element fast paths, inline, in
+  // flow_internal.h).
   void emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace);
+  void hand_on(Node& n, const Element& e);
   void forward(Node& n, const Element& e, const std::vector<std::string>* ports);
   void deliver(Node& n, const Element& e, Edge* const* targets, size_t count);
-  // Tracing and flow-context around one invocation (no-ops when neither is configured).
-  observability::SpanId enter_call(const observability::TraceId& trace, std::chrono::steady_clock::time_point now);
-  void trace_call(const Node& n, uint32_t trace, observability::SpanOp op, observability::SpanId span, std::chrono::steady_clock::time_point t0,
-                  std::chrono::steady_clock::time_point t1, const CallStatus& st, const Element* in, resources::BufferId out,
-                  const CallCost& cost);
-  void trace_lifecycle(const Node& n, observability::SpanOp op, observability::SpanId span, std::chrono::steady_clock::time_point t0,
-                       const CallStatus& st);
-  void end_trace(uint32_t trace, observability::ElementOutcome outcome);
-  template <class Call>
-  CallStatus lifecycle_call(Node& n, observability::SpanOp op, Call&& call);
-  CallCost cost_before(const Node& n) const;
-  uint64_t flow_ns(std::chrono::steady_clock::time_point t) const { return static_cast<uint64_t>((t - steady_base_).count()); }
   void push_edge(Edge& edge, const Element& e);
   void drain_backlog(Node& n);
   void release(const Element& e);
+  void release_shared(const Element& e);
   void release_out(const OutElement& out);
   void after_pop(Edge& edge);
   void source_backpressure(Node& n);
+  uint32_t intern(std::string_view content_type);
+  uint32_t intern_slow(std::string_view content_type);
+
+  // Tracing and flow-context around invocations (flow_trace.cc; no-ops when neither is configured).
+  observability::SpanId enter_call(const observability::TraceId& trace, std::chrono::steady_clock::time_point now);
+  observability::SpanId enter_call_now(const observability::TraceId& trace, std::chrono::steady_clock::time_point now);
+  void trace_call(const Node& n, uint32_t trace, observability::SpanOp op, observability::SpanId span, std::chrono::steady_clock::time_point t0,
+                  std::chrono::steady_clock::time_point t1, const CallStatus& st, const Element* in, resources::BufferId out,
+                  const CallCost& spent);
+  void trace_lifecycle(const Node& n, observability::SpanOp op, observability::SpanId span, std::chrono::steady_clock::time_point t0,
+                       const CallStatus& st);
+  void end_trace(uint32_t trace, observability::ElementOutcome outcome) {
+    if (trace_ && trace) end_trace_now(trace, outcome);
+  }
+  void end_trace_now(uint32_t trace, observability::ElementOutcome outcome);
+  template <class Call>
+  CallStatus lifecycle_call(Node& n, observability::SpanOp op, Call&& call);
+  CallCost cost_before(const Node& n) const;
+  CallCost cost_since(const Node& n, const CallCost& before) const;
+
+  // Lifecycle and state (flow.cc, flow_step.cc).
   bool handle_failure(Node& n, const CallStatus& st, const char* call);
   void fail(Error e);
   void update_completion();
-  uint32_t intern(std::string_view content_type);
+  uint64_t flow_ns(std::chrono::steady_clock::time_point t) const { return static_cast<uint64_t>((t - steady_base_).count()); }
   uint64_t epoch_ns(std::chrono::steady_clock::time_point t) const;
+  // Reads the clock and remembers it: the one clock read of a run (untraced elements are never
+  // stamped anywhere else).
+  std::chrono::steady_clock::time_point stamp() { return now_ = std::chrono::steady_clock::now(); }
 
   FlowOptions options_;
   resources::BufferPool& pool_;
@@ -192,7 +246,11 @@ class Flow {
   std::vector<size_t> topo_;  // topological order
   std::vector<std::string> content_types_;
   uint32_t last_interned_ = 0;
-  std::unordered_map<uint64_t, uint32_t> shared_refs_;  // fanned-out payloads: remaining holders
+  std::string_view last_content_type_;  // content_types_[last_interned_]
+  // Fanned-out payloads: remaining holders, by buffer slot (0 = not shared). Only flows with a
+  // fan-out (a node with several outputs) use it.
+  std::vector<uint32_t> shared_refs_;
+  bool fans_out_ = false;
   std::atomic<FlowState> state_{FlowState::Created};
   std::atomic<bool> stop_requested_{false};
   bool stopping_ = false, finished_ = false, progressed_ = false;
@@ -200,12 +258,25 @@ class Flow {
   std::optional<Error> failure_;
   FlowStats stats_;
   std::chrono::steady_clock::time_point idle_until_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::steady_clock::time_point last_call_end_{};  // when stage time is measured
+  std::chrono::steady_clock::time_point now_{};  // the last clock read (stamp())
   std::chrono::steady_clock::time_point steady_base_;
   uint64_t epoch_base_ns_ = 0;
+  // Scratch, reused so that the element path allocates nothing in steady state.
   std::vector<std::string> ports_scratch_;
   std::vector<OutElement> flush_scratch_;
   std::vector<Edge*> targets_scratch_;
+  std::vector<InElement> batch_in_;
+  std::vector<BatchOutcome> batch_out_;
+  std::vector<OutElement> pulled_scratch_;
+  std::vector<Element> made_scratch_;        // elements a source run made, stamped at its end
+  // Elements a sink run delivered, as (origin, count): a source run's elements share their
+  // origin, so a sink run's latencies come in runs of equal values, recorded at once.
+  std::vector<std::pair<uint64_t, uint32_t>> pending_latency_;
+  uint64_t latency_origin_ = UINT64_MAX;  // the run of equal origins being counted
+  uint32_t latency_count_ = 0;
+  std::vector<observability::SpanId> span_scratch_;
+  std::vector<uint32_t> trace_scratch_;
+  std::vector<ElementIds> context_ids_;      // FlowContextState::batch during a traced batch call
   std::unique_ptr<observability::FlowTrace> trace_;
 };
 

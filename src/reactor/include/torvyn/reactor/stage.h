@@ -120,7 +120,8 @@ class Stage {
   // Processor and sink: outcomes[i] is the outcome of in[i] (equal sizes), valid for i < `completed`;
   // inputs from `completed` on were not processed and are still the driver's, to hand over again or
   // release (the per-element default stops after an element that trapped or failed fatally, and a
-  // sink's after the element it answered `pause` to). A non-ok return fails the call as a whole (a trap or a broken
+  // sink's after the element it answered `pause` to). The driver hands every outcome slot over
+  // clean (status ok, no output), so a stage need only write what differs. A non-ok return fails the call as a whole (a trap or a broken
   // ABI rule in a batch export): `completed` is 0 and every input is still the driver's to release.
   virtual uint32_t max_batch() const { return 1; }
   virtual CallStatus process_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed);

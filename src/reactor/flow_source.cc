@@ -1,0 +1,177 @@
+// Running sources: a source's turn is a sequence of runs of pulls, each within the credit of its
+// outputs, the flow's limit and half a queue per round; a run's elements are stamped with the
+// one clock read at its end (their timestamp and the origin of their end-to-end latency).
+#include <algorithm>
+
+#include "flow_internal.h"
+
+namespace torvyn::reactor {
+
+using observability::ElementOutcome;
+using observability::SpanId;
+using observability::SpanOp;
+using observability::TraceId;
+
+// A source's turn: runs of pulls until `max` invocations (half a queue), its outputs' credit, the
+// flow's limit, a pause (notify-backpressure), nothing now, or the end of its stream. Returns
+// the invocations made.
+uint32_t Flow::run_source(Node& n, uint32_t max) {
+  uint32_t calls = 0;
+  while (calls < max && !n.exhausted && state_ != FlowState::Failed) {
+    // Told to pause (notify-backpressure): not pulled until told `ready` at the low watermark.
+    if (!n.backlog.empty() || n.source_paused) break;
+    uint32_t k = std::min(max - calls, out_credit(n));
+    if (k == 0) break;
+    if (options_.limit) {
+      if (pulled_ >= options_.limit) {
+        source_done(n);
+        break;
+      }
+      k = static_cast<uint32_t>(std::min<uint64_t>(k, options_.limit - pulled_));
+    }
+    const uint64_t before = pulled_;
+    calls += n.batch > 1 ? pull_batch(n, std::min(k, n.batch)) : pull_singles(n, k);
+    if (n.batch > 1 && pulled_ == before) break;  // nothing now: try again next round
+  }
+  return calls;
+}
+
+// Up to k per-element pulls as one run (at most the stage's stride; one when tracing). The
+// elements are numbered as they come and stamped at the run's end: one clock read for all of
+// them (nothing downstream runs before that anyway). When the source's one output blocks, k is
+// within its credit, so the elements go straight into its queue and are stamped there;
+// otherwise they wait in made_scratch_ and are handed on at the run's end.
+uint32_t Flow::pull_singles(Node& n, uint32_t k) {
+  const bool traced = trace_ != nullptr;
+  k = traced ? 1 : std::min(k, n.stride);
+  const Clock::time_point t0 = traced ? stamp() : now_;
+  Edge* direct = !traced && n.sole_output && n.sole_output->blocking() && n.backlog.empty() ? n.sole_output : nullptr;
+  made_scratch_.clear();
+  uint32_t calls = 0, made = 0;
+  bool ended = false;
+  std::optional<OutElement> out;
+  while (calls < k) {
+    // The element's trace starts with the pull that produces it.
+    const uint32_t trace = traced ? trace_->begin_element(flow_ns(t0)) : 0;
+    const SpanId span = enter_call(trace ? trace_->trace_id(trace) : TraceId{}, t0);
+    const CallCost before = cost_before(n);
+    out.reset();
+    CallStatus st = n.stage->pull(out);
+    ++calls;
+    n.stats.invocations.add();
+    n.stats.fuel_consumed.add(n.stage->fuel_consumed());
+    if (traced) {
+      end_run(n, t0, calls);
+      trace_->set_sequence(trace, n.next_sequence);
+      trace_call(n, trace, SpanOp::Pull, span, t0, now_, st, nullptr, out ? out->payload : resources::BufferId{}, cost_since(n, before));
+    }
+    if (!st) [[unlikely]] {
+      if (out) release_out(*out);
+      if (trace) trace_->end_element(trace, flow_ns(now_), ElementOutcome::Failed);
+      if (!handle_failure(n, st, "pull")) break;
+      continue;
+    }
+    if (!out) {
+      if (trace) trace_->abandon_element(trace);
+      ended = true;
+      break;
+    }
+    Element& e = direct ? direct->queue.next_slot() : made_scratch_.emplace_back();
+    e.sequence = n.next_sequence++;
+    e.timestamp_ns = e.origin_ns = 0;  // at the run's end
+    e.payload = out->payload;
+    e.content_type = intern(out->content_type);
+    e.trace = trace;
+    e.emitted_ns = e.queued_ns = 0;
+    ++made;
+    if (direct) {
+      n.stats.elements_out.add();
+      if (direct->queue.commit_push()) source_backpressure(n);
+    }
+  }
+  pulled_ += made;
+  stats_.elements_produced.add(made);
+  if (!traced) end_run(n, t0, calls);
+  const uint64_t timestamp = epoch_ns(now_), origin = flow_ns(now_);
+  if (direct) {
+    ElementQueue& q = direct->queue;
+    for (uint32_t i = q.size() - made; i < q.size(); ++i) {
+      Element& e = q.at(i);
+      e.timestamp_ns = timestamp;
+      e.origin_ns = origin;
+    }
+  } else {
+    for (Element& e : made_scratch_) {
+      e.timestamp_ns = timestamp;
+      e.origin_ns = origin;
+      hand_on(n, e);
+    }
+  }
+  if (ended) source_done(n);
+  return calls;
+}
+
+// One batch pull of up to k elements: some, nothing now, or done (exhausted). Counted as one
+// invocation per element made (one when it made none).
+uint32_t Flow::pull_batch(Node& n, uint32_t k) {
+  const bool traced = trace_ != nullptr;
+  const Clock::time_point t0 = traced ? stamp() : now_;
+  // The elements' traces start with the call that makes them: a slot for each it may make.
+  if (traced)
+    for (uint32_t i = 0; i < k; ++i) {
+      trace_scratch_[i] = trace_->begin_element(flow_ns(t0));
+      span_scratch_[i] = trace_->new_span_id();
+      context_ids_[i] = {trace_->trace_id(trace_scratch_[i]), span_scratch_[i]};
+    }
+  if (FlowContextState* ctx = options_.context) {
+    enter_call(traced ? context_ids_[0].trace : TraceId{}, t0);
+    if (traced) {
+      ctx->span_id = context_ids_[0].span;
+      ctx->batch = std::span<const ElementIds>(context_ids_.data(), k);
+    }
+  }
+  const CallCost before = cost_before(n);
+  pulled_scratch_.clear();
+  bool done = false;
+  CallStatus st = n.stage->pull_batch(k, pulled_scratch_, done);
+  if (FlowContextState* ctx = options_.context) ctx->batch = {};
+  n.stats.fuel_consumed.add(n.stage->fuel_consumed());
+  // More than asked for would break the limit and the credit: the extra ones go back.
+  for (size_t i = k; i < pulled_scratch_.size(); ++i) release_out(pulled_scratch_[i]);
+  const uint32_t made = static_cast<uint32_t>(std::min<size_t>(pulled_scratch_.size(), k));
+  const uint32_t calls = std::max<uint32_t>(made, 1);
+  n.stats.invocations.add(calls);
+  end_run(n, t0, calls);
+  const uint64_t timestamp = epoch_ns(now_), origin = flow_ns(now_);
+  CallCost share;
+  if (traced) {
+    share = cost_since(n, before);
+    share = {share.copies / calls, share.bytes / calls, share.fuel / calls};
+  }
+  for (uint32_t i = 0; i < made; ++i) {
+    const OutElement& o = pulled_scratch_[i];
+    const uint32_t trace = traced ? trace_scratch_[i] : 0;
+    if (trace) {
+      trace_->set_sequence(trace, n.next_sequence);
+      trace_call(n, trace, SpanOp::Pull, span_scratch_[i], t0, now_, {}, nullptr, o.payload, share);
+    }
+    emit(n, o, n.next_sequence++, timestamp, origin, trace);
+  }
+  pulled_ += made;
+  stats_.elements_produced.add(made);
+  pulled_scratch_.clear();
+  if (traced)
+    for (uint32_t i = made; i < k; ++i) {
+      if (!st && i == made) {  // the failed call's span, on the element it did not make
+        trace_call(n, trace_scratch_[i], SpanOp::Pull, span_scratch_[i], t0, now_, st, nullptr, resources::BufferId{}, share);
+        trace_->end_element(trace_scratch_[i], flow_ns(now_), ElementOutcome::Failed);
+      } else {
+        trace_->abandon_element(trace_scratch_[i]);
+      }
+    }
+  if (!st) handle_failure(n, st, "pull");
+  else if (done) source_done(n);
+  return calls;
+}
+
+}  // namespace torvyn::reactor
