@@ -32,6 +32,15 @@ constexpr std::chrono::milliseconds kStopGrace{5000};
 
 namespace {
 
+// runtime.max_batch for the driver (FlowOptions::max_batch, which bounds every batch call by free
+// queue credit too). The driver's batch scheduling lands in src/reactor separately: until
+// FlowOptions has the field this sets nothing, and each ComponentNode's max_batch() (set below
+// with set_batch_limits) is what bounds its batch calls.
+template <typename Options>
+void pass_max_batch(Options& o, uint32_t max_batch) {
+  if constexpr (requires { o.max_batch = max_batch; }) o.max_batch = max_batch;
+}
+
 Error build_error(const std::string& flow, const std::string& msg) { return Error(ErrorCode::FlowBuildFailed, "flow `" + flow + "`: " + msg); }
 
 reactor::BackpressurePolicy to_reactor(config::BackpressurePolicy p) {
@@ -304,6 +313,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   uint64_t timeout_ms = decl.invocation_timeout_ms.value_or(rt.invocation_timeout_ms);
   fo.context = &rf->streaming->context();
   fo.invocation_timeout = std::chrono::milliseconds(timeout_ms);
+  pass_max_batch(fo, rt.max_batch);
   rf->flow = std::make_unique<reactor::Flow>(fo, *pool_, ledger_);
   const resources::ReservationId reservation = reserve_buffers(decl, options);
 
@@ -336,6 +346,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     streaming::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, buffer_budget(n), reservation), n.id};
     auto node = streaming::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
     if (!node) return build_error(decl.name, "node `" + n.id + "`: " + node.error().message);
+    (*node)->set_batch_limits({rt.max_batch, n.fuel_budget.value_or(rt.fuel_per_invocation), std::chrono::milliseconds(timeout_ms)});
     reactor::Role role = (*node)->role();
     rf->component_of[n.id] = n.component;
     built.push_back({&n, std::move(*node), role});
