@@ -732,6 +732,16 @@ TORVYN_INLINE bool torvyn_has_capability(const char* name, size_t len) {
  * handle. Returns false (and fills `*err` if non-null) on failure. */
 TORVYN_INLINE bool torvyn_make_buffer(const void* bytes, size_t len, const char* content_type, size_t ct_len,
                                       torvyn_buffer_t* out, torvyn_buffer_error_t* err) {
+  if (torvyn__batch_active) { /* what the four calls below would make, in one step */
+    if (len > TORVYN__MAX_BUFFER_BYTES) {
+      torvyn__local_error(err, TORVYN_BUFFER_ERROR_CAPACITY_EXCEEDED, 0);
+      out->handle = TORVYN_INVALID_HANDLE;
+      return false;
+    }
+    if (ct_len > 1024) torvyn_trap(); /* the host's limit on a content type */
+    out->handle = torvyn__local_frozen(bytes, len, content_type, ct_len);
+    return true;
+  }
   torvyn_mutable_buffer_t mb;
   out->handle = TORVYN_INVALID_HANDLE;
   if (!torvyn_allocate(len, &mb, err)) return false;

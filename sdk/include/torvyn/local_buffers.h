@@ -126,6 +126,20 @@ static inline int32_t torvyn__local_mutable(const void* bytes, size_t len, size_
   return h;
 }
 
+/* A frozen local buffer holding a copy of `bytes` (make_buffer in a batch: one block, no mutable
+ * buffer in between). */
+static inline int32_t torvyn__local_frozen(const void* bytes, size_t len, const char* ct, size_t ct_len) {
+  int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
+  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  torvyn_string_t data = torvyn__local_dup(bytes, len);
+  torvyn_string_t type = torvyn__local_dup(ct, ct_len);
+  l->data = (uint8_t*)data.ptr;
+  l->len = l->cap = data.len;
+  l->ct = type.ptr;
+  l->ct_len = type.len;
+  return h;
+}
+
 /* buffer-error results, as the host reports them. */
 static inline void torvyn__local_error(torvyn_buffer_error_t* err, uint8_t tag, const char* message) {
   if (!err) return;
