@@ -357,6 +357,7 @@ CallStatus ComponentNode::process_batch(std::span<const InElement> in, std::span
   if (!batch_ || role_ != Role::Processor || batch_->limits.max_batch <= 1) return Stage::process_batch(in, outcomes, completed);
   BatchBinding& b = *batch_;
   const BatchTypes& T = b.types;
+  in = in.first(std::min(in.size(), outcomes.size()));  // (equal sizes, by contract)
   auto planned = plan_batch(b, host_.pool(), in);
   if (!planned) return CallStatus::trap(planned.error());
   const size_t n = *planned;
@@ -435,6 +436,7 @@ CallStatus ComponentNode::push_batch(std::span<const InElement> in, std::span<Ba
   if (!batch_ || role_ != Role::Sink || batch_->limits.max_batch <= 1) return Stage::push_batch(in, outcomes, completed, pause);
   BatchBinding& b = *batch_;
   const BatchTypes& T = b.types;
+  in = in.first(std::min(in.size(), outcomes.size()));  // (equal sizes, by contract)
   auto planned = plan_batch(b, host_.pool(), in);
   if (!planned) return CallStatus::trap(planned.error());
   const size_t n = *planned;
