@@ -6,10 +6,14 @@
 // with every other world removed, and copies (dereferencing symlinks) the package's deps/ folder
 // beside it, so `jco embed --wit OUT_DIR` embeds exactly WORLD.
 //
-// usage: stage-wit.mjs <wit-dir> <world> <out-dir>
+// usage: stage-wit.mjs <wit-dir> <world> <out-dir> [--core <core.wasm>]
 //   wit-dir  a WIT package folder (holding *.wit) or a folder of package folders (like the repo's
 //            wit/: streaming/, filtering/, ...)
 //   world    "name", "pkg:ns/name" or "pkg:ns/name@version"
+//   --core   the guest's core module: when it exports torvyn:batching functions (the SDK's role
+//            macros export them) and wit-dir has a torvyn:batching world `batch-<world>` (e.g.
+//            batch-transform: transform plus the batch form of its role), that world is staged
+//            instead, so the component exports both forms (docs/batching.md)
 // Prints the staged package's fully qualified world name on stdout.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,8 +23,16 @@ function die(msg) {
   process.exit(2);
 }
 
-const [witDirArg, worldArg, outDirArg] = process.argv.slice(2);
-if (!witDirArg || !worldArg || !outDirArg) die('usage: stage-wit.mjs <wit-dir> <world> <out-dir>');
+const args = process.argv.slice(2);
+let coreArg = null;
+const at = args.indexOf('--core');
+if (at >= 0) {
+  coreArg = args[at + 1];
+  if (!coreArg) die('--core needs a file');
+  args.splice(at, 2);
+}
+const [witDirArg, worldArg, outDirArg] = args;
+if (!witDirArg || !worldArg || !outDirArg) die('usage: stage-wit.mjs <wit-dir> <world> <out-dir> [--core <core.wasm>]');
 const witDir = resolve(witDirArg);
 const outDir = resolve(outDirArg);
 if (!existsSync(witDir) || !statSync(witDir).isDirectory()) die(`not a folder: ${witDir}`);
@@ -103,23 +115,38 @@ function witFiles(dir) {
 const candidates = witFiles(witDir).length ? [witDir]
   : readdirSync(witDir).map((d) => join(witDir, d)).filter((d) => statSync(d).isDirectory() && witFiles(d).length);
 
-const matches = [];
-for (const dir of candidates) {
-  let pkg = null;
-  const worlds = [];
-  for (const f of witFiles(dir)) {
-    const src = readFileSync(join(dir, f), 'utf8');
-    pkg = pkg ?? packageOf(src);
-    for (const it of topLevelItems(src)) if (it.kind === 'world') worlds.push(it.name);
+function findWorld(w) {
+  const found = [];
+  for (const dir of candidates) {
+    let pkg = null;
+    const worlds = [];
+    for (const f of witFiles(dir)) {
+      const src = readFileSync(join(dir, f), 'utf8');
+      pkg = pkg ?? packageOf(src);
+      for (const it of topLevelItems(src)) if (it.kind === 'world') worlds.push(it.name);
+    }
+    if (!pkg) continue;
+    if (w.pkg && w.pkg !== pkg.pkg) continue;
+    if (w.version && w.version !== pkg.version) continue;
+    if (worlds.includes(w.name)) found.push({ dir, pkg });
   }
-  if (!pkg) continue;
-  if (want.pkg && want.pkg !== pkg.pkg) continue;
-  if (want.version && want.version !== pkg.version) continue;
-  if (worlds.includes(want.name)) matches.push({ dir, pkg });
+  return found;
 }
+const matches = findWorld(want);
 if (matches.length === 0) die(`world ${worldArg} not found under ${witDir}`);
 if (matches.length > 1) die(`world ${worldArg} is ambiguous: ${matches.map((x) => x.pkg.pkg).join(', ')}; qualify it`);
-const { dir, pkg } = matches[0];
+let { dir, pkg } = matches[0];
+
+// The batch-enabled world, when the core module exports the batch forms and the WIT has one.
+if (coreArg && pkg.pkg === 'torvyn:streaming') {
+  const exportsBatch = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(coreArg)))
+    .some((e) => e.kind === 'function' && e.name.startsWith('torvyn:batching/'));
+  const batch = exportsBatch ? findWorld({ pkg: 'torvyn:batching', name: `batch-${want.name}`, version: null }) : [];
+  if (batch.length === 1) {
+    ({ dir, pkg } = batch[0]);
+    want.name = `batch-${want.name}`;
+  }
+}
 
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });

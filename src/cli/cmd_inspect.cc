@@ -308,6 +308,11 @@ int inspect(const Globals& g, const InspectArgs& a) {
     const wit::WorldItem* e = w.find_export(r->interface);
     return e ? e->name : std::string(r->interface);
   };
+  // The role's batch form (torvyn:batching), when the component exports it: the host calls that.
+  auto batch_export = [&](const contracts::RoleInfo* r) -> std::string {
+    const wit::WorldItem* e = r->batch_interface.empty() ? nullptr : w.find_export(r->batch_interface);
+    return e ? e->name : "";
+  };
   std::optional<wit::Version> streaming = contracts::streaming_version(w);
   Capabilities caps = capabilities_of(w, project);
   std::vector<ItemView> imports = items_of(w.world->imports), exports = items_of(w.world->exports);
@@ -320,7 +325,10 @@ int inspect(const Globals& g, const InspectArgs& a) {
     j["sha256"] = digest;
     j["signature"] = {{"signed", false}, {"detail", kUnsigned}};
     json rj = json::array();
-    for (const auto* r : roles) rj.push_back({{"role", std::string(r->name)}, {"interface", role_export(r)}});
+    for (const auto* r : roles) {
+      std::string batch = batch_export(r);
+      rj.push_back({{"role", std::string(r->name)}, {"interface", role_export(r)}, {"batch", batch.empty() ? json(nullptr) : json(batch)}});
+    }
     j["roles"] = rj;
     j["streaming_version"] = streaming ? json(streaming->to_string()) : json(nullptr);
     if (show_caps) {
@@ -360,7 +368,10 @@ int inspect(const Globals& g, const InspectArgs& a) {
   if (!project.component.empty()) out << " ([[component]] " << project.component << ")";
   out << "\nsize       " << human_size(size) << "\nsha256     " << digest << "\nsignature  " << kUnsigned << "\nroles      ";
   if (roles.empty()) out << "(none: exports no Torvyn role interface, so no flow node can run it)";
-  for (size_t k = 0; k < roles.size(); ++k) out << (k ? ", " : "") << roles[k]->name << " (" << role_export(roles[k]) << ")";
+  for (size_t k = 0; k < roles.size(); ++k) {
+    std::string batch = batch_export(roles[k]);
+    out << (k ? ", " : "") << roles[k]->name << " (" << role_export(roles[k]) << (batch.empty() ? "" : "; batch form " + batch) << ")";
+  }
   out << "\n";
   if (show_caps) {
     out << "\ncapabilities (policy " << caps.policy;

@@ -700,6 +700,10 @@ class Validator {
     if (auto v = get_duration(s, "invocation_timeout")) r.invocation_timeout_ms = *v;
     if (auto v = get_path(s, "compilation_cache_dir")) r.compilation_cache_dir = *v;
     if (auto v = get_enum<Engine>(s, "engine", parse_engine)) r.engine = *v;
+    // The upper bound is torvyn::streaming::kMaxBatch (the config layer does not depend on it).
+    if (auto v = get_int(s, "max_batch", 1, 4096, "use 1 to call components once per element, or up to 4096 elements per batch call "
+                                                  "(64 is the default)"))
+      r.max_batch = static_cast<uint32_t>(*v);
 
     Section bp = sub(s, "backpressure");
     if (auto v = get_int(bp, "default_queue_depth", 1, kMaxQueueDepth))

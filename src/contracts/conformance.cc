@@ -168,6 +168,15 @@ std::vector<Finding> conform_to_world(const ComponentWit& c, const wit::World& w
     bool declared = g.kind == wit::WorldItemKind::Interface && g.interface
                         ? find_by_id(world.exports, unversioned_id(g.interface)) != nullptr
                         : world.find_export(g.name) != nullptr;
+    // The batch form of a role the world exports (the SDK exports both forms): the host calls it,
+    // so it is checked against the contract like the role itself.
+    if (!declared && g.kind == wit::WorldItemKind::Interface && g.interface)
+      if (const RoleInfo* r = role_of_batch_interface(unversioned_id(g.interface));
+          r && find_by_id(world.exports, std::string(r->interface))) {
+        if (const wit::Interface* contract = contract_interface(unversioned_id(g.interface)))
+          compare_export(out, *contract, *g.interface, component, "the host");
+        continue;
+      }
     if (!declared)
       out.push_back(finding(ErrorCode::ContractWorldMismatch, Severity::Warning,
                             "component " + tick(component) + " exports " + tick(g.name) + ", which " + wname +
@@ -238,6 +247,11 @@ std::vector<Finding> check_role_export(const ComponentWit& c, const RoleInfo& ro
   }
   if (const wit::Interface* contract = contract_interface(role.interface))
     compare_export(out, *contract, *got->interface, component, "the host");
+  // Its batch form, if exported: a mismatch would stop the host from binding the node.
+  if (!role.batch_interface.empty())
+    if (const wit::WorldItem* batch = find_by_id(c.world->exports, std::string(role.batch_interface)))
+      if (const wit::Interface* contract = contract_interface(role.batch_interface))
+        compare_export(out, *contract, *batch->interface, component, "the host");
   return out;
 }
 

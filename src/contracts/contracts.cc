@@ -15,12 +15,12 @@ namespace {
 // One table for every role: the interface a node names and the default world (host::component_world
 // and the SDK agree on these).
 constexpr RoleInfo kRoles[] = {
-    {Role::Source, "source", "torvyn:streaming/source", "data-source"},
-    {Role::Processor, "processor", "torvyn:streaming/processor", "transform"},
-    {Role::Filter, "filter", "torvyn:filtering/filter", "content-filter"},
-    {Role::Router, "router", "torvyn:filtering/router", "content-router"},
-    {Role::Aggregator, "aggregator", "torvyn:aggregation/aggregator", "stream-aggregator"},
-    {Role::Sink, "sink", "torvyn:streaming/sink", "data-sink"},
+    {Role::Source, "source", "torvyn:streaming/source", "data-source", "torvyn:batching/source"},
+    {Role::Processor, "processor", "torvyn:streaming/processor", "transform", "torvyn:batching/processor"},
+    {Role::Filter, "filter", "torvyn:filtering/filter", "content-filter", ""},
+    {Role::Router, "router", "torvyn:filtering/router", "content-router", ""},
+    {Role::Aggregator, "aggregator", "torvyn:aggregation/aggregator", "stream-aggregator", ""},
+    {Role::Sink, "sink", "torvyn:streaming/sink", "data-sink", "torvyn:batching/sink"},
 };
 
 // What streaming::StreamingHost::define gives every component instance.
@@ -51,6 +51,13 @@ const RoleInfo* role_of_interface(std::string_view interface) {
   std::string_view base = unversioned(interface);
   for (const RoleInfo& r : kRoles)
     if (base == r.interface) return &r;
+  return nullptr;
+}
+
+const RoleInfo* role_of_batch_interface(std::string_view interface) {
+  std::string_view base = unversioned(interface);
+  for (const RoleInfo& r : kRoles)
+    if (!r.batch_interface.empty() && base == r.batch_interface) return &r;
   return nullptr;
 }
 

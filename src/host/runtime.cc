@@ -305,6 +305,9 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   uint64_t timeout_ms = decl.invocation_timeout_ms.value_or(rt.invocation_timeout_ms);
   fo.context = &rf->streaming->context();
   fo.invocation_timeout = std::chrono::milliseconds(timeout_ms);
+  // runtime.max_batch bounds every batch call (with free queue credit); interp runs per element
+  // (batching moves work into interpreted guest code: measured slower there, docs/batching.md).
+  fo.max_batch = rt.engine == config::Engine::Interp ? 1 : rt.max_batch;
   rf->flow = std::make_unique<reactor::Flow>(fo, *pool_, ledger_);
   const resources::ReservationId reservation = reserve_buffers(decl, options);
 
@@ -337,6 +340,10 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     streaming::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, buffer_budget(n), reservation), n.id};
     auto node = streaming::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
     if (!node) return build_error(decl.name, "node `" + n.id + "`: " + node.error().message);
+    // On interp the batch forms are slower (the SDK's per-element loop runs interpreted instead of
+    // in native host functions; docs/batching.md): per element there.
+    const uint32_t max_batch = rt.engine == config::Engine::Interp ? 1 : rt.max_batch;
+    (*node)->set_batch_limits({max_batch, n.fuel_budget.value_or(rt.fuel_per_invocation), std::chrono::milliseconds(timeout_ms)});
     reactor::Role role = (*node)->role();
     rf->component_of[n.id] = n.component;
     built.push_back({&n, std::move(*node), role});

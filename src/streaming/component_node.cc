@@ -155,6 +155,7 @@ Result<std::unique_ptr<ComponentNode>> ComponentNode::bind(std::unique_ptr<compo
       if (!(s = bind(n->flush_, "torvyn:aggregation/aggregator", "flush", t.flush, true))) return s.take_error();
       break;
   }
+  if (!(s = n->bind_batch())) return s.take_error();
   if (!(s = bind(n->init_, kLifecycle, "init", t.init, false))) return s.take_error();
   if (!(s = bind(n->teardown_, kLifecycle, "teardown", t.teardown, false))) return s.take_error();
   return n;

@@ -88,6 +88,33 @@ TEST_F(ContractsCli, GoodProjectChecksAndLinks) {
   EXPECT_EQ(parse_json(j), json::array());
 }
 
+TEST_F(ContractsCli, BatchWorldsCheckAndLink) {
+  NEED_COMPONENTS();
+  project("batch-worlds");
+  Proc c = run({"check", "--strict"});
+  EXPECT_EQ(c.exit_code, 0) << describe({"check", "--strict"}, c);
+  EXPECT_NE(c.out.find("check: 0 errors, 0 warnings (3 components, 1 flow)"), std::string::npos) << c.out;
+  Proc l = run({"link"});
+  EXPECT_EQ(l.exit_code, 0) << describe({"link"}, l);
+  EXPECT_NE(l.out.find("link: 0 errors, 0 warnings (1 flow)"), std::string::npos) << l.out;
+  // Two builds of a component compare interface by interface, the batch form included.
+  std::string up = (components_dir() / "uppercase.wasm").string();
+  Proc same = run({"link", "--compat", up, up});
+  EXPECT_EQ(same.exit_code, 0) << describe({"link", "--compat", up, up}, same);
+  EXPECT_NE(same.out.find("compatible"), std::string::npos) << same.out;
+
+  // A component without the batch form (raw C, `process` only) is not a batch-transform.
+  std::ofstream(dir / "Torvyn.toml", std::ios::app) << "\n[[component]]\nname = \"plain\"\n"
+                                                    << "path = \"${CONTRACTS_TEST_COMPONENTS}/broken_trap.wasm\"\n"
+                                                    << "world = \"batch-transform\"\n";
+  Proc bad = run({"check"});
+  EXPECT_EQ(bad.exit_code, 1) << describe({"check"}, bad);
+  EXPECT_NE(bad.err.find("component `plain` does not export `torvyn:batching/processor@0.1.0`, which world "
+                         "`torvyn:batching/batch-transform@0.1.0` requires"),
+            std::string::npos)
+      << bad.err;
+}
+
 TEST_F(ContractsCli, MisspeltWorldIsAnErrorWithLocationAndHelp) {
   NEED_COMPONENTS();
   project("bad-world");

@@ -67,7 +67,8 @@ TEST_F(Inspect, ReportsSizeDigestSignatureAndRoleOfAFile) {
   EXPECT_NE(r.out.find(std::to_string(fs::file_size(f)) + " bytes"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(sha256_of(f)), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("unsigned (torvyn pack/publish signing is not available in this version)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("processor (torvyn:streaming/processor@0.1.0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("processor (torvyn:streaming/processor@0.1.0; batch form torvyn:batching/processor@0.1.0)"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("needs no capability grant"), std::string::npos) << r.out;
   // --show all (the default) lists the interfaces too.
   EXPECT_NE(r.out.find("torvyn:streaming/lifecycle@0.1.0"), std::string::npos) << r.out;
@@ -79,6 +80,7 @@ TEST_F(Inspect, ReportsSizeDigestSignatureAndRoleOfAFile) {
   EXPECT_EQ(j["signature"]["signed"], false);
   ASSERT_EQ(j["roles"].size(), 1u) << j;
   EXPECT_EQ(j["roles"][0]["role"], "processor");
+  EXPECT_EQ(j["roles"][0]["batch"], "torvyn:batching/processor@0.1.0");
   EXPECT_EQ(j["streaming_version"], "0.1.0");
   EXPECT_EQ(j["capabilities"]["policy"], "deny-all");
   EXPECT_TRUE(j["capabilities"]["required"].empty()) << j;
@@ -90,7 +92,8 @@ TEST_F(Inspect, ReportsSizeDigestSignatureAndRoleOfAFile) {
   EXPECT_FALSE(i.contains("capabilities"));
   std::vector<std::string> exports;
   for (const json& e : i["exports"]) exports.push_back(e["name"]);
-  EXPECT_EQ(exports, (std::vector<std::string>{"torvyn:streaming/processor@0.1.0", "torvyn:streaming/lifecycle@0.1.0"}));
+  EXPECT_EQ(exports, (std::vector<std::string>{"torvyn:batching/processor@0.1.0", "torvyn:streaming/processor@0.1.0",
+                                               "torvyn:streaming/lifecycle@0.1.0"}));
 }
 
 // Every WASI interface a component imports maps to the capability `[security.grants.<name>]`
@@ -169,7 +172,7 @@ TEST_F(Inspect, ProjectComponentNames) {
   o.env = test::child_environment({{"XDG_CONFIG_HOME", (dir.path() / ".config").string()}});
   test::ProcResult r = test::run(TORVYN_EXE, {"inspect", "prebuilt", "--manifest", (dir.path() / "Torvyn.toml").string()}, o);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("source (torvyn:streaming/source@0.1.0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("source (torvyn:streaming/source@0.1.0; batch form torvyn:batching/source@0.1.0)"), std::string::npos) << r.out;
 }
 
 TEST_F(Inspect, ErrorsAndExitCodes) {

@@ -519,8 +519,20 @@ void torvyn__import_clone_into_mutable(int32_t source, torvyn_ret_import_mutable
 TORVYN_IMPORT("torvyn:capabilities/capability-query@0.1.0", "has-capability")
 int32_t torvyn__import_has_capability(const char* ptr, size_t len);
 
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+/* Batch-local buffers: what the C API below serves itself while a batch export runs. */
+#include "local_buffers.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ------------------------------------------------------------------------------------------ */
 /* C API over the imports                                                                      */
+/* (a batch-local handle — local_buffers.h — is served in guest memory, without a host call)    */
 /* ------------------------------------------------------------------------------------------ */
 
 /** Lends an owned buffer as a borrow (for calling methods on it). */
@@ -535,35 +547,53 @@ TORVYN_INLINE torvyn_borrow_mutable_buffer_t torvyn_mutable_buffer_borrow(torvyn
 
 /** `buffer.size`. */
 TORVYN_INLINE uint64_t torvyn_buffer_size(torvyn_borrow_buffer_t self) {
+  if (torvyn__is_local(self.handle)) return torvyn__local_get(self.handle, TORVYN__LOCAL_INPUT, true)->len;
   return (uint64_t)torvyn__import_buffer_size(self.handle);
 }
 /** `buffer.content-type`; the caller owns the string (torvyn_string_free). */
 TORVYN_INLINE torvyn_string_t torvyn_buffer_content_type(torvyn_borrow_buffer_t self) {
+  if (torvyn__is_local(self.handle)) {
+    torvyn__local_t* l = torvyn__local_get(self.handle, TORVYN__LOCAL_INPUT, true);
+    return torvyn__local_dup(l->ct, l->ct_len);
+  }
   torvyn_string_t ret;
   torvyn__import_buffer_content_type(self.handle, &ret);
   return ret;
 }
 /** `buffer.read` (short read past the end); the caller owns the bytes (torvyn_list_u8_free). */
 TORVYN_INLINE torvyn_list_u8_t torvyn_buffer_read(torvyn_borrow_buffer_t self, uint64_t offset, uint64_t len) {
+  if (torvyn__is_local(self.handle)) return torvyn__local_read(self.handle, offset, len);
   torvyn_list_u8_t ret;
   torvyn__import_buffer_read(self.handle, (int64_t)offset, (int64_t)len, &ret);
   return ret;
 }
 /** `buffer.read-all`; the caller owns the bytes (torvyn_list_u8_free). */
 TORVYN_INLINE torvyn_list_u8_t torvyn_buffer_read_all(torvyn_borrow_buffer_t self) {
+  if (torvyn__is_local(self.handle)) return torvyn__local_read(self.handle, 0, UINT64_MAX);
   torvyn_list_u8_t ret;
   torvyn__import_buffer_read_all(self.handle, &ret);
   return ret;
 }
 /** Drops an owned buffer handle (`[resource-drop]buffer`). */
-TORVYN_INLINE void torvyn_buffer_drop(torvyn_buffer_t own) { torvyn__import_buffer_drop(own.handle); }
+TORVYN_INLINE void torvyn_buffer_drop(torvyn_buffer_t own) {
+  if (torvyn__is_local(own.handle)) {
+    torvyn__local_get(own.handle, TORVYN__LOCAL_BUFFER, false);  /* an owned buffer, not an input */
+    torvyn__local_free(own.handle);
+    return;
+  }
+  torvyn__import_buffer_drop(own.handle);
+}
 /** Ends a borrow the guest received as an export parameter (`[resource-drop]buffer` on a
  * borrow handle). The SDK's export adapters call this; user code normally never does. */
-TORVYN_INLINE void torvyn_borrow_buffer_drop(torvyn_borrow_buffer_t b) { torvyn__import_buffer_drop(b.handle); }
+TORVYN_INLINE void torvyn_borrow_buffer_drop(torvyn_borrow_buffer_t b) {
+  if (torvyn__is_local(b.handle)) return; /* a batch input: the batch adapter ends it */
+  torvyn__import_buffer_drop(b.handle);
+}
 
 /** `mutable-buffer.write`. On failure returns false and fills `*err` (caller frees it). */
 TORVYN_INLINE bool torvyn_mutable_buffer_write(torvyn_borrow_mutable_buffer_t self, uint64_t offset,
                                                const void* bytes, size_t len, torvyn_buffer_error_t* err) {
+  if (torvyn__is_local(self.handle)) return torvyn__local_write(self.handle, false, offset, bytes, len, err);
   torvyn_ret_import_unit_buffer_error_t ret;
   torvyn__import_mutable_buffer_write(self.handle, (int64_t)offset, (const uint8_t*)bytes, len, &ret);
   if (ret.is_err) {
@@ -576,6 +606,7 @@ TORVYN_INLINE bool torvyn_mutable_buffer_write(torvyn_borrow_mutable_buffer_t se
 /** `mutable-buffer.append`. On failure returns false and fills `*err` (caller frees it). */
 TORVYN_INLINE bool torvyn_mutable_buffer_append(torvyn_borrow_mutable_buffer_t self, const void* bytes, size_t len,
                                                 torvyn_buffer_error_t* err) {
+  if (torvyn__is_local(self.handle)) return torvyn__local_write(self.handle, true, 0, bytes, len, err);
   torvyn_ret_import_unit_buffer_error_t ret;
   torvyn__import_mutable_buffer_append(self.handle, (const uint8_t*)bytes, len, &ret);
   if (ret.is_err) {
@@ -586,22 +617,40 @@ TORVYN_INLINE bool torvyn_mutable_buffer_append(torvyn_borrow_mutable_buffer_t s
   return true;
 }
 TORVYN_INLINE uint64_t torvyn_mutable_buffer_size(torvyn_borrow_mutable_buffer_t self) {
+  if (torvyn__is_local(self.handle)) return torvyn__local_get(self.handle, TORVYN__LOCAL_MUTABLE, false)->len;
   return (uint64_t)torvyn__import_mutable_buffer_size(self.handle);
 }
 TORVYN_INLINE uint64_t torvyn_mutable_buffer_capacity(torvyn_borrow_mutable_buffer_t self) {
+  if (torvyn__is_local(self.handle)) {
+    torvyn__local_get(self.handle, TORVYN__LOCAL_MUTABLE, false);
+    return TORVYN__MAX_BUFFER_BYTES;
+  }
   return (uint64_t)torvyn__import_mutable_buffer_capacity(self.handle);
 }
 TORVYN_INLINE void torvyn_mutable_buffer_set_content_type(torvyn_borrow_mutable_buffer_t self, const char* s,
                                                           size_t len) {
+  if (torvyn__is_local(self.handle)) {
+    torvyn__local_set_content_type(self.handle, s, len);
+    return;
+  }
   torvyn__import_mutable_buffer_set_content_type(self.handle, s, len);
 }
 /** `mutable-buffer.freeze`: returns a new owned buffer; the mutable handle stays owned by the
  * caller and must still be dropped. */
 TORVYN_INLINE torvyn_buffer_t torvyn_mutable_buffer_freeze(torvyn_borrow_mutable_buffer_t self) {
+  if (torvyn__is_local(self.handle)) {
+    torvyn_buffer_t lb = {torvyn__local_freeze(self.handle)};
+    return lb;
+  }
   torvyn_buffer_t b = {torvyn__import_mutable_buffer_freeze(self.handle)};
   return b;
 }
 TORVYN_INLINE void torvyn_mutable_buffer_drop(torvyn_mutable_buffer_t own) {
+  if (torvyn__is_local(own.handle)) {
+    torvyn__local_get(own.handle, TORVYN__LOCAL_MUTABLE, false);
+    torvyn__local_free(own.handle);
+    return;
+  }
   torvyn__import_mutable_buffer_drop(own.handle);
 }
 
@@ -630,6 +679,15 @@ TORVYN_INLINE void torvyn_borrow_flow_context_drop(torvyn_borrow_flow_context_t 
 
 /** `buffer-allocator.allocate`. On failure returns false and fills `*err` (caller frees it). */
 TORVYN_INLINE bool torvyn_allocate(uint64_t capacity_hint, torvyn_mutable_buffer_t* out, torvyn_buffer_error_t* err) {
+  if (torvyn__batch_active) { /* in a batch: the host makes the pool buffer when the batch returns */
+    if (capacity_hint > TORVYN__MAX_BUFFER_BYTES) {
+      torvyn__local_error(err, TORVYN_BUFFER_ERROR_CAPACITY_EXCEEDED, 0);
+      out->handle = TORVYN_INVALID_HANDLE;
+      return false;
+    }
+    out->handle = torvyn__local_mutable(0, 0, (size_t)capacity_hint);
+    return true;
+  }
   torvyn_ret_import_mutable_buffer_t ret;
   torvyn__import_allocate((int64_t)capacity_hint, &ret);
   if (ret.is_err) {
@@ -644,6 +702,15 @@ TORVYN_INLINE bool torvyn_allocate(uint64_t capacity_hint, torvyn_mutable_buffer
 /** `buffer-allocator.clone-into-mutable`. */
 TORVYN_INLINE bool torvyn_clone_into_mutable(torvyn_borrow_buffer_t source, torvyn_mutable_buffer_t* out,
                                              torvyn_buffer_error_t* err) {
+  if (torvyn__is_local(source.handle)) {
+    torvyn__local_t* l = torvyn__local_get(source.handle, TORVYN__LOCAL_INPUT, true);
+    uint8_t* data = l->data;
+    size_t len = l->len;
+    torvyn_string_t ct = {l->ct, l->ct_len};
+    out->handle = torvyn__local_mutable(data, len, len);  /* may move the table: `l` is stale now */
+    if (ct.len) torvyn__local_set_content_type(out->handle, ct.ptr, ct.len);
+    return true;
+  }
   torvyn_ret_import_mutable_buffer_t ret;
   torvyn__import_clone_into_mutable(source.handle, &ret);
   if (ret.is_err) {
@@ -665,6 +732,16 @@ TORVYN_INLINE bool torvyn_has_capability(const char* name, size_t len) {
  * handle. Returns false (and fills `*err` if non-null) on failure. */
 TORVYN_INLINE bool torvyn_make_buffer(const void* bytes, size_t len, const char* content_type, size_t ct_len,
                                       torvyn_buffer_t* out, torvyn_buffer_error_t* err) {
+  if (torvyn__batch_active) { /* what the four calls below would make, in one step */
+    if (len > TORVYN__MAX_BUFFER_BYTES) {
+      torvyn__local_error(err, TORVYN_BUFFER_ERROR_CAPACITY_EXCEEDED, 0);
+      out->handle = TORVYN_INVALID_HANDLE;
+      return false;
+    }
+    if (ct_len > 1024) torvyn_trap(); /* the host's limit on a content type */
+    out->handle = torvyn__local_frozen(bytes, len, content_type, ct_len);
+    return true;
+  }
   torvyn_mutable_buffer_t mb;
   out->handle = TORVYN_INVALID_HANDLE;
   if (!torvyn_allocate(len, &mb, err)) return false;

@@ -24,6 +24,7 @@
 #define TORVYN_EXPORTS_H
 
 #include "abi.h"
+#include "batch_exports.h"
 
 #define TORVYN_IFACE_PROCESSOR "torvyn:streaming/processor@0.1.0"
 #define TORVYN_IFACE_SOURCE "torvyn:streaming/source@0.1.0"
@@ -61,7 +62,7 @@ TORVYN_INLINE void torvyn__post_unit(torvyn_ret_unit_t* r) {
 /*   bool fn(const torvyn_stream_element_t* in, torvyn_process_result_t* out,               */
 /*           torvyn_process_error_t* err)                                                    */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_PROCESSOR(fn)                                                                       \
+#define TORVYN__EXPORT_PROCESS(fn)                                                                        \
   TORVYN__RET_AREA(torvyn_ret_process_t, torvyn__ret_process, torvyn__post_process);                      \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_PROCESSOR "#process") void* torvyn__export_process(          \
       int64_t seq, int64_t ts, char* ct, size_t ct_len, int32_t payload, int32_t context) {               \
@@ -142,7 +143,7 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
 /*        out->is_some = 0 means end of stream                                               */
 /*   void notify(torvyn_backpressure_signal_t signal)                                        */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_SOURCE(pull_fn, notify_fn)                                                          \
+#define TORVYN__EXPORT_PULL(pull_fn, notify_fn)                                                           \
   TORVYN__RET_AREA(torvyn_ret_option_output_t, torvyn__ret_pull, torvyn__post_pull);                      \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_SOURCE "#pull") void* torvyn__export_pull(void) {            \
     torvyn__enter();                                                                                      \
@@ -178,7 +179,7 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
 /*             torvyn_process_error_t* err)                                                  */
 /*   bool complete(torvyn_process_error_t* err)                                              */
 /* ---------------------------------------------------------------------------------------- */
-#define TORVYN_EXPORT_SINK(push_fn, complete_fn)                                                          \
+#define TORVYN__EXPORT_PUSH(push_fn, complete_fn)                                                          \
   TORVYN__RET_AREA(torvyn_ret_backpressure_t, torvyn__ret_push, torvyn__post_push);                       \
   TORVYN__RET_AREA(torvyn_ret_unit_t, torvyn__ret_complete, torvyn__post_complete);                       \
   TORVYN_EXTERN_C TORVYN_EXPORT(TORVYN_IFACE_SINK "#push") void* torvyn__export_push(                     \
@@ -358,5 +359,22 @@ TORVYN_INLINE void torvyn_default_teardown(void) {}
       if (r->val.ok.len) torvyn_free(r->val.ok.ptr);                                                      \
     }                                                                                                     \
   }
+
+/* ---------------------------------------------------------------------------------------- */
+/* The role macros: each exports the per-element function and, from the same user function,   */
+/* its torvyn:batching form (batch_exports.h). -DTORVYN_NO_BATCH exports the per-element form  */
+/* only.                                                                                        */
+/* ---------------------------------------------------------------------------------------- */
+#ifdef TORVYN_NO_BATCH
+#define TORVYN_EXPORT_PROCESSOR(fn) TORVYN__EXPORT_PROCESS(fn)
+#define TORVYN_EXPORT_SOURCE(pull_fn, notify_fn) TORVYN__EXPORT_PULL(pull_fn, notify_fn)
+#define TORVYN_EXPORT_SINK(push_fn, complete_fn) TORVYN__EXPORT_PUSH(push_fn, complete_fn)
+#else
+#define TORVYN_EXPORT_PROCESSOR(fn) TORVYN__EXPORT_PROCESS(fn) TORVYN__EXPORT_PROCESS_BATCH(fn)
+#define TORVYN_EXPORT_SOURCE(pull_fn, notify_fn) \
+  TORVYN__EXPORT_PULL(pull_fn, notify_fn) TORVYN__EXPORT_PULL_BATCH(pull_fn)
+#define TORVYN_EXPORT_SINK(push_fn, complete_fn) \
+  TORVYN__EXPORT_PUSH(push_fn, complete_fn) TORVYN__EXPORT_PUSH_BATCH(push_fn)
+#endif
 
 #endif /* TORVYN_EXPORTS_H */

@@ -60,8 +60,20 @@ export async function transpile(componentPath, outDir, name) {
   return { dir: outDir, name };
 }
 
-/** Instantiates a transpiled component; returns its exports (root.processor, root.lifecycle, ...). */
+/**
+ * Instantiates a transpiled component; returns its exports (root.processor, root.lifecycle, ...).
+ * An SDK component also exports the torvyn:batching forms, whose interfaces share the short names
+ * (`processor`, `source`, `sink`); jco gives the short name to whichever comes first, so they are
+ * set here: `processor` etc. for torvyn:streaming, `batchProcessor` etc. for torvyn:batching.
+ */
 export async function instantiate({ dir, name }, imports) {
   const mod = await import(pathToFileURL(join(dir, `${name}.js`)).href);
-  return mod.instantiate(async (path) => WebAssembly.compile(readFileSync(join(dir, path))), imports);
+  const root = await mod.instantiate(async (path) => WebAssembly.compile(readFileSync(join(dir, path))), imports);
+  for (const role of ['processor', 'source', 'sink']) {
+    const single = root[`torvyn:streaming/${role}@0.1.0`];
+    const batch = root[`torvyn:batching/${role}@0.1.0`];
+    if (single) root[role] = single;
+    if (batch) root[`batch${role[0].toUpperCase()}${role.slice(1)}`] = batch;
+  }
+  return root;
 }

@@ -30,18 +30,22 @@ const wasm = (name) => join(componentsDir, `${name}.wasm`);
 const T = 'torvyn:streaming/types@0.1.0';
 const A = 'torvyn:streaming/buffer-allocator@0.1.0';
 const L = 'torvyn:streaming/lifecycle@0.1.0';
+// The batch forms the SDK's role macros export beside the per-element ones (docs/batching.md).
+const BP = 'torvyn:batching/processor@0.1.0';
+const BSRC = 'torvyn:batching/source@0.1.0';
+const BSNK = 'torvyn:batching/sink@0.1.0';
 
 // Worlds as `jco wit` prints them. The component's imports list only what the guest uses
 // (wit-component drops unused imports), so a sink imports `types` alone.
 const expectedWorlds = {
-  uppercase: { imports: [T, A], exports: ['torvyn:streaming/processor@0.1.0'] },
-  counter_source: { imports: [T, A], exports: ['torvyn:streaming/source@0.1.0', L] },
-  collect_sink: { imports: [T], exports: ['torvyn:streaming/sink@0.1.0', L] },
+  uppercase: { imports: [T, A], exports: ['torvyn:streaming/processor@0.1.0', BP] },
+  counter_source: { imports: [T, A], exports: ['torvyn:streaming/source@0.1.0', L, BSRC] },
+  collect_sink: { imports: [T], exports: ['torvyn:streaming/sink@0.1.0', L, BSNK] },
   contains_filter: { imports: [T], exports: ['torvyn:filtering/filter@0.1.0', L] },
   prefix_router: { imports: [T], exports: ['torvyn:filtering/router@0.1.0', L] },
   line_aggregator: { imports: [T, A], exports: ['torvyn:aggregation/aggregator@0.1.0', L] },
-  retag_c: { imports: [T, A], exports: ['torvyn:streaming/processor@0.1.0', L] },
-  wasi_stamp: { imports: [T, A], wasi: true, exports: ['torvyn:streaming/processor@0.1.0'] },
+  retag_c: { imports: [T, A], exports: ['torvyn:streaming/processor@0.1.0', L, BP] },
+  wasi_stamp: { imports: [T, A], wasi: true, exports: ['torvyn:streaming/processor@0.1.0', BP] },
   broken_double_drop: { imports: [T, A], exports: ['torvyn:streaming/processor@0.1.0'] },
   broken_use_after_drop: { imports: [T, A], exports: ['torvyn:streaming/processor@0.1.0'] },
   broken_forged_handle: { imports: [T], exports: ['torvyn:streaming/processor@0.1.0'] },
@@ -181,6 +185,93 @@ describe('sink: collect_sink', () => {
     assertNoLeaks(host);
     // 10 bytes in 4-byte chunks: reads of 4, 4, 2 and a final empty read.
     assert.equal(host.stats.copiedBytes, 13);
+  });
+});
+
+// The torvyn:batching forms under jco (an independent Canonical ABI implementation): the SDK's
+// batch adapters call the same user function per element, with no host call per element.
+const enc = new TextEncoder();
+/** A `batch` value of texts (one content type each; `types` lists the distinct ones). */
+function batchOf(texts, { contentTypes = texts.map(() => 'text/plain'), first = 0n } = {}) {
+  const types = [...new Set(contentTypes)];
+  const bytes = texts.map((t) => enc.encode(t));
+  const payloads = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+  const ends = [];
+  let at = 0;
+  for (const b of bytes) { payloads.set(b, at); at += b.length; ends.push(at); }
+  return {
+    metas: texts.map((_, i) => ({ sequence: first + BigInt(i), timestampNs: 5n, contentType: types.indexOf(contentTypes[i]) })),
+    contentTypes: types, payloads, ends: new Uint32Array(ends),
+  };
+}
+/** The texts of a `batch` value. */
+function textsOf(b) {
+  const out = [];
+  let at = 0;
+  for (const end of b.ends) { out.push(text(b.payloads.subarray(at, end))); at = end; }
+  return out;
+}
+
+describe('batch forms (torvyn:batching) under jco', () => {
+  it('process-batch: uppercase gives what process gives, element by element, with no host call', async () => {
+    const { host, root } = await load('uppercase');
+    const texts = ['hello', '', 'grüße ok', 'abc-1-xyz'];
+    const r = call(root.batchProcessor.processBatch, batchOf(texts, { contentTypes: ['text/plain', '', 'text/plain', 'text/x'] }), host.flowContext());
+    assert.ok(r.ok, show(r));
+    const [outcomes, out] = r.ok;
+    assert.deepEqual(outcomes.map((o) => o.tag), ['emit', 'emit', 'emit', 'emit']);
+    assert.deepEqual(textsOf(out), ['HELLO', '', 'GRüßE OK', 'ABC-1-XYZ']);
+    assert.deepEqual(out.metas.map((m) => [m.sequence, out.contentTypes[m.contentType]]),
+      [[0n, 'text/plain'], [1n, ''], [2n, 'text/plain'], [3n, 'text/x']]);
+    assert.equal(new Set(out.contentTypes).size, out.contentTypes.length, 'each content type once');
+    assert.equal(host.stats.copies, 0, 'no buffer import was called');
+    assert.equal(host.stats.mutableCreated, 0);
+  });
+
+  it('process-batch: an error is that element\'s alone; a fatal one stops the batch', async () => {
+    const { host, root } = await load('retag_c');
+    assert.ok('ok' in call(root.lifecycle.init, 'text/x'));
+    // retag_c drops empty payloads and re-tags the others (clone-into-mutable, served locally).
+    const r = call(root.batchProcessor.processBatch, batchOf(['a', '', 'bc']), host.flowContext());
+    assert.ok(r.ok, show(r));
+    assert.deepEqual(r.ok[0].map((o) => o.tag), ['emit', 'drop', 'emit']);
+    assert.deepEqual(textsOf(r.ok[1]), ['a', 'bc']);
+    assert.deepEqual(r.ok[1].contentTypes, ['text/x']);
+    assert.equal(host.stats.copies, 0);
+  });
+
+  it('pull-batch: counter_source fills up to max, then says done; a paused source fails after none', async () => {
+    const { host, root } = await load('counter_source');
+    assert.ok('ok' in call(root.lifecycle.init, 'count=5'));
+    let r = call(root.batchSource.pullBatch, 3);
+    assert.ok(r.ok, show(r));
+    assert.deepEqual(textsOf(r.ok[0]), ['element-0', 'element-1', 'element-2']);
+    assert.deepEqual(r.ok[1], { tag: 'more' });
+    call(root.source.notifyBackpressure, 'pause');
+    r = call(root.batchSource.pullBatch, 3);
+    assert.equal(r.ok[0].metas.length, 0);
+    assert.deepEqual(r.ok[1], { tag: 'failed', val: { tag: 'unavailable', val: 'paused' } });
+    call(root.source.notifyBackpressure, 'ready');
+    r = call(root.batchSource.pullBatch, 64);
+    assert.deepEqual(textsOf(r.ok[0]), ['element-3', 'element-4']);
+    assert.deepEqual(r.ok[0].metas.map((m) => m.sequence), [3n, 4n]);
+    assert.deepEqual(r.ok[1], { tag: 'done' });
+    assert.equal(host.stats.copies, 0);
+    assert.equal(host.stats.mutableCreated, 0);
+  });
+
+  it('push-batch: collect_sink reports per element, keeps going after a pause, completes', async () => {
+    const { host, root } = await load('collect_sink');
+    assert.ok('ok' in call(root.lifecycle.init, 'expect=3,pause-every=2,chunk=4'));
+    const r = call(root.batchSink.pushBatch, batchOf(['0123456789', '{}', '', 'abc'], {
+      contentTypes: ['text/plain', 'application/json', 'text/plain', 'text/plain'] }), host.flowContext());
+    assert.ok(r.ok, show(r));
+    const [results, signal] = r.ok;
+    assert.deepEqual(results, [{ tag: 'ok', val: undefined }, { tag: 'err', val: { tag: 'invalid-input', val: 'sink accepts text/* only' } },
+      { tag: 'ok', val: undefined }, { tag: 'ok', val: undefined }]);
+    assert.equal(signal, 'pause');
+    assert.ok('ok' in call(root.sink.complete));
+    assert.equal(host.stats.copies, 0);
   });
 });
 

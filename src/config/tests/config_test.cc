@@ -141,6 +141,7 @@ TEST(ConfigLoad, FullFileWithEveryKey) {
   EXPECT_EQ(c.runtime.invocation_timeout_ms, 1500u);
   EXPECT_EQ(c.runtime.compilation_cache_dir, kData + "/cache");
   EXPECT_EQ(c.runtime.engine, Engine::Interp);
+  EXPECT_EQ(c.runtime.max_batch, 128u);
   EXPECT_EQ(c.runtime.backpressure.default_queue_depth, 256u);
   EXPECT_EQ(c.runtime.backpressure.policy, BackpressurePolicy::DropNewest);
   EXPECT_DOUBLE_EQ(c.runtime.backpressure.low_watermark_ratio, 0.25);
@@ -185,6 +186,7 @@ TEST(ConfigLoad, MinimalFileGetsDefaults) {
   EXPECT_EQ(c.runtime.invocation_timeout_ms, 5000u);
   EXPECT_EQ(c.runtime.engine, Engine::Aot);
   EXPECT_EQ(c.runtime.compilation_cache_dir, "");
+  EXPECT_EQ(c.runtime.max_batch, 64u);
   EXPECT_EQ(c.runtime.backpressure.default_queue_depth, 64u);
   EXPECT_EQ(c.runtime.backpressure.policy, BackpressurePolicy::BlockProducer);
   EXPECT_DOUBLE_EQ(c.runtime.backpressure.low_watermark_ratio, 0.5);
@@ -389,6 +391,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "runtime.worker_threads", 4, 18, "an integer", "\"four\" (string)", "worker_threads = 4"},
         BadCase{"zero_threads", kHead + "[runtime]\nworker_threads = 0\n", ErrorCode::ConfigInvalidValue,
                 "runtime.worker_threads", 4, 18, "from 1 to 1024", "0 (integer)", "at least 1"},
+        BadCase{"max_batch_zero", kHead + "[runtime]\nmax_batch = 0\n", ErrorCode::ConfigInvalidValue,
+                "runtime.max_batch", 4, 13, "from 1 to 4096", "0 (integer)", "use 1 to call components once per element"},
+        BadCase{"max_batch_too_big", kHead + "[runtime]\nmax_batch = 5000\n", ErrorCode::ConfigInvalidValue,
+                "runtime.max_batch", 4, 13, "from 1 to 4096", "5000 (integer)", "up to 4096 elements per batch call"},
+        BadCase{"max_batch_wrong_type", kHead + "[runtime]\nmax_batch = \"64\"\n", ErrorCode::ConfigWrongType,
+                "runtime.max_batch", 4, 13, "an integer", "\"64\" (string)", "max_batch = "},
         BadCase{"bad_engine", kHead + "[runtime]\nengine = \"jit\"\n", ErrorCode::ConfigInvalidValue,
                 "runtime.engine", 4, 10, "\"aot\", \"interp\"", "\"jit\" (string)", "use one of"},
         BadCase{"engine_typo", kHead + "[runtime]\nengine = \"intrep\"\n", ErrorCode::ConfigInvalidValue,
@@ -617,6 +625,7 @@ TEST(ConfigEnv, OverridesKeysOfEverySection) {
                                        {"TORVYN_RUNTIME_WORKER_THREADS", "4"},
                                        {"TORVYN_RUNTIME_MAX_MEMORY_PER_COMPONENT", "32MiB"},
                                        {"TORVYN_RUNTIME_INVOCATION_TIMEOUT", "750"},
+                                       {"TORVYN_RUNTIME_MAX_BATCH", "1"},
                                        {"TORVYN_RUNTIME_BACKPRESSURE_DEFAULT_QUEUE_DEPTH", "16"},
                                        {"TORVYN_RUNTIME_BACKPRESSURE_BACKPRESSURE_POLICY", "drop-oldest"},
                                        {"TORVYN_RUNTIME_POOLS_HUGE", "8MiB"},
@@ -636,6 +645,7 @@ TEST(ConfigEnv, OverridesKeysOfEverySection) {
   EXPECT_EQ(c.runtime.worker_threads, 4u);
   EXPECT_EQ(c.runtime.max_memory_per_component, 32u << 20);
   EXPECT_EQ(c.runtime.invocation_timeout_ms, 750u);
+  EXPECT_EQ(c.runtime.max_batch, 1u);
   EXPECT_EQ(c.runtime.backpressure.default_queue_depth, 16u);
   EXPECT_EQ(c.runtime.backpressure.policy, BackpressurePolicy::DropOldest);
   EXPECT_EQ(c.runtime.pools.huge_bytes, 8u << 20);

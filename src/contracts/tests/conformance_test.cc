@@ -82,8 +82,9 @@ TEST_F(ConformanceTest, WrongWorldListsWhatIsMissing) {
   SCOPED_TRACE(dump(fs));
   EXPECT_NE(find(fs, ErrorCode::ContractWorldMismatch, "does not export `torvyn:streaming/sink@0.1.0`"), nullptr);
   EXPECT_NE(find(fs, ErrorCode::ContractWorldMismatch, "does not export `torvyn:streaming/lifecycle@0.1.0`"), nullptr);
-  // Its processor export is not part of data-sink, and data-sink does not import buffer-allocator.
-  EXPECT_EQ(count(fs, ErrorCode::ContractWorldMismatch, Severity::Warning), 2u);
+  // Its processor exports (both forms) are not part of data-sink, and data-sink does not import
+  // buffer-allocator.
+  EXPECT_EQ(count(fs, ErrorCode::ContractWorldMismatch, Severity::Warning), 3u);
   EXPECT_EQ(count(fs, ErrorCode::ContractWorldMismatch, Severity::Error), 2u);
 }
 
@@ -138,12 +139,35 @@ TEST_F(ConformanceTest, RoleExports) {
 }
 
 TEST_F(ConformanceTest, ProcessParameterRenamedBreaksTheRoleExport) {
-  // "input" appears as the parameter name of `process` only.
+  // "input" appears as the parameter name of `process` and of `process-batch` only: both forms of
+  // the role are checked (the host binds to both).
   ComponentWit c = patched("uppercase", "\x05input", "\x05inpux");
   auto fs = check_role_export(c, *role_of_interface("torvyn:streaming/processor"), std::nullopt, "upper");
-  ASSERT_EQ(fs.size(), 1u) << dump(fs);
+  ASSERT_EQ(fs.size(), 2u) << dump(fs);
   EXPECT_EQ(fs[0].code, ErrorCode::ContractWorldMismatch);
   EXPECT_TRUE(notes_contain(fs[0], "parameter `input` renamed to `inpux`"));
+  EXPECT_NE(find(fs, ErrorCode::ContractWorldMismatch, "exports `torvyn:batching/processor@0.1.0` with a different type"), nullptr);
+}
+
+TEST_F(ConformanceTest, BatchFormIsCheckedAgainstTheContract) {
+  // The SDK exports each role's batch form (torvyn:batching) beside it: declared by no
+  // torvyn:streaming world, yet called by the host, so checked rather than warned about.
+  ComponentWit c = load("uppercase");
+  ASSERT_NE(c.find_export("torvyn:batching/processor"), nullptr);
+  EXPECT_TRUE(check_role_export(c, *role_of_interface("torvyn:streaming/processor"), std::nullopt, "upper").empty());
+  EXPECT_TRUE(conform_to_world(c, world("batch-transform"), "upper").empty()) << dump(conform_to_world(c, world("batch-transform"), "upper"));
+  EXPECT_EQ(role_of_batch_interface("torvyn:batching/sink@0.1.0"), role_of_interface("torvyn:streaming/sink"));
+  EXPECT_EQ(role_of_batch_interface("torvyn:filtering/filter"), nullptr);
+
+  // "content-types" (13 bytes) names a field of the batch record only.
+  ComponentWit bad = patched("uppercase", "\x0d" "content-types", "\x0d" "content-typez");
+  auto fs = check_role_export(bad, *role_of_interface("torvyn:streaming/processor"), std::nullopt, "upper");
+  ASSERT_EQ(fs.size(), 1u) << dump(fs);
+  EXPECT_NE(fs[0].message.find("exports `torvyn:batching/processor@0.1.0` with a different type than the host expects"), std::string::npos);
+  EXPECT_TRUE(notes_contain(fs[0], "content-typez"));
+  fs = conform_to_world(bad, world("transform"), "upper");
+  ASSERT_EQ(fs.size(), 1u) << dump(fs);
+  EXPECT_EQ(fs[0].severity, Severity::Error);
 }
 
 TEST_F(ConformanceTest, EdgesBetweenComponents) {

@@ -2,6 +2,7 @@
 // design fixes as the interoperability contract.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "wit_test_util.h"
@@ -23,7 +24,7 @@ TEST(TorvynContracts, EveryPackageFolderResolvesWithoutDiagnostics) {
     EXPECT_TRUE(r.ok()) << e.path() << "\n" << r.render();
     EXPECT_TRUE(r.diagnostics.empty()) << e.path() << "\n" << r.render();
   }
-  EXPECT_EQ(folders, 4);
+  EXPECT_EQ(folders, 5);
 }
 
 TEST(TorvynContracts, EveryShippedFileResolvesAsPartOfItsPackage) {
@@ -246,6 +247,51 @@ TEST(TorvynContracts, AggregationAndCapabilities) {
   ASSERT_TRUE(c.ok()) << c.render();
   EXPECT_EQ(c.resolve->root->name.to_string(), "torvyn:capabilities@0.1.0");
   EXPECT_EQ(signature(*c.resolve, "capability-query", "has-capability"), "has-capability: func(name: string) -> bool");
+}
+
+TEST(TorvynContracts, Batching) {
+  // The batch forms (docs/batching.md): flat lists, no resource per element, the records declared
+  // in each interface so that exporting one imports nothing beyond torvyn:streaming/types.
+  ResolveResult r = load("batching");
+  ASSERT_TRUE(r.ok()) << r.render();
+  const Resolve& R = *r.resolve;
+  EXPECT_EQ(R.root->name.to_string(), "torvyn:batching@0.1.0");
+  EXPECT_EQ(signature(R, "processor", "process-batch"),
+            "process-batch: func(input: batch, context: borrow<flow-context>) -> "
+            "result<tuple<list<element-outcome>, batch>, process-error>");
+  EXPECT_EQ(signature(R, "source", "pull-batch"), "pull-batch: func(max: u32) -> tuple<batch, pull-end>");
+  EXPECT_EQ(signature(R, "sink", "push-batch"),
+            "push-batch: func(input: batch, context: borrow<flow-context>) -> "
+            "result<tuple<list<result<_, process-error>>, backpressure-signal>, process-error>");
+  for (const char* iface : {"processor", "source", "sink"}) {
+    const Interface* i = R.root->interface(iface);
+    ASSERT_NE(i, nullptr) << iface;
+    ASSERT_EQ(i->uses.size(), 1u) << iface;
+    EXPECT_EQ(i->uses[0]->id(), "torvyn:streaming/types@0.1.0") << iface;
+    EXPECT_NE(i->type("batch"), nullptr) << iface;
+    EXPECT_NE(i->type("element-meta"), nullptr) << iface;
+  }
+  // Each world is a torvyn:streaming world (included) plus the batch form of its role.
+  const std::pair<const char*, std::vector<std::string>> worlds[] = {
+      {"batch-transform", {"torvyn:streaming/processor@0.1.0", "torvyn:batching/processor@0.1.0"}},
+      {"batch-managed-transform",
+       {"torvyn:streaming/processor@0.1.0", "torvyn:streaming/lifecycle@0.1.0", "torvyn:batching/processor@0.1.0"}},
+      {"batch-data-source",
+       {"torvyn:streaming/source@0.1.0", "torvyn:streaming/lifecycle@0.1.0", "torvyn:batching/source@0.1.0"}},
+      {"batch-data-sink", {"torvyn:streaming/sink@0.1.0", "torvyn:streaming/lifecycle@0.1.0", "torvyn:batching/sink@0.1.0"}},
+  };
+  for (const auto& [name, exports] : worlds) {
+    const World* w = R.root->world(name);
+    ASSERT_NE(w, nullptr) << name;
+    std::vector<std::string> got;
+    for (const auto& e : w->exports) got.push_back(e.name);
+    std::sort(got.begin(), got.end());
+    std::vector<std::string> want = exports;
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want) << name;
+    ASSERT_FALSE(w->imports.empty()) << name;
+    EXPECT_EQ(w->imports[0].name, "torvyn:streaming/types@0.1.0") << name;
+  }
 }
 
 TEST(TorvynContracts, ExtensionWithoutDepsReportsTheMissingPackage) {

@@ -110,6 +110,9 @@ struct RuntimeConfig {
   uint64_t invocation_timeout_ms = 5000;  // key `invocation_timeout`; 0 = no wall-clock timeout
   std::string compilation_cache_dir;      // "" = default $XDG_CACHE_HOME/torvyn or ~/.cache/torvyn
   Engine engine = Engine::Aot;
+  // Elements per call of a component's batch form (torvyn:batching, docs/batching.md): 1..4096;
+  // 1 = per element (the batch forms are not used).
+  uint32_t max_batch = 64;
   BackpressureConfig backpressure;
   PoolConfig pools;
 };

@@ -21,14 +21,19 @@ struct RoleInfo {
   std::string_view name;       // "processor"
   std::string_view interface;  // "torvyn:streaming/processor" (unversioned)
   std::string_view world;      // the world a component of this role is built for by default
+  // The role's batch form (torvyn:batching, docs/batching.md), which the host calls instead when a
+  // component exports it beside `interface`; "" for roles without one.
+  std::string_view batch_interface;
 };
 
 std::span<const RoleInfo> roles();
 // The role of an interface name, with or without version ("torvyn:streaming/processor@0.1.0").
 const RoleInfo* role_of_interface(std::string_view interface);
 const RoleInfo* role_info(Role role);
+// The role whose batch form this interface is ("torvyn:batching/processor[@v]" -> processor).
+const RoleInfo* role_of_batch_interface(std::string_view interface);
 
-// The shipped packages (torvyn:streaming, torvyn:filtering, torvyn:aggregation,
+// The shipped packages (torvyn:streaming, torvyn:filtering, torvyn:aggregation, torvyn:batching,
 // torvyn:capabilities), embedded from wit/ at build time and resolved together once.
 const wit::ResolveResult& torvyn_contracts();
 // The contract interface with this id (versioned or not); nullptr if the host has none.

@@ -2,6 +2,7 @@
 // against the contract types, and typed calls to them on the fast path (no Value trees).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,18 @@ using reactor::InElement;
 using reactor::OutElement;
 using reactor::Role;
 using reactor::Stage;
+
+// The batch forms' call limits (batch_binding.cc). A batch call of n elements gets n times the
+// per-element fuel and wall-clock time, as n per-element invocations would (0 = leave the store's).
+struct BatchLimits {
+  uint32_t max_batch = 64;  // runtime.max_batch; 1 = per element
+  uint64_t fuel_per_element = 0;
+  std::chrono::nanoseconds timeout_per_element{0};
+};
+class BatchBinding;
+struct BatchBindingDeleter {  // (BatchBinding is defined in batch_binding.cc)
+  void operator()(BatchBinding* b) const;
+};
 
 // "torvyn:streaming/processor" (with or without @version) -> Processor.
 std::optional<Role> role_from_interface(std::string_view interface);
@@ -52,6 +65,14 @@ class ComponentNode final : public Stage {
   CallStatus flush(std::vector<OutElement>& out) override;
   CallStatus push(const InElement& in, bool& pause) override;
   CallStatus complete() override;
+  // The batch forms (torvyn:batching, batch_binding.cc): used when the component exports its role's
+  // batch form and the limit allows more than one element; the per-element calls otherwise.
+  bool has_batch_form() const { return bool(batch_); }
+  void set_batch_limits(const BatchLimits& limits);
+  uint32_t max_batch() const override;
+  CallStatus process_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed) override;
+  CallStatus push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause) override;
+  CallStatus pull_batch(uint32_t max, std::vector<OutElement>& out, bool& done) override;
   uint64_t memory_bytes() override { return instance_->memory_bytes(); }
   uint64_t fuel_consumed() override { return instance_->store().fuel_consumed(); }
 
@@ -65,6 +86,7 @@ class ComponentNode final : public Stage {
     explicit operator bool() const { return bool(f); }
   };
   Result<Bound> bind_export(std::string_view iface, std::string_view fn, const component::AbiFuncType& want, bool required);
+  Status bind_batch();  // batch_binding.cc
 
   // Element-taking calls share argument lowering; `read` lifts the result area.
   template <typename Lower, typename Read>
@@ -80,6 +102,7 @@ class ComponentNode final : public Stage {
   InstanceAccount account_;
   Role role_ = Role::Processor;
   Bound init_, teardown_, pull_, notify_, process_, evaluate_, route_, ingest_, flush_, push_, complete_;
+  std::unique_ptr<BatchBinding, BatchBindingDeleter> batch_;  // null: no batch form
 };
 
 }  // namespace torvyn::streaming

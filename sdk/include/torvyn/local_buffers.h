@@ -1,0 +1,226 @@
+/*
+ * Torvyn guest SDK — batch-local buffers (included by abi.h; not a header of its own).
+ *
+ * While a batch export (torvyn:batching, batch_exports.h) runs the user's per-element function,
+ * the buffers that function sees and makes live in guest memory instead of the host: an input
+ * payload is a view of the batch's bytes, and allocate / append / set-content-type / freeze build
+ * output in SDK memory. The C API in abi.h (torvyn_buffer_size, torvyn_allocate, ...) serves
+ * these "local" handles itself, so the same user code makes no host call per element in a batch
+ * and exactly the host calls it always made under the per-element contract.
+ *
+ * A local handle has bit 30 set. Real handles are indices into the instance's handle table, whose
+ * length the Canonical ABI caps at 2^28 - 1 (CanonicalABI.md, Table.MAX_LENGTH), so the two can
+ * never be confused. A forged, stale or wrong-kind local handle traps, as the host would trap on
+ * a bad handle.
+ */
+#ifndef TORVYN_LOCAL_BUFFERS_H
+#define TORVYN_LOCAL_BUFFERS_H
+
+#ifndef TORVYN_ABI_H
+#error "include <torvyn/abi.h> (or torvyn.h / torvyn.hpp), not local_buffers.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TORVYN__LOCAL_BIT 0x40000000
+/* What the host's mutable-buffer.capacity reports and the most a buffer may hold (16 MiB). */
+#define TORVYN__MAX_BUFFER_BYTES ((size_t)16 << 20)
+
+enum { TORVYN__LOCAL_FREE = 0, TORVYN__LOCAL_INPUT = 1, TORVYN__LOCAL_MUTABLE = 2, TORVYN__LOCAL_BUFFER = 3 };
+
+typedef struct torvyn__local {
+  uint8_t* data;  /* INPUT: a view of the batch's payloads; otherwise owned (unless `given`) */
+  size_t len;
+  size_t cap;
+  char* ct;       /* content type: INPUT: a view; otherwise owned */
+  size_t ct_len;
+  uint8_t kind;
+  uint8_t frozen; /* MUTABLE: freeze() handed `data` to a BUFFER; writes are rejected */
+  int32_t next_free;
+} torvyn__local_t;
+
+TORVYN_WEAK torvyn__local_t* torvyn__locals;
+TORVYN_WEAK int32_t torvyn__locals_len;
+TORVYN_WEAK int32_t torvyn__locals_cap;
+TORVYN_WEAK int32_t torvyn__locals_free = -1;
+/* Set while a batch export runs the user's function: allocations are local then. */
+TORVYN_WEAK int torvyn__batch_active;
+
+TORVYN_INLINE bool torvyn__is_local(int32_t handle) { return handle >= 0 && (handle & TORVYN__LOCAL_BIT) != 0; }
+
+static inline int32_t torvyn__local_new(uint8_t kind) {
+  int32_t i = torvyn__locals_free;
+  if (i >= 0) {
+    torvyn__locals_free = torvyn__locals[i].next_free;
+  } else {
+    i = torvyn__locals_len++;
+    if (i == torvyn__locals_cap) {
+      torvyn__locals_cap = i ? 2 * i : 8;
+      torvyn__locals = (torvyn__local_t*)torvyn_realloc(torvyn__locals, sizeof(torvyn__local_t) * (size_t)torvyn__locals_cap);
+    }
+  }
+  torvyn__local_t* l = &torvyn__locals[i];
+  __builtin_memset(l, 0, sizeof *l);
+  l->kind = kind;
+  l->next_free = -1;
+  return i | TORVYN__LOCAL_BIT;
+}
+
+/* The live local of `handle` whose kind is `kind` (or either buffer kind for TORVYN__LOCAL_INPUT
+ * with `any_buffer`); traps otherwise. */
+static inline torvyn__local_t* torvyn__local_get(int32_t handle, uint8_t kind, bool any_buffer) {
+  int32_t i = handle & ~TORVYN__LOCAL_BIT;
+  if (!torvyn__is_local(handle) || i >= torvyn__locals_len) torvyn_trap();
+  torvyn__local_t* l = &torvyn__locals[i];
+  if (l->kind == kind || (any_buffer && l->kind == TORVYN__LOCAL_BUFFER)) return l;
+  torvyn_trap();
+}
+
+static inline void torvyn__local_free(int32_t handle) {
+  int32_t i = handle & ~TORVYN__LOCAL_BIT;
+  if (!torvyn__is_local(handle) || i >= torvyn__locals_len || torvyn__locals[i].kind == TORVYN__LOCAL_FREE) torvyn_trap();
+  torvyn__local_t* l = &torvyn__locals[i];
+  if (l->kind != TORVYN__LOCAL_INPUT) {
+    if (!l->frozen && l->cap) torvyn_free(l->data);
+    if (l->ct_len) torvyn_free(l->ct);
+  }
+  l->kind = TORVYN__LOCAL_FREE;
+  l->next_free = torvyn__locals_free;
+  torvyn__locals_free = i;
+}
+
+/* An input element's payload: a view of `len` bytes with content type `ct` (valid for the call). */
+static inline int32_t torvyn__local_input(uint8_t* data, size_t len, torvyn_string_t ct) {
+  int32_t h = torvyn__local_new(TORVYN__LOCAL_INPUT);
+  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  l->data = data;
+  l->len = len;
+  l->ct = ct.ptr;
+  l->ct_len = ct.len;
+  return h;
+}
+
+static inline torvyn_string_t torvyn__local_dup(const void* p, size_t n) {
+  torvyn_string_t s = {0, 0};
+  if (!n) return s;
+  s.ptr = (char*)torvyn_malloc(n);
+  __builtin_memcpy(s.ptr, p, n);
+  s.len = n;
+  return s;
+}
+
+/* A new local mutable buffer (allocate / clone-into-mutable), holding `len` bytes of `bytes`. */
+static inline int32_t torvyn__local_mutable(const void* bytes, size_t len, size_t hint) {
+  int32_t h = torvyn__local_new(TORVYN__LOCAL_MUTABLE);
+  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  size_t cap = hint > len ? hint : len;
+  if (cap > 65536 && cap > len) cap = len > 65536 ? len : 65536; /* a large hint grows on demand */
+  if (cap) {
+    l->data = (uint8_t*)torvyn_malloc(cap);
+    l->cap = cap;
+  }
+  if (len) __builtin_memcpy(l->data, bytes, len);
+  l->len = len;
+  return h;
+}
+
+/* A frozen local buffer holding a copy of `bytes` (make_buffer in a batch: one block, no mutable
+ * buffer in between). */
+static inline int32_t torvyn__local_frozen(const void* bytes, size_t len, const char* ct, size_t ct_len) {
+  int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
+  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  torvyn_string_t data = torvyn__local_dup(bytes, len);
+  torvyn_string_t type = torvyn__local_dup(ct, ct_len);
+  l->data = (uint8_t*)data.ptr;
+  l->len = l->cap = data.len;
+  l->ct = type.ptr;
+  l->ct_len = type.len;
+  return h;
+}
+
+/* buffer-error results, as the host reports them. */
+static inline void torvyn__local_error(torvyn_buffer_error_t* err, uint8_t tag, const char* message) {
+  if (!err) return;
+  err->tag = tag;
+  err->message.ptr = 0;
+  err->message.len = 0;
+  if (tag == TORVYN_BUFFER_ERROR_ALLOCATION_FAILED) err->message = torvyn__local_dup(message, torvyn_strlen(message));
+}
+
+/* mutable-buffer.write (append: offset = len). */
+static inline bool torvyn__local_write(int32_t handle, bool append, uint64_t offset, const void* bytes, size_t len,
+                                       torvyn_buffer_error_t* err) {
+  torvyn__local_t* l = torvyn__local_get(handle, TORVYN__LOCAL_MUTABLE, false);
+  if (l->frozen) {
+    torvyn__local_error(err, TORVYN_BUFFER_ERROR_ALLOCATION_FAILED, "buffer is frozen");
+    return false;
+  }
+  if (append) offset = l->len;
+  if (offset > l->len) {
+    torvyn__local_error(err, TORVYN_BUFFER_ERROR_OUT_OF_BOUNDS, 0);
+    return false;
+  }
+  if (len > TORVYN__MAX_BUFFER_BYTES || offset > TORVYN__MAX_BUFFER_BYTES - len) {
+    torvyn__local_error(err, TORVYN_BUFFER_ERROR_CAPACITY_EXCEEDED, 0);
+    return false;
+  }
+  size_t end = (size_t)offset + len;
+  if (end > l->cap) {
+    size_t cap = l->cap ? l->cap : 64;
+    while (cap < end) cap *= 2;
+    l->data = (uint8_t*)torvyn_realloc(l->cap ? l->data : 0, cap);
+    l->cap = cap;
+  }
+  if (len) __builtin_memcpy(l->data + offset, bytes, len);
+  if (end > l->len) l->len = end;
+  return true;
+}
+
+/* mutable-buffer.freeze: a new local buffer takes the bytes; the mutable handle stays (frozen). */
+static inline int32_t torvyn__local_freeze(int32_t handle) {
+  torvyn__local_t* m = torvyn__local_get(handle, TORVYN__LOCAL_MUTABLE, false);
+  if (m->frozen) torvyn_trap(); /* the host traps a second freeze too */
+  uint8_t* data = m->data;
+  size_t len = m->len, cap = m->cap;
+  torvyn_string_t ct = torvyn__local_dup(m->ct, m->ct_len);
+  m->frozen = 1;
+  int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER); /* may move the table: `m` is stale now */
+  torvyn__local_t* b = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  b->data = data;
+  b->len = len;
+  b->cap = cap;
+  b->ct = ct.ptr;
+  b->ct_len = ct.len;
+  return h;
+}
+
+static inline void torvyn__local_set_content_type(int32_t handle, const char* s, size_t len) {
+  torvyn__local_t* l = torvyn__local_get(handle, TORVYN__LOCAL_MUTABLE, false);
+  if (l->frozen) return; /* ignored, as by the host */
+  if (len > 1024) torvyn_trap(); /* the host's limit on a content type is a trap too */
+  if (l->ct_len) torvyn_free(l->ct);
+  torvyn_string_t ct = torvyn__local_dup(s, len);
+  l->ct = ct.ptr;
+  l->ct_len = ct.len;
+}
+
+/* buffer.read: a copy of up to `len` bytes from `offset` (short read past the end). */
+static inline torvyn_list_u8_t torvyn__local_read(int32_t handle, uint64_t offset, uint64_t len) {
+  torvyn__local_t* l = torvyn__local_get(handle, TORVYN__LOCAL_INPUT, true);
+  torvyn_list_u8_t r = {0, 0};
+  if (offset >= l->len) return r;
+  size_t n = l->len - (size_t)offset;
+  if (len < n) n = (size_t)len;
+  torvyn_string_t s = torvyn__local_dup(l->data + offset, n);
+  r.ptr = (uint8_t*)s.ptr;
+  r.len = s.len;
+  return r;
+}
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TORVYN_LOCAL_BUFFERS_H */

@@ -1,0 +1,570 @@
+// The batch forms (torvyn:batching, docs/batching.md) on real components built by the SDK, on both
+// engines: ComponentNode's batch calls give the same output bytes, sequences, content types,
+// per-element errors and copy counts as its per-element calls on the same inputs; large batches
+// are cut; fuel is scaled; the pool refusing a source's output loses nothing; and a hostile guest's
+// malformed batch result fails the call like a trap, never the host, never leaking a buffer.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include "torvyn/streaming/batch_types.h"
+#include "torvyn/streaming/component_node.h"
+#include "torvyn/streaming/streaming_host.h"
+
+namespace torvyn::streaming {
+namespace {
+
+using resources::BufferId;
+
+std::string sdk(const std::string& name) { return std::string(TORVYN_SDK_COMPONENTS) + "/" + name + ".wasm"; }
+std::string own(const std::string& name) { return std::string(TORVYN_STREAMING_COMPONENTS) + "/" + name + ".wasm"; }
+
+// What an output element is, read back from the pool (its buffer is released).
+struct Out {
+  uint64_t sequence = 0, timestamp_ns = 0;
+  std::string content_type, buffer_content_type, bytes;
+  bool operator==(const Out&) const = default;
+};
+std::ostream& operator<<(std::ostream& o, const Out& x) {
+  return o << "{" << x.sequence << ", " << x.timestamp_ns << ", '" << x.content_type << "', '" << x.buffer_content_type << "', "
+           << x.bytes.size() << " bytes}";
+}
+// An element's outcome: ok (with an output or none) or its failure.
+struct Result1 {
+  std::string status;  // "" ok, else "kind: message"
+  std::optional<Out> out;
+  bool operator==(const Result1&) const = default;
+};
+std::ostream& operator<<(std::ostream& o, const Result1& r) {
+  o << "[" << r.status;
+  if (r.out) o << " " << *r.out;
+  return o << "]";
+}
+
+class Batch : public ::testing::TestWithParam<wasm::EngineKind> {
+ public:
+  void SetUp() override {
+    wasm::EngineConfig cfg;
+    cfg.kind = GetParam();
+    cfg.cache_dir = TORVYN_TEST_CACHE_DIR;
+    cfg.opt_level = "-O1";
+    engine = *wasm::Engine::create(cfg);
+    host.define(linker);
+  }
+  void TearDown() override {
+    for (BufferId id : inputs_) (void)pool.release(id);
+  }
+
+  std::shared_ptr<component::LoadedComponent> load(const std::string& path) {
+    auto& c = loaded[path];
+    if (!c) {
+      std::ifstream in(path, std::ios::binary);
+      std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+      auto r = component::LoadedComponent::load(engine, std::move(bytes), path);
+      EXPECT_TRUE(r.ok()) << r.error().to_string();
+      if (r) c = *r;
+    }
+    return c;
+  }
+
+  std::unique_ptr<ComponentNode> node(const std::string& path, const std::string& id, uint64_t budget = 0, StreamingHost* h = nullptr,
+                                      component::Linker* l = nullptr, resources::BufferPool* p = nullptr) {
+    auto inst = component::Instance::instantiate(*load(path), l ? *l : linker);
+    EXPECT_TRUE(inst.ok()) << inst.error().to_string();
+    if (!inst) return nullptr;
+    owners[id] = (p ? *p : pool).register_owner(id, budget);
+    auto n = ComponentNode::bind(std::move(*inst), h ? *h : host, InstanceAccount{owners[id], id}, std::nullopt);
+    EXPECT_TRUE(n.ok()) << n.error().to_string();
+    return n ? std::move(*n) : nullptr;
+  }
+
+  // Host-owned input buffers (released in TearDown).
+  std::vector<reactor::InElement> inputs(const std::vector<std::string>& texts, const std::vector<std::string>& types) {
+    std::vector<reactor::InElement> out;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      auto id = *pool.allocate(resources::kHostOwner, texts[i].size());
+      EXPECT_TRUE(pool.append(id, texts[i].data(), texts[i].size()).ok());
+      EXPECT_TRUE(pool.set_content_type(id, types[i]).ok());
+      EXPECT_TRUE(pool.freeze(id).ok());
+      inputs_.push_back(id);
+      strings_.push_back(types[i]);
+      out.push_back({1000 + i, 7 * i, strings_.back(), id});
+    }
+    return out;
+  }
+
+  Out take(const reactor::OutElement& o, resources::BufferPool* p = nullptr) {
+    resources::BufferPool& bp = p ? *p : pool;
+    Out r{o.sequence, o.timestamp_ns, std::string(o.content_type.view()), "", ""};
+    const resources::Buffer* b = bp.get(o.payload);
+    EXPECT_NE(b, nullptr);
+    if (b) {
+      r.buffer_content_type = b->content_type;
+      r.bytes.assign(reinterpret_cast<const char*>(b->data), b->size);
+    }
+    (void)bp.release(o.payload);
+    return r;
+  }
+  static std::string describe(const reactor::CallStatus& st) { return st ? "" : st.describe(); }
+
+  // Per element: process() on each input.
+  std::vector<Result1> process_each(ComponentNode& n, std::span<const reactor::InElement> in) {
+    std::vector<Result1> r;
+    for (const auto& e : in) {
+      std::optional<reactor::OutElement> out;
+      reactor::CallStatus st = n.process(e, out);
+      r.push_back({describe(st), out ? std::optional<Out>(take(*out)) : std::nullopt});
+    }
+    return r;
+  }
+  // Batched: process_batch() over the inputs, `max` at a time, as far as the node takes them.
+  std::vector<Result1> process_batched(ComponentNode& n, std::span<const reactor::InElement> in, size_t max = 64, size_t* calls = nullptr) {
+    std::vector<Result1> r;
+    size_t at = 0;
+    while (at < in.size()) {
+      auto chunk = in.subspan(at, std::min(max, in.size() - at));
+      std::vector<reactor::BatchOutcome> outcomes(chunk.size());
+      size_t completed = 0;
+      reactor::CallStatus st = n.process_batch(chunk, outcomes, completed);
+      EXPECT_TRUE(st) << st.describe();
+      if (!st || completed == 0) break;
+      if (calls) ++*calls;
+      for (size_t i = 0; i < completed; ++i)
+        r.push_back({describe(outcomes[i].status), outcomes[i].out ? std::optional<Out>(take(*outcomes[i].out)) : std::nullopt});
+      at += completed;
+      if (!outcomes[completed - 1].status && outcomes[completed - 1].status.kind == reactor::FailKind::Fatal) break;
+    }
+    return r;
+  }
+
+  std::shared_ptr<wasm::Engine> engine;
+  resources::BufferPool pool{resources::PoolSizes{256, 16, 8, 64u << 20, false}};
+  resources::CopyLedger ledger;
+  StreamingHost host{pool, ledger};
+  component::Linker linker;
+  std::map<std::string, std::shared_ptr<component::LoadedComponent>> loaded;
+  std::map<std::string, resources::OwnerId> owners;
+
+ private:
+  std::vector<BufferId> inputs_;
+  std::deque<std::string> strings_;
+};
+
+// 150 elements: empty payloads, non-ASCII bytes, one 100 KB payload, three content types.
+void mixed(std::vector<std::string>& texts, std::vector<std::string>& types) {
+  for (int i = 0; i < 150; ++i) {
+    texts.push_back(i % 17 == 3 ? "" : i == 40 ? std::string(100000, 'q') : i % 11 == 0 ? "grüße-" + std::to_string(i) : "abc-" + std::to_string(i));
+    types.push_back(i % 7 == 0 ? "" : i % 5 == 0 ? "text/x-five" : "text/plain");
+  }
+}
+
+TEST_P(Batch, ProcessorGivesTheSameOutputAndCopiesAsPerElement) {
+  auto single = node(sdk("uppercase"), "single");
+  auto batched = node(sdk("uppercase"), "batched");
+  ASSERT_TRUE(single && batched);
+  ASSERT_TRUE(batched->has_batch_form());
+  EXPECT_EQ(batched->max_batch(), 64u);
+  std::vector<std::string> texts, types;
+  mixed(texts, types);
+  auto in = inputs(texts, types);
+  size_t calls = 0;
+  auto a = process_each(*single, in);
+  auto b = process_batched(*batched, in, 64, &calls);
+  ASSERT_EQ(a.size(), in.size());
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(b[1].out->bytes, "ABC-1");
+  EXPECT_EQ(calls, 3u);  // 64 + 64 + 22
+  // One read into the guest and one write out of it per non-empty element, in both forms.
+  uint64_t non_empty = 0, bytes = 0;
+  for (const auto& t : texts) non_empty += !t.empty(), bytes += 2 * t.size();
+  EXPECT_EQ(ledger.copies(owners["single"]), 2 * non_empty);
+  EXPECT_EQ(ledger.copies(owners["batched"]), 2 * non_empty);
+  EXPECT_EQ(ledger.bytes(owners["single"]), bytes);
+  EXPECT_EQ(ledger.bytes(owners["batched"]), bytes);
+  EXPECT_EQ(pool.live_buffers(), in.size());  // the inputs only: every output was taken and released
+}
+
+TEST_P(Batch, CApiProcessorWithCloneIntoMutableGivesTheSameOutput) {
+  // retag_c clones the input (clone-into-mutable), re-tags it and drops empty payloads. In a batch
+  // the clone is served from the batch's bytes (no host copy); the output is the same.
+  auto single = node(sdk("retag_c"), "single");
+  auto batched = node(sdk("retag_c"), "batched");
+  ASSERT_TRUE(single && batched);
+  ASSERT_TRUE(bool(single->init("application/x-retagged")) && bool(batched->init("application/x-retagged")));
+  std::vector<std::string> texts, types;
+  mixed(texts, types);
+  auto in = inputs(texts, types);
+  EXPECT_EQ(process_each(*single, in), process_batched(*batched, in));
+}
+
+TEST_P(Batch, ErrorsBelongToTheirElementAndAFatalOneEndsTheBatch) {
+  auto single = node(own("picky"), "single");
+  auto batched = node(own("picky"), "batched");
+  ASSERT_TRUE(single && batched);
+  std::vector<std::string> texts = {"a", "drop", "err-x", "b", "fatal", "c"};
+  auto in = inputs(texts, std::vector<std::string>(texts.size(), "text/plain"));
+  auto a = process_each(*single, std::span(in).first(5));
+  std::vector<reactor::BatchOutcome> outcomes(in.size());
+  size_t completed = 0;
+  reactor::CallStatus st = batched->process_batch(in, outcomes, completed);
+  ASSERT_TRUE(st) << st.describe();
+  ASSERT_EQ(completed, 5u);  // "c" was not processed: it is still the driver's
+  std::vector<Result1> b;
+  for (size_t i = 0; i < completed; ++i)
+    b.push_back({describe(outcomes[i].status), outcomes[i].out ? std::optional<Out>(take(*outcomes[i].out)) : std::nullopt});
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(b[2].status, "invalid-input: rejected err-x");
+  EXPECT_EQ(b[4].status, "fatal: stop");
+  EXPECT_EQ(b[3].out->bytes, "B");
+  EXPECT_EQ(b[3].out->content_type, "text/upper");
+  EXPECT_FALSE(b[1].out);
+  EXPECT_EQ(pool.live_buffers(), in.size());
+}
+
+TEST_P(Batch, AnOutputTheBudgetRefusesFailsThatElementLikePerElement) {
+  auto single = node(own("picky"), "single", 8192);
+  auto batched = node(own("picky"), "batched", 8192);
+  ASSERT_TRUE(single && batched);
+  std::vector<std::string> texts = {"a", std::string(10000, 'b'), "c"};
+  auto in = inputs(texts, std::vector<std::string>(texts.size(), "text/plain"));
+  auto a = process_each(*single, in);
+  auto b = process_batched(*batched, in);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].out->bytes, "A");
+  EXPECT_EQ(b[2].out->bytes, "C");
+  EXPECT_EQ(b[1].status.rfind("unavailable: ", 0), 0u) << b[1].status;
+  EXPECT_NE(b[1].status.find("budget"), std::string::npos) << b[1].status;
+  EXPECT_EQ(a[1].status.rfind("unavailable: ", 0), 0u) << a[1].status;
+  a[1].status = b[1].status = "";  // the messages name the owner, which differs
+  EXPECT_EQ(a, b);
+}
+
+TEST_P(Batch, LargePayloadsCutTheBatch) {
+  auto batched = node(own("picky"), "batched");
+  ASSERT_TRUE(batched);
+  std::vector<std::string> texts(3, std::string(600000, 'z'));
+  auto in = inputs(texts, std::vector<std::string>(3, "text/plain"));
+  size_t calls = 0;
+  auto b = process_batched(*batched, in, 64, &calls);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(calls, 3u);  // 1.2 MB would pass kMaxBatchPayloadBytes: one element per call
+  for (const auto& r : b) EXPECT_EQ(r.out->bytes, std::string(600000, 'Z'));
+}
+
+TEST_P(Batch, MaxBatchOneMeansPerElement) {
+  auto batched = node(sdk("uppercase"), "batched");
+  ASSERT_TRUE(batched);
+  batched->set_batch_limits({1, 0, {}});
+  EXPECT_EQ(batched->max_batch(), 1u);
+  auto in = inputs({"x", "y"}, {"text/plain", "text/plain"});
+  auto b = process_batched(*batched, in);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1].out->bytes, "Y");
+  batched->set_batch_limits({100000, 0, {}});
+  EXPECT_EQ(batched->max_batch(), kMaxBatch);
+}
+
+TEST_P(Batch, FuelIsScaledToTheBatch) {
+  auto n = node(sdk("uppercase"), "batched");
+  ASSERT_TRUE(n);
+  std::vector<std::string> texts(64, "payload of a few bytes");
+  auto in = inputs(texts, std::vector<std::string>(64, "text/plain"));
+  wasm::Store& store = n->instance().store();
+  store.set_fuel_per_invocation(1'000'000'000);
+  std::optional<reactor::OutElement> one;
+  for (int warm = 0; warm < 2; ++warm) {  // the first call also runs the guest's static constructors
+    ASSERT_TRUE(bool(n->process(in[0], one)));
+    (void)take(*one);
+  }
+  const uint64_t per_element = store.fuel_consumed();
+  ASSERT_GT(per_element, 0u);
+  // Per element: twice what one element needs. A batch of 64 gets 64 times that.
+  store.set_fuel_per_invocation(2 * per_element);
+  n->set_batch_limits({64, 2 * per_element, {}});
+  auto b = process_batched(*n, std::span(in).subspan(1));
+  ASSERT_EQ(b.size(), 63u);
+  EXPECT_GT(store.fuel_consumed(), 2 * per_element);  // the batch needed more than one element's budget
+  ASSERT_TRUE(bool(n->process(in[0], one)));  // and the per-element budget is back
+  (void)take(*one);
+}
+
+TEST_P(Batch, SourceGivesTheSameElementsAsPerElement) {
+  auto single = node(sdk("counter_source"), "single");
+  auto batched = node(sdk("counter_source"), "batched");
+  ASSERT_TRUE(single && batched);
+  ASSERT_TRUE(bool(single->init("count=150")) && bool(batched->init("count=150")));
+  std::vector<Out> a, b;
+  for (;;) {
+    std::optional<reactor::OutElement> o;
+    ASSERT_TRUE(bool(single->pull(o)));
+    if (!o) break;
+    a.push_back(take(*o));
+  }
+  size_t calls = 0;
+  for (bool done = false; !done;) {
+    std::vector<reactor::OutElement> out;
+    reactor::CallStatus st = batched->pull_batch(64, out, done);
+    ASSERT_TRUE(st) << st.describe();
+    ASSERT_LE(out.size(), 64u);
+    ++calls;
+    for (auto& o : out) b.push_back(take(o));
+  }
+  EXPECT_EQ(a.size(), 150u);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(calls, 3u);
+  EXPECT_EQ(ledger.copies(owners["single"]), 150u);
+  EXPECT_EQ(ledger.copies(owners["batched"]), 150u);
+  EXPECT_EQ(ledger.bytes(owners["single"]), ledger.bytes(owners["batched"]));
+}
+
+TEST_P(Batch, SourceTellsNothingNowFromDone) {
+  auto batched = node(sdk("counter_source"), "batched");
+  ASSERT_TRUE(batched && bool(batched->init("count=3")));
+  std::vector<reactor::OutElement> out;
+  bool done = true;
+  ASSERT_TRUE(bool(batched->notify_backpressure(true)));
+  reactor::CallStatus st = batched->pull_batch(64, out, done);  // a paused source: nothing now, and why
+  EXPECT_EQ(st.describe(), "unavailable: paused");
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(done);
+  ASSERT_TRUE(bool(batched->notify_backpressure(false)));
+  ASSERT_TRUE(bool(batched->pull_batch(2, out, done)));
+  EXPECT_EQ(out.size(), 2u);
+  EXPECT_FALSE(done);
+  ASSERT_TRUE(bool(batched->pull_batch(2, out, done)));
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_TRUE(done);
+  for (auto& o : out) (void)take(o);
+}
+
+TEST_P(Batch, ASourceOutputThePoolRefusesIsKeptForTheNextCall) {
+  // A pool of two buffers: the guest produces six elements in one call; the host hands over what
+  // the pool takes and keeps the rest until there is room, in order, none lost.
+  resources::BufferPool tiny{resources::PoolSizes{2, 0, 0, 0, false}};
+  resources::CopyLedger tiny_ledger;
+  StreamingHost tiny_host{tiny, tiny_ledger};
+  component::Linker tiny_linker;
+  tiny_host.define(tiny_linker);
+  auto n = node(sdk("counter_source"), "batched", 0, &tiny_host, &tiny_linker, &tiny);
+  ASSERT_TRUE(n && bool(n->init("count=6")));
+  std::vector<uint64_t> seen;
+  bool done = false;
+  int failures = 0;
+  for (int call = 0; call < 10 && !done; ++call) {
+    std::vector<reactor::OutElement> out;
+    reactor::CallStatus st = n->pull_batch(64, out, done);
+    if (!st) {
+      ++failures;
+      EXPECT_EQ(st.kind, reactor::FailKind::Unavailable) << st.describe();
+    }
+    for (auto& o : out) seen.push_back(take(o, &tiny).sequence);
+  }
+  EXPECT_TRUE(done);
+  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(failures, 2);
+  EXPECT_EQ(tiny_ledger.copies(), 6u);  // each element's copy out of the guest, counted once
+  EXPECT_EQ(tiny.live_buffers(), 0u);
+}
+
+TEST_P(Batch, SinkConsumesTheSameAsPerElement) {
+  auto single = node(sdk("collect_sink"), "single");
+  auto batched = node(sdk("collect_sink"), "batched");
+  ASSERT_TRUE(single && batched);
+  std::vector<std::string> texts, types;
+  for (int i = 0; i < 150; ++i) {
+    texts.push_back(i % 13 == 0 ? "" : "line " + std::to_string(i));
+    types.push_back(i % 9 == 4 ? "application/json" : "text/plain");  // rejected by the sink
+  }
+  size_t accepted = 0;
+  for (const auto& t : types) accepted += t == "text/plain";
+  std::string config = "expect=" + std::to_string(accepted) + ",pause-every=7";
+  ASSERT_TRUE(bool(single->init(config)) && bool(batched->init(config)));
+  auto in = inputs(texts, types);
+  std::vector<std::string> a, b;
+  size_t pauses = 0;
+  for (const auto& e : in) {
+    bool pause = false;
+    a.push_back(describe(single->push(e, pause)));
+    pauses += pause;
+  }
+  size_t at = 0, batch_pauses = 0;
+  while (at < in.size()) {
+    auto chunk = std::span(in).subspan(at, std::min<size_t>(64, in.size() - at));
+    std::vector<reactor::BatchOutcome> outcomes(chunk.size());
+    size_t completed = 0;
+    bool pause = false;
+    reactor::CallStatus st = batched->push_batch(chunk, outcomes, completed, pause);
+    ASSERT_TRUE(st) << st.describe();
+    ASSERT_EQ(completed, chunk.size());  // a pause does not cut the batch short
+    for (size_t i = 0; i < completed; ++i) b.push_back(describe(outcomes[i].status));
+    batch_pauses += pause;
+    at += completed;
+  }
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a[4], "invalid-input: sink accepts text/* only");
+  EXPECT_GT(pauses, 0u);
+  EXPECT_EQ(batch_pauses, 3u);  // each batch asked for a pause after it
+  EXPECT_TRUE(bool(single->complete()));
+  EXPECT_TRUE(bool(batched->complete()));  // expect= matched: every accepted element arrived
+  // Every element the sink read cost one copy in both forms. The sink rejects JSON before reading
+  // it, so per element those payloads never crossed; in a batch every payload crosses once, read
+  // or not, and the ledger counts what really crossed (docs/batching.md, "Copies").
+  uint64_t unread = 0, unread_bytes = 0;
+  for (size_t i = 0; i < texts.size(); ++i)
+    if (types[i] != "text/plain" && !texts[i].empty()) ++unread, unread_bytes += texts[i].size();
+  EXPECT_EQ(ledger.copies(owners["batched"]), ledger.copies(owners["single"]) + unread);
+  EXPECT_EQ(ledger.bytes(owners["batched"]), ledger.bytes(owners["single"]) + unread_bytes);
+}
+
+TEST_P(Batch, SourceProcessorSinkInBatchesCopiesFourTimesPerElement) {
+  // The driver's part, by hand: every stage called through its batch form, 64 at a time.
+  auto src = node(sdk("counter_source"), "source");
+  auto proc = node(sdk("uppercase"), "upper");
+  auto sink = node(sdk("collect_sink"), "sink");
+  ASSERT_TRUE(src && proc && sink);
+  ASSERT_TRUE(bool(src->init("count=200")) && bool(sink->init("expect=200")));
+  size_t delivered = 0;
+  for (bool done = false; !done;) {
+    std::vector<reactor::OutElement> pulled;
+    ASSERT_TRUE(bool(src->pull_batch(64, pulled, done)));
+    std::vector<reactor::InElement> in;
+    for (const auto& o : pulled) in.push_back({o.sequence, o.timestamp_ns, o.content_type.view(), o.payload});
+    std::vector<reactor::BatchOutcome> processed(in.size());
+    size_t completed = 0;
+    ASSERT_TRUE(bool(proc->process_batch(in, processed, completed)));
+    ASSERT_EQ(completed, in.size());
+    for (const auto& o : pulled) (void)pool.release(o.payload);
+    std::vector<reactor::InElement> next;
+    for (const auto& o : processed) next.push_back({o.out->sequence, o.out->timestamp_ns, o.out->content_type.view(), o.out->payload});
+    std::vector<reactor::BatchOutcome> pushed(next.size());
+    bool pause = false;
+    ASSERT_TRUE(bool(sink->push_batch(next, pushed, completed, pause)));
+    ASSERT_EQ(completed, next.size());
+    for (const auto& o : processed) (void)pool.release(o.out->payload);
+    delivered += completed;
+  }
+  EXPECT_EQ(delivered, 200u);
+  EXPECT_TRUE(bool(sink->complete()));
+  // source write, processor read, processor write, sink read.
+  EXPECT_EQ(ledger.copies(), 800u);
+  EXPECT_EQ(ledger.copies(resources::CopyKind::GuestToHost), 400u);
+  EXPECT_EQ(ledger.copies(resources::CopyKind::HostToGuest), 400u);
+  EXPECT_EQ(pool.live_buffers(), 0u);
+}
+
+// ---- hostile guests ----
+
+struct Hostile {
+  const char* mode;
+  const char* message;  // part of the trap's message
+};
+
+TEST_P(Batch, HostileProcessorResultsFailTheCallAndLeakNothing) {
+  const Hostile cases[] = {
+      {"ends-out-of-range", "batch element 0 ends at byte 5, outside [0, 2]"},
+      {"ends-decreasing", "batch element 1 ends at byte 1, outside [3, 3]"},
+      {"more-emits", "the output batch has 1 elements but the outcomes emit 2"},
+      {"fewer-emits", "the output batch has 0 elements but the outcomes emit 1"},
+      {"ct-index", "batch element 0 names content type 5 of 1"},
+      {"huge-outcomes", "process-batch's outcomes has 1000000 entries; at most 3 are allowed here"},
+      {"bad-outcome-tag", "element-outcome discriminant 7 is out of range"},
+      {"payload-mismatch", "the batch's payloads hold 10 bytes but its elements end at 2"},
+      {"bad-utf8-ct", "not valid UTF-8"},
+      {"too-long-ct", "content type of 2000 bytes is longer than the limit of 1024 bytes"},
+      {"wild-outcomes", "outside linear memory"},
+      {"bad-result-tag", "result discriminant 9 is out of range"},
+      {"keep-context", "still holding 1 borrowed handle"},  // after the outputs were made: released
+  };
+  for (const Hostile& h : cases) {
+    SCOPED_TRACE(h.mode);
+    auto n = node(own("hostile_processor"), std::string("hostile-") + h.mode);
+    ASSERT_TRUE(n && n->has_batch_form());
+    auto in = inputs({h.mode, "x", "y"}, {"text/plain", "text/plain", "text/plain"});
+    const uint64_t live = pool.live_buffers();
+    std::vector<reactor::BatchOutcome> outcomes(in.size());
+    size_t completed = 7;
+    reactor::CallStatus st = n->process_batch(in, outcomes, completed);
+    EXPECT_EQ(st.kind, reactor::FailKind::Trap) << st.describe();
+    EXPECT_NE(st.message.find(h.message), std::string::npos) << st.message;
+    EXPECT_EQ(completed, 0u);
+    for (const auto& o : outcomes) EXPECT_FALSE(o.out);
+    EXPECT_EQ(pool.live_buffers(), live);
+    EXPECT_TRUE(n->instance().poisoned());
+  }
+}
+
+TEST_P(Batch, AGuestsWholeCallErrorIsNotATrap) {
+  auto n = node(own("hostile_processor"), "hostile");
+  ASSERT_TRUE(n);
+  auto in = inputs({"result-err", "x"}, {"text/plain", "text/plain"});
+  std::vector<reactor::BatchOutcome> outcomes(in.size());
+  size_t completed = 7;
+  reactor::CallStatus st = n->process_batch(in, outcomes, completed);
+  EXPECT_EQ(st.describe(), "unavailable: whole batch");
+  EXPECT_EQ(completed, 0u);
+  EXPECT_FALSE(n->instance().poisoned());
+}
+
+TEST_P(Batch, HostileSourceAndSinkResultsFailTheCall) {
+  for (const Hostile& h : {Hostile{"too-many", "the batch's metas has 4 entries; at most 3 are allowed here"},
+                           Hostile{"bad-end", "pull-end discriminant 5 is out of range"}}) {
+    SCOPED_TRACE(h.mode);
+    auto n = node(own("hostile_source"), std::string("src-") + h.mode);
+    ASSERT_TRUE(n && n->has_batch_form() && bool(n->init(h.mode)));
+    std::vector<reactor::OutElement> out;
+    bool done = false;
+    reactor::CallStatus st = n->pull_batch(3, out, done);
+    EXPECT_EQ(st.kind, reactor::FailKind::Trap) << st.describe();
+    EXPECT_NE(st.message.find(h.message), std::string::npos) << st.message;
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(pool.live_buffers(), 0u);
+  }
+  {
+    // Valid: two elements, then the failure that followed them (the driver gets both).
+    auto n = node(own("hostile_source"), "src-then-failed");
+    ASSERT_TRUE(n && bool(n->init("then-failed")));
+    std::vector<reactor::OutElement> out;
+    bool done = false;
+    reactor::CallStatus st = n->pull_batch(3, out, done);
+    EXPECT_EQ(st.describe(), "unavailable: later");
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(take(out[0]).sequence, 100u);
+    EXPECT_EQ(take(out[1]).bytes, "b");
+    EXPECT_FALSE(done);
+  }
+  for (const Hostile& h : {Hostile{"too-many-results", "push-batch's outcomes has 4 entries; at most 3 are allowed here"},
+                           Hostile{"bad-signal", "backpressure-signal discriminant out of range"},
+                           Hostile{"bad-result-tag", "result discriminant 4 is out of range"}}) {
+    SCOPED_TRACE(h.mode);
+    auto n = node(own("hostile_sink"), std::string("sink-") + h.mode);
+    ASSERT_TRUE(n && n->has_batch_form() && bool(n->init(h.mode)));
+    auto in = inputs({"a", "b", "c"}, {"text/plain", "text/plain", "text/plain"});
+    std::vector<reactor::BatchOutcome> outcomes(in.size());
+    size_t completed = 7;
+    bool pause = true;
+    reactor::CallStatus st = n->push_batch(in, outcomes, completed, pause);
+    EXPECT_EQ(st.kind, reactor::FailKind::Trap) << st.describe();
+    EXPECT_NE(st.message.find(h.message), std::string::npos) << st.message;
+    EXPECT_EQ(completed, 0u);
+    EXPECT_FALSE(pause);
+  }
+}
+
+TEST_P(Batch, ComponentsWithoutABatchFormUsePerElementCalls) {
+  auto n = node(sdk("broken_trap"), "per-element-only");  // raw C: exports `process` only
+  ASSERT_TRUE(n);
+  EXPECT_FALSE(n->has_batch_form());
+  EXPECT_EQ(n->max_batch(), 1u);
+  auto f = node(sdk("contains_filter"), "filter");  // filters have no batch form
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->has_batch_form());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Batch, ::testing::Values(wasm::EngineKind::Aot, wasm::EngineKind::Interp),
+                         [](const auto& info) { return info.param == wasm::EngineKind::Aot ? "aot" : "interp"; });
+
+}  // namespace
+}  // namespace torvyn::streaming
