@@ -41,6 +41,7 @@ obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::Copy
     st.component = it != rf.component_of.end() ? it->second : "(built-in)";
     st.role = std::string(reactor::role_name(n.stage->role()));
     st.invocations = n.stats->invocations.get();
+    st.batch = n.stats->batch.get();
     st.errors = n.stats->errors.get();
     st.processing_ns = &n.stats->processing_ns;
     st.memory_bytes = n.stats->memory_bytes.get();

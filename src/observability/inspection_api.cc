@@ -62,6 +62,7 @@ json flow_detail(const FlowSnapshot& f) {
                           {"component", s.component},
                           {"role", s.role},
                           {"invocations", s.invocations},
+                          {"batch", s.batch},
                           {"errors", s.errors},
                           {"processing_ns", histogram_json(s.processing_ns)},
                           {"memory_bytes", s.memory_bytes},

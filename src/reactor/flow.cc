@@ -112,12 +112,16 @@ Status Flow::start() {
     }
   }
   // Calls per element or per batch, and scratch sized for the largest batch, so that running
-  // allocates nothing. Filters, routers and aggregators keep per-element calls.
+  // allocates nothing. Filters, routers and aggregators keep per-element calls. So does a traced
+  // flow: a batch crosses once for all its elements and lends one flow-context, which can name
+  // only one element's trace, while each element's span must cover its own call and the ids a
+  // component reads must be that element's (docs/batching.md).
   uint32_t largest = 1;
   for (auto& n : nodes_) {
-    bool batchable = n->role == Role::Source || n->role == Role::Processor || n->role == Role::Sink;
+    bool batchable = !trace_ && (n->role == Role::Source || n->role == Role::Processor || n->role == Role::Sink);
     n->batch = batchable ? std::max<uint32_t>(1, std::min(n->stage->max_batch(), options_.max_batch)) : 1;
     largest = std::max(largest, n->batch);
+    n->stats.batch.set(n->batch);
     fans_out_ = fans_out_ || n->outputs.size() > 1;
     n->sole_output = n->outputs.size() == 1 ? n->outputs[0] : nullptr;
   }

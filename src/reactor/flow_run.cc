@@ -56,6 +56,10 @@ void Flow::end_run(Node& n, Clock::time_point t0, uint32_t calls) {
   const uint64_t elapsed = t1 > t0 ? static_cast<uint64_t>((t1 - t0).count()) : 0;
   if (options_.measure_stage_time) n.stats.processing_ns.record_n(elapsed / calls, calls);
   n.stride = pacing::next_stride(elapsed, calls);
+  if (n.batch > 1 && pacing::batch_too_slow(elapsed, calls)) {
+    n.batch = 1;
+    n.stats.batch.set(1);
+  }
 }
 
 void Flow::delivered_new_origin(uint64_t origin_ns) {

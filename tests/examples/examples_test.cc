@@ -241,6 +241,34 @@ TEST_F(ExampleRunTest, StreamTransformRenamesKeysOfInputFile) {
   EXPECT_NE(j[0].value("error", "").find("unterminated string"), std::string::npos) << describe(args, r);
 }
 
+// The opt-in batch contract (torvyn:batching, docs/batching.md): SDK-built components export both
+// forms, `torvyn run` uses the batch form by default on aot and the per-element form with
+// runtime.max_batch = 1. Both must print the same elements and count the same copies.
+TEST_F(ExampleRunTest, BatchAndPerElementFormsGiveTheSameOutputAndCopies) {
+  for (const char* name : {"stream-transform", "backpressure-demo"}) {
+    SCOPED_TRACE(name);
+    fs::path p = build(name);
+    const std::vector<std::string> per_element = {"--config", "runtime.max_batch=1"};
+    std::vector<std::string> out_args = {"run", "--output", "-", "-q"};
+    Proc batched = torvyn(out_args, p);
+    Proc single = torvyn(with(out_args, per_element), p);
+    ASSERT_EQ(batched.exit_code, 0) << describe(out_args, batched);
+    ASSERT_EQ(single.exit_code, 0) << describe(with(out_args, per_element), single);
+    EXPECT_FALSE(batched.out.empty());
+    EXPECT_EQ(batched.out, single.out);
+
+    std::vector<std::string> json_args = {"run", "--format", "json"};
+    Proc jb = torvyn(json_args, p);
+    Proc js = torvyn(with(json_args, per_element), p);
+    json a = parse_json(jb.out), b = parse_json(js.out);
+    ASSERT_TRUE(a.is_array() && b.is_array()) << describe(json_args, jb) << describe(json_args, js);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      for (const char* key : {"state", "elements", "copies"})
+        EXPECT_EQ(a[i][key], b[i][key]) << key << "\n" << jb.out << "\n" << js.out;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line
 // ---------------------------------------------------------------------------------------------

@@ -357,10 +357,12 @@ TEST(Runbook, LeakingComponentShowsRisingMemory) {
 
 // "Check pool.available per tier. Decreasing availability without corresponding increase in
 // throughput suggests buffers are not being returned to the pool." A processor that allocates a
-// small host buffer per element and never drops it. Control: the medium tier.
+// small host buffer per element and never drops it. Control: the medium tier. Per element
+// (max_batch = 1): inside a batch the SDK builds outputs in the component's own memory, so what a
+// batched hoarder keeps shows in component.memory_current instead (docs/batching.md).
 TEST(Runbook, UnreturnedBuffersShowInPoolAvailable) {
   RunbookProject p("pool-available", pipeline("main", "count=0", {{"hoarder", "hold=1"}}, "pause_every=1", 8),
-                   "[runtime.pools]\nsmall = 4096\nmedium = 8\nlarge = 2\n");
+                   "max_batch = 1\n[runtime.pools]\nsmall = 4096\nmedium = 8\nlarge = 2\n");
   START_OR_FAIL(p);
   const std::map<std::string, std::string> small = {{"tier", "small"}}, medium = {{"tier", "medium"}};
   ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= 20; }, 30s)) << p.get("/flows").body << p.output();
@@ -377,6 +379,27 @@ TEST(Runbook, UnreturnedBuffersShowInPoolAvailable) {
   // Stopping the flow reclaims what the component still holds (teardown returns every buffer).
   test::ProcResult r = p.stop();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// The batch contract in effect, as an operator sees it: GET /flows/{id} gives each stage's elements
+// per call. SDK-built components export the batch forms, so on aot the source, processor and sink
+// take up to runtime.max_batch elements per call; runtime.max_batch = 1 turns it off. A fast flow
+// delivers the same either way.
+TEST(Runbook, FlowsShowTheBatchInEffectPerStage) {
+  for (const char* extra : {"", "max_batch = 1\n"}) {
+    SCOPED_TRACE(*extra ? "max_batch = 1" : "default");
+    RunbookProject p(*extra ? "batch-off" : "batch-on", pipeline("main", "count=0", {{"proc", ""}}, "", 64), extra);
+    START_OR_FAIL(p);
+    ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= 1000; }, 30s)) << p.get("/flows").body << p.output();
+    json flow = p.get_json("/flows/main");
+    for (const char* node : {"src", "proc", "sink"}) {
+      double batch = stage_of(flow, node).value("batch", 0.0);
+      if (*extra) EXPECT_EQ(batch, 1) << node << flow;
+      else EXPECT_GT(batch, 1) << node << flow;
+    }
+    test::ProcResult r = p.stop();
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ struct StageSnapshot {
   std::string component;  // component name ([[component]] name, or the file it came from)
   std::string role;       // source | processor | filter | router | aggregator | sink
   uint64_t invocations = 0;
+  uint64_t batch = 1;                        // elements per call now: > 1 when the batch contract is in use
   uint64_t errors = 0;                       // component.errors
   const Histogram* processing_ns = nullptr;  // component.processing_time, per invocation (null: not measured)
   uint64_t memory_bytes = 0;                 // component.memory_current: the instance's linear memory

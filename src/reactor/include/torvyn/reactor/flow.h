@@ -86,6 +86,7 @@ struct StageStats {
   // Sources: since when (steady-clock ns) backpressure has held it paused, 0 while it may produce;
   // and 1 once it produces no more. Read by the inspection API (Flow::paused).
   Counter paused_since_ns, source_done;
+  Counter batch;          // elements per call now (1: per-element calls; see Flow::start)
   Counter memory_bytes;   // linear memory, sampled after every scheduling round
   Counter fuel_consumed;  // total over every pull/process/push/... invocation
   Histogram processing_ns;  // per invocation
