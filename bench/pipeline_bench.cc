@@ -60,7 +60,9 @@ const Components& components(wasm::EngineKind kind) {
   return c;
 }
 
-void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t elements) {
+// max_batch: runtime.max_batch (64, the default: the batch contract, which the SDK-built bench
+// components export; 1: the per-element contract).
+void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t elements, uint32_t max_batch) {
   const Components& c = components(kind);
   resources::BufferPool pool;
   resources::CopyLedger ledger;
@@ -69,7 +71,7 @@ void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t
     StreamingHost host(pool, ledger);
     component::Linker linker;
     host.define(linker);
-    Flow f({.name = "bench", .measure_stage_time = false}, pool, ledger);
+    Flow f({.name = "bench", .max_batch = max_batch, .measure_stage_time = false}, pool, ledger);
     auto add = [&](const std::shared_ptr<component::LoadedComponent>& lc, const char* id, std::string config) {
       auto inst = component::Instance::instantiate(*lc, linker);
       auto n = ComponentNode::bind(std::move(*inst), host, InstanceAccount{pool.register_owner(id, 0), id}, std::nullopt);
@@ -94,8 +96,10 @@ void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t
   state.counters["copies_per_element"] = static_cast<double>(ledger.copies()) / static_cast<double>(total);
 }
 
-void BM_Pipeline_Aot(benchmark::State& state) { component_pipeline(state, wasm::EngineKind::Aot, kElements); }
-void BM_Pipeline_Interp(benchmark::State& state) { component_pipeline(state, wasm::EngineKind::Interp, kElements / 20); }
+void BM_Pipeline_Aot(benchmark::State& state) {
+  component_pipeline(state, wasm::EngineKind::Aot, kElements, static_cast<uint32_t>(state.range(0)));
+}
+void BM_Pipeline_Interp(benchmark::State& state) { component_pipeline(state, wasm::EngineKind::Interp, kElements / 20, 1); }
 
 // The same three stages as native C++ calls on the same pool: what the pipeline costs with no
 // sandbox, no ABI and no queues (source write, processor read + write, sink read).
@@ -288,7 +292,7 @@ BENCHMARK(BM_Pipeline_Native)->UseManualTime()->Unit(benchmark::kMillisecond)->I
 BENCHMARK(BM_Reactor_PerElement)->ArgName("metrics")->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_Reactor_Batch)->ArgName("metrics")->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_ElementQueue_PushPop);
-BENCHMARK(BM_Pipeline_Aot)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_Pipeline_Aot)->ArgName("max_batch")->Arg(1)->Arg(64)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_Pipeline_Interp)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
 
 }  // namespace

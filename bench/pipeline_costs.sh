@@ -19,9 +19,10 @@ total() {  # case elements -> instructions inside the benchmark function
 }
 
 printf '%-36s %14s\n' "case" "instr/element"
-for spec in "BM_Pipeline_Native:*BM_Pipeline_Native*" "BM_Pipeline_ReactorHostStages:*BM_Pipeline_ReactorHostStages*" \
-            "BM_Pipeline_Aot:*component_pipeline*"; do
-  name=${spec%%:*} toggle=${spec#*:}
+for spec in "BM_Pipeline_Native|*BM_Pipeline_Native*" "BM_Reactor_PerElement/metrics:0|*reactor_pipeline*" \
+            "BM_Reactor_Batch/metrics:0|*reactor_pipeline*" \
+            "BM_Pipeline_Aot/max_batch:1|*component_pipeline*" "BM_Pipeline_Aot/max_batch:64|*component_pipeline*"; do
+  name=${spec%%|*} toggle=${spec#*|}
   a=$(total "$name" $N1 "$toggle")
   b=$(total "$name" $N2 "$toggle")
   # 5 iterations per run (the benchmarks' fixed count)

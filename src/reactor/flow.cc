@@ -120,6 +120,7 @@ Status Flow::start() {
   for (auto& n : nodes_) {
     bool batchable = !trace_ && (n->role == Role::Source || n->role == Role::Processor || n->role == Role::Sink);
     n->batch = batchable ? std::max<uint32_t>(1, std::min(n->stage->max_batch(), options_.max_batch)) : 1;
+    n->batch_max = n->batch;
     largest = std::max(largest, n->batch);
     n->stats.batch.set(n->batch);
     fans_out_ = fans_out_ || n->outputs.size() > 1;

@@ -37,7 +37,8 @@ struct Flow::Node {
   bool exhausted = false;                  // source: no more elements; others: inputs finished
   bool finished = false;                   // flushed/completed and backlog delivered
   bool source_paused = false;              // notify-backpressure(pause) sent
-  uint32_t batch = 1;                      // elements per call (start()): > 1 = batch forms
+  uint32_t batch = 1;                      // elements per call now: > 1 = batch forms
+  uint32_t batch_max = 1;                  // ... as start() set it (the stage, runtime.max_batch, tracing)
   uint32_t stride = 1;                     // per-element calls per clock read (pacing.h)
   uint64_t aggregate_seq = 0;              // aggregators number their outputs
   uint64_t next_sequence = 0;              // sources number theirs, from 0

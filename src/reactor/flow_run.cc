@@ -56,9 +56,16 @@ void Flow::end_run(Node& n, Clock::time_point t0, uint32_t calls) {
   const uint64_t elapsed = t1 > t0 ? static_cast<uint64_t>((t1 - t0).count()) : 0;
   if (options_.measure_stage_time) n.stats.processing_ns.record_n(elapsed / calls, calls);
   n.stride = pacing::next_stride(elapsed, calls);
-  if (n.batch > 1 && pacing::batch_too_slow(elapsed, calls)) {
-    n.batch = 1;
-    n.stats.batch.set(1);
+  // Slow elements: per-element calls; fast again (a preempted run, a slow phase that ended): back to
+  // batches.
+  if (n.batch_max > 1) {
+    uint32_t want = n.batch;
+    if (n.batch > 1 && pacing::batch_too_slow(elapsed, calls)) want = 1;
+    else if (n.batch == 1 && pacing::batch_fast_again(elapsed, calls)) want = n.batch_max;
+    if (want != n.batch) {
+      n.batch = want;
+      n.stats.batch.set(want);
+    }
   }
 }
 

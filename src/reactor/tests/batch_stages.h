@@ -126,7 +126,22 @@ class BatchSource : public FakeStage {
     }
     return {};
   }
-  CallStatus pull(std::optional<OutElement>&) override { return {FailKind::Fatal, "per-element pull on a batch source"}; }
+  // Per element (a traced flow, max_batch 1): the same script one element at a time; an answer of
+  // no elements is skipped (a per-element pull cannot say "nothing now").
+  CallStatus pull(std::optional<OutElement>& out) override {
+    while (!script_.empty() && script_.front().elements == 0) {
+      if (script_.front().done) script_.clear();
+      else script_.pop_front();
+    }
+    if (script_.empty()) return {};
+    Answer& a = script_.front();
+    out = make("e" + std::to_string(next_++));
+    if (--a.elements == 0) {
+      if (a.done) script_.clear();
+      else script_.pop_front();
+    }
+    return {};
+  }
   CallStatus notify_backpressure(bool pause) override {
     log.push_back(pause ? "pause" : "ready");
     return {};

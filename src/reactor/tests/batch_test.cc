@@ -306,7 +306,9 @@ TEST_F(BatchTest, DroppedOutcomesAndCountersMatchPerElementCalls) {
 // Tracing a flow of batch stages: every element still gets its root span and one span per
 // stage it went through, and during a batch call flow-context lists each element's own trace and
 // span (the ones exported).
-TEST_F(BatchTest, TracedBatchesGiveEveryElementItsOwnSpans) {
+// A traced flow calls per element even where stages have batch forms (Flow::start): one span per
+// element's own call, and the flow-context names that element.
+TEST_F(BatchTest, TracedFlowsCallPerElementWithEveryElementItsOwnSpan) {
   namespace obs = observability;
   auto exporter = std::make_unique<obs::MemoryExporter>();
   obs::MemoryExporter* exported = exporter.get();
@@ -335,7 +337,7 @@ TEST_F(BatchTest, TracedBatchesGiveEveryElementItsOwnSpans) {
   f.enable_tracing(tracer, {});
   ASSERT_TRUE(f.run().ok());
   tracer->shutdown();
-  EXPECT_GT(seen_batches, 0u);
+  EXPECT_EQ(seen_batches, 0u);
   EXPECT_TRUE(ctx.batch.empty()) << "only during a batch call";
   EXPECT_EQ(sink->got.size(), 20u);
   std::map<std::string, std::multiset<obs::SpanOp>> ops;  // trace -> operations
@@ -352,7 +354,7 @@ TEST_F(BatchTest, TracedBatchesGiveEveryElementItsOwnSpans) {
   EXPECT_EQ(roots.size(), 20u);
   for (const std::string& r : roots)
     EXPECT_EQ(ops[r], (std::multiset<obs::SpanOp>{obs::SpanOp::Pull, obs::SpanOp::Process, obs::SpanOp::Push})) << r;
-  EXPECT_EQ(seen_spans, process_spans);
+  EXPECT_EQ(process_spans.size(), 20u);
   EXPECT_EQ(pool.live_buffers(), 0u);
 }
 
