@@ -128,9 +128,6 @@ Status Flow::start() {
   }
   batch_in_.resize(largest);
   batch_out_.resize(largest);
-  span_scratch_.resize(largest);
-  trace_scratch_.resize(largest);
-  context_ids_.resize(largest);
   pulled_scratch_.reserve(largest);
   made_scratch_.reserve(std::max(largest, pacing::kMaxStride));
   pending_latency_.reserve(std::max(largest, pacing::kMaxStride));

@@ -163,35 +163,21 @@ uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
 // One batch call on the first k elements of `in` (k within the stage's batch and its outputs'
 // credit). The elements stay queued during the call and are popped as their outcomes are
 // settled, so those the stage did not take (from `completed` on: a paused sink, a failure) are
-// still queued, to be handed over again or released by finish().
+// still queued, to be handed over again or released by finish(). Never on a traced flow (its
+// stages call per element: Flow::start), so nothing here traces.
 uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
   ElementQueue& q = in.queue;
   for (uint32_t i = 0; i < k; ++i) {
     const Element& e = q.at(i);
     batch_in_[i] = InElement{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload};
   }
-  const bool traced = trace_ != nullptr;
-  const Clock::time_point t0 = traced ? stamp() : now_;
-  if (traced)
-    for (uint32_t i = 0; i < k; ++i) {
-      const uint32_t trace = q.at(i).trace;
-      span_scratch_[i] = trace_->new_span_id();
-      context_ids_[i] = {trace ? trace_->trace_id(trace) : TraceId{}, span_scratch_[i]};
-    }
-  if (FlowContextState* ctx = options_.context) {
-    enter_call(traced ? context_ids_[0].trace : TraceId{}, t0);
-    if (traced) {
-      ctx->span_id = context_ids_[0].span;
-      ctx->batch = std::span<const ElementIds>(context_ids_.data(), k);
-    }
-  }
-  const CallCost before = cost_before(n);
+  const Clock::time_point t0 = now_;
+  if (options_.context) enter_call(TraceId{}, t0);
   const std::span<const InElement> ins(batch_in_.data(), k);
   const std::span<BatchOutcome> outs(batch_out_.data(), k);
   size_t completed = 0;
   bool pause = false;
   CallStatus st = n.role == Role::Sink ? n.stage->push_batch(ins, outs, completed, pause) : n.stage->process_batch(ins, outs, completed);
-  if (FlowContextState* ctx = options_.context) ctx->batch = {};
   n.stats.fuel_consumed.add(n.stage->fuel_consumed());
 
   if (!st) {
@@ -205,7 +191,6 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
         Element e;
         if (q.pop(e)) after_pop(in);
         n.stats.elements_in.add();
-        if (traced) trace_call(n, e.trace, op_of(n.role), span_scratch_[i], t0, now_, st, &e, resources::BufferId{}, CallCost{});
         release(e);
         end_trace(e.trace, ElementOutcome::Failed);
         if (outs[i].out) {
@@ -229,16 +214,6 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
   }
   n.stats.invocations.add(took);
   end_run(n, t0, took);
-  if (traced && took) {
-    // The call's copies and fuel, shared by its elements.
-    CallCost share = cost_since(n, before);
-    share = {share.copies / took, share.bytes / took, share.fuel / took};
-    for (uint32_t i = 0; i < took; ++i) {
-      const Element& e = q.at(i);
-      trace_call(n, e.trace, op_of(n.role), span_scratch_[i], t0, now_, outs[i].status, &e,
-                 outs[i].out ? outs[i].out->payload : resources::BufferId{}, share);
-    }
-  }
   // Settled in stream order, each element dropped from the queue once settled. The common
   // outcomes (a processor's result, a sink's delivery) are handled here; errors, drops and the
   // rest go through settle_outcome().

@@ -112,29 +112,13 @@ uint32_t Flow::pull_singles(Node& n, uint32_t k) {
 }
 
 // One batch pull of up to k elements: some, nothing now, or done (exhausted). Counted as one
-// invocation per element made (one when it made none).
+// invocation per element made (one when it made none). Never on a traced flow (Flow::start).
 uint32_t Flow::pull_batch(Node& n, uint32_t k) {
-  const bool traced = trace_ != nullptr;
-  const Clock::time_point t0 = traced ? stamp() : now_;
-  // The elements' traces start with the call that makes them: a slot for each it may make.
-  if (traced)
-    for (uint32_t i = 0; i < k; ++i) {
-      trace_scratch_[i] = trace_->begin_element(flow_ns(t0));
-      span_scratch_[i] = trace_->new_span_id();
-      context_ids_[i] = {trace_->trace_id(trace_scratch_[i]), span_scratch_[i]};
-    }
-  if (FlowContextState* ctx = options_.context) {
-    enter_call(traced ? context_ids_[0].trace : TraceId{}, t0);
-    if (traced) {
-      ctx->span_id = context_ids_[0].span;
-      ctx->batch = std::span<const ElementIds>(context_ids_.data(), k);
-    }
-  }
-  const CallCost before = cost_before(n);
+  const Clock::time_point t0 = now_;
+  if (options_.context) enter_call(TraceId{}, t0);
   pulled_scratch_.clear();
   bool done = false;
   CallStatus st = n.stage->pull_batch(k, pulled_scratch_, done);
-  if (FlowContextState* ctx = options_.context) ctx->batch = {};
   n.stats.fuel_consumed.add(n.stage->fuel_consumed());
   // More than asked for would break the limit and the credit: the extra ones go back.
   for (size_t i = k; i < pulled_scratch_.size(); ++i) release_out(pulled_scratch_[i]);
@@ -143,32 +127,10 @@ uint32_t Flow::pull_batch(Node& n, uint32_t k) {
   n.stats.invocations.add(calls);
   end_run(n, t0, calls);
   const uint64_t timestamp = epoch_ns(now_), origin = flow_ns(now_);
-  CallCost share;
-  if (traced) {
-    share = cost_since(n, before);
-    share = {share.copies / calls, share.bytes / calls, share.fuel / calls};
-  }
-  for (uint32_t i = 0; i < made; ++i) {
-    const OutElement& o = pulled_scratch_[i];
-    const uint32_t trace = traced ? trace_scratch_[i] : 0;
-    if (trace) {
-      trace_->set_sequence(trace, n.next_sequence);
-      trace_call(n, trace, SpanOp::Pull, span_scratch_[i], t0, now_, {}, nullptr, o.payload, share);
-    }
-    emit(n, o, n.next_sequence++, timestamp, origin, trace);
-  }
+  for (uint32_t i = 0; i < made; ++i) emit(n, pulled_scratch_[i], n.next_sequence++, timestamp, origin, 0);
   pulled_ += made;
   stats_.elements_produced.add(made);
   pulled_scratch_.clear();
-  if (traced)
-    for (uint32_t i = made; i < k; ++i) {
-      if (!st && i == made) {  // the failed call's span, on the element it did not make
-        trace_call(n, trace_scratch_[i], SpanOp::Pull, span_scratch_[i], t0, now_, st, nullptr, resources::BufferId{}, share);
-        trace_->end_element(trace_scratch_[i], flow_ns(now_), ElementOutcome::Failed);
-      } else {
-        trace_->abandon_element(trace_scratch_[i]);
-      }
-    }
   if (!st) handle_failure(n, st, "pull");
   else if (done) source_done(n);
   return calls;

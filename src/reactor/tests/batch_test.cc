@@ -322,23 +322,12 @@ TEST_F(BatchTest, TracedFlowsCallPerElementWithEveryElementItsOwnSpan) {
   auto* sink = add<BatchSink>(f, "sink", 64);
   connect(f, "src", "p");
   connect(f, "p", "sink");
-  std::set<std::string> seen_spans;
   size_t seen_batches = 0;
-  p->on_batch = [&](size_t size) {
-    ++seen_batches;
-    ASSERT_EQ(ctx.batch.size(), size);
-    EXPECT_EQ(ctx.trace_id, ctx.batch[0].trace);
-    EXPECT_EQ(ctx.span_id, ctx.batch[0].span);
-    for (const ElementIds& ids : ctx.batch) {
-      EXPECT_TRUE(ids.trace.valid());
-      seen_spans.insert(obs::to_hex(ids.span));
-    }
-  };
+  p->on_batch = [&](size_t) { ++seen_batches; };
   f.enable_tracing(tracer, {});
   ASSERT_TRUE(f.run().ok());
   tracer->shutdown();
   EXPECT_EQ(seen_batches, 0u);
-  EXPECT_TRUE(ctx.batch.empty()) << "only during a batch call";
   EXPECT_EQ(sink->got.size(), 20u);
   std::map<std::string, std::multiset<obs::SpanOp>> ops;  // trace -> operations
   std::set<std::string> roots, process_spans;

@@ -275,9 +275,6 @@ class Flow {
   std::vector<std::pair<uint64_t, uint32_t>> pending_latency_;
   uint64_t latency_origin_ = UINT64_MAX;  // the run of equal origins being counted
   uint32_t latency_count_ = 0;
-  std::vector<observability::SpanId> span_scratch_;
-  std::vector<uint32_t> trace_scratch_;
-  std::vector<ElementIds> context_ids_;      // FlowContextState::batch during a traced batch call
   std::unique_ptr<observability::FlowTrace> trace_;
 };
 

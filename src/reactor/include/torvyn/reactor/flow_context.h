@@ -6,27 +6,17 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 
 #include "torvyn/observability/trace_ids.h"
 
 namespace torvyn::reactor {
 
-// The trace and span of one element's share of a batch call.
-struct ElementIds {
-  observability::TraceId trace;
-  observability::SpanId span;
-};
-
 struct FlowContextState {
   std::string flow_id;
   observability::TraceId trace_id;  // invalid when tracing is off (trace-id() returns "")
   observability::SpanId span_id;    // the span of the invocation in progress
   uint64_t deadline_ns = 0;         // absolute steady-clock deadline of the call in progress; 0 = none
-  // During a batch call of a traced flow: each element's trace and span, by position in the
-  // batch (trace_id/span_id above are the first element's). Empty otherwise.
-  std::span<const ElementIds> batch;
 };
 
 }  // namespace torvyn::reactor
