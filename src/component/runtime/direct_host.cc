@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "realloc_call.h"
+
 #include "torvyn/wasm/trap_guard.h"
 
 namespace torvyn::component {
@@ -10,20 +12,6 @@ namespace torvyn::component {
 namespace {
 
 Error abi_trap(std::string what) { return Error(ErrorCode::AbiTrap, std::move(what)); }
-
-// The interp engine's realloc: a nested call through the Store (no raw entry points there). Its own
-// frame, so the Trap it holds never lives across the aot path's direct call.
-[[gnu::noinline]] bool realloc_through_store(wasm::Store& store, wasm::Extern realloc, uint32_t align, uint64_t len, uint32_t& p,
-                                             std::optional<Error>& failure) {
-  wasm::Slot slots[4] = {0, 0, align, len};
-  wasm::Trap t;
-  if (!store.call_inplace(realloc, slots, &t)) {
-    failure = Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
-    return false;
-  }
-  p = static_cast<uint32_t>(slots[0]);
-  return true;
-}
 
 }  // namespace
 
@@ -38,17 +26,9 @@ bool Caller::allocate(uint64_t len, uint32_t align, uint32_t& p) {
     fail(abi_trap("the component needs memory allocated but gave no realloc function"));
     return false;
   }
-  instance_.set_may_leave(false);
-  if (realloc_raw_) {
-    // aot: straight into the guest's cabi_realloc, inside the guard of the export call that is
-    // running (a trap there unwinds past this frame, which holds nothing with a destructor).
-    using Realloc = uint32_t (*)(void*, uint32_t, uint32_t, uint32_t, uint32_t);
-    p = reinterpret_cast<Realloc>(realloc_raw_.fn)(realloc_raw_.instance, 0, 0, align, static_cast<uint32_t>(len));
-  } else if (!realloc_through_store(store_, *canon_.realloc, align, len, p, failure_)) {
-    instance_.set_may_leave(true);
-    return false;
-  }
-  instance_.set_may_leave(true);
+  // aot: straight into the guest's cabi_realloc, inside the guard of the export call that is
+  // running (a trap there unwinds past this frame, which holds nothing with a destructor).
+  if (!detail::call_realloc(instance_, store_, realloc_raw_, *canon_.realloc, 0, 0, align, static_cast<uint32_t>(len), p, failure_)) return false;
   return span(p, len, align) != nullptr;
 }
 

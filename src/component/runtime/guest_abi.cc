@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "realloc_call.h"
 #include "torvyn/component/runtime.h"
 
 namespace torvyn::component {
@@ -36,37 +37,28 @@ void GuestAbi::lend_more(uint32_t handle) {
 
 Error GuestAbi::no_scope() { return Error(ErrorCode::Internal, "a borrow can only be lent into an export call"); }
 
-namespace {
-// Through the Store (its own guard): a frame of its own, so the Trap it holds never lives across
-// the raw path's call.
-[[gnu::noinline]] bool realloc_through_store(Instance& inst, wasm::Store& store, wasm::Extern realloc, wasm::Slot* slots, Error* error) {
+namespace detail {
+bool realloc_through_store(Instance& inst, wasm::Store& store, wasm::Extern realloc, wasm::Slot* slots, std::optional<Error>& failure) {
   wasm::Trap t;
   bool was = inst.may_leave();
   inst.set_may_leave(false);
   bool ok = store.call_inplace(realloc, slots, &t);
   inst.set_may_leave(was);
-  if (!ok) *error = Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
+  if (!ok) failure = Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
   return ok;
 }
-}  // namespace
+}  // namespace detail
 
 Result<uint32_t> GuestAbi::realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size) {
   if (!canon_.realloc) return abi_trap("the component needs memory allocated but gave no realloc function");
   have_view_ = false;  // the guest may grow its memory
-  if (raw_realloc_) {
-    // Under the guard of the compiled export call: a trap unwinds past this frame (nothing here
-    // has a destructor) to Store::run_guarded.
-    using Realloc = uint32_t (*)(void*, uint32_t, uint32_t, uint32_t, uint32_t);
-    bool was = inst_.may_leave();
-    inst_.set_may_leave(false);
-    uint32_t p = reinterpret_cast<Realloc>(raw_realloc_.fn)(raw_realloc_.instance, old_ptr, old_size, align, new_size);
-    inst_.set_may_leave(was);
-    return p;
-  }
-  wasm::Slot slots[4] = {old_ptr, old_size, align, new_size};
-  Error error(ErrorCode::Internal, "");
-  if (!realloc_through_store(inst_, store_, *canon_.realloc, slots, &error)) return error;
-  return static_cast<uint32_t>(slots[0]);
+  // Inside a compiled export call: a direct call under its guard (nothing with a destructor is
+  // alive in this frame during it).
+  if (raw_realloc_) return detail::raw_realloc(inst_, raw_realloc_, old_ptr, old_size, align, new_size);
+  uint32_t p = 0;
+  std::optional<Error> failure;
+  if (!detail::call_realloc(inst_, store_, {}, *canon_.realloc, old_ptr, old_size, align, new_size, p, failure)) return std::move(*failure);
+  return p;
 }
 
 Result<uint64_t> GuestAbi::lift_handle(const AbiType& t, uint32_t index) {
