@@ -81,6 +81,22 @@ CallStatus allocation_failure(const Error& e) {
   return {internal ? FailKind::Internal : FailKind::Unavailable, e.message};
 }
 
+// The area of a result<T, process-error> the guest returned at `ptr`: the area itself for the ok
+// case, null for the err case (lifted into `whole`).
+Result<const uint8_t*> ok_area(GuestAbi& abi, uint32_t ptr, const BatchTypes::ResultArea& layout, uint32_t payload, uint32_t error_payload,
+                               CallStatus& whole) {
+  auto area = abi.span(ptr, layout.size, layout.align);
+  if (!area) return area.take_error();
+  Area a{*area};
+  uint8_t disc = a.get<uint8_t>(0);
+  if (disc == 1) {
+    if (auto st = error_at(abi, a, payload, error_payload, whole); !st) return st.take_error();
+    return static_cast<const uint8_t*>(nullptr);
+  }
+  if (disc != 0) return abi_trap("result discriminant " + std::to_string(disc) + " is out of range");
+  return static_cast<const uint8_t*>(*area);
+}
+
 uint64_t saturating_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
 
 }  // namespace
@@ -211,9 +227,10 @@ Result<size_t> plan_batch(BatchBinding& b, const resources::BufferPool& pool, st
   return n;
 }
 
-// Writes the planned elements as a `batch` (args[0..8)), copying payloads into the guest.
-Status lower_batch(GuestAbi& abi, BatchBinding& b, resources::BufferPool& pool, resources::CopyLedger& ledger,
-                   resources::OwnerId owner, std::span<const InElement> in, Slot* args) {
+// The arguments of process-batch and push-batch: the planned elements as a `batch` (args[0..8)),
+// payloads copied into the guest, then the flow-context lent for the call (args[8]).
+Status lower_elements(GuestAbi& abi, BatchBinding& b, resources::BufferPool& pool, resources::CopyLedger& ledger,
+                      resources::OwnerId owner, std::span<const InElement> in, Slot* args) {
   const BatchTypes& T = b.types;
   const uint32_t n = static_cast<uint32_t>(in.size());
   uint32_t ptr = 0;
@@ -279,6 +296,15 @@ Status lower_batch(GuestAbi& abi, BatchBinding& b, resources::BufferPool& pool, 
   args[6] = ptr;
   args[7] = n;
   return {};
+}
+
+Result<size_t> lower_batch(GuestAbi& abi, BatchBinding& b, StreamingHost& host, resources::OwnerId owner, std::span<const InElement> in,
+                           Slot* args) {
+  if (auto st = lower_elements(abi, b, host.pool(), host.ledger(), owner, in, args); !st) return st.take_error();
+  auto ctx = abi.lower_borrow(host.types().flow_context_res, StreamingHost::kContextRep);
+  if (!ctx) return ctx.take_error();
+  args[8] = *ctx;
+  return size_t{9};
 }
 
 // The `batch` record at `at`, checked: `count` elements, or at most `max` when count is -1.
@@ -369,20 +395,12 @@ CallStatus ComponentNode::process_batch(std::span<const InElement> in, std::span
   BatchBinding::Scaled scaled(instance_->store(), b.limits, n);
   Status s = instance_->call_fast(
       b.f,
-      [&](GuestAbi& abi, Slot* args) -> Result<size_t> {
-        if (auto st = lower_batch(abi, b, host_.pool(), host_.ledger(), account_.owner, batch, args); !st) return st.take_error();
-        auto ctx = abi.lower_borrow(t_.flow_context_res, StreamingHost::kContextRep);
-        if (!ctx) return ctx.take_error();
-        args[8] = *ctx;
-        return size_t{9};
-      },
+      [&](GuestAbi& abi, Slot* args) { return lower_batch(abi, b, host_, account_.owner, batch, args); },
       [&](GuestAbi& abi, const Slot* results) -> Status {
-        auto area = abi.span(static_cast<uint32_t>(results[0]), T.process.area.size, T.process.area.align);
+        auto area = ok_area(abi, static_cast<uint32_t>(results[0]), T.process.area, T.process.ok, T.error_payload, whole);
         if (!area) return area.take_error();
+        if (!*area) return {};  // the err case, in `whole`
         Area a{*area};
-        uint8_t disc = a.get<uint8_t>(0);
-        if (disc == 1) return error_at(abi, a, T.process.ok, T.error_payload, whole);
-        if (disc != 0) return abi_trap("result discriminant " + std::to_string(disc) + " is out of range");
         // Pass 1: check everything (outcomes, then the output batch) before allocating anything.
         uint32_t count = 0;
         auto list = list_at(abi, a, T.process.ok + T.process.outcomes, T.outcome_size, 4, n, "process-batch's outcomes", count);
@@ -448,20 +466,12 @@ CallStatus ComponentNode::push_batch(std::span<const InElement> in, std::span<Ba
   BatchBinding::Scaled scaled(instance_->store(), b.limits, n);
   Status s = instance_->call_fast(
       b.f,
-      [&](GuestAbi& abi, Slot* args) -> Result<size_t> {
-        if (auto st = lower_batch(abi, b, host_.pool(), host_.ledger(), account_.owner, batch, args); !st) return st.take_error();
-        auto ctx = abi.lower_borrow(t_.flow_context_res, StreamingHost::kContextRep);
-        if (!ctx) return ctx.take_error();
-        args[8] = *ctx;
-        return size_t{9};
-      },
+      [&](GuestAbi& abi, Slot* args) { return lower_batch(abi, b, host_, account_.owner, batch, args); },
       [&](GuestAbi& abi, const Slot* results) -> Status {
-        auto area = abi.span(static_cast<uint32_t>(results[0]), T.push.area.size, T.push.area.align);
+        auto area = ok_area(abi, static_cast<uint32_t>(results[0]), T.push.area, T.push.ok, T.error_payload, whole);
         if (!area) return area.take_error();
+        if (!*area) return {};  // the err case, in `whole`
         Area a{*area};
-        uint8_t disc = a.get<uint8_t>(0);
-        if (disc == 1) return error_at(abi, a, T.push.ok, T.error_payload, whole);
-        if (disc != 0) return abi_trap("result discriminant " + std::to_string(disc) + " is out of range");
         uint32_t count = 0;
         auto list = list_at(abi, a, T.push.ok + T.push.results, T.element_result_size, 4, n, "push-batch's outcomes", count);
         if (!list) return list.take_error();

@@ -8,15 +8,7 @@ using namespace component;
 using namespace component::abi;
 
 namespace {
-
-AbiFuncType fn(std::vector<std::string> names, std::vector<AbiTypePtr> params, std::vector<AbiTypePtr> results) {
-  AbiFuncType f;
-  f.param_names = std::move(names);
-  f.params = std::move(params);
-  f.results = std::move(results);
-  return f;
-}
-
+constexpr auto fn = contract_function;
 }  // namespace
 
 BatchTypes::BatchTypes(const ContractTypes& t) {

@@ -7,9 +7,7 @@ namespace torvyn::streaming {
 using namespace component;
 using namespace component::abi;
 
-namespace {
-
-AbiFuncType fn(std::vector<std::string> names, std::vector<AbiTypePtr> params, std::vector<AbiTypePtr> results) {
+AbiFuncType contract_function(std::vector<std::string> names, std::vector<AbiTypePtr> params, std::vector<AbiTypePtr> results) {
   AbiFuncType f;
   f.param_names = std::move(names);
   f.params = std::move(params);
@@ -17,6 +15,8 @@ AbiFuncType fn(std::vector<std::string> names, std::vector<AbiTypePtr> params, s
   return f;
 }
 
+namespace {
+constexpr auto fn = contract_function;
 }  // namespace
 
 ContractTypes::ContractTypes(uint32_t buffer, uint32_t mutable_buffer, uint32_t flow_context)

@@ -343,17 +343,9 @@ std::shared_ptr<HostInstance> StreamingHost::make_allocator() {
   auto h = std::make_shared<HostInstance>("torvyn:streaming/buffer-allocator@0.1.0");
   const ContractTypes& t = *types_;
   using namespace component::abi;
-  AbiFuncType allocate_type;
-  allocate_type.param_names = {"capacity-hint"};
-  allocate_type.params = {t.u64};
-  allocate_type.results = {t.alloc_result};
-  h->add_direct_function("allocate", allocate_type, direct_function<&allocate>(this));
-
-  AbiFuncType clone;
-  clone.param_names = {"source"};
-  clone.params = {borrow(t.buffer_res)};
-  clone.results = {t.alloc_result};
-  h->add_direct_function("clone-into-mutable", clone, direct_function<&clone_into_mutable>(this));
+  h->add_direct_function("allocate", contract_function({"capacity-hint"}, {t.u64}, {t.alloc_result}), direct_function<&allocate>(this));
+  h->add_direct_function("clone-into-mutable", contract_function({"source"}, {borrow(t.buffer_res)}, {t.alloc_result}),
+                         direct_function<&clone_into_mutable>(this));
   return h;
 }
 

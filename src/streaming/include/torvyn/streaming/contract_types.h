@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "torvyn/base/error.h"
 #include "torvyn/component/abi_types.h"
@@ -22,6 +23,9 @@ inline Error content_type_too_long(uint64_t len) {
 
 using component::AbiFuncType;
 using component::AbiTypePtr;
+
+// A contract function's type: parameter names and types, result types.
+AbiFuncType contract_function(std::vector<std::string> names, std::vector<AbiTypePtr> params, std::vector<AbiTypePtr> results);
 
 struct ContractTypes {
   ContractTypes(uint32_t buffer, uint32_t mutable_buffer, uint32_t flow_context);
