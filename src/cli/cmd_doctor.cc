@@ -1,11 +1,10 @@
 // torvyn doctor: is this machine ready to build and run Torvyn components?
-#include <unistd.h>
-
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "torvyn/host/component_build.h"
+#include "torvyn/base/find_program.h"
 #include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
@@ -13,20 +12,6 @@ namespace torvyn::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string which(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (!path) return "";
-  std::string p = path;
-  for (size_t start = 0; start <= p.size();) {
-    size_t end = p.find(':', start);
-    if (end == std::string::npos) end = p.size();
-    fs::path candidate = fs::path(p.substr(start, end - start)) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return "";
-}
 
 struct Check {
   std::string name;
@@ -37,11 +22,11 @@ struct Check {
 
 int doctor(const Globals& g) {
   std::vector<Check> checks;
-  std::string cc = which("cc");
+  std::string cc = find_program("cc");
   checks.push_back({"C compiler (aot engine)", !cc.empty(), cc.empty() ? "`cc` not on PATH: only engine = \"interp\" works" : cc, false});
-  std::string clang = which(std::getenv("TORVYN_CLANG") ? std::getenv("TORVYN_CLANG") : "clang-19");
+  std::string clang = find_program(std::getenv("TORVYN_CLANG") ? std::getenv("TORVYN_CLANG") : "clang-19");
   checks.push_back({"clang-19 (guest toolchain)", !clang.empty(), clang.empty() ? "apt-get install clang-19 lld-19" : clang, false});
-  std::string node = which("node");
+  std::string node = find_program("node");
   checks.push_back({"node (jco)", !node.empty(), node.empty() ? "Node.js 20 is needed by `torvyn build`" : node, false});
   fs::path sdk = host::sdk_dir();
   bool has_sdk = fs::is_regular_file(sdk / "tools" / "torvyn-component-build");

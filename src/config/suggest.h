@@ -1,20 +1,9 @@
-// "did you mean `x`?" for misspelt keys, enum values and names.
+// The config layer's "did you mean" is base's (torvyn/base/suggest.h), shared with the CLI.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+#include "torvyn/base/suggest.h"
 
 namespace torvyn::config::detail {
-
-// Edit distance with adjacent transpositions (optimal string alignment).
-size_t edit_distance(std::string_view a, std::string_view b);
-
-// The candidate closest to `wrong`, if any is close enough to be a plausible typo: the same up to
-// case and `-`/`_`, within a small edit distance, or one containing the other ("exporter" →
-// "tracing_exporter").
-std::optional<std::string> suggest(std::string_view wrong, const std::vector<std::string_view>& candidates);
-std::optional<std::string> suggest(std::string_view wrong, const std::vector<std::string>& candidates);
-
+using torvyn::edit_distance;
+using torvyn::suggest;
 }  // namespace torvyn::config::detail

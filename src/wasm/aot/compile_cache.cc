@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "glue_abi.h"
+#include "torvyn/base/find_program.h"
 #include "torvyn/base/private_dir.h"
 
 extern char** environ;
@@ -81,23 +82,6 @@ struct RunResult {
   std::string output;
 };
 
-// argv[0] as execve needs it: a path, searched on $PATH when it has no slash.
-std::string resolve_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= p.size()) {
-    size_t end = p.find(':', start);
-    if (end == std::string::npos) end = p.size();
-    std::string d = p.substr(start, end - start);
-    std::string cand = (d.empty() ? std::string(".") : d) + "/" + name;
-    struct stat st{};
-    if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(cand.c_str(), X_OK) == 0) return cand;
-    start = end + 1;
-  }
-  return "";
-}
 
 // Runs argv with stdout+stderr to `log` and the working directory `cwd` (if not empty), in its own
 // process group (the compiler driver spawns children; a timeout kills them all), killed if this
@@ -105,7 +89,7 @@ std::string resolve_program(const std::string& name) {
 RunResult run_process(const std::vector<std::string>& argv, const std::string& log, const std::string& cwd, std::chrono::seconds timeout,
                       RunLimits limits = {}) {
   RunResult rr;
-  std::string program = resolve_program(argv[0]);
+  std::string program = find_program(argv[0]);
   if (program.empty()) {
     rr.output = "cannot run " + argv[0] + ": not found";
     return rr;
@@ -489,7 +473,7 @@ Result<CompileCache> CompileCache::open(const Options& options) {
   if (auto st = check_cache_directory(c.dir_); !st) return st.take_error();
   clean_orphans(c.dir_);
 
-  c.cc_ = resolve_program(options.cc);
+  c.cc_ = find_program(options.cc);
   if (c.cc_.empty())
     return Error(ErrorCode::EnvironmentError, "the aot engine needs a C compiler, but `" + options.cc + "` was not found (install gcc, or use engine = \"interp\")");
 

@@ -1,9 +1,9 @@
-#include "suggest.h"
+#include "torvyn/base/suggest.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace torvyn::config::detail {
+namespace torvyn {
 
 namespace {
 
@@ -63,4 +63,4 @@ std::optional<std::string> suggest(std::string_view wrong, const std::vector<std
   return suggest(wrong, views);
 }
 
-}  // namespace torvyn::config::detail
+}  // namespace torvyn
