@@ -61,9 +61,21 @@ uint64_t u(const json& j) { return j.get<uint64_t>(); }
 
 }  // namespace
 
+double BenchRun::measured_s() const {
+  double s = 0;
+  for (const host::FlowReport& r : flows) s = std::max(s, r.seconds);
+  return s;
+}
+
 json bench_document(const BenchRun& run, const resources::BufferPool& pool) {
-  json doc{{"torvyn_bench", kBenchFormatVersion}, {"created", run.created},   {"manifest", run.manifest},
-           {"engine", run.engine},                {"duration_s", run.duration_s}, {"warmup_s", run.warmup_s}};
+  json doc{{"torvyn_bench", kBenchFormatVersion},
+           {"created", run.created},
+           {"manifest", run.manifest},
+           {"engine", run.engine},
+           {"duration_s", run.measured_s()},
+           {"requested_duration_s", run.requested_duration_s},
+           {"ended", run.ended},
+           {"warmup_s", run.warmup_s}};
   doc["flows"] = json::array();
   for (const host::FlowReport& r : run.flows) {
     json f = host::to_json(r);
@@ -105,12 +117,21 @@ json compare_documents(const json& before, const json& now) {
 std::string render_bench_human(const json& doc, const json* comparison, const std::string& compared_with) {
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "bench: %.1f s measured after a %.1f s warm-up (engine %s)\n", doc["duration_s"].get<double>(),
+  std::snprintf(line, sizeof line, "bench: %.2f s measured after a %.1f s warm-up (engine %s)", doc["duration_s"].get<double>(),
                 doc["warmup_s"].get<double>(), doc["engine"].get<std::string>().c_str());
   out += line;
+  // Say why the window is not the one asked for (older reports carry neither field).
+  const std::string ended = doc.value("ended", std::string("window"));
+  if (ended != "window" && doc.contains("requested_duration_s")) {
+    std::snprintf(line, sizeof line, "; %s before the %.1f s asked for", ended == "interrupted" ? "interrupted" : "the flows finished",
+                  doc["requested_duration_s"].get<double>());
+    out += line;
+  }
+  out += "\n";
   for (const json& f : doc["flows"]) {
     // Cancelled is how a bench normally ends: its sources were stopped when the window closed.
-    std::string state = f["state"] == "Cancelled" ? "stopped when the window closed" : f["state"].get<std::string>();
+    std::string state = f["state"] == "Cancelled" ? (ended == "interrupted" ? "stopped by the interrupt" : "stopped when the window closed")
+                                                  : f["state"].get<std::string>();
     std::snprintf(line, sizeof line, "flow %s: %s, %.2f s measured", f["flow"].get<std::string>().c_str(), state.c_str(),
                   f["seconds"].get<double>());
     out += line;

@@ -18,12 +18,17 @@ inline constexpr int kBenchFormatVersion = 1;
 struct BenchRun {
   std::string created;  // UTC, ISO 8601
   std::string manifest, engine;
-  double duration_s = 0, warmup_s = 0;
+  double requested_duration_s = 0, warmup_s = 0;  // what --duration / --warmup asked for
+  // How the run ended: "window" (the measured window closed), "interrupted" (Ctrl-C/SIGTERM) or
+  // "finished" (every flow ended on its own first: a finite source, --limit, a failure).
+  std::string ended = "window";
   std::vector<host::FlowReport> flows;
+  // The window actually measured: the longest flow's, never the one asked for.
+  double measured_s() const;
 };
 
-// The saved document: {"torvyn_bench": 1, "created", "manifest", "engine", "duration_s",
-// "warmup_s", "flows": [per flow: seconds, elements, throughput, latency_ns {p50 p90 p99 p999
+// The saved document: {"torvyn_bench": 1, "created", "manifest", "engine", "duration_s" (measured),
+// "requested_duration_s", "ended", "warmup_s", "flows": [per flow: seconds, elements, throughput, latency_ns {p50 p90 p99 p999
 // max}, copies {total, bytes, per_element}, queues, stages], "pool": {per tier: allocations,
 // reuses, reuse_pct, exhaustion_events}}.
 nlohmann::json bench_document(const BenchRun& run, const resources::BufferPool& pool);

@@ -11,6 +11,7 @@
 
 #include "torvyn/base/diagnostic.h"
 #include "torvyn/config/config.h"
+#include "torvyn/contracts/project.h"
 
 namespace torvyn::host {
 struct RunOptions;
@@ -42,6 +43,14 @@ bool parse_overrides(const Globals& g, const std::vector<std::string>& overrides
 std::optional<config::LoadResult> load_for_report(const Globals& g, const std::string& manifest, const std::vector<std::string>& overrides,
                                                   int& exit_code);
 
+// Where `torvyn build` writes and `torvyn run` reads, for check/link/preflight (host's rules).
+contracts::ProjectHooks project_hooks();
+
+// For commands that run flows (run, trace, bench): load_manifest plus the flows linked as
+// `torvyn link` does (preflight.cc). nullopt with exit_code 2 when either has an error.
+std::optional<config::Config> load_for_run(const Globals& g, const std::string& manifest, const std::vector<std::string>& overrides,
+                                           const std::vector<std::string>& flows, int& exit_code);
+
 // Prints an error (human: "error[E0xxx]: ..." on stderr; json: {"error":{...}} on stdout).
 void print_error(const Globals& g, const Error& e);
 
@@ -63,6 +72,12 @@ CLI::Option* offer(CLI::Option* option, std::vector<std::string> values);
 // offer() for an option CLI11 itself restricts to those values.
 CLI::Option* one_of(CLI::Option* option, std::vector<std::string> values);
 const std::vector<std::string>* offered(const CLI::Option* option);
+
+// A validator for a whole-number option: digits only (no sign, so `-1` is not read as 2^64-1),
+// within [lo, hi]; CLI11 reports a failure as a usage error (exit 2) naming the option.
+CLI::Validator whole_number(uint64_t lo, uint64_t hi);
+// --input-chunk: 1 byte up to the largest element the host's file source makes.
+CLI::Option* add_input_chunk_option(CLI::App* command, uint64_t& chunk);
 
 // The options `run` and `trace` share (--manifest --flow --limit --timeout --input --input-chunk
 // --output --config) and their translation into the host's RunOptions.

@@ -1,9 +1,11 @@
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "torvyn/base/json_text.h"
+#include "torvyn/reactor/host_stages.h"
 
 namespace torvyn::cli {
 
@@ -62,6 +64,25 @@ std::optional<config::Config> load_manifest(const Globals& g, const std::filesys
     return std::nullopt;
   }
   return std::move(r.config);
+}
+
+CLI::Validator whole_number(uint64_t lo, uint64_t hi) {
+  std::string range = std::to_string(lo) + ".." + std::to_string(hi);
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        uint64_t v = 0;
+        const char* end = text.data() + text.size();
+        auto [p, ec] = std::from_chars(text.data(), end, v);
+        if (text.empty() || ec == std::errc::invalid_argument || p != end) return "`" + text + "` is not a whole number (" + range + ")";
+        if (ec == std::errc::result_out_of_range || v < lo || v > hi) return "`" + text + "` is out of range (" + range + ")";
+        return {};
+      },
+      "UINT:" + range);
+}
+
+CLI::Option* add_input_chunk_option(CLI::App* c, uint64_t& chunk) {
+  return c->add_option("--input-chunk", chunk, "With --input: raw chunks of this many bytes instead of lines (output then raw too)")
+      ->check(whole_number(1, reactor::kMaxFileElementBytes));
 }
 
 void print_error(const Globals& g, const Error& e) {

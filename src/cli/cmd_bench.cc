@@ -123,7 +123,7 @@ int bench(const Globals& g, const BenchArgs& a) {
     return kUsage;
   }
   int code = kOk;
-  auto cfg = load_manifest(g, a.manifest, a.config, code);
+  auto cfg = load_for_run(g, a.manifest, a.config, a.flows, code);
   if (!cfg) return code;
   if (cfg->flows.empty()) {
     print_error(g, Error(ErrorCode::ConfigInvalidValue, "nothing to benchmark: " + a.manifest + " declares no [flow.<name>]"));
@@ -148,7 +148,7 @@ int bench(const Globals& g, const BenchArgs& a) {
   run.created = utc_now("%Y-%m-%dT%H:%M:%SZ");
   run.manifest = fs::absolute(a.manifest).lexically_normal().string();
   run.engine = cfg->runtime.engine == config::Engine::Aot ? "aot" : "interp";
-  run.duration_s = static_cast<double>(*duration_ms) / 1000.0;
+  run.requested_duration_s = static_cast<double>(*duration_ms) / 1000.0;
   run.warmup_s = static_cast<double>(*warmup_ms) / 1000.0;
   host::Runtime rt(std::move(*cfg));
   const std::atomic<bool>& stop = install_stop_signals();
@@ -158,7 +158,11 @@ int bench(const Globals& g, const BenchArgs& a) {
   }
   if (!g.quiet && report == "human")
     std::cerr << "bench: warming up for " << a.warmup << ", then measuring for " << a.duration << " (Ctrl-C stops early)\n";
+  const auto started = std::chrono::steady_clock::now();
   run.flows = rt.run(stop, ro);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  if (stop.load()) run.ended = "interrupted";
+  else if (took.count() < run.warmup_s + run.requested_duration_s) run.ended = "finished";
 
   json doc = bench_document(run, rt.pool());
   json comparison;
@@ -201,9 +205,9 @@ void add_bench(CLI::App& app, const Globals& g, int& exit_code) {
   c->add_option("--flow,-f", a->flows, "Only this flow (repeatable)");
   c->add_option("--duration,-d", a->duration, "How long to measure, after the warm-up")->capture_default_str();
   c->add_option("--warmup,-w", a->warmup, "How long to run before measuring (left out of every number)")->capture_default_str();
-  c->add_option("--limit,-n", a->limit, "Stop each flow's sources after N elements (warm-up included)");
+  c->add_option("--limit,-n", a->limit, "Stop each flow's sources after N elements (warm-up included)")->check(whole_number(1, UINT64_MAX));
   c->add_option("--input,-i", a->input, "Feed the flow from this file, one element per line ('-' = stdin)");
-  c->add_option("--input-chunk", a->input_chunk, "With --input: raw chunks of this many bytes instead of lines");
+  add_input_chunk_option(c, a->input_chunk);
   c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
   offer(c->add_option("--report,-r", a->report, "Report format: human, json, csv or markdown (--format json implies json)")->capture_default_str(),
         std::vector<std::string>(std::begin(kReports), std::end(kReports)));

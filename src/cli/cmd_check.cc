@@ -1,7 +1,8 @@
-// torvyn check: validate Torvyn.toml, the project's WIT, each component against its world, and
-// capability grants (contracts/project.h). Exit 0 when nothing is wrong (--strict: not even a
+// torvyn check: validate Torvyn.toml, the project's WIT, each component against its world,
+// capability grants and every flow as `torvyn link` does (contracts/project.h). Exit 0 when nothing is wrong (--strict: not even a
 // warning), 1 otherwise; 2 when the manifest cannot be read or has errors of its own, or an
 // option is malformed.
+#include <algorithm>
 #include <iostream>
 
 #include "cli.h"
@@ -19,7 +20,19 @@ struct CheckArgs {
   std::vector<std::string> config;
 };
 
-// config::load's diagnostics plus contracts::check_project's, as one report.
+// Appends the diagnostics of `more` that `report` does not already hold (same code, message and
+// place).
+void append_new(contracts::Report& report, contracts::Report more) {
+  auto same = [](const Diagnostic& a, const Diagnostic& b) {
+    return a.code == b.code && a.message == b.message && a.location.file == b.location.file && a.location.line == b.location.line;
+  };
+  for (Diagnostic& d : more.diagnostics)
+    if (std::none_of(report.diagnostics.begin(), report.diagnostics.end(), [&](const Diagnostic& x) { return same(x, d); }))
+      report.diagnostics.push_back(std::move(d));
+  report.sources.merge(more.sources);
+}
+
+// config::load's diagnostics plus contracts::check_project's and link_project's, as one report.
 int check(const Globals& g, const CheckArgs& a) {
   int code = kOk;
   std::optional<config::LoadResult> load = load_for_report(g, a.manifest, a.config, code);
@@ -30,9 +43,13 @@ int check(const Globals& g, const CheckArgs& a) {
   report.sources = loaded.sources;
   if (loaded.ok()) {
     contracts::CheckOptions co;
-    co.hooks.built_path = host::built_component_path;
-    co.hooks.world_of = host::component_world;
+    co.hooks = project_hooks();
     report.append(contracts::check_project(*loaded.config, loaded.source, co));
+    // The flows too, as `torvyn link` sees them: a cycle or an interface typo is something to
+    // check before running. A component problem both passes find is reported once.
+    contracts::LinkOptions lo;
+    lo.hooks = co.hooks;
+    append_new(report, contracts::link_project(*loaded.config, loaded.source, lo));
   }
   size_t errors = report.errors(), warnings = report.warnings();
   bool failed = errors > 0 || (a.strict && warnings > 0);

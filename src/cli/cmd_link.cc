@@ -50,8 +50,7 @@ int link(const Globals& g, const LinkArgs& a) {
   if (loaded.ok()) {
     contracts::LinkOptions lo;
     lo.flows = a.flows;
-    lo.hooks.built_path = host::built_component_path;
-    lo.hooks.world_of = host::component_world;
+    lo.hooks = project_hooks();
     report.append(contracts::link_project(*loaded.config, loaded.source, lo));
   }
   size_t errors = report.errors(), warnings = report.warnings();
@@ -67,6 +66,9 @@ int link(const Globals& g, const LinkArgs& a) {
     }
   }
   if (!loaded.ok()) return kUsage;  // the manifest itself is wrong (DESIGN.md §9: config errors exit 2)
+  // `--flow nope` is a usage error, as for run/trace/bench.
+  for (const Diagnostic& d : report.diagnostics)
+    if (d.key == "--flow" && d.severity == Severity::Error) return kUsage;
   return errors ? kFailed : kOk;
 }
 

@@ -34,7 +34,7 @@ namespace {
 
 int run(const Globals& g, const RunArgs& a) {
   int code = kOk;
-  auto cfg = load_manifest(g, a.manifest, a.config, code);
+  auto cfg = load_for_run(g, a.manifest, a.config, a.flows, code);
   if (!cfg) return code;
   host::RunOptions ro;
   if (!make_run_options(g, a, ro)) return kUsage;

@@ -189,7 +189,7 @@ void print_human(std::ostream& out, const Collected& c, const Summary& sum) {
 
 int trace(const Globals& g, const TraceArgs& a) {
   int code = kOk;
-  auto cfg = load_manifest(g, a.manifest, a.config, code);
+  auto cfg = load_for_run(g, a.manifest, a.config, a.flows, code);
   if (!cfg) return code;
   host::RunOptions ro;
   if (!make_run_options(g, a, ro)) return kUsage;

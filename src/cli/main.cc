@@ -1,10 +1,16 @@
 // The `torvyn` command line (DESIGN.md §9).
+#include <algorithm>
+#include <csignal>
 #include <iostream>
 
 #include "cli.h"
+#include "torvyn/base/suggest.h"
 
 int main(int argc, char** argv) {
   using namespace torvyn::cli;
+  // A closed pipe (`torvyn run -o - | head`) must be a write error we handle (the output sink
+  // stops the flow), not a signal that kills the process mid-drain.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"Torvyn: an ownership-aware streaming runtime for WebAssembly components"};
   app.set_version_flag("--version", std::string("torvyn 0.1.0"));
   app.require_subcommand(1);
@@ -25,9 +31,24 @@ int main(int argc, char** argv) {
   add_trace(app, g, exit_code);
   add_bench(app, g, exit_code);
   add_completions(app, g, exit_code);
+  // `torvyn` alone: what it can do, not an error message about a missing subcommand.
+  if (argc == 1) {
+    std::cout << app.help();
+    return kOk;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // `torvyn buidl`: name the unknown command and the nearest real one.
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
+    const bool known = std::find(names.begin(), names.end(), std::string(argv[1])) != names.end();
+    if (argv[1][0] != '-' && !known) {
+      std::cerr << "error: unknown command `" << argv[1] << "`";
+      if (auto near = torvyn::suggest(argv[1], names)) std::cerr << "; did you mean `" << *near << "`?";
+      std::cerr << "\nRun `torvyn --help` for the commands.\n";
+      return kUsage;
+    }
     int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }

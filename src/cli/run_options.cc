@@ -7,11 +7,11 @@ namespace torvyn::cli {
 void add_run_options(CLI::App* c, RunArgs& a, const char* limit_help) {
   c->add_option("--manifest,-m", a.manifest, "Path to Torvyn.toml")->capture_default_str();
   c->add_option("--flow,-f", a.flows, "Only this flow (repeatable)");
-  auto* limit = c->add_option("--limit,-n", a.limit, limit_help);
+  auto* limit = c->add_option("--limit,-n", a.limit, limit_help)->check(whole_number(1, UINT64_MAX));
   if (a.limit) limit->capture_default_str();
   c->add_option("--timeout,-t", a.timeout, "Stop gracefully after this long (e.g. 10s)");
   c->add_option("--input,-i", a.input, "Feed the flow from this file, one element per line ('-' = stdin)");
-  c->add_option("--input-chunk", a.input_chunk, "With --input: raw chunks of this many bytes instead of lines");
+  add_input_chunk_option(c, a.input_chunk);
   c->add_option("--output,-o", a.output, "Write the flow's output to this file, one element per line ('-' = stdout)");
   c->add_option("--config,-c", a.config, "Override a configuration key: KEY=VALUE (repeatable)");
 }

@@ -151,6 +151,8 @@ class Checker {
     const auto& entry = cache_.get(ref.file);
     std::vector<std::string> imports;
     bool imports_known = false;
+    if (entry.exists)
+      if (auto stale = detail::stale_build(ref, c.where, "component." + c.name)) add(std::move(*stale));
     if (entry.exists && entry.wit) {
       const ComponentWit& w = *entry.wit;
       std::vector<Finding> fs;

@@ -80,6 +80,7 @@ class Linker {
   Report report_;
   detail::ComponentCache cache_;
   std::set<fs::path> reported_files_;                  // unreadable / host-mismatched components, once each
+  std::set<fs::path> stale_reported_;                  // built before their sources changed, once each
   std::optional<ProjectWit> project_wit_;
 
   static std::string join(const std::vector<std::string>& v) {
@@ -116,6 +117,8 @@ class Linker {
       return;
     }
     const auto& entry = cache_.get(node.ref.file);
+    if (entry.exists && stale_reported_.insert(node.ref.file).second)
+      if (auto stale = detail::stale_build(node.ref, node_value(n, "component"), node_key(f, n, "component"))) add(std::move(*stale));
     if (entry.wit) {
       node.wit = &*entry.wit;
       node.bytes = &entry.bytes;

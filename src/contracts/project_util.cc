@@ -1,5 +1,7 @@
 #include "project_util.h"
 
+#include "torvyn/base/newest_file.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -84,6 +86,21 @@ ComponentRef resolve_component(const config::Config& cfg, const config::Componen
     r.file = hooks.built_path ? hooks.built_path(cfg, c) : default_hooks().built_path(cfg, c);
   }
   return r;
+}
+
+std::optional<Diagnostic> stale_build(const ComponentRef& ref, SourceLocation where, std::string key) {
+  if (!ref.decl || ref.prebuilt) return std::nullopt;
+  std::error_code ec;
+  fs::file_time_type built = fs::last_write_time(ref.file, ec);
+  if (ec) return std::nullopt;
+  NewestFile source = newest_file_under(ref.decl->path);
+  if (source.path.empty() || source.time <= built) return std::nullopt;
+  Diagnostic d = make_diag(ErrorCode::ContractComponentStale, Severity::Warning,
+                           "component " + std::string("`") + ref.decl->name + "` was built before its sources last changed", where,
+                           "run `torvyn build` (what runs now is the older build)", std::move(key));
+  d.notes.push_back("newer source: " + source.path.string());
+  d.notes.push_back("built file: " + ref.file.string());
+  return d;
 }
 
 ComponentRef resolve_reference(const config::Config& cfg, const std::string& reference, const ProjectHooks& hooks) {

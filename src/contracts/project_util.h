@@ -41,6 +41,11 @@ class ComponentCache {
   std::map<std::filesystem::path, Entry> entries_;
 };
 
+// A warning when a component built from sources (not a pinned .wasm) has a source file newer than
+// its built .wasm: what runs would not be what the sources say. nullopt when up to date, prebuilt
+// or not built.
+std::optional<Diagnostic> stale_build(const ComponentRef& ref, SourceLocation where, std::string key);
+
 // The file name the config layer uses in its locations (so carets find the manifest's text).
 std::string manifest_file_name(const config::Config& cfg);
 

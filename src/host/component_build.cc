@@ -7,7 +7,10 @@
 #include <thread>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
+#include "torvyn/base/find_program.h"
+#include "torvyn/base/newest_file.h"
 #include "torvyn/host/runtime.h"
 
 namespace torvyn::host {
@@ -36,15 +39,6 @@ std::vector<fs::path> sources_in(const fs::path& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-// Newest modification time of the sources and of headers next to them.
-fs::file_time_type newest_input(const fs::path& dir) {
-  fs::file_time_type t = fs::file_time_type::min();  // (the file clock's epoch is in the future)
-  std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
-    if (e.is_regular_file(ec)) t = std::max(t, e.last_write_time(ec));
-  return t;
 }
 
 std::string quote(const std::string& s) {
@@ -130,7 +124,7 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
       continue;
     }
     std::error_code ec;
-    if (!options.force && fs::exists(o.output, ec) && fs::last_write_time(o.output, ec) >= newest_input(src)) {
+    if (!options.force && fs::exists(o.output, ec) && fs::last_write_time(o.output, ec) >= newest_file_under(src).time) {
       o.kind = BuildOutcome::Kind::UpToDate;
       out.push_back(std::move(o));
       continue;
@@ -143,6 +137,17 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
     for (const auto& s : sources) cmd += " " + quote(s.string());
     out.push_back(std::move(o));
     jobs.push_back({out.size() - 1, std::move(cmd)});
+  }
+  // A missing guest toolchain is the machine's problem (exit 3), said once rather than as a
+  // failure of every component.
+  if (!jobs.empty()) {
+    const char* clang_env = std::getenv("TORVYN_CLANG");
+    const char* node_env = std::getenv("NODE");
+    std::string clang = clang_env && *clang_env ? clang_env : "clang-19", node = node_env && *node_env ? node_env : "node";
+    if (find_program(clang).empty())
+      return Error(ErrorCode::EnvironmentError, "`torvyn build` needs " + clang + " to compile components, and it is not on PATH (apt-get install clang-19 lld-19; `torvyn doctor` checks the toolchain)");
+    if (find_program(node).empty())
+      return Error(ErrorCode::EnvironmentError, "`torvyn build` needs " + node + " (Node.js 20, for jco), and it is not on PATH (`torvyn doctor` checks the toolchain)");
   }
   // Toolchain runs are independent: one per core.
   std::atomic<size_t> next{0};

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/executor.h"
@@ -142,11 +143,18 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
   } else {
     const config::ComponentDecl* c = config_.find_component(reference);
     if (!c) return Error(ErrorCode::FlowBuildFailed, "node `" + node_id + "` names component `" + reference + "`, which is not declared");
+    // A `path` naming a .wasm is used exactly as written: never another file in its place.
     fs::path declared = c->path;
-    if (declared.extension() == ".wasm" && fs::is_regular_file(declared)) path = declared;
-    else path = built_component_path(config_, *c);
-    if (!fs::is_regular_file(path))
-      return Error(ErrorCode::FlowBuildFailed, "component `" + reference + "` is not built (no " + path.string() + "); run `torvyn build`");
+    if (declared.extension() == ".wasm") {
+      path = declared;
+      if (!fs::is_regular_file(path))
+        return Error(ErrorCode::IoError, "component `" + reference + "`: no component file " + path.string() + " (its `path` in " +
+                                             config_.manifest_path.filename().string() + ")");
+    } else {
+      path = built_component_path(config_, *c);
+      if (!fs::is_regular_file(path))
+        return Error(ErrorCode::FlowBuildFailed, "component `" + reference + "` is not built (no " + path.string() + "); run `torvyn build`");
+    }
   }
   if (!fs::is_regular_file(path)) return Error(ErrorCode::IoError, "node `" + node_id + "`: no component file " + path.string());
   std::string key = path.string() + "#" + std::to_string(max_memory);
@@ -321,7 +329,13 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   for (const config::NodeDecl& n : decl.nodes) {
     // A node with its own memory cap gets an engine with that cap (the aot cache is shared on disk).
     auto lc = load_component(n.component, n.id, n.max_memory.value_or(rt.max_memory_per_component));
-    if (!lc) return build_error(decl.name, lc.error().message);
+    if (!lc) {
+      // A missing C compiler or an untrusted cache directory is the machine's doing: keep its
+      // code so the command exits 3, not 1.
+      Error e = build_error(decl.name, lc.error().message);
+      if (lc.error().code == ErrorCode::EnvironmentError || lc.error().code == ErrorCode::UnsafeDirectory) e.code = lc.error().code;
+      return e;
+    }
     // Each node gets its own WASI host (capability-gated by its component's grants); a component
     // that imports no WASI simply never calls it.
     auto linker = std::make_unique<component::Linker>(rf->linker);
@@ -361,9 +375,12 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     built.push_back({nullptr, std::move(*src), reactor::Role::Source});
   }
   if (!options.output.empty()) {
-    reactor::FileStageOptions io{options.output, 0, "", reservation};
+    // Chunked input is raw bytes: the output then writes them as they are (no newline per
+    // element), so `--input-chunk N --output F` round-trips a file exactly.
+    reactor::FileStageOptions io{options.output, options.input_chunk, "", reservation};
     auto sink = reactor::FileSink::open(io, *pool_, decl.name + "/output");
     if (!sink) return sink.take_error();
+    (*sink)->on_reader_gone([flow = rf->flow.get()] { flow->request_stop(); });
     output_id = "output";
     for (auto& b : built)
       if (b.role == reactor::Role::Sink) replaced.insert(b.decl->id);
@@ -388,14 +405,18 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     if (replaced.count(id)) return from ? input_id : output_id;
     return id;
   };
-  std::set<std::pair<std::string, std::string>> seen;
+  // Several sources replaced by --input feed a node once, and one port feeding several sinks
+  // replaced by --output writes each element once; but every distinct port keeps its edge (a
+  // router's `even` and `odd` sinks both reach the output).
+  std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
   for (const config::EdgeDecl& e : decl.edges) {
     std::string from = endpoint(e.from.node, true), to = endpoint(e.to.node, false);
     if (!index.count(from)) return build_error(decl.name, "edge from unknown node `" + e.from.node + "`");
     if (!index.count(to)) return build_error(decl.name, "edge to unknown node `" + e.to.node + "`");
-    if ((from == input_id || to == output_id) && !seen.insert({from, to}).second) continue;  // merged duplicates
+    std::string from_port = from == input_id ? "" : e.from.port, to_port = to == output_id ? "" : e.to.port;
+    if ((from == input_id || to == output_id) && !seen.insert({from, from_port, to, to_port}).second) continue;
     reactor::EdgeOptions eo{e.queue_depth.value_or(default_depth), to_reactor(e.backpressure_policy.value_or(rt.backpressure.policy))};
-    rf->flow->add_edge(index[from], e.from.port, index[to], e.to.port, eo);
+    rf->flow->add_edge(index[from], from_port, index[to], to_port, eo);
     has_input[to] = true;
     has_output[from] = true;
   }

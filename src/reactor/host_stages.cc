@@ -21,6 +21,9 @@ FileSource::FileSource(FileStageOptions o, resources::BufferPool& pool, std::str
 }
 
 Result<std::unique_ptr<FileSource>> FileSource::open(FileStageOptions options, resources::BufferPool& pool, std::string name) {
+  if (options.chunk_size > kMaxFileElementBytes)
+    return Error(ErrorCode::ConfigInvalidValue, "--input-chunk " + std::to_string(options.chunk_size) + " is larger than the largest element (" +
+                                                    std::to_string(kMaxFileElementBytes) + " bytes, one pool buffer)");
   FILE* f = options.path == "-" ? stdin : std::fopen(options.path.c_str(), "rb");
   if (!f) return io_error("cannot open input", options.path);
   return std::unique_ptr<FileSource>(new FileSource(std::move(options), pool, std::move(name), f));
@@ -46,13 +49,21 @@ CallStatus FileSource::pull(std::optional<OutElement>& out) {
   } else {
     int c;
     bool any = false;
+    ++line_number_;
     while ((c = std::fgetc(file_)) != EOF) {
       any = true;
       if (c == '\n') break;
+      // +1: a trailing '\r' is still to be stripped.
+      if (line_.size() == kMaxFileElementBytes + 1)
+        return {FailKind::Fatal, "line " + std::to_string(line_number_) + " of `" + options_.path + "` is longer than the largest element (" +
+                                     std::to_string(kMaxFileElementBytes) + " bytes); read the file in raw chunks with --input-chunk BYTES"};
       line_.push_back(static_cast<char>(c));
     }
     if (!any) return std::ferror(file_) ? CallStatus{FailKind::Fatal, io_error("cannot read", options_.path).message} : CallStatus{};
     if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+    if (line_.size() > kMaxFileElementBytes)
+      return {FailKind::Fatal, "line " + std::to_string(line_number_) + " of `" + options_.path + "` is longer than the largest element (" +
+                                   std::to_string(kMaxFileElementBytes) + " bytes); read the file in raw chunks with --input-chunk BYTES"};
   }
   auto id = pool_.allocate(owner_, line_.size());
   if (!id) return {FailKind::Unavailable, id.error().to_string()};
@@ -96,16 +107,28 @@ CallStatus FileSink::push(const InElement& in, bool& pause) {
   pause = false;
   const resources::Buffer* b = pool_.get(in.payload);
   if (!b) return {FailKind::Internal, "the element's buffer no longer exists"};
+  if (reader_gone_) return {};  // the flow is stopping; nobody reads what is left
   if (!file_) return {FailKind::Fatal, "output closed"};
   bool ok = std::fwrite(b->data, 1, b->size, file_) == b->size;
   if (options_.chunk_size == 0) ok = ok && std::fputc('\n', file_) != EOF;
-  if (!ok) return {FailKind::Fatal, io_error("cannot write", options_.path).message};
+  if (!ok) return write_failed();
   return {};
 }
 
 CallStatus FileSink::complete() {
-  if (file_ && std::fflush(file_) != 0) return {FailKind::Fatal, io_error("cannot write", options_.path).message};
+  if (reader_gone_) return {};
+  if (file_ && std::fflush(file_) != 0) return write_failed();
   return {};
+}
+
+CallStatus FileSink::write_failed() {
+  if (errno == EPIPE && on_reader_gone_) {
+    reader_gone_ = true;
+    std::clearerr(file_);
+    on_reader_gone_();
+    return {};
+  }
+  return {FailKind::Fatal, io_error("cannot write", options_.path).message};
 }
 
 }  // namespace torvyn::reactor

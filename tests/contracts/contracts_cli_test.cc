@@ -347,7 +347,7 @@ TEST_F(ContractsCli, MalformedOverrideIsAUsageError) {
 TEST_F(ContractsCli, UnknownFlow) {
   project("topology");
   Proc l = run({"link", "--flow", "mian"});
-  EXPECT_EQ(l.exit_code, 1) << describe({"link", "--flow", "mian"}, l);
+  EXPECT_EQ(l.exit_code, 2) << describe({"link", "--flow", "mian"}, l);  // a usage error
   EXPECT_NE(l.err.find("no flow named `mian`"), std::string::npos) << l.err;
   EXPECT_NE(l.err.find("did you mean `main`?"), std::string::npos) << l.err;
 }

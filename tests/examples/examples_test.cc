@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "example_project.h"
 #include "torvyn_test/process.h"
 
 namespace {
@@ -26,48 +27,12 @@ using torvyn::test::read_file;
 using torvyn::test::write_file;
 using Proc = torvyn::test::ProcResult;
 
-// Runs `torvyn args...` in `cwd`, killed after `timeout`. The child's environment is ours minus
-// TORVYN_* (a developer's TORVYN_RUNTIME_ENGINE must not change what the tests run;
-// TORVYN_SDK_DIR is kept), plus the aot cache the tests share.
-Proc torvyn(const std::vector<std::string>& args, const fs::path& cwd, std::chrono::seconds timeout = std::chrono::seconds(300)) {
-  torvyn::test::ProcOptions o;
-  o.cwd = cwd;
-  o.env = torvyn::test::child_environment({{"XDG_CACHE_HOME", std::string(TORVYN_TEST_CACHE_HOME)}});
-  o.timeout = timeout;
-  return torvyn::test::run(TORVYN_EXE, args, o);
-}
-
-// A fresh temporary directory, kept (and named) when the test fails.
-class TempDir : public torvyn::test::TempDir {
- public:
-  TempDir() : torvyn::test::TempDir("torvyn-examples") {}
-};
-
-// Copies a project, leaving out build output (`target/`) a developer may have there.
-void copy_project(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  for (auto it = fs::recursive_directory_iterator(from); it != fs::recursive_directory_iterator(); ++it) {
-    fs::path rel = fs::relative(it->path(), from);
-    if (it->is_directory() && rel == "target") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_directory()) fs::create_directories(to / rel);
-    else fs::copy_file(it->path(), to / rel, fs::copy_options::overwrite_existing);
-  }
-}
-
-json parse_json(const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j;
-}
-
-const std::vector<std::string> kInterp = {"--config", "runtime.engine=interp"};
-
-std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
+using torvyn::test::copy_project;
+using torvyn::test::kInterp;
+using torvyn::test::parse_json;
+using torvyn::test::torvyn;
+using torvyn::test::with;
+using TempDir = torvyn::test::ExampleDir;
 
 // ---------------------------------------------------------------------------------------------
 // The examples

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,12 +15,19 @@ namespace torvyn::reactor {
 
 struct FileStageOptions {
   std::string path;             // "-" = stdin / stdout
-  uint64_t chunk_size = 0;      // 0: one element per line (without its newline); else raw chunks of this size
+  // 0: one element per line (without its newline; a sink adds one); else raw chunks of this size
+  // (a sink writes the bytes as they are, so a chunked file round-trips exactly).
+  uint64_t chunk_size = 0;
   std::string content_type = "text/plain";
   resources::ReservationId reservation = resources::kNoReservation;  // the flow's share of the pools
 };
 
-// Reads the file one line (or chunk) per pull into a pooled buffer.
+// The largest element the host's file stages make: one pool buffer at most. A line or chunk above
+// it is refused with a hint instead of an allocation the size of the input.
+inline constexpr uint64_t kMaxFileElementBytes = resources::kMaxBufferBytes;
+
+// Reads the file one line (or chunk) per pull into a pooled buffer. open() refuses a chunk size of
+// 0 < N > kMaxFileElementBytes; a line longer than that fails the flow naming --input-chunk.
 class FileSource final : public Stage {
  public:
   static Result<std::unique_ptr<FileSource>> open(FileStageOptions options, resources::BufferPool& pool, std::string name);
@@ -39,9 +47,11 @@ class FileSource final : public Stage {
   resources::OwnerId owner_;
   FILE* file_;
   std::string line_;
+  uint64_t line_number_ = 0;
 };
 
-// Writes each element's payload (plus a newline in line mode).
+// Writes each element's payload (plus a newline in line mode). When the reader has gone it calls
+// on_reader_gone once and discards what still arrives while the flow drains.
 class FileSink final : public Stage {
  public:
   static Result<std::unique_ptr<FileSink>> open(FileStageOptions options, resources::BufferPool& pool, std::string name);
@@ -53,13 +63,20 @@ class FileSink final : public Stage {
   CallStatus teardown() override;
   CallStatus push(const InElement& in, bool& pause) override;
   CallStatus complete() override;
+  // Called once when the reader of the output has gone (EPIPE, e.g. `| head -3`). The runtime
+  // stops the flow gracefully: a closed pipe is the reader saying "enough", not a failure.
+  // Without it, a closed pipe fails the flow like any write error.
+  void on_reader_gone(std::function<void()> f) { on_reader_gone_ = std::move(f); }
 
  private:
   FileSink(FileStageOptions o, resources::BufferPool& pool, std::string name, FILE* f);
+  CallStatus write_failed();  // errno from the failed write or flush
   FileStageOptions options_;
   resources::BufferPool& pool_;
   std::string name_;
   FILE* file_;
+  std::function<void()> on_reader_gone_;
+  bool reader_gone_ = false;
 };
 
 }  // namespace torvyn::reactor
