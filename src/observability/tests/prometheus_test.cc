@@ -1,17 +1,14 @@
 #include "torvyn/observability/prometheus.h"
 
 #include <gtest/gtest.h>
-#include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <fstream>
-#include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "fake_source.h"
+#include "torvyn_test/promtool.h"
 
 namespace torvyn::observability {
 namespace {
@@ -281,23 +278,11 @@ TEST(Prometheus, UnknownStateIsStillExported) {
 // complaints allowed are about names the operator's guide fixes (counters without _total, a gauge
 // ending in _total, the _ns unit abbreviation).
 TEST(Prometheus, PromtoolAcceptsExposition) {
-  if (::access("/usr/bin/promtool", X_OK) != 0) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
   auto src = FakeSource::pipeline();
-  std::string t = prometheus_text(*src, MetricsLevel::Diagnostic);
-  char in_path[] = "/tmp/torvyn-promtool-XXXXXX";
-  int fd = ::mkstemp(in_path);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::write(fd, t.data(), t.size()), static_cast<ssize_t>(t.size()));
-  ::close(fd);
-  std::string cmd = std::string("/usr/bin/promtool check metrics < ") + in_path + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[512];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = ::pclose(p);
-  ::unlink(in_path);
-  int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::optional<test::PromtoolResult> r = test::promtool_check_metrics(prometheus_text(*src, MetricsLevel::Diagnostic));
+  if (!r) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  int rc = r->exit_code;
+  const std::string& out = r->findings;
   EXPECT_TRUE(rc == 0 || rc == 3) << "promtool could not parse the exposition (rc " << rc << "):\n" << out;
   const std::set<std::string> guide_counters = {
       "torvyn_pool_exhaustion_events", "torvyn_stream_backpressure_duration_ns", "torvyn_component_errors",
