@@ -96,7 +96,7 @@ TEST(BufferBudget, GreedyComponentIsCappedAndTheOtherFlowCompletes) {
   EXPECT_LE(m.value("torvyn_component_buffer_bytes", hog_labels), 65536);
   EXPECT_GT(m.value("torvyn_component_buffer_bytes", hog_labels), 0);
   EXPECT_EQ(m.value("torvyn_component_buffer_budget_exceeded_total", {{"flow", "calm"}, {"node", "proc"}}), 0);
-  EXPECT_GT(m.value("torvyn_component_errors", hog_labels), 0);
+  EXPECT_GT(m.value("torvyn_component_errors_total", hog_labels), 0);
 
   test::ProcResult r = p.stop();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
