@@ -41,22 +41,12 @@ std::string flows(const std::string& hog_component, const std::string& hog_node_
   return t;
 }
 
-json component_entry(const RunbookProject& p, const std::string& name) {
-  json all = p.get_json("/components");
-  if (!all.is_array()) return json();
-  for (const json& c : all)
-    if (c.value("name", "") == name) return c;
-  return json();
-}
-
 json stage_of(const json& flow, const std::string& node) {
   if (!flow.is_object() || !flow.contains("stages")) return json();
   for (const json& s : flow["stages"])
     if (s.value("node", "") == node) return s;
   return json();
 }
-
-#define START_OR_FAIL(project) ASSERT_TRUE((project).start()) << (project).why()
 
 // The greedy component runs as its own [[component]] with max_buffer_bytes = "64KiB": it gets 16
 // small buffers, then every allocation is refused with BudgetExceeded. The calm flow completes.

@@ -23,37 +23,6 @@ using namespace std::chrono_literals;
 // The guide's stream.backpressure.duration_ns under its Prometheus name (in seconds).
 constexpr const char* kBackpressure = "torvyn_stream_backpressure_duration_seconds_total";
 
-struct Stage {
-  std::string id, config;
-};
-
-// [flow.<name>]: src -> processors... -> sink, every edge with `queue_depth`.
-std::string pipeline(const std::string& name, const std::string& source_config, const std::vector<Stage>& processors,
-                     const std::string& sink_config, unsigned queue_depth, const std::string& flow_keys = "") {
-  std::string t = "[flow." + name + "]\n" + flow_keys;
-  t += "nodes.src = { component = \"ops-source\", interface = \"torvyn:streaming/source\", config = \"" + source_config + "\" }\n";
-  for (const Stage& p : processors)
-    t += "nodes." + p.id + " = { component = \"ops-processor\", interface = \"torvyn:streaming/processor\", config = \"" + p.config + "\" }\n";
-  t += "nodes.sink = { component = \"ops-sink\", interface = \"torvyn:streaming/sink\", config = \"" + sink_config + "\" }\n";
-  t += "edges = [\n";
-  std::string prev = "src";
-  std::vector<std::string> order;
-  for (const Stage& p : processors) order.push_back(p.id);
-  order.push_back("sink");
-  for (const std::string& next : order) {
-    t += "  { from = { node = \"" + prev + "\" }, to = { node = \"" + next + "\" }, queue_depth = " + std::to_string(queue_depth) + " },\n";
-    prev = next;
-  }
-  t += "]\n\n";
-  return t;
-}
-
-// Elements delivered so far by `flow` (GET /flows), -1 when the API does not say.
-long long delivered(const RunbookProject& p, const std::string& flow) {
-  json f = p.flow_summary(flow);
-  return f.is_object() ? f.value("delivered", -1LL) : -1;
-}
-
 // The stream entry of GET /flows/{flow} going from `from` to `to`.
 json stream_of(const json& flow, const std::string& from, const std::string& to) {
   if (!flow.is_object() || !flow.contains("streams")) return json();
@@ -68,8 +37,6 @@ json stage_of(const json& flow, const std::string& node) {
     if (s.value("node", "") == node) return s;
   return json();
 }
-
-#define START_OR_FAIL(project) ASSERT_TRUE((project).start()) << (project).why()
 
 // ---------------------------------------------------------------------------------------------
 // Pipeline is not processing elements
