@@ -19,6 +19,7 @@
 #include "torvyn/security/wasi_host.h"
 #include "torvyn/base/private_dir.h"
 #include "torvyn/base/file_read.h"
+#include "torvyn/base/sha256.h"
 #include "torvyn/wasm/stop_interrupts.h"
 
 namespace torvyn::host {
@@ -156,6 +157,8 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
   if (!read) return Error(read.error().code, "node `" + node_id + "`: " + read.error().message);
   std::vector<uint8_t> bytes = std::move(*read);
   if (bytes.empty()) return Error(ErrorCode::IoError, "cannot read component " + path.string());
+  // Of the bytes read here, i.e. of what runs (not of the file as it may be later): GET /components.
+  digests_[reference] = sha256_digest(bytes);
   auto engine = engine_for(max_memory);
   if (!engine) return engine.take_error();
   auto loaded = component::LoadedComponent::load(*engine, std::move(bytes), name);

@@ -2,7 +2,8 @@
 // inspection API, and dashboards are built on the metrics the guide names. On a live `torvyn run`
 // the exposition must pass `promtool check metrics` without a single finding (the Prometheus
 // naming conventions: `_total` on counters only, base units as suffixes) and carry every guide
-// metric under the name README.md's table maps it to.
+// metric under the name README.md's table maps it to. GET /components identifies what runs by
+// the SHA-256 of its bytes.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -88,6 +89,24 @@ TEST(Monitoring, EveryGuideMetricIsExposedUnderItsMappedName) {
   EXPECT_GT(m.mean("torvyn_component_processing_time_seconds", proc), 0);
   EXPECT_LT(m.mean("torvyn_component_processing_time_seconds", proc), 1e-3);
   EXPECT_EQ(p.stop().exit_code, 0);
+}
+
+// GET /components reports the SHA-256 of the bytes each component was loaded from, in the OCI
+// digest form; a declared component that no flow uses was not loaded and has none.
+TEST(Monitoring, ComponentsReportTheSha256OfTheirWasm) {
+  std::string unused = "[[component]]\nname = \"spare\"\npath = \"" + component("ops_processor").string() + "\"\n\n";
+  RunbookProject p("digests", unused + pipeline("main", "count=0", {{"proc", ""}}, "pause_every=1", 4));
+  START_OR_FAIL(p);
+  for (const char* name : {"source", "processor", "sink"}) {
+    json c = component_entry(p, std::string("ops-") + name);
+    ASSERT_TRUE(c.is_object()) << name << "\n" << p.get("/components").body;
+    EXPECT_EQ(c["digest"], "sha256:" + sha256_of(component(std::string("ops_") + name))) << c;
+  }
+  json spare = component_entry(p, "spare");
+  ASSERT_TRUE(spare.is_object()) << p.get("/components").body;
+  EXPECT_EQ(spare["digest"], "") << spare;
+  EXPECT_TRUE(spare["instances"].empty()) << spare;
+  p.stop();
 }
 
 }  // namespace
