@@ -246,6 +246,7 @@ std::shared_ptr<security::WasiOptions> Runtime::wasi_options(const config::NodeD
   auto o = std::make_shared<security::WasiOptions>();
   std::string component = node.component;
   o->component_name = node.id;
+  o->grants_name = component;
   // Guest output goes to the host log (stderr), one line at a time, tagged with the node, and
   // never blocks the worker when nobody reads stderr (dropped and counted instead).
   o->log = [](std::string_view who, int fd, std::string_view text) {

@@ -221,7 +221,7 @@ TEST_F(WasiCli, RandomGrantAndDenialAreInTheAuditLog) {
   EXPECT_TRUE(random_events("capability.denied").empty());
 
   // Not granted: the call traps (a random source cannot fail in WASI 0.2), the flow fails, and the
-  // denial is in the log.
+  // denial is in the log. The fix it names is the component's grants table, not the node's.
   fs::remove(root / "state" / "audit.log");
   manifest("capabilities = []\n");
   test::write_file(proj / "commands.txt", "random\nrandom\n");
@@ -229,6 +229,7 @@ TEST_F(WasiCli, RandomGrantAndDenialAreInTheAuditLog) {
   r = torvyn(args);
   EXPECT_EQ(r.exit_code, 1) << test::describe(args, r);
   EXPECT_NE(r.err.find("E0700"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(add it to [security.grants.probe] capabilities)"), std::string::npos) << r.err;
   std::vector<json> denied = random_events("capability.denied");
   ASSERT_EQ(denied.size(), 1u) << test::read_file(root / "state" / "audit.log");
   EXPECT_EQ(denied[0]["component"], "probe");
