@@ -28,6 +28,13 @@ bool has_line(const std::string& text, const std::string& line) {
   return false;
 }
 
+// A duration in ns as the exposition writes it (seconds).
+std::string seconds_text(uint64_t ns) {
+  std::string out;
+  append_seconds(out, ns);
+  return out;
+}
+
 // The value of the one sample whose name-and-labels part is exactly `series`.
 std::string value_of(const std::string& text, const std::string& series) {
   for (const std::string& l : lines_of(text))
@@ -191,9 +198,7 @@ TEST(Prometheus, HistogramBucketsAreCumulativeAndExact) {
 
   uint64_t prev = 0;
   for (uint64_t b : bounds) {
-    std::string le;
-    append_seconds(le, b);
-    std::string v = value_of(t, "torvyn_flow_latency_seconds_bucket{flow=\"h\",le=\"" + le + "\"}");
+    std::string v = value_of(t, "torvyn_flow_latency_seconds_bucket{flow=\"h\",le=\"" + seconds_text(b) + "\"}");
     ASSERT_NE(v, "<missing>") << b;
     uint64_t n = std::stoull(v);
     uint64_t expected = 0;
@@ -207,9 +212,7 @@ TEST(Prometheus, HistogramBucketsAreCumulativeAndExact) {
   EXPECT_EQ(value_of(t, "torvyn_flow_latency_seconds_count{flow=\"h\"}"), inf);
   uint64_t sum = 0;
   for (uint64_t v : values) sum += v;
-  std::string sum_seconds;
-  append_seconds(sum_seconds, sum);
-  EXPECT_EQ(value_of(t, "torvyn_flow_latency_seconds_sum{flow=\"h\"}"), sum_seconds);
+  EXPECT_EQ(value_of(t, "torvyn_flow_latency_seconds_sum{flow=\"h\"}"), seconds_text(sum));
   // Values beyond the last finite bound are only in +Inf.
   EXPECT_LT(prev, values.size());
 }
@@ -252,11 +255,7 @@ TEST(Prometheus, SampleValues) {
   EXPECT_EQ(d(-std::numeric_limits<double>::infinity()), "-Inf");
 
   // Nanoseconds as exact decimal seconds, every digit kept (a double would round the large ones).
-  auto s = [](uint64_t ns) {
-    std::string out;
-    append_seconds(out, ns);
-    return out;
-  };
+  auto s = seconds_text;
   EXPECT_EQ(s(0), "0");
   EXPECT_EQ(s(31), "0.000000031");
   EXPECT_EQ(s(1500000), "0.0015");
