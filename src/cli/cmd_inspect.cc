@@ -15,7 +15,6 @@
 // Exit codes (DESIGN.md §9): 0 inspected; 1 the file is not a component Torvyn can read (a core
 // module, a malformed or unsupported binary: E02xx); 2 no such file, a directory, an unknown
 // component name, or a manifest that does not load (I/O, usage, configuration).
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -31,6 +30,7 @@
 #include "torvyn/host/runtime.h"
 #include "torvyn/base/json_text.h"
 #include "torvyn/base/file_read.h"
+#include "torvyn/base/sha256.h"
 
 namespace torvyn::cli {
 
@@ -48,19 +48,6 @@ struct InspectArgs {
   std::string manifest;  // "" = ./Torvyn.toml when it exists
   std::vector<std::string> config;
 };
-
-std::string sha256_hex(const std::vector<uint8_t>& bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  char hex[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(hex, sizeof hex, "%02x", md[i]);
-    out += hex;
-  }
-  return out;
-}
 
 std::string human_size(uint64_t n) {
   char buf[64];

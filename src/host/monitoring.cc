@@ -103,6 +103,7 @@ Monitoring::Monitoring(Runtime& runtime) : runtime_(runtime) {
       obs::ComponentSnapshot s;
       s.name = decl.name;
       s.source = decl.path;
+      s.digest = rt->component_digest(decl.name);
       if (auto g = c.security.grants.find(decl.name); g != c.security.grants.end()) s.capabilities = g->second;
       for (const auto& rf : rt->flows())
         for (const auto& n : rf->flow->nodes()) {

@@ -20,6 +20,7 @@
 #include "torvyn/security/wasi_host.h"
 #include "torvyn/base/private_dir.h"
 #include "torvyn/base/file_read.h"
+#include "torvyn/base/sha256.h"
 #include "torvyn/wasm/stop_interrupts.h"
 
 namespace torvyn::host {
@@ -164,6 +165,8 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
   if (!read) return Error(read.error().code, "node `" + node_id + "`: " + read.error().message);
   std::vector<uint8_t> bytes = std::move(*read);
   if (bytes.empty()) return Error(ErrorCode::IoError, "cannot read component " + path.string());
+  // Of the bytes read here, i.e. of what runs (not of the file as it may be later): GET /components.
+  digests_[reference] = sha256_digest(bytes);
   auto engine = engine_for(max_memory);
   if (!engine) return engine.take_error();
   auto loaded = component::LoadedComponent::load(*engine, std::move(bytes), name);
@@ -251,6 +254,7 @@ std::shared_ptr<security::WasiOptions> Runtime::wasi_options(const config::NodeD
   auto o = std::make_shared<security::WasiOptions>();
   std::string component = node.component;
   o->component_name = node.id;
+  o->grants_name = component;
   // Guest output goes to the host log (stderr), one line at a time, tagged with the node, and
   // never blocks the worker when nobody reads stderr (dropped and counted instead).
   o->log = [](std::string_view who, int fd, std::string_view text) {

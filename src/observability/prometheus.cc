@@ -22,6 +22,16 @@ constexpr auto kBounds = [] {
   return a;
 }();
 
+// The bounds as `le` label values in seconds, written once: every histogram series repeats them.
+const std::array<std::string, kBounds.size()>& le_seconds() {
+  static const std::array<std::string, kBounds.size()> le = [] {
+    std::array<std::string, kBounds.size()> a;
+    for (size_t i = 0; i < kBounds.size(); ++i) append_seconds(a[i], kBounds[i]);
+    return a;
+  }();
+  return le;
+}
+
 // The flow states of DESIGN.md §7 and the operator guide's Paused (a Running flow stalled by
 // backpressure), always all exported (a state set), so a dashboard can count flows per state
 // without knowing which states occurred.
@@ -55,7 +65,14 @@ class Writer {
     append_value(out_, value);
     out_ += '\n';
   }
+  // A duration recorded in nanoseconds, exposed in seconds (the Prometheus base unit).
+  void seconds(std::initializer_list<Label> labels, uint64_t ns) {
+    line_start({}, render(labels), {});
+    append_seconds(out_, ns);
+    out_ += '\n';
+  }
 
+  // A histogram of durations recorded in nanoseconds: `le` bounds and _sum in seconds.
   void histogram(std::initializer_list<Label> labels, const Histogram& h) {
     const std::string block = render(labels);  // escaped once, reused by all 34 lines
     // Bucket counters only grow and are read in bound order, so the cumulative counts are
@@ -65,11 +82,10 @@ class Writer {
     // count_at_most() prefixes (and makes an empty histogram free).
     const uint64_t counted = h.count();
     uint64_t cumulative = 0;
-    char le[24];
-    for (uint64_t bound : kBounds) {
-      if (cumulative < counted) cumulative = std::max(cumulative, h.count_at_most(bound));
-      auto r = std::to_chars(le, le + sizeof le, bound);
-      line_start("_bucket", block, std::string_view(le, static_cast<size_t>(r.ptr - le)));
+    const auto& le = le_seconds();
+    for (size_t i = 0; i < kBounds.size(); ++i) {
+      if (cumulative < counted) cumulative = std::max(cumulative, h.count_at_most(kBounds[i]));
+      line_start("_bucket", block, le[i]);
       append_value(out_, cumulative);
       out_ += '\n';
     }
@@ -79,7 +95,7 @@ class Writer {
     append_value(out_, cumulative);
     out_ += '\n';
     line_start("_sum", block, {});
-    append_value(out_, h.sum());
+    append_seconds(out_, h.sum());
     out_ += '\n';
     line_start("_count", block, {});
     append_value(out_, cumulative);
@@ -217,6 +233,19 @@ void append_value(std::string& out, double value) {
   }
 }
 
+void append_seconds(std::string& out, uint64_t ns) {
+  constexpr uint64_t kNsPerSecond = 1'000'000'000;
+  append_value(out, ns / kNsPerSecond);
+  uint64_t frac = ns % kNsPerSecond;
+  if (frac == 0) return;
+  char digits[9];
+  for (int i = 8; i >= 0; --i, frac /= 10) digits[i] = static_cast<char>('0' + frac % 10);
+  size_t len = sizeof digits;
+  while (digits[len - 1] == '0') --len;  // frac != 0, so a nonzero digit stops this
+  out += '.';
+  out.append(digits, len);
+}
+
 std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
   std::string out;
   if (level == MetricsLevel::Off) return out;
@@ -240,21 +269,22 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     }
     if (!known && !flows[i].state.empty()) w.sample({{"flow", labels[i].flow}, {"state", flows[i].state}}, uint64_t{1});
   }
-  w.family("torvyn_flow_elements_total", "counter", "Elements produced by the flow's sources (flow.elements.total).");
+  w.family("torvyn_flow_elements_total", "counter", "Elements produced by the flow's sources (guide: flow.elements.total).");
   for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].elements_total);
   if (diag) {
-    w.family("torvyn_flow_elements_delivered", "counter", "Elements that reached a sink.");
+    w.family("torvyn_flow_elements_delivered_total", "counter", "Elements that reached a sink.");
     for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].elements_delivered);
   }
-  w.family("torvyn_flow_elements_dropped", "counter",
+  w.family("torvyn_flow_elements_dropped_total", "counter",
            "Elements dropped by filters, routers, processors or a queue's drop policy.");
   for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].dropped);
-  w.family("torvyn_flow_errors", "counter", "Component invocations of the flow that failed.");
+  w.family("torvyn_flow_errors_total", "counter", "Component invocations of the flow that failed.");
   for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].errors);
-  w.family("torvyn_flow_throughput", "gauge", "Elements per second through the flow.");
+  w.family("torvyn_flow_throughput_elements_per_second", "gauge",
+           "Elements delivered per second, averaged over the flow's run so far.");
   for (size_t i = 0; i < flows.size(); ++i) w.sample({{"flow", labels[i].flow}}, flows[i].throughput);
-  w.family("torvyn_flow_latency", "histogram",
-           "Source-to-sink latency of delivered elements in nanoseconds (flow.latency).");
+  w.family("torvyn_flow_latency_seconds", "histogram",
+           "Source-to-sink latency of delivered elements in seconds (guide: flow.latency).");
   for (size_t i = 0; i < flows.size(); ++i)
     if (flows[i].latency_ns) w.histogram({{"flow", labels[i].flow}}, *flows[i].latency_ns);
 
@@ -263,14 +293,16 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     for (size_t i = 0; i < flows.size(); ++i)
       for (size_t j = 0; j < flows[i].streams.size(); ++j) fn(labels[i].flow, labels[i].streams[j], flows[i].streams[j]);
   };
-  w.family("torvyn_stream_queue_current_depth", "gauge", "Elements queued on the stream (stream.queue.current_depth).");
+  w.family("torvyn_stream_queue_current_depth", "gauge",
+           "Elements queued on the stream (guide: stream.queue.current_depth).");
   each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
     w.sample({{"flow", f}, {"stream", s}}, q.depth);
   });
-  w.family("torvyn_stream_backpressure_duration_ns", "counter",
-           "Nanoseconds the stream spent backpressured, i.e. full (stream.backpressure.duration_ns).");
+  w.family("torvyn_stream_backpressure_duration_seconds_total", "counter",
+           "Seconds the stream spent backpressured, i.e. full, including an episode still open "
+           "(guide: stream.backpressure.duration_ns).");
   each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
-    w.sample({{"flow", f}, {"stream", s}}, q.backpressure_ns);
+    w.seconds({{"flow", f}, {"stream", s}}, q.backpressure_ns);
   });
   if (diag) {
     w.family("torvyn_stream_queue_capacity", "gauge", "Capacity of the stream's bounded queue.");
@@ -281,7 +313,7 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
       w.sample({{"flow", f}, {"stream", s}}, q.peak_depth);
     });
-    w.family("torvyn_stream_backpressure_events", "counter", "Times the stream's queue became full.");
+    w.family("torvyn_stream_backpressure_events_total", "counter", "Times the stream's queue became full.");
     each_stream([&](const std::string& f, const std::string& s, const StreamSnapshot& q) {
       w.sample({{"flow", f}, {"stream", s}}, q.backpressure_events);
     });
@@ -292,21 +324,22 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     for (size_t i = 0; i < flows.size(); ++i)
       for (size_t j = 0; j < flows[i].stages.size(); ++j) fn(labels[i].flow, labels[i].nodes[j], flows[i].stages[j]);
   };
-  w.family("torvyn_component_processing_time", "histogram",
-           "Time per component invocation in nanoseconds (component.processing_time).");
+  w.family("torvyn_component_processing_time_seconds", "histogram",
+           "Time per component invocation in seconds (guide: component.processing_time).");
   each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
     if (s.processing_ns) w.histogram({{"flow", f}, {"node", n}, {"component", s.component}}, *s.processing_ns);
   });
-  w.family("torvyn_component_errors", "counter", "Failed component invocations (component.errors).");
+  w.family("torvyn_component_errors_total", "counter", "Failed component invocations (guide: component.errors).");
   each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
     w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.errors);
   });
-  w.family("torvyn_component_memory_current", "gauge",
-           "Linear memory of the component instance in bytes (component.memory_current).");
+  w.family("torvyn_component_memory_current_bytes", "gauge",
+           "Linear memory of the component instance in bytes (guide: component.memory_current).");
   each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
     w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.memory_bytes);
   });
-  w.family("torvyn_component_fuel_consumed", "counter", "Fuel consumed by the component instance (component.fuel_consumed).");
+  w.family("torvyn_component_fuel_consumed_total", "counter",
+           "Fuel consumed by the component instance (guide: component.fuel_consumed).");
   each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
     w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.fuel_consumed);
   });
@@ -326,15 +359,15 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     if (s.has_buffer_budget) w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.budget_exceeded);
   });
   if (diag) {
-    w.family("torvyn_component_invocations", "counter", "Invocations of the component instance.");
+    w.family("torvyn_component_invocations_total", "counter", "Invocations of the component instance.");
     each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
       w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.invocations);
     });
-    w.family("torvyn_component_copies", "counter", "Payload copies between the host and the component instance.");
+    w.family("torvyn_component_copies_total", "counter", "Payload copies between the host and the component instance.");
     each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
       w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.copies);
     });
-    w.family("torvyn_component_copy_bytes", "counter", "Payload bytes copied between the host and the component instance.");
+    w.family("torvyn_component_copy_bytes_total", "counter", "Payload bytes copied between the host and the component instance.");
     each_stage([&](const std::string& f, const std::string& n, const StageSnapshot& s) {
       w.sample({{"flow", f}, {"node", n}, {"component", s.component}}, s.copy_bytes);
     });
@@ -342,10 +375,10 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
 
   // Buffer pools.
   const std::vector<PoolSnapshot> pools = source.pools();
-  w.family("torvyn_pool_available", "gauge", "Free buffers in the pool tier (pool.available).");
+  w.family("torvyn_pool_available", "gauge", "Free buffers in the pool tier (guide: pool.available).");
   for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.available);
-  w.family("torvyn_pool_exhaustion_events", "counter",
-           "Allocations that found the pool tier empty (pool.exhaustion_events).");
+  w.family("torvyn_pool_exhaustion_events_total", "counter",
+           "Allocations that found the pool tier empty (guide: pool.exhaustion_events).");
   for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.exhaustion_events);
   if (diag) {
     w.family("torvyn_pool_buffers", "gauge", "Buffers in the pool tier.");
@@ -354,14 +387,15 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.in_use);
     w.family("torvyn_pool_buffer_bytes", "gauge", "Size of one buffer of the pool tier in bytes.");
     for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.buffer_bytes);
-    w.family("torvyn_pool_bytes_in_use", "gauge", "Bytes of the pool tier held by live buffers.");
+    w.family("torvyn_pool_in_use_bytes", "gauge", "Bytes of the pool tier held by live buffers.");
     for (const PoolSnapshot& p : pools) w.sample({{"tier", p.tier}}, p.bytes_in_use);
   }
 
   // Copies and the process.
-  w.family("torvyn_copies_total", "counter", "Payload copies between the host and components (copies.total).");
+  w.family("torvyn_copies_total", "counter", "Payload copies between the host and components (guide: copies.total).");
   w.sample({}, source.copies_total());
-  w.family("torvyn_copies_bytes", "counter", "Payload bytes copied between the host and components (copies.bytes).");
+  w.family("torvyn_copies_bytes_total", "counter",
+           "Payload bytes copied between the host and components (guide: copies.bytes).");
   w.sample({}, source.copies_bytes());
   // Tracing (only when a tracer runs): what was sampled, promoted, exported and dropped.
   if (std::optional<TracingSnapshot> t = source.tracing()) {
@@ -379,10 +413,11 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     w.sample({{"exporter", t->exporter}}, t->spans_failed);
   }
   const ProcessMemory mem = read_process_memory();
-  w.family("torvyn_system_memory_total", "gauge", "Resident memory of the Torvyn process in bytes (system.memory.total).");
+  w.family("torvyn_system_memory_total_bytes", "gauge",
+           "Resident memory of the Torvyn process in bytes (guide: system.memory.total).");
   w.sample({}, mem.resident);
   if (diag) {
-    w.family("torvyn_system_memory_peak", "gauge", "Peak resident memory of the Torvyn process in bytes.");
+    w.family("torvyn_system_memory_peak_bytes", "gauge", "Peak resident memory of the Torvyn process in bytes.");
     w.sample({}, mem.peak_resident);
   }
   size_hint.store(out.size(), std::memory_order_relaxed);

@@ -95,7 +95,7 @@ bool Process::start(const std::string& exe, const std::vector<std::string>& args
   // Opened before fork: the child only dup2()s and execs (async-signal-safe work only).
   int out = ::open(out_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int err = ::open(err_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in = ::open(options.stdin_file.empty() ? "/dev/null" : options.stdin_file.c_str(), O_RDONLY | O_CLOEXEC);
   if (out < 0 || err < 0 || in < 0) {
     if (out >= 0) ::close(out);
     if (err >= 0) ::close(err);

@@ -41,22 +41,12 @@ std::string flows(const std::string& hog_component, const std::string& hog_node_
   return t;
 }
 
-json component_entry(const RunbookProject& p, const std::string& name) {
-  json all = p.get_json("/components");
-  if (!all.is_array()) return json();
-  for (const json& c : all)
-    if (c.value("name", "") == name) return c;
-  return json();
-}
-
 json stage_of(const json& flow, const std::string& node) {
   if (!flow.is_object() || !flow.contains("stages")) return json();
   for (const json& s : flow["stages"])
     if (s.value("node", "") == node) return s;
   return json();
 }
-
-#define START_OR_FAIL(project) ASSERT_TRUE((project).start()) << (project).why()
 
 // The greedy component runs as its own [[component]] with max_buffer_bytes = "64KiB": it gets 16
 // small buffers, then every allocation is refused with BudgetExceeded. The calm flow completes.
@@ -96,7 +86,7 @@ TEST(BufferBudget, GreedyComponentIsCappedAndTheOtherFlowCompletes) {
   EXPECT_LE(m.value("torvyn_component_buffer_bytes", hog_labels), 65536);
   EXPECT_GT(m.value("torvyn_component_buffer_bytes", hog_labels), 0);
   EXPECT_EQ(m.value("torvyn_component_buffer_budget_exceeded_total", {{"flow", "calm"}, {"node", "proc"}}), 0);
-  EXPECT_GT(m.value("torvyn_component_errors", hog_labels), 0);
+  EXPECT_GT(m.value("torvyn_component_errors_total", hog_labels), 0);
 
   test::ProcResult r = p.stop();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -5,9 +5,7 @@
 // capabilities against the project's grants, interfaces), in human and JSON form, and its errors
 // and exit codes (DESIGN.md §9).
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -18,20 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string sha256_of(const fs::path& p) {
-  std::string bytes = test::read_file(p);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  char b[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(b, sizeof b, "%02x", md[i]);
-    hex += b;
-  }
-  return hex;
-}
 
 fs::path wasi_probe() { return fs::path(TORVYN_SDK_COMPONENTS) / "wasi_probe.wasm"; }
 

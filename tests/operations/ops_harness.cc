@@ -1,9 +1,11 @@
 #include "ops_harness.h"
 
 #include <httplib.h>
+#include <openssl/evp.h>
 #include <signal.h>
 
 #include <cmath>
+#include <cstdio>
 #include <thread>
 
 namespace torvyn::ops_test {
@@ -94,7 +96,8 @@ Reply api_get(const std::string& socket, const std::string& path) {
 
 fs::path component(const std::string& name) { return fs::path(TORVYN_OPS_COMPONENTS) / (name + ".wasm"); }
 
-RunbookProject::RunbookProject(const std::string& test_name, const std::string& body, const std::string& runtime_extra)
+RunbookProject::RunbookProject(const std::string& test_name, const std::string& body, const std::string& runtime_extra,
+                               const std::string& observability_extra)
     : tmp_("torvyn-ops") {
   socket_ = (tmp_.path() / "state" / "torvyn.sock").string();
   std::string m;
@@ -104,7 +107,7 @@ RunbookProject::RunbookProject(const std::string& test_name, const std::string& 
   // One worker thread: the flows of a test share one core, as they would on a busy host; fuel is
   // generous because the busy-work components burn it on purpose.
   m += "[runtime]\nworker_threads = 1\nfuel_per_invocation = 2000000000\n" + runtime_extra + "\n";
-  m += "[observability]\nmetrics_enabled = true\nprometheus_enabled = true\n\n";
+  m += "[observability]\nmetrics_enabled = true\nprometheus_enabled = true\n" + observability_extra + "\n";
   m += body;
   test::write_file(tmp_.path() / "Torvyn.toml", m);
 }
@@ -165,6 +168,53 @@ Metrics RunbookProject::metrics() const {
   Reply r = get("/metrics");
   if (r.status != 200) return Metrics();
   return Metrics(parse_prometheus(r.body));
+}
+
+std::string pipeline(const std::string& name, const std::string& source_config, const std::vector<Stage>& processors,
+                     const std::string& sink_config, unsigned queue_depth, const std::string& flow_keys) {
+  std::string t = "[flow." + name + "]\n" + flow_keys;
+  t += "nodes.src = { component = \"ops-source\", interface = \"torvyn:streaming/source\", config = \"" + source_config + "\" }\n";
+  for (const Stage& p : processors)
+    t += "nodes." + p.id + " = { component = \"ops-processor\", interface = \"torvyn:streaming/processor\", config = \"" + p.config + "\" }\n";
+  t += "nodes.sink = { component = \"ops-sink\", interface = \"torvyn:streaming/sink\", config = \"" + sink_config + "\" }\n";
+  t += "edges = [\n";
+  std::string prev = "src";
+  std::vector<std::string> order;
+  for (const Stage& p : processors) order.push_back(p.id);
+  order.push_back("sink");
+  for (const std::string& next : order) {
+    t += "  { from = { node = \"" + prev + "\" }, to = { node = \"" + next + "\" }, queue_depth = " + std::to_string(queue_depth) + " },\n";
+    prev = next;
+  }
+  t += "]\n\n";
+  return t;
+}
+
+long long delivered(const RunbookProject& p, const std::string& flow) {
+  json f = p.flow_summary(flow);
+  return f.is_object() ? f.value("delivered", -1LL) : -1;
+}
+
+json component_entry(const RunbookProject& p, const std::string& name) {
+  json all = p.get_json("/components");
+  if (!all.is_array()) return json();
+  for (const json& c : all)
+    if (c.value("name", "") == name) return c;
+  return json();
+}
+
+std::string sha256_of(const fs::path& p) {
+  std::string bytes = test::read_file(p);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  char b[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(b, sizeof b, "%02x", md[i]);
+    hex += b;
+  }
+  return hex;
 }
 
 json RunbookProject::flow_summary(const std::string& flow) const {

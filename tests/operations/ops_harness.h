@@ -61,7 +61,10 @@ Reply api_get(const std::string& socket, const std::string& path);
 class RunbookProject {
  public:
   // `body` is appended to the manifest: [flow.*] tables and any other section not in the common part.
-  RunbookProject(const std::string& test_name, const std::string& body, const std::string& runtime_extra = "");
+  // `runtime_extra` and `observability_extra` are lines added to the common [runtime] and
+  // [observability] tables (a TOML table cannot be opened twice).
+  RunbookProject(const std::string& test_name, const std::string& body, const std::string& runtime_extra = "",
+                 const std::string& observability_extra = "");
   ~RunbookProject();
 
   // Starts `torvyn run` and waits until its inspection API answers (false: it did not; `why()`).
@@ -98,5 +101,27 @@ class RunbookProject {
 
 // Absolute path of a test component ("ops_source" -> .../ops_source.wasm).
 std::filesystem::path component(const std::string& name);
+
+// A processor node of pipeline(): its id and the ops_processor `config` it runs with.
+struct Stage {
+  std::string id, config;
+};
+
+// The [flow.<name>] table of src -> processors... -> sink (the ops test components, each with its
+// `config`), every edge with `queue_depth`; `flow_keys` are lines added to the table.
+std::string pipeline(const std::string& name, const std::string& source_config, const std::vector<Stage>& processors,
+                     const std::string& sink_config, unsigned queue_depth, const std::string& flow_keys = "");
+
+// Elements delivered so far by `flow` (GET /flows), -1 when the API does not say.
+long long delivered(const RunbookProject& p, const std::string& flow);
+
+// The entry of GET /components for the [[component]] `name` (null when absent).
+nlohmann::json component_entry(const RunbookProject& p, const std::string& name);
+
+// Lowercase hex SHA-256 of a file's bytes, computed here with OpenSSL (independently of the code
+// under test) to check the digests Torvyn reports.
+std::string sha256_of(const std::filesystem::path& p);
+
+#define START_OR_FAIL(project) ASSERT_TRUE((project).start()) << (project).why()
 
 }  // namespace torvyn::ops_test

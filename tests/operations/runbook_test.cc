@@ -20,36 +20,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Stage {
-  std::string id, config;
-};
-
-// [flow.<name>]: src -> processors... -> sink, every edge with `queue_depth`.
-std::string pipeline(const std::string& name, const std::string& source_config, const std::vector<Stage>& processors,
-                     const std::string& sink_config, unsigned queue_depth, const std::string& flow_keys = "") {
-  std::string t = "[flow." + name + "]\n" + flow_keys;
-  t += "nodes.src = { component = \"ops-source\", interface = \"torvyn:streaming/source\", config = \"" + source_config + "\" }\n";
-  for (const Stage& p : processors)
-    t += "nodes." + p.id + " = { component = \"ops-processor\", interface = \"torvyn:streaming/processor\", config = \"" + p.config + "\" }\n";
-  t += "nodes.sink = { component = \"ops-sink\", interface = \"torvyn:streaming/sink\", config = \"" + sink_config + "\" }\n";
-  t += "edges = [\n";
-  std::string prev = "src";
-  std::vector<std::string> order;
-  for (const Stage& p : processors) order.push_back(p.id);
-  order.push_back("sink");
-  for (const std::string& next : order) {
-    t += "  { from = { node = \"" + prev + "\" }, to = { node = \"" + next + "\" }, queue_depth = " + std::to_string(queue_depth) + " },\n";
-    prev = next;
-  }
-  t += "]\n\n";
-  return t;
-}
-
-// Elements delivered so far by `flow` (GET /flows), -1 when the API does not say.
-long long delivered(const RunbookProject& p, const std::string& flow) {
-  json f = p.flow_summary(flow);
-  return f.is_object() ? f.value("delivered", -1LL) : -1;
-}
+// The guide's stream.backpressure.duration_ns under its Prometheus name (in seconds).
+constexpr const char* kBackpressure = "torvyn_stream_backpressure_duration_seconds_total";
 
 // The stream entry of GET /flows/{flow} going from `from` to `to`.
 json stream_of(const json& flow, const std::string& from, const std::string& to) {
@@ -65,8 +37,6 @@ json stage_of(const json& flow, const std::string& node) {
     if (s.value("node", "") == node) return s;
   return json();
 }
-
-#define START_OR_FAIL(project) ASSERT_TRUE((project).start()) << (project).why()
 
 // ---------------------------------------------------------------------------------------------
 // Pipeline is not processing elements
@@ -96,8 +66,8 @@ TEST(Runbook, FailedFlowShowsFailedInFlows) {
   EXPECT_EQ(m.value("torvyn_flow_state", {{"flow", "broken"}, {"state", "Failed"}}), 1);
   EXPECT_EQ(m.value("torvyn_flow_state", {{"flow", "broken"}, {"state", "Running"}}), 0);
   EXPECT_EQ(m.value("torvyn_flow_state", {{"flow", "healthy"}, {"state", "Running"}}), 1);
-  EXPECT_EQ(m.value("torvyn_component_errors", {{"flow", "broken"}, {"node", "proc"}}), 1);
-  EXPECT_EQ(m.value("torvyn_component_errors", {{"flow", "healthy"}, {"node", "proc"}}), 0);
+  EXPECT_EQ(m.value("torvyn_component_errors_total", {{"flow", "broken"}, {"node", "proc"}}), 1);
+  EXPECT_EQ(m.value("torvyn_component_errors_total", {{"flow", "healthy"}, {"node", "proc"}}), 0);
 
   // The healthy flow is still making progress after the other one failed.
   long long before = delivered(p, "healthy");
@@ -115,19 +85,19 @@ TEST(Runbook, ComponentErrorsCountNonFatalErrorsUnderSkip) {
   RunbookProject p("component-errors", pipeline("main", "count=0", {{"tidy", ""}, {"flaky", "error_every=3"}}, "pause_every=1", 8,
                                                 "error_policy = \"skip\"\n"));
   START_OR_FAIL(p);
-  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_component_errors", {{"node", "flaky"}}) >= 5; }, 30s))
+  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_component_errors_total", {{"node", "flaky"}}) >= 5; }, 30s))
       << p.get("/metrics").body << p.output();
   Metrics first = p.metrics();
-  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_component_errors", {{"node", "flaky"}}) >=
-                                        first.value("torvyn_component_errors", {{"node", "flaky"}}) + 10; }, 30s))
+  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_component_errors_total", {{"node", "flaky"}}) >=
+                                        first.value("torvyn_component_errors_total", {{"node", "flaky"}}) + 10; }, 30s))
       << "component.errors must keep increasing while the component keeps failing\n" << p.get("/metrics").body;
   Metrics m = p.metrics();
-  double errors = m.value("torvyn_component_errors", {{"node", "flaky"}});
-  EXPECT_GT(errors, first.value("torvyn_component_errors", {{"node", "flaky"}}));
+  double errors = m.value("torvyn_component_errors_total", {{"node", "flaky"}});
+  EXPECT_GT(errors, first.value("torvyn_component_errors_total", {{"node", "flaky"}}));
   // Controls: the other stages of the same flow have none.
-  EXPECT_EQ(m.value("torvyn_component_errors", {{"node", "tidy"}}), 0);
-  EXPECT_EQ(m.value("torvyn_component_errors", {{"node", "src"}}), 0);
-  EXPECT_EQ(m.value("torvyn_component_errors", {{"node", "sink"}}), 0);
+  EXPECT_EQ(m.value("torvyn_component_errors_total", {{"node", "tidy"}}), 0);
+  EXPECT_EQ(m.value("torvyn_component_errors_total", {{"node", "src"}}), 0);
+  EXPECT_EQ(m.value("torvyn_component_errors_total", {{"node", "sink"}}), 0);
   // Skipped elements are dropped, and the flow stays up.
   json flow = p.get_json("/flows/main");
   EXPECT_EQ(flow.value("state", ""), "Running") << flow;
@@ -156,23 +126,23 @@ TEST(Runbook, SlowSinkShowsBackpressureAndFullQueue) {
                                     pipeline("fast", "count=3000", {{"proc", ""}}, "", 4));
   START_OR_FAIL(p);
   const std::map<std::string, std::string> into_sink = {{"flow", "slow"}, {"stream", "proc->sink"}};
-  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_stream_backpressure_duration_ns", into_sink) > 0; }, 30s))
+  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value(kBackpressure, into_sink) > 0; }, 30s))
       << p.get("/metrics").body << p.output();
   Metrics first = p.metrics();
   auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(1s);
   Metrics m = p.metrics();
-  double wall_ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
-  double grew = m.value("torvyn_stream_backpressure_duration_ns", into_sink) - first.value("torvyn_stream_backpressure_duration_ns", into_sink);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double grew = m.value(kBackpressure, into_sink) - first.value(kBackpressure, into_sink);
   // "High": the queue into the sink is full most of the time.
-  EXPECT_GT(grew, 0.5 * wall_ns) << "backpressure grew by " << grew << " ns in " << wall_ns << " ns";
+  EXPECT_GT(grew, 0.5 * wall) << "backpressure grew by " << grew << " s in " << wall << " s";
   // The queue into the slow sink is full (it is, all the time but the moments the sink drains it).
   EXPECT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_stream_queue_current_depth", into_sink) == 4; }, 10s))
       << p.get("/metrics").body;
   // The healthy flow's streams never filled.
   m = p.metrics();
   for (const char* s : {"src->proc", "proc->sink"}) {
-    EXPECT_EQ(m.value("torvyn_stream_backpressure_duration_ns", {{"flow", "fast"}, {"stream", s}}), 0) << s;
+    EXPECT_EQ(m.value(kBackpressure, {{"flow", "fast"}, {"stream", s}}), 0) << s;
     EXPECT_EQ(m.value("torvyn_stream_queue_current_depth", {{"flow", "fast"}, {"stream", s}}), 0) << s;
   }
   EXPECT_EQ(p.flow_summary("fast").value("state", ""), "Completed");
@@ -182,7 +152,7 @@ TEST(Runbook, SlowSinkShowsBackpressureAndFullQueue) {
   EXPECT_TRUE(p.wait_until([&] { s = stream_of(p.get_json("/flows/slow"), "proc", "sink"); return s.value("depth", 0) == 4; }, 10s)) << s;
   EXPECT_EQ(s["capacity"], 4) << s;
   EXPECT_GT(s["backpressure_events"].get<double>(), 10) << s;
-  EXPECT_GT(s["backpressure_ns"].get<double>(), 0.5 * wall_ns) << s;
+  EXPECT_GT(s["backpressure_ns"].get<double>(), 0.5 * wall * 1e9) << s;  // the JSON API keeps ns
   json fast = stream_of(p.get_json("/flows/fast"), "proc", "sink");
   EXPECT_EQ(fast.value("backpressure_events", -1), 0) << fast;
   EXPECT_EQ(fast.value("backpressure_ns", -1), 0) << fast;
@@ -202,7 +172,7 @@ TEST(Runbook, StalledSinkBackpressureCountsTheOpenEpisode) {
       << p.get("/metrics").body << p.output();
   std::this_thread::sleep_for(500ms);
   Metrics m = p.metrics();
-  EXPECT_GT(m.value("torvyn_stream_backpressure_duration_ns", into_sink), 250e6) << p.get("/metrics").body;
+  EXPECT_GT(m.value(kBackpressure, into_sink), 0.25) << p.get("/metrics").body;
   EXPECT_GT(stream_of(p.get_json("/flows/main"), "proc", "sink").value("backpressure_ns", 0.0), 250e6);
   test::ProcResult r = p.stop();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -217,14 +187,14 @@ TEST(Runbook, PoolExhaustionEventsIncreaseWhenATierRunsEmpty) {
                    "[runtime.pools]\nsmall = 4\nmedium = 256\nlarge = 4\n");
   START_OR_FAIL(p);
   const std::map<std::string, std::string> small = {{"tier", "small"}}, medium = {{"tier", "medium"}};
-  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_pool_exhaustion_events", small) > 0; }, 30s))
+  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_pool_exhaustion_events_total", small) > 0; }, 30s))
       << p.get("/metrics").body << p.output();
-  double first = p.metrics().value("torvyn_pool_exhaustion_events", small);
-  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_pool_exhaustion_events", small) > first + 20; }, 30s))
+  double first = p.metrics().value("torvyn_pool_exhaustion_events_total", small);
+  ASSERT_TRUE(p.wait_until([&] { return p.metrics().value("torvyn_pool_exhaustion_events_total", small) > first + 20; }, 30s))
       << "pool.exhaustion_events must keep increasing while the tier stays empty\n" << p.get("/metrics").body;
   Metrics m = p.metrics();
   EXPECT_EQ(m.value("torvyn_pool_available", small), 0);
-  EXPECT_EQ(m.value("torvyn_pool_exhaustion_events", medium), 0);
+  EXPECT_EQ(m.value("torvyn_pool_exhaustion_events_total", medium), 0);
   EXPECT_GT(m.value("torvyn_pool_available", medium), 0);
   // GET /pools agrees.
   json pools = p.get_json("/pools");
@@ -254,17 +224,17 @@ TEST(Runbook, ProcessingTimeIdentifiesTheSlowStage) {
   START_OR_FAIL(p);
   ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= 100; }, 30s)) << p.get("/flows").body << p.output();
   Metrics m = p.metrics();
-  double slow = m.mean("torvyn_component_processing_time", {{"node", "slow"}});
+  double slow = m.mean("torvyn_component_processing_time_seconds", {{"node", "slow"}});
   ASSERT_GT(slow, 0) << p.get("/metrics").body;
   for (const char* other : {"src", "fast", "sink"}) {
-    double t = m.mean("torvyn_component_processing_time", {{"node", other}});
+    double t = m.mean("torvyn_component_processing_time_seconds", {{"node", other}});
     EXPECT_GT(t, 0) << other;
-    EXPECT_GT(slow, 5 * t) << "slow stage " << slow << " ns per call vs " << other << " " << t << " ns";
+    EXPECT_GT(slow, 5 * t) << "slow stage " << slow << " s per call vs " << other << " " << t << " s";
   }
   // The histogram's total time too (what a dashboard's rate(sum) shows).
-  double slow_sum = m.value("torvyn_component_processing_time_sum", {{"node", "slow"}});
+  double slow_sum = m.value("torvyn_component_processing_time_seconds_sum", {{"node", "slow"}});
   for (const char* other : {"src", "fast", "sink"})
-    EXPECT_GT(slow_sum, m.value("torvyn_component_processing_time_sum", {{"node", other}})) << other;
+    EXPECT_GT(slow_sum, m.value("torvyn_component_processing_time_seconds_sum", {{"node", other}})) << other;
   // GET /flows/{id} shows the same per stage.
   json flow = p.get_json("/flows/main");
   double slow_p50 = stage_of(flow, "slow")["processing_ns"].value("p50_ns", 0.0);
@@ -291,7 +261,7 @@ TEST(Runbook, StalledSinkShowsPausedFlow) {
   EXPECT_EQ(m.value("torvyn_flow_state", {{"flow", "stalled"}, {"state", "Paused"}}), 1) << p.get("/metrics").body;
   EXPECT_EQ(m.value("torvyn_flow_state", {{"flow", "stalled"}, {"state", "Running"}}), 0);
   // What the runbook's next step looks at: the backpressure on the stream into the sink.
-  EXPECT_GT(m.value("torvyn_stream_backpressure_duration_ns", {{"flow", "stalled"}, {"stream", "proc->sink"}}), 500e6);
+  EXPECT_GT(m.value(kBackpressure, {{"flow", "stalled"}, {"stream", "proc->sink"}}), 0.5);
   test::ProcResult r = p.stop(60s);  // draining: each queued element still takes a second
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
@@ -306,7 +276,7 @@ TEST(Runbook, BusySlowSinkShowsBackpressure) {
   ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= 50; }, 30s)) << p.get("/flows").body << p.output();
   std::this_thread::sleep_for(500ms);
   Metrics m = p.metrics();
-  EXPECT_GT(m.value("torvyn_stream_backpressure_duration_ns", into_sink), 100e6);
+  EXPECT_GT(m.value(kBackpressure, into_sink), 0.1);
   // Data accumulates in front of the slow sink: while it works on one element (already taken off
   // the queue) the other three wait, so samples read 3 (4 only between a refill and the next pop).
   double deepest = 0;
@@ -336,7 +306,7 @@ TEST(Runbook, LeakingComponentShowsRisingMemory) {
   long long at_first = delivered(p, "main");
   ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= at_first + 200; }, 30s)) << p.get("/flows").body;
   Metrics second = p.metrics();
-  const char* gauge = "torvyn_component_memory_current";
+  const char* gauge = "torvyn_component_memory_current_bytes";
   double leaky0 = first.value(gauge, {{"node", "leaky"}}), leaky1 = second.value(gauge, {{"node", "leaky"}});
   ASSERT_GT(leaky0, 0) << p.get("/metrics").body;
   // 200 elements x 16 KiB = 3.2 MB leaked at least between the two scrapes (linear memory grows in
@@ -418,7 +388,7 @@ TEST(Runbook, FuelConsumedCountsEveryInvocation) {
   long long at_first = delivered(p, "main");
   ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= at_first + 100; }, 30s)) << p.get("/flows").body;
   Metrics second = p.metrics();
-  double f0 = first.value("torvyn_component_fuel_consumed", busy), f1 = second.value("torvyn_component_fuel_consumed", busy);
+  double f0 = first.value("torvyn_component_fuel_consumed_total", busy), f1 = second.value("torvyn_component_fuel_consumed_total", busy);
   ASSERT_GT(f0, 0);
   // 100 more invocations of 20,000 rounds each: far more than one invocation's worth.
   EXPECT_GT(f1 - f0, 100 * 20000.0) << f0 << " -> " << f1;

@@ -3,8 +3,8 @@
 // --input`, with [security.grants.probe] dirs and env. Escapes from the preopened directories
 // (`..`, absolute host paths, symbolic links, including one the guest creates while it runs) fail;
 // reads and writes inside work per mode; the environment holds exactly the listed variables; every
-// grant is audited; bad grants are config errors (exit 2). And guest output to a host stderr pipe
-// that nobody reads does not stop the run.
+// grant and denial is audited (wasi:random's too); bad grants are config errors (exit 2). And guest
+// output to a host stderr pipe that nobody reads does not stop the run.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -196,6 +196,45 @@ TEST_F(WasiCli, EnvWithoutDirsShowsNoFiles) {
   EXPECT_NE(answers[2].find("Capabilities insufficient"), std::string::npos) << answers[2];
   ASSERT_EQ(audited("wasi.env").size(), 1u);
   EXPECT_TRUE(audited("wasi.preopen").empty());
+}
+
+// wasi:random through the real binary and its audit log file: a grant and a denial are each
+// written once, on first use, with the [[component]] and the node, like wasi:filesystem's and
+// wasi:cli/environment's (the same CapabilityGate audits all of them); repeated use adds nothing.
+TEST_F(WasiCli, RandomGrantAndDenialAreInTheAuditLog) {
+  auto random_events = [&](const std::string& event) {
+    std::vector<json> out;
+    for (const json& e : audited(event))
+      if (e.value("capability", "") == "wasi:random") out.push_back(e);
+    return out;
+  };
+  manifest("capabilities = [\"wasi:random\"]\n");
+  test::ProcResult r;
+  std::vector<std::string> answers = run_commands({"random", "random", "random"}, r);
+  ASSERT_EQ(answers.size(), 3u) << r.err;
+  for (const std::string& a : answers) EXPECT_EQ(a.rfind("random ", 0), 0u) << a;
+  std::vector<json> granted = random_events("capability.granted");
+  ASSERT_EQ(granted.size(), 1u) << test::read_file(root / "state" / "audit.log");
+  EXPECT_EQ(granted[0]["component"], "probe");
+  EXPECT_EQ(granted[0]["node"], "p");
+  EXPECT_TRUE(granted[0].contains("ts"));
+  EXPECT_TRUE(random_events("capability.denied").empty());
+
+  // Not granted: the call traps (a random source cannot fail in WASI 0.2), the flow fails, and the
+  // denial is in the log. The fix it names is the component's grants table, not the node's.
+  fs::remove(root / "state" / "audit.log");
+  manifest("capabilities = []\n");
+  test::write_file(proj / "commands.txt", "random\nrandom\n");
+  std::vector<std::string> args = {"run", "--input", "commands.txt", "--output", "results.txt", "-q"};
+  r = torvyn(args);
+  EXPECT_EQ(r.exit_code, 1) << test::describe(args, r);
+  EXPECT_NE(r.err.find("E0700"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(add it to [security.grants.probe] capabilities)"), std::string::npos) << r.err;
+  std::vector<json> denied = random_events("capability.denied");
+  ASSERT_EQ(denied.size(), 1u) << test::read_file(root / "state" / "audit.log");
+  EXPECT_EQ(denied[0]["component"], "probe");
+  EXPECT_EQ(denied[0]["node"], "p");
+  EXPECT_TRUE(random_events("capability.granted").empty());
 }
 
 // Grants the host could not apply are configuration errors: located, with the fix, exit 2.

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,12 +34,20 @@ class FakeSource : public MetricsSource {
     std::lock_guard lock(mu_);
     return components_;
   }
+  std::optional<TracingSnapshot> tracing() const override {
+    std::lock_guard lock(mu_);
+    return tracing_;
+  }
 
   Histogram& histogram() { return *histograms_.emplace_back(std::make_unique<Histogram>()); }
 
   void set_flows(std::vector<FlowSnapshot> f) {
     std::lock_guard lock(mu_);
     flows_ = std::move(f);
+  }
+  void set_tracing(std::optional<TracingSnapshot> t) {
+    std::lock_guard lock(mu_);
+    tracing_ = std::move(t);
   }
 
   // A source -> processor -> sink flow named "ingest" with known numbers.
@@ -103,6 +112,7 @@ class FakeSource : public MetricsSource {
   std::vector<FlowSnapshot> flows_;
   std::vector<PoolSnapshot> pools_;
   std::vector<ComponentSnapshot> components_;
+  std::optional<TracingSnapshot> tracing_;
   uint64_t copies_ = 0, copy_bytes_ = 0;
 };
 

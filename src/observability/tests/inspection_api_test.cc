@@ -103,7 +103,7 @@ TEST(InspectionApi, Metrics) {
   ApiResponse r = api.handle("GET", "/metrics");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
-  EXPECT_NE(r.body.find("torvyn_component_invocations"), std::string::npos);
+  EXPECT_NE(r.body.find("torvyn_component_invocations_total{"), std::string::npos);
 
   InspectionApi off(*src, {true, MetricsLevel::Off});
   EXPECT_EQ(off.handle("GET", "/metrics").status, 200);

@@ -175,28 +175,28 @@ TEST(PrometheusScrape, RealPrometheusScrapesEveryGuideMetric) {
     ASSERT_TRUE(r.is_array() && !r.empty()) << promql;
     EXPECT_EQ(r[0]["value"][1], value) << promql;
   };
-  expect_value("torvyn_stream_backpressure_duration_ns{stream=\"src->proc\"}", "1500000");
+  expect_value("torvyn_stream_backpressure_duration_seconds_total{stream=\"src->proc\"}", "0.0015");
   expect_value("torvyn_stream_queue_current_depth{stream=\"src->proc\"}", "7");
   expect_value("torvyn_pool_available{tier=\"small\"}", "250");
-  expect_value("torvyn_pool_exhaustion_events{tier=\"large\"}", "42");
-  expect_value("torvyn_component_errors{component=\"sink-component\"}", "2");
-  expect_value("torvyn_component_memory_current{component=\"proc-component\"}", "131072");
-  expect_value("torvyn_component_fuel_consumed{component=\"src-component\"}", "1000");
+  expect_value("torvyn_pool_exhaustion_events_total{tier=\"large\"}", "42");
+  expect_value("torvyn_component_errors_total{component=\"sink-component\"}", "2");
+  expect_value("torvyn_component_memory_current_bytes{component=\"proc-component\"}", "131072");
+  expect_value("torvyn_component_fuel_consumed_total{component=\"src-component\"}", "1000");
   expect_value("torvyn_copies_total", "4000");
-  expect_value("torvyn_copies_bytes", "256000");
+  expect_value("torvyn_copies_bytes_total", "256000");
   expect_value("torvyn_flow_state{flow=\"ingest\",state=\"Running\"}", "1");
-  expect_value("torvyn_flow_latency_count{flow=\"ingest\"}", "5");
-  expect_value("torvyn_component_processing_time_count{component=\"proc-component\"}", "100");
-  json mem = query("torvyn_system_memory_total");
+  expect_value("torvyn_flow_latency_seconds_count{flow=\"ingest\"}", "5");
+  expect_value("torvyn_component_processing_time_seconds_count{component=\"proc-component\"}", "100");
+  json mem = query("torvyn_system_memory_total_bytes");
   ASSERT_FALSE(mem.empty());
   EXPECT_GT(std::stod(mem[0]["value"][1].get<std::string>()), 1e6);
-  // The histograms work with histogram_quantile (values in ns): the median of 900, 1000, 1100,
-  // 5000, 250000 lies in the (511, 1023] or (1023, 2047] bucket.
-  json p50 = query("histogram_quantile(0.5, torvyn_flow_latency_bucket{flow=\"ingest\"})");
+  // The histograms work with histogram_quantile (in seconds): the median of 900, 1000, 1100,
+  // 5000, 250000 ns lies in the (511, 1023] or (1023, 2047] ns bucket.
+  json p50 = query("histogram_quantile(0.5, torvyn_flow_latency_seconds_bucket{flow=\"ingest\"})");
   ASSERT_FALSE(p50.empty());
   double median = std::stod(p50[0]["value"][1].get<std::string>());
-  EXPECT_GT(median, 511);
-  EXPECT_LE(median, 2047);
+  EXPECT_GT(median, 511e-9);
+  EXPECT_LE(median, 2047e-9);
 
   // Later scrapes see new values.
   std::vector<FlowSnapshot> flows = src->flows();

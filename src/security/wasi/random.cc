@@ -29,7 +29,7 @@ Status fill_random(std::string& out, size_t n) {
 Status check(WasiState& s, const char* function) {
   if (s.gate.check(kCapRandom)) return {};
   return Error(ErrorCode::CapabilityDenied, s.who() + " called " + function + " but was not granted capability \"" + kCapRandom +
-                                                "\" (add it to [security.grants." + s.name() + "] capabilities)");
+                                                "\" (add it to [security.grants." + s.grants_name() + "] capabilities)");
 }
 
 }  // namespace

@@ -159,6 +159,8 @@ class WasiState final : public WasiContext {
 
   uint64_t new_rep() { return next_rep_++; }
   const std::string& name() const { return opts->component_name; }
+  // The key of the [security.grants.<key>] table that grants this instance its capabilities.
+  const std::string& grants_name() const { return opts->grants_name.empty() ? opts->component_name : opts->grants_name; }
   // "component 'x': " prefix for trap messages.
   std::string who() const { return "component '" + opts->component_name + "'"; }
 

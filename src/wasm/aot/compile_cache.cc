@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -25,6 +24,7 @@
 #include "glue_abi.h"
 #include "torvyn/base/find_program.h"
 #include "torvyn/base/private_dir.h"
+#include "torvyn/base/sha256.h"
 
 extern char** environ;
 
@@ -206,37 +206,6 @@ std::string tail(const std::string& s, size_t max) { return s.size() <= max ? s 
 
 // ---- digests ---------------------------------------------------------------------------------
 
-std::string hex(const unsigned char* md, unsigned len) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[md[i] >> 4];
-    out += digits[md[i] & 15];
-  }
-  return out;
-}
-
-// SHA-256 of an open file, read with pread (never mapped: a file that shrinks cannot fault us).
-// Empty on a read error.
-std::string sha256_fd(int fd) {
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return "";
-  std::vector<unsigned char> buf(1 << 16);
-  off_t off = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd, buf.data(), buf.size(), off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return "";
-    if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
-    off += n;
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return "";
-  return hex(md, len);
-}
-
 std::string digest_record(const std::string& digest, const std::string& key) { return "sha256 " + digest + "\nkey " + key + "\n"; }
 
 // Whether `st` is something only we can have written.
@@ -291,7 +260,7 @@ EntryCheck check_entry(const fs::path& entry, const std::string& key) {
   if (::fstat(object.fd, &st) != 0 || !S_ISREG(st.st_mode)) return rejected(std::string(kObjectName) + " is not a regular file");
   if (auto p = ownership_problem(st); !p.empty()) return rejected(std::string(kObjectName) + " " + p);
   if (static_cast<uint64_t>(st.st_size) > kMaxObjectBytes) return rejected(std::string(kObjectName) + " is implausibly large");
-  std::string digest = sha256_fd(object.fd);
+  std::string digest = sha256_hex_of_fd(object.fd);
   if (digest.empty()) return rejected(std::string(kObjectName) + " cannot be read: " + errno_text(errno));
   if (recorded != digest_record(digest, key))
     return rejected(std::string(kObjectName) + " does not match the digest recorded when it was compiled (truncated, replaced or corrupted)");
@@ -451,13 +420,6 @@ static Status check_cache_directory(const std::string& dir) {
   return {};
 }
 
-std::string sha256_hex(std::span<const uint8_t> data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return hex(md, len);
-}
-
 // ---- the cache -------------------------------------------------------------------------------
 
 Result<CompileCache> CompileCache::open(const Options& options) {
@@ -566,7 +528,7 @@ Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, cons
   for (const char* f : {"module.c", "module.h", "glue.c", "cc.log"}) fs::remove(work / f, ec);
   Fd object(::open((work / kObjectName).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (object.fd < 0) return Error(ErrorCode::WasmCompileFailed, "the C compiler produced no " + std::string(kObjectName) + " in " + work.string());
-  std::string digest = sha256_fd(object.fd);
+  std::string digest = sha256_hex_of_fd(object.fd);
   if (digest.empty() || !write_file(work / kDigestName, digest_record(digest, key)))
     return Error(ErrorCode::IoError, "cannot record the digest of the compiled module in " + work.string());
   if (::rename(work.c_str(), entry.c_str()) == 0) {

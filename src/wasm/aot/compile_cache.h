@@ -90,6 +90,4 @@ class CompileCache {
 // 4 GiB, or 3/4 of physical memory when that is less (at least 512 MiB).
 uint64_t default_compile_memory_limit();
 
-std::string sha256_hex(std::span<const uint8_t> data);
-
 }  // namespace torvyn::wasm::aot

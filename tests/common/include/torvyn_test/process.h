@@ -33,6 +33,7 @@ struct ProcOptions {
   std::filesystem::path cwd;           // where the child runs (required)
   std::vector<std::string> env;        // the whole environment (child_environment(...))
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // run(): SIGKILL after this
+  std::filesystem::path stdin_file{};  // the child's stdin ("" = /dev/null; promtool reads stdin only)
 };
 
 // Starts `exe args...` in the background. The destructor kills a child that is still running

@@ -61,6 +61,12 @@ class Runtime {
   struct RunningFlow;
   const std::vector<std::unique_ptr<RunningFlow>>& flows() const { return flows_; }
   std::shared_ptr<AuditLog> audit_log() const { return audit_; }
+  // "sha256:<hex>" of the .wasm bytes loaded for `component` (a [[component]] name or file://
+  // reference as nodes name it); "" when no flow loaded it. Stable after build().
+  std::string component_digest(const std::string& component) const {
+    auto it = digests_.find(component);
+    return it == digests_.end() ? "" : it->second;
+  }
 
   // Tracing ([observability.tracing]): started by build() when the level is not "off". trace_into()
   // (before build(); `torvyn trace`) traces every element at diagnostic level into `exporter`
@@ -85,6 +91,7 @@ class Runtime {
   resources::CopyLedger ledger_;
   std::map<uint64_t, std::shared_ptr<wasm::Engine>> engines_;  // by memory limit
   std::map<std::string, std::shared_ptr<component::LoadedComponent>> components_;
+  std::map<std::string, std::string> digests_;  // component reference -> sha256:<hex> of its bytes
   std::vector<std::unique_ptr<RunningFlow>> flows_;
   std::shared_ptr<AuditLog> audit_;  // when [security] audit_enabled
   std::unique_ptr<observability::SpanExporter> trace_override_;

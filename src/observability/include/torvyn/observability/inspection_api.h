@@ -7,7 +7,8 @@
 //                    (per-stage invocations, errors, processing_ns summary, memory, fuel, copies)
 //                    and "streams" (capacity, depth, peak_depth, backpressure_events, backpressure_ns);
 //                    {id} is the flow id, or its name when no id matches
-//   GET /components  [{"name","source","interface","digest","instances","capabilities",...}]
+//   GET /components  [{"name","source","interface","digest","instances","capabilities",...}]; digest is
+//                    "sha256:<hex>" of the .wasm bytes the run loaded ("" for a component no flow uses)
 //   GET /pools       [{"tier","total","available","in_use","exhaustion_events","buffer_bytes","bytes_in_use"}]
 //   GET /metrics     Prometheus text (prometheus.h); 404 with a JSON error when prometheus_enabled
 //                    is false (the endpoint does not exist in that configuration)

@@ -90,7 +90,7 @@ struct ComponentSnapshot {
   std::string name;
   std::string source;     // path or oci:// reference it was loaded from
   std::string interface;  // e.g. torvyn:streaming/processor
-  std::string digest;     // sha256:... of the artifact, if known
+  std::string digest;     // "sha256:<64 lowercase hex>" of the .wasm bytes loaded; "" if not loaded
   std::vector<std::string> instances;  // "<flow>/<node>" for every instance
   std::vector<std::string> capabilities;
   uint64_t invocations = 0, errors = 0;

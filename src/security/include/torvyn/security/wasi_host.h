@@ -59,7 +59,11 @@ struct WasiOptions {
   std::set<std::string> granted;
   // Called on first use of each capability (granted or denied).
   std::function<void(std::string_view component, std::string_view capability, bool granted)> audit;
+  // Who the instance is in logs and errors (the host passes the node id).
   std::string component_name;
+  // The [[component]] whose [security.grants.<name>] table a denial tells the operator to extend;
+  // component_name when empty. (A node id is not a grants key: node `p` runs component `probe`.)
+  std::string grants_name;
   // Exposed only if "wasi:cli/environment" is granted.
   std::map<std::string, std::string> env;
   // Visible only if "wasi:filesystem" is granted.
