@@ -1,7 +1,7 @@
 // Where finished spans go: `[observability.tracing] tracing_exporter` = otlp-http | otlp-grpc |
 // stdout | file | none. Exporters run only on the tracer's export thread (never on a flow thread),
-// so they may block on I/O; a slow or absent collector costs dropped spans (counted by the
-// tracer's bounded ring), never pipeline latency.
+// so they may block on I/O; a collector slower than the flows costs whole dropped traces (counted
+// by the tracer when a flow's bounded ring has no room), never pipeline latency.
 #pragma once
 
 #include <chrono>
