@@ -484,7 +484,10 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
   // Every span of the run reaches the exporter before the run is reported.
   if (tracer_) tracer_->shutdown();
   std::vector<FlowReport> reports;
-  for (const auto& f : flows_) reports.push_back(make_report(*f, ledger_));
+  for (const auto& f : flows_) {
+    reports.push_back(make_report(*f, ledger_));
+    if (reports.back().tracing) reports.back().tracing->exporter = std::string(tracer_->exporter_name());
+  }
   return reports;
 }
 
@@ -548,6 +551,8 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
   r.latency_p99_ns = latency.quantile(0.99);
   r.latency_p999_ns = latency.quantile(0.999);
   r.latency_max_ns = latency.max;
+  if (std::optional<observability::TracerStats> t = flow.trace_stats())
+    r.tracing = TracingReport{"", t->elements_kept, t->elements_promoted, t->spans_exported, t->spans_failed, t->spans_dropped, t->traces_dropped};
   size_t i = 0;
   for (const auto& n : flow.nodes()) {
     const FlowCounters::Stage& e = end.stages[i];
