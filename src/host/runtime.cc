@@ -86,7 +86,7 @@ Runtime::~Runtime() {
 
 void Runtime::trace_into(std::unique_ptr<observability::SpanExporter> exporter) { trace_override_ = std::move(exporter); }
 
-Status Runtime::start_tracer() {
+Status Runtime::start_tracer(const RunOptions& options) {
   if (tracer_) return {};
   const config::TracingConfig& tc = config_.observability.tracing;
   observability::TracerOptions o;
@@ -105,6 +105,8 @@ Status Runtime::start_tracer() {
     observability::ExporterOptions eo;
     eo.kind = config::to_string(tc.exporter);
     eo.endpoint = tc.exporter == config::TracingExporter::File ? tc.file : tc.endpoint;
+    // With --output - the elements go to stdout: the stdout exporter writes to stderr then.
+    eo.stdout_carries_data = options.output == "-";
     auto made = observability::make_span_exporter(eo);
     if (!made) return made.take_error();
     exporter = std::move(*made);
@@ -182,7 +184,7 @@ Status Runtime::build(const RunOptions& options) {
   if (wanted.empty()) return Error(ErrorCode::FlowBuildFailed, "the manifest declares no [flow.<name>]");
   plan_buffer_shares(wanted);
   if (auto s = prepare_state_dir(); !s) return s;
-  if (auto s = start_tracer(); !s) return s;
+  if (auto s = start_tracer(options); !s) return s;
   for (const config::FlowDecl* f : wanted)
     if (auto s = build_flow(*f, options); !s) return s;
   return {};

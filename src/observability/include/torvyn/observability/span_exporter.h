@@ -32,6 +32,10 @@ struct ExporterOptions {
   std::string endpoint;  // otlp-*: collector URL ("" = the OTLP default for the protocol);
                          // file: the output path
   std::chrono::milliseconds timeout{5000};  // per export request
+  // stdout carries the run's data (`torvyn run --output -`): the "stdout" exporter writes its
+  // JSON lines to stderr instead, so spans never interleave with elements. Its name stays
+  // "stdout" (the metric label and the configuration say so).
+  bool stdout_carries_data = false;
 };
 
 // Builds the exporter; a clear error when the kind is unknown, the endpoint malformed, or
