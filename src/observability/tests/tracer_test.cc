@@ -65,8 +65,7 @@ struct Rig {
   MemoryExporter* memory = nullptr;
   std::shared_ptr<Tracer> tracer;
   std::unique_ptr<FlowTrace> flow;
-  explicit Rig(TracerOptions o) {
-    auto m = std::make_unique<MemoryExporter>();
+  explicit Rig(TracerOptions o, std::unique_ptr<MemoryExporter> m = std::make_unique<MemoryExporter>()) {
     memory = m.get();
     tracer = Tracer::create(std::move(o), std::move(m), {});
     auto info = std::make_shared<FlowTraceInfo>();
@@ -187,30 +186,12 @@ class GateExporter : public MemoryExporter {
   bool entered_ = false, released_ = false, passed_ = false;
 };
 
-struct GatedRig {
-  GateExporter* gate = nullptr;
-  std::shared_ptr<Tracer> tracer;
-  std::unique_ptr<FlowTrace> flow;
-  explicit GatedRig(TracerOptions o) {
-    auto g = std::make_unique<GateExporter>();
-    gate = g.get();
-    tracer = Tracer::create(std::move(o), std::move(g), {});
-    auto info = std::make_shared<FlowTraceInfo>();
-    info->flow = "f";
-    info->nodes = {{"src", "gen", "source"}, {"snk", "printer", "sink"}};
-    flow = tracer->open_flow(info);
-  }
+struct GatedRig : Rig {
+  GateExporter* gate;
+  explicit GatedRig(TracerOptions o) : GatedRig(std::move(o), std::make_unique<GateExporter>()) {}
+  GatedRig(TracerOptions o, std::unique_ptr<GateExporter> g) : Rig(std::move(o), std::move(g)), gate(static_cast<GateExporter*>(memory)) {}
   // A kept element with a pull and a push span: 3 spans with its root.
-  void element() {
-    uint32_t slot = flow->begin_element(0);
-    for (SpanOp op : {SpanOp::Pull, SpanOp::Push}) {
-      SpanEvent e;
-      e.span = flow->new_span_id();
-      e.op = op;
-      flow->record(slot, std::move(e));
-    }
-    flow->end_element(slot, 10, ElementOutcome::Delivered);
-  }
+  void element() { Rig::element(0, 10, false); }
   void lifecycle(SpanOp op) {
     SpanEvent e;
     e.span = flow->new_span_id();
@@ -225,9 +206,7 @@ struct GatedRig {
   }
   std::vector<SpanRecord> finish() {
     gate->release();
-    flow.reset();
-    tracer->shutdown();
-    return gate->take();
+    return Rig::finish();
   }
 };
 
