@@ -49,6 +49,10 @@ int run(const Globals& g, const RunArgs& a) {
     print_error(g, s.error());
     return build_exit_code(s.error());
   }
+  // Spans never share stdout with the elements (the stdout exporter writes to stderr then).
+  const config::TracingConfig& tc = rt.config().observability.tracing;
+  if (a.output == "-" && tc.level != config::TracingLevel::Off && tc.exporter == config::TracingExporter::Stdout && !g.quiet && !g.json())
+    std::cerr << "note: tracing_exporter = \"stdout\" writes spans to stderr: stdout carries the elements (--output -)\n";
   // The inspection API (health, flows, pools, Prometheus /metrics) serves while the flows run.
   host::Monitoring monitoring(rt);
   if (auto s = monitoring.start_server(); !s) {

@@ -128,7 +128,7 @@ Monitoring::Monitoring(Runtime& runtime) : runtime_(runtime) {
     registry_.set_tracing([tracer] {
       obs::TracerStats s = tracer->stats();
       return obs::TracingSnapshot{std::string(tracer->exporter_name()), s.elements_traced, s.elements_kept, s.elements_promoted,
-                                  s.spans_recorded, s.spans_dropped, s.spans_exported, s.spans_failed};
+                                  s.spans_recorded, s.spans_dropped, s.spans_exported, s.spans_failed, s.traces_dropped};
     });
   }
 }

@@ -57,6 +57,15 @@ std::string render_human(const std::vector<FlowReport>& reports) {
                   static_cast<unsigned long long>(r.peak_queue_depth), static_cast<unsigned long long>(r.backpressure_events),
                   human_duration(r.backpressure_ns).c_str());
     out += line;
+    if (const TracingReport* t = r.tracing ? &*r.tracing : nullptr) {
+      std::snprintf(line, sizeof line, "  tracing    %s: %s elements kept (%s promoted), %s spans exported, %s dropped (%s traces)",
+                    t->exporter.c_str(), human_count(static_cast<double>(t->elements_kept)).c_str(),
+                    human_count(static_cast<double>(t->elements_promoted)).c_str(), human_count(static_cast<double>(t->spans_exported)).c_str(),
+                    human_count(static_cast<double>(t->spans_dropped)).c_str(), human_count(static_cast<double>(t->traces_dropped)).c_str());
+      out += line;
+      if (t->spans_failed) out += ", " + human_count(static_cast<double>(t->spans_failed)) + " failed to send";
+      out += "\n";
+    }
     if (r.reclaimed_buffers) out += "  reclaimed  " + std::to_string(r.reclaimed_buffers) + " buffers components still held at teardown\n";
     for (const StageReport& s : r.stages) {
       std::snprintf(line, sizeof line, "  stage %-12s %-10s %8llu calls, p50 %s, p99 %s, %llu errors\n", s.node.c_str(), s.role.c_str(),
@@ -83,6 +92,14 @@ nlohmann::json to_json(const FlowReport& r) {
                    {"backpressure", {{"events", r.backpressure_events}, {"duration_ns", r.backpressure_ns}}},
                    {"reclaimed_buffers", r.reclaimed_buffers}};
   if (!r.error.empty()) j["error"] = r.error;
+  if (r.tracing)
+    j["tracing"] = {{"exporter", r.tracing->exporter},
+                    {"elements_kept", r.tracing->elements_kept},
+                    {"elements_promoted", r.tracing->elements_promoted},
+                    {"spans_exported", r.tracing->spans_exported},
+                    {"spans_failed", r.tracing->spans_failed},
+                    {"spans_dropped", r.tracing->spans_dropped},
+                    {"traces_dropped", r.tracing->traces_dropped}};
   if (r.warmup_seconds > 0) j["warmup_seconds"] = r.warmup_seconds;
   for (const StageReport& s : r.stages)
     j["stages"].push_back({{"node", s.node},

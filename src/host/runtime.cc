@@ -88,7 +88,7 @@ Runtime::~Runtime() {
 
 void Runtime::trace_into(std::unique_ptr<observability::SpanExporter> exporter) { trace_override_ = std::move(exporter); }
 
-Status Runtime::start_tracer() {
+Status Runtime::start_tracer(const RunOptions& options) {
   if (tracer_) return {};
   const config::TracingConfig& tc = config_.observability.tracing;
   observability::TracerOptions o;
@@ -107,6 +107,8 @@ Status Runtime::start_tracer() {
     observability::ExporterOptions eo;
     eo.kind = config::to_string(tc.exporter);
     eo.endpoint = tc.exporter == config::TracingExporter::File ? tc.file : tc.endpoint;
+    // With --output - the elements go to stdout: the stdout exporter writes to stderr then.
+    eo.stdout_carries_data = options.output == "-";
     auto made = observability::make_span_exporter(eo);
     if (!made) return made.take_error();
     exporter = std::move(*made);
@@ -193,7 +195,7 @@ Status Runtime::build(const RunOptions& options) {
   if (wanted.empty()) return Error(ErrorCode::FlowBuildFailed, "the manifest declares no [flow.<name>]");
   plan_buffer_shares(wanted);
   if (auto s = prepare_state_dir(); !s) return s;
-  if (auto s = start_tracer(); !s) return s;
+  if (auto s = start_tracer(options); !s) return s;
   for (const config::FlowDecl* f : wanted)
     if (auto s = build_flow(*f, options); !s) return s;
   return {};
@@ -509,7 +511,10 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
   // Every span of the run reaches the exporter before the run is reported.
   if (tracer_) tracer_->shutdown();
   std::vector<FlowReport> reports;
-  for (const auto& f : flows_) reports.push_back(make_report(*f, ledger_));
+  for (const auto& f : flows_) {
+    reports.push_back(make_report(*f, ledger_));
+    if (reports.back().tracing) reports.back().tracing->exporter = std::string(tracer_->exporter_name());
+  }
   return reports;
 }
 
@@ -573,6 +578,8 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
   r.latency_p99_ns = latency.quantile(0.99);
   r.latency_p999_ns = latency.quantile(0.999);
   r.latency_max_ns = latency.max;
+  if (std::optional<observability::TracerStats> t = flow.trace_stats())
+    r.tracing = TracingReport{"", t->elements_kept, t->elements_promoted, t->spans_exported, t->spans_failed, t->spans_dropped, t->traces_dropped};
   size_t i = 0;
   for (const auto& n : flow.nodes()) {
     const FlowCounters::Stage& e = end.stages[i];

@@ -409,6 +409,9 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     w.sample({{"exporter", t->exporter}}, t->spans_exported);
     w.family("torvyn_trace_spans_dropped_total", "counter", "Spans dropped because the export ring was full.");
     w.sample({{"exporter", t->exporter}}, t->spans_dropped);
+    w.family("torvyn_trace_traces_dropped_total", "counter",
+             "Kept element traces dropped whole because the export ring had no room for all their spans.");
+    w.sample({{"exporter", t->exporter}}, t->traces_dropped);
     w.family("torvyn_trace_spans_failed_total", "counter", "Spans in batches the exporter failed to send.");
     w.sample({{"exporter", t->exporter}}, t->spans_failed);
   }

@@ -145,7 +145,7 @@ Result<std::unique_ptr<SpanExporter>> make_span_exporter(const ExporterOptions& 
                  "-DTORVYN_WITH_GRPC=ON and rebuild");
 #endif
   }
-  if (kind == "stdout") return make_ostream_exporter(std::cout, "stdout");
+  if (kind == "stdout") return make_ostream_exporter(options.stdout_carries_data ? std::cerr : std::cout, "stdout");
   if (kind == "file") return make_file_exporter(options.endpoint);
   if (kind == "none") return make_none_exporter();
   return Error(ErrorCode::TraceExporterUnknown,

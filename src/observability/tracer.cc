@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 
 namespace torvyn::observability {
 
@@ -38,6 +39,16 @@ std::string_view element_outcome_name(ElementOutcome o) {
   return "?";
 }
 
+size_t span_ring_capacity(const TracerOptions& o, size_t nodes) {
+  double kept = o.level == TraceLevel::Diagnostic ? 1.0 : std::clamp(o.sample_rate, 0.0, 1.0);
+  double interval_s = std::chrono::duration<double>(o.export_interval).count();
+  double spans = kTracedPeakElementsPerSecond * kept * static_cast<double>(nodes + 1) * interval_s * 2;
+  size_t want = spans >= static_cast<double>(kMaxSpanRing) ? kMaxSpanRing : static_cast<size_t>(spans);
+  size_t n = kMinSpanRing;
+  while (n < want) n <<= 1;
+  return std::min(n, kMaxSpanRing);
+}
+
 // ---- SpanRing ----
 
 SpanRing::SpanRing(size_t capacity) {
@@ -65,18 +76,35 @@ bool SpanRing::pop(SpanEvent& e) {
 
 // ---- FlowTrace ----
 
-// What a flow shares with the export thread: its ring, its names and its single-writer counters.
+// What a flow shares with the export thread: its ring, its lifecycle queue, its names and its
+// single-writer counters (traced..dropped written by the flow, exported/failed by the export
+// thread).
 struct FlowTrace::Channel {
   std::shared_ptr<const FlowTraceInfo> info;
   SpanRing ring;
-  Counter traced, kept, promoted, recorded, dropped;
+  // Lifecycle spans (flow root, init, flush, complete, teardown): a handful per node, so an
+  // unbounded queue is bounded in practice, and the flow takes the lock only for those calls.
+  std::mutex lifecycle_mu;
+  std::vector<SpanEvent> lifecycle;
+  Counter traced, kept, promoted, recorded, dropped, traces_dropped;
+  Counter exported, failed;
   std::atomic<bool> closed{false};
   Channel(std::shared_ptr<const FlowTraceInfo> i, size_t cap) : info(std::move(i)), ring(cap) {}
+  bool lifecycle_empty() {
+    std::lock_guard lock(lifecycle_mu);
+    return lifecycle.empty();
+  }
 };
+
+namespace {
+size_t ring_capacity_for(const TracerOptions& o, const FlowTraceInfo& info) {
+  return o.ring_capacity ? o.ring_capacity : span_ring_capacity(o, info.nodes.size());
+}
+}  // namespace
 
 FlowTrace::FlowTrace(std::shared_ptr<Tracer> tracer, std::shared_ptr<const FlowTraceInfo> info)
     : tracer_(std::move(tracer)),
-      channel_(std::make_shared<Channel>(std::move(info), tracer_->options_.ring_capacity)),
+      channel_(std::make_shared<Channel>(info, ring_capacity_for(tracer_->options_, *info))),
       diagnostic_(tracer_->options_.level == TraceLevel::Diagnostic),
       sample_rate_(diagnostic_ ? 1.0 : std::clamp(tracer_->options_.sample_rate, 0.0, 1.0)),
       error_promote_(tracer_->options_.error_promote),
@@ -84,6 +112,7 @@ FlowTrace::FlowTrace(std::shared_ptr<Tracer> tracer, std::shared_ptr<const FlowT
   slots_.emplace_back();  // slot 0 = "not traced"
   flow_trace_ = ids_.trace_id();
   flow_span_ = ids_.span_id();
+  next_wake_ = std::max<size_t>(1, channel_->ring.capacity() / 4);
 }
 
 FlowTrace::~FlowTrace() { channel_->closed.store(true, std::memory_order_release); }
@@ -160,7 +189,12 @@ void FlowTrace::end_element(uint32_t slot, uint64_t now_ns, ElementOutcome outco
   if (s.sampled) kept |= kKeptHead;
   if (error_promote_ && (s.error || outcome == ElementOutcome::Failed)) kept |= kKeptError;
   if (latency_threshold_ns_ && now_ns - s.start_ns >= latency_threshold_ns_) kept |= kKeptLatency;
-  if (kept) {
+  if (kept && channel_->ring.free_slots() < size_t{s.used} + 1) {
+    // No room for the whole trace: drop all of it (a trace without its root, or a root without
+    // some of its children, would mislead whoever reads it) and count it.
+    channel_->traces_dropped.add();
+    channel_->dropped.add(size_t{s.used} + 1);  // (the export thread was woken as the ring filled)
+  } else if (kept) {
     channel_->kept.add();
     if (!(kept & kKeptHead)) channel_->promoted.add();
     SpanEvent root;
@@ -175,6 +209,7 @@ void FlowTrace::end_element(uint32_t slot, uint64_t now_ns, ElementOutcome outco
     root.kept_by = kept;
     publish(std::move(root));
     for (uint32_t i = 0; i < s.used; ++i) publish(std::move(s.spans[i]));
+    pushed_to_ring();
   }
   s.refs = 0;
   s.used = 0;
@@ -184,7 +219,15 @@ void FlowTrace::end_element(uint32_t slot, uint64_t now_ns, ElementOutcome outco
 void FlowTrace::record_lifecycle(SpanEvent&& e) {
   e.trace = flow_trace_;
   e.parent = flow_span_;
+  if (e.op != SpanOp::NotifyBackpressure) return publish_reserved(std::move(e));
+  // One per backpressure episode: the ring, or dropped and counted (its parent, the flow root,
+  // is reserved and always exported).
+  if (channel_->ring.free_slots() == 0) {
+    channel_->dropped.add();
+    return;
+  }
   publish(std::move(e));
+  pushed_to_ring();
 }
 
 void FlowTrace::finish_flow(uint64_t start_ns, uint64_t end_ns, std::string_view state, bool failed, std::string failure) {
@@ -197,14 +240,39 @@ void FlowTrace::finish_flow(uint64_t start_ns, uint64_t end_ns, std::string_view
   root.error = failed;
   root.message = std::move(failure);
   root.state = state;
-  publish(std::move(root));
-  tracer_->wake_.notify_one();
+  publish_reserved(std::move(root));
+  tracer_->request_drain();
 }
 
 void FlowTrace::publish(SpanEvent&& e) {
-  if (channel_->ring.push(std::move(e))) channel_->recorded.add();
-  else channel_->dropped.add();
+  channel_->ring.push(std::move(e));  // cannot fail: the caller saw the room
+  channel_->recorded.add();
 }
+
+void FlowTrace::publish_reserved(SpanEvent&& e) {
+  {
+    std::lock_guard lock(channel_->lifecycle_mu);
+    channel_->lifecycle.push_back(std::move(e));
+  }
+  channel_->recorded.add();
+}
+
+// Every quarter ring pushed, the export thread is asked to drain now rather than at the end of
+// its interval: the ring then rarely holds more than a quarter of its capacity, whatever the
+// rate, as long as the exporter keeps up. Costs a lock and a wakeup per quarter ring.
+void FlowTrace::pushed_to_ring() {
+  if (channel_->ring.pushed() < next_wake_) return;
+  next_wake_ = channel_->ring.pushed() + std::max<size_t>(1, channel_->ring.capacity() / 4);
+  tracer_->request_drain();
+}
+
+TracerStats FlowTrace::stats() const {
+  const Channel& c = *channel_;
+  return TracerStats{c.traced.get(),   c.kept.get(),           c.promoted.get(), c.recorded.get(),
+                     c.dropped.get(),  c.traces_dropped.get(), c.exported.get(), c.failed.get()};
+}
+
+size_t FlowTrace::ring_capacity() const { return channel_->ring.capacity(); }
 
 // ---- Tracer ----
 
@@ -229,21 +297,32 @@ std::unique_ptr<FlowTrace> Tracer::open_flow(std::shared_ptr<const FlowTraceInfo
   return ft;
 }
 
+void Tracer::request_drain() {
+  {
+    std::lock_guard lock(mu_);
+    drain_requested_ = true;
+  }
+  wake_.notify_one();
+}
+
 void Tracer::export_loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, options_.export_interval);
+    wake_.wait_for(lock, options_.export_interval, [this] { return stopping_ || drain_requested_; });
     if (stopping_) break;
+    drain_requested_ = false;
     lock.unlock();
-    drain(false);
+    drain();
     lock.lock();
   }
 }
 
-// Moves what the rings hold into batches for the exporter. Closed channels that are empty are
-// retired (their counts kept). Runs on the export thread, or on the caller of shutdown() after
-// the thread has stopped.
-size_t Tracer::drain(bool all) {
+// Moves what the lifecycle queues and rings hold into batches of max_batch for the exporter,
+// until every ring is empty: a drain that stopped after one batch per wakeup would cap the
+// export rate at max_batch per export_interval (2048 per 200 ms, ~10 k spans/s) whatever the
+// exporter could do. Closed channels that are empty are retired (their counts kept). Runs on the
+// export thread, or on the caller of shutdown() after the thread has stopped.
+size_t Tracer::drain() {
   std::vector<std::shared_ptr<FlowTrace::Channel>> channels;
   {
     std::lock_guard lock(mu_);
@@ -251,34 +330,44 @@ size_t Tracer::drain(bool all) {
   }
   size_t total = 0;
   SpanEvent e;
+  std::vector<SpanEvent> lifecycle;
+  auto flush_batch = [&] {
+    report(exporter_->export_spans(resource_, batch_), batch_.size());
+    batch_.clear();
+    batch_owners_.clear();
+  };
+  auto add = [&](FlowTrace::Channel& c, const SpanEvent& ev) {
+    batch_.push_back(materialize(*c.info, ev));
+    batch_owners_.push_back(&c);
+    if (batch_.size() >= options_.max_batch) flush_batch();
+  };
   for (;;) {
     size_t round = 0;
     for (auto& c : channels) {
-      while (batch_.size() < options_.max_batch && c->ring.pop(e)) {
-        batch_.push_back(materialize(*c->info, e));
-        ++round;
+      {
+        std::lock_guard lock(c->lifecycle_mu);
+        lifecycle.swap(c->lifecycle);
       }
-      if (batch_.size() >= options_.max_batch) {
-        report(exporter_->export_spans(resource_, batch_), batch_.size());
-        batch_.clear();
-      }
+      for (const SpanEvent& ev : lifecycle) add(*c, ev);
+      round += lifecycle.size();
+      lifecycle.clear();
+      // At most max_batch from each ring per round, so one busy flow does not hold up the others.
+      for (size_t n = 0; n < options_.max_batch && c->ring.pop(e); ++n, ++round) add(*c, e);
     }
-    if (!batch_.empty()) {
-      report(exporter_->export_spans(resource_, batch_), batch_.size());
-      batch_.clear();
-    }
+    if (!batch_.empty()) flush_batch();
     total += round;
-    if (round == 0 || !all) break;
+    if (round == 0) break;
   }
   std::lock_guard lock(mu_);
   for (auto it = channels_.begin(); it != channels_.end();) {
     FlowTrace::Channel& c = **it;
-    if (c.closed.load(std::memory_order_acquire) && c.ring.empty()) {
+    if (c.closed.load(std::memory_order_acquire) && c.ring.empty() && c.lifecycle_empty()) {
       retired_.elements_traced += c.traced.get();
       retired_.elements_kept += c.kept.get();
       retired_.elements_promoted += c.promoted.get();
       retired_.spans_recorded += c.recorded.get();
       retired_.spans_dropped += c.dropped.get();
+      retired_.traces_dropped += c.traces_dropped.get();
       it = channels_.erase(it);
     } else {
       ++it;
@@ -288,6 +377,7 @@ size_t Tracer::drain(bool all) {
 }
 
 void Tracer::report(const Status& s, size_t spans) {
+  for (FlowTrace::Channel* c : batch_owners_) (s ? c->exported : c->failed).add();
   if (s) {
     exported_.fetch_add(spans, std::memory_order_relaxed);
     return;
@@ -308,7 +398,7 @@ void Tracer::shutdown() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  drain(true);
+  drain();
   if (auto s = exporter_->flush(); !s) report(s, 0);
 }
 
@@ -321,6 +411,7 @@ TracerStats Tracer::stats() const {
     s.elements_promoted += c->promoted.get();
     s.spans_recorded += c->recorded.get();
     s.spans_dropped += c->dropped.get();
+    s.traces_dropped += c->traces_dropped.get();
   }
   s.spans_exported = exported_.load(std::memory_order_relaxed);
   s.spans_failed = failed_.load(std::memory_order_relaxed);

@@ -21,6 +21,11 @@ void Flow::enable_tracing(const std::shared_ptr<observability::Tracer>& tracer, 
   trace_ = tracer->open_flow(std::move(info));
 }
 
+std::optional<observability::TracerStats> Flow::trace_stats() const {
+  if (!trace_) return std::nullopt;
+  return trace_->stats();
+}
+
 // Publishes the invocation about to start to flow-context: its trace and a fresh span id (when
 // tracing) and its deadline (when an invocation timeout is set). Returns the span id.
 SpanId Flow::enter_call_now(const TraceId& trace, Clock::time_point now) {

@@ -1,15 +1,25 @@
 // Tracing end to end through the real `torvyn` binary on real components (the SDK's test
 // components): `torvyn run` exporting to a local OTLP/HTTP collector, to a file and to stdout,
-// an unreachable collector never failing or stalling the run, and `torvyn trace` (human, JSON,
-// --output-trace).
+// a long run at the operator guide's setting losing no span with every exporter (an OTLP/gRPC
+// collector too, in builds with gRPC), the stdout exporter never mixing spans into
+// `--output -`, an unreachable collector never failing or stalling the run, and `torvyn trace`
+// (human, JSON, --output-trace).
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
+
+#if TORVYN_WITH_GRPC
+#include <grpcpp/grpcpp.h>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#endif
 
 #include "torvyn_test/process.h"
 
@@ -106,6 +116,103 @@ class Collector {
   std::set<std::string> content_types_;
 };
 
+#if TORVYN_WITH_GRPC
+namespace otlp_collector = opentelemetry::proto::collector::trace::v1;
+
+// A minimal OTLP/gRPC collector on loopback: keeps every request, answers OK.
+class GrpcCollector final : public otlp_collector::TraceService::Service {
+ public:
+  GrpcCollector() {
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    b.RegisterService(this);
+    server_ = b.BuildAndStart();
+  }
+  ~GrpcCollector() override { server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500)); }
+  grpc::Status Export(grpc::ServerContext*, const otlp_collector::ExportTraceServiceRequest* req,
+                      otlp_collector::ExportTraceServiceResponse*) override {
+    std::lock_guard lock(mu_);
+    requests_.push_back(*req);
+    return grpc::Status::OK;
+  }
+  int port() const { return port_; }
+  // The spans as OTLP/JSON would spell them (hex ids), for the checks the other exporters share.
+  std::vector<json> spans() {
+    auto hex = [](const std::string& bytes) {
+      static const char* digits = "0123456789abcdef";
+      std::string out;
+      for (unsigned char c : bytes) out += {digits[c >> 4], digits[c & 15]};
+      return out;
+    };
+    std::lock_guard lock(mu_);
+    std::vector<json> out;
+    for (const auto& r : requests_)
+      for (const auto& rs : r.resource_spans())
+        for (const auto& ss : rs.scope_spans())
+          for (const auto& s : ss.spans())
+            out.push_back({{"traceId", hex(s.trace_id())}, {"spanId", hex(s.span_id())}, {"parentSpanId", hex(s.parent_span_id())},
+                           {"name", s.name()}});
+    return out;
+  }
+
+ private:
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  std::mutex mu_;
+  std::vector<otlp_collector::ExportTraceServiceRequest> requests_;
+};
+#endif
+
+std::vector<json> json_lines(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(json::parse(line));
+  return out;
+}
+
+// What a run's exported spans must look like when nothing was lost: every span's parent was
+// exported too (no orphaned `init`, no child without its element root), every element trace is
+// whole (its root and one pull, process and push), and the flow's lifecycle trace is complete
+// (its root `flow main`; init and teardown of the three nodes, the sink's complete). Returns the
+// number of element traces.
+size_t expect_whole_traces(const std::vector<json>& spans) {
+  auto str = [](const json& s, const char* key) { return s.value(key, std::string()); };
+  std::set<std::pair<std::string, std::string>> ids;  // (trace, span)
+  for (const auto& s : spans) ids.emplace(str(s, "traceId"), str(s, "spanId"));
+  std::map<std::string, std::multiset<std::string>> children;  // element trace -> child names
+  std::set<std::string> roots;
+  std::multiset<std::string> lifecycle;
+  std::string flow_trace;
+  size_t orphans = 0;
+  for (const auto& s : spans) {
+    std::string name = str(s, "name"), trace = str(s, "traceId"), parent = str(s, "parentSpanId");
+    if (name == "flow main") flow_trace = trace;
+    if (name == "element") roots.insert(trace);
+    if (parent.empty() || parent == std::string(16, '0') || ids.count({trace, parent})) continue;
+    if (++orphans <= 5) ADD_FAILURE() << "span without its parent: " << s.dump();
+  }
+  EXPECT_EQ(orphans, 0u);
+  for (const auto& s : spans) {
+    std::string name = str(s, "name"), trace = str(s, "traceId");
+    if (name == "element" || name == "flow main") continue;
+    if (trace == flow_trace) {
+      // notify-backpressure spans come and go with the machine's load; the others are fixed.
+      if (name.rfind("notify-backpressure", 0) != 0) lifecycle.insert(name);
+    } else {
+      children[trace].insert(name.substr(0, name.find(' ')));
+    }
+  }
+  EXPECT_EQ(lifecycle, (std::multiset<std::string>{"init source", "init upper", "init sink", "complete sink", "teardown source",
+                                                   "teardown upper", "teardown sink"}));
+  size_t fragments = 0;
+  for (const auto& [trace, names] : children)
+    if (names != std::multiset<std::string>{"pull", "process", "push"} || !roots.count(trace)) ++fragments;
+  EXPECT_EQ(fragments, 0u) << "element traces missing spans";
+  EXPECT_EQ(children.size(), roots.size());
+  return roots.size();
+}
+
 TEST_F(TracingCli, RunExportsEveryElementsSpansToAnOtlpHttpCollector) {
   Collector collector;
   write_manifest(manifest(25, "level = \"production\"\ntracing_exporter = \"otlp-http\"\ntracing_endpoint = \"http://127.0.0.1:" +
@@ -188,6 +295,110 @@ TEST_F(TracingCli, AnUnreachableCollectorNeitherFailsNorStallsTheRun) {
   // Logged once per distinct message, not once per batch.
   EXPECT_EQ(r.err.find("trace export (otlp-http) failed"), r.err.rfind("trace export (otlp-http) failed")) << r.err;
   EXPECT_LT(took, std::chrono::seconds(60));
+}
+
+// The operator guide's tracing (sample_rate 0.01, error and latency promotion) on a long run:
+// 1 M elements through source -> upper -> sink keep ~10 k element traces (~40 k spans, more than
+// two rings' worth). Every kept trace must reach the exporter whole, with the flow's lifecycle
+// spans, whatever the exporter; `torvyn run --format json` reports 0 spans and 0 traces dropped.
+// (Before the fix the export thread sent one 2048-span batch per 200 ms and the ring overflowed
+// after ~1 M elements: half the spans were dropped, with flow, complete and teardown.)
+class GuideSetting : public TracingCli, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(GuideSetting, LongRunExportsEveryKeptTraceWhole) {
+  const std::string exporter = GetParam();
+  const uint64_t elements = 1'000'000;
+  std::string tracing = "level = \"production\"\ntracing_exporter = \"" + exporter + "\"\nsample_rate = 0.01\n"
+                        "error_promote = true\nlatency_promote_threshold_ms = 10\n";
+  std::unique_ptr<Collector> http;
+  if (exporter == "otlp-http") {
+    http = std::make_unique<Collector>();
+    tracing += "tracing_endpoint = \"http://127.0.0.1:" + std::to_string(http->port()) + "\"\n";
+  }
+#if TORVYN_WITH_GRPC
+  std::unique_ptr<GrpcCollector> grpc_collector;
+  if (exporter == "otlp-grpc") {
+    grpc_collector = std::make_unique<GrpcCollector>();
+    tracing += "tracing_endpoint = \"http://127.0.0.1:" + std::to_string(grpc_collector->port()) + "\"\n";
+  }
+#else
+  if (exporter == "otlp-grpc") GTEST_SKIP() << "this build has no gRPC";
+#endif
+  if (exporter == "file") tracing += "file = \"spans.jsonl\"\n";
+  write_manifest(manifest(elements, tracing));
+  ProcResult r = torvyn({"run", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << describe({"run"}, r).substr(0, 4000);
+
+  std::vector<json> spans;
+  json report;
+  if (exporter == "stdout") {
+    // The spans come first (all exported before the summary is printed), then the JSON summary.
+    size_t summary = r.out.rfind("\n[\n");
+    ASSERT_NE(summary, std::string::npos) << r.out.substr(r.out.size() > 2000 ? r.out.size() - 2000 : 0);
+    spans = json_lines(r.out.substr(0, summary + 1));
+    report = json::parse(r.out.substr(summary + 1));
+  } else {
+    report = json::parse(r.out);
+    if (exporter == "file") {
+      std::ifstream in(dir->path() / "spans.jsonl");
+      std::stringstream text;
+      text << in.rdbuf();
+      spans = json_lines(text.str());
+    } else if (http) {
+      spans = http->spans();
+    }
+#if TORVYN_WITH_GRPC
+    if (grpc_collector) spans = grpc_collector->spans();
+#endif
+  }
+  ASSERT_EQ(report.size(), 1u);
+  const json& t = report[0]["tracing"];
+  ASSERT_TRUE(t.is_object()) << report.dump(2);
+  EXPECT_EQ(report[0]["elements"]["delivered"], elements);
+  EXPECT_EQ(t["exporter"], exporter);
+  EXPECT_EQ(t["spans_dropped"], 0) << t.dump();
+  EXPECT_EQ(t["traces_dropped"], 0) << t.dump();
+  EXPECT_EQ(t["spans_failed"], 0) << t.dump();
+  EXPECT_GE(t["elements_kept"].get<uint64_t>(), elements / 200) << "about 1 % sampled: a real load";
+  EXPECT_EQ(t["spans_exported"].get<size_t>(), spans.size());
+  size_t traces = expect_whole_traces(spans);
+  EXPECT_EQ(traces, t["elements_kept"].get<size_t>());
+}
+
+INSTANTIATE_TEST_SUITE_P(Exporters, GuideSetting, ::testing::Values("file", "otlp-http", "otlp-grpc", "stdout"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+// With `--output -` the elements own stdout: the stdout exporter's spans go to stderr, so what
+// a pipe reads from stdout is exactly the elements, one per line.
+TEST_F(TracingCli, StdoutExporterNeverMixesSpansIntoOutputDash) {
+  write_manifest(manifest(200, "level = \"production\"\ntracing_exporter = \"stdout\"\nsample_rate = 1.0\n"));
+  ProcResult r = torvyn({"run", "--output", "-"});
+  ASSERT_EQ(r.exit_code, 0) << describe({"run", "--output", "-"}, r);
+  std::vector<std::string> lines;
+  std::istringstream out(r.out);
+  for (std::string line; std::getline(out, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 200u) << r.out.substr(0, 2000);
+  for (size_t i = 0; i < lines.size(); ++i) ASSERT_EQ(lines[i], "ELEMENT-" + std::to_string(i));
+  // The spans are on stderr, whole lines among the note and the summary.
+  std::vector<json> spans;
+  std::istringstream err(r.err);
+  for (std::string line; std::getline(err, line);)
+    if (!line.empty() && line.front() == '{') spans.push_back(json::parse(line));
+  size_t roots = 0;
+  for (const auto& s : spans) roots += s["name"] == "element";
+  EXPECT_EQ(roots, 200u);
+  EXPECT_NE(r.err.find("writes spans to stderr"), std::string::npos) << r.err.substr(0, 2000);
+  EXPECT_NE(r.err.find("spans exported, 0 dropped"), std::string::npos) << "the summary is on stderr too";
+
+  // --format json: stdout still carries only the elements; the summary and spans go to stderr.
+  ProcResult j = torvyn({"run", "--output", "-", "--format", "json"});
+  ASSERT_EQ(j.exit_code, 0) << describe({"run", "--output", "-", "--format", "json"}, j);
+  EXPECT_EQ(j.out, r.out);
 }
 
 TEST_F(TracingCli, BadExporterSettingsAreConfigErrors) {

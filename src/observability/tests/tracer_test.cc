@@ -1,8 +1,14 @@
-// The tracer on its own: W3C ids, the span ring, sampling and promotion decisions, reference
-// counting of fanned-out elements, drops when a ring is full, and shutdown draining everything.
+// The tracer on its own: W3C ids, the span ring and its sizing, sampling and promotion decisions,
+// reference counting of fanned-out elements, whole-trace drops when a ring is full, lifecycle
+// spans that are never dropped, the export thread draining whole rings when a flow wakes it, and
+// shutdown draining everything.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "torvyn/observability/memory_exporter.h"
 #include "torvyn/observability/tracer.h"
@@ -59,8 +65,7 @@ struct Rig {
   MemoryExporter* memory = nullptr;
   std::shared_ptr<Tracer> tracer;
   std::unique_ptr<FlowTrace> flow;
-  explicit Rig(TracerOptions o) {
-    auto m = std::make_unique<MemoryExporter>();
+  explicit Rig(TracerOptions o, std::unique_ptr<MemoryExporter> m = std::make_unique<MemoryExporter>()) {
     memory = m.get();
     tracer = Tracer::create(std::move(o), std::move(m), {});
     auto info = std::make_shared<FlowTraceInfo>();
@@ -149,16 +154,159 @@ TEST(Tracer, PromotionDecidesForUnsampledElements) {
   EXPECT_EQ(st.elements_promoted, 2u);
 }
 
-TEST(Tracer, AFullRingDropsAndCountsInsteadOfBlocking) {
-  // The export thread sleeps for a minute between drains: the ring (4 spans) overflows.
-  Rig rig({.level = TraceLevel::Production, .sample_rate = 1.0, .ring_capacity = 4, .export_interval = std::chrono::seconds(60)});
-  for (int i = 0; i < 10; ++i) rig.element(0, 10, false);  // 30 spans
+// A memory exporter whose first export blocks until release(): while it is held, nothing leaves
+// the rings, so what fits and what is dropped does not depend on the export thread's timing.
+class GateExporter : public MemoryExporter {
+ public:
+  Status export_spans(const TraceResource& resource, const std::vector<SpanRecord>& spans) override {
+    {
+      std::unique_lock lock(mu_);
+      if (!passed_) {
+        entered_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return released_; });
+        passed_ = true;
+      }
+    }
+    return MemoryExporter::export_spans(resource, spans);
+  }
+  void wait_entered() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false, released_ = false, passed_ = false;
+};
+
+struct GatedRig : Rig {
+  GateExporter* gate;
+  explicit GatedRig(TracerOptions o) : GatedRig(std::move(o), std::make_unique<GateExporter>()) {}
+  GatedRig(TracerOptions o, std::unique_ptr<GateExporter> g) : Rig(std::move(o), std::move(g)), gate(static_cast<GateExporter*>(memory)) {}
+  // A kept element with a pull and a push span: 3 spans with its root.
+  void element() { Rig::element(0, 10, false); }
+  void lifecycle(SpanOp op) {
+    SpanEvent e;
+    e.span = flow->new_span_id();
+    e.op = op;
+    flow->record_lifecycle(std::move(e));
+  }
+  // Holds the export thread in the exporter with the ring empty: the first element is woken out
+  // at once (a quarter of a 4-span ring is one span) and its batch blocks.
+  void hold_exporter() {
+    element();
+    gate->wait_entered();
+  }
+  std::vector<SpanRecord> finish() {
+    gate->release();
+    return Rig::finish();
+  }
+};
+
+TEST(Tracer, AFullRingDropsWholeTracesAndCountsThemInsteadOfBlocking) {
+  GatedRig rig({.level = TraceLevel::Production, .sample_rate = 1.0, .ring_capacity = 4, .export_interval = std::chrono::seconds(60)});
+  rig.hold_exporter();
+  for (int i = 0; i < 10; ++i) rig.element();  // 3 spans each: the first fits, the other 9 do not
   auto spans = rig.finish();
   TracerStats st = rig.tracer->stats();
-  EXPECT_EQ(spans.size(), 4u);
-  EXPECT_EQ(st.spans_recorded, 4u);
-  EXPECT_EQ(st.spans_dropped, 26u);
-  EXPECT_EQ(st.spans_exported, 4u);
+  EXPECT_EQ(spans.size(), 6u);
+  EXPECT_EQ(st.spans_recorded, 6u);
+  EXPECT_EQ(st.traces_dropped, 9u);
+  EXPECT_EQ(st.spans_dropped, 27u) << "a dropped trace counts all its spans";
+  EXPECT_EQ(st.spans_exported, 6u);
+  EXPECT_EQ(st.elements_kept, 2u) << "only exported traces count as kept";
+  // No fragments: every exported trace has its root and both children.
+  std::map<std::pair<uint64_t, uint64_t>, int> per_trace;
+  for (const auto& s : spans) ++per_trace[{s.trace_id.hi, s.trace_id.lo}];
+  for (const auto& [trace, n] : per_trace) EXPECT_EQ(n, 3);
+}
+
+TEST(Tracer, LifecycleSpansAreNeverDroppedEvenWhenTheRingIsFull) {
+  GatedRig rig({.level = TraceLevel::Production, .sample_rate = 1.0, .ring_capacity = 4, .export_interval = std::chrono::seconds(60)});
+  rig.hold_exporter();
+  for (int i = 0; i < 3; ++i) rig.element();  // fills the ring (3 of 4) and drops 2 traces
+  rig.lifecycle(SpanOp::Init);
+  rig.lifecycle(SpanOp::NotifyBackpressure);  // the ring's last slot
+  rig.lifecycle(SpanOp::NotifyBackpressure);  // no room: dropped and counted
+  rig.lifecycle(SpanOp::Complete);
+  rig.lifecycle(SpanOp::Teardown);
+  rig.flow->finish_flow(0, 100, "Completed", false, "");
+  auto spans = rig.finish();
+  std::multiset<std::string> names;
+  SpanId flow_root;
+  for (const auto& s : spans) {
+    names.insert(s.name.substr(0, s.name.find(' ')));
+    if (s.name == "flow f") flow_root = s.span_id;
+  }
+  ASSERT_TRUE(flow_root.valid());
+  for (const char* op : {"init", "complete", "teardown", "notify-backpressure"}) EXPECT_EQ(names.count(op), 1u) << op;
+  for (const auto& s : spans) {
+    if (s.name != "element" && s.name != "flow f" && s.name.rfind("pull", 0) != 0 && s.name.rfind("push", 0) != 0) {
+      EXPECT_EQ(s.parent_span_id, flow_root) << s.name;
+    }
+  }
+  TracerStats st = rig.tracer->stats();
+  EXPECT_EQ(st.traces_dropped, 2u);
+  EXPECT_EQ(st.spans_dropped, 2u * 3u + 1u);
+}
+
+// The export thread drains every ring to empty when it runs (not one batch per flow per
+// interval), and a flow wakes it every quarter ring instead of waiting for the interval: with a
+// one-minute interval and 4-span batches, the wakeup after 64 of a 256-span ring's spans exports
+// them all while the flow is still open (one batch per wakeup would export 4).
+TEST(Tracer, TheExportThreadDrainsWholeRingsAndIsWokenByTheFlow) {
+  auto m = std::make_unique<MemoryExporter>();
+  MemoryExporter* memory = m.get();
+  TracerOptions o{.level = TraceLevel::Production, .sample_rate = 1.0, .ring_capacity = 256, .export_interval = std::chrono::seconds(60)};
+  o.max_batch = 4;
+  auto tracer = Tracer::create(std::move(o), std::move(m), {});
+  auto flow = tracer->open_flow(std::make_shared<FlowTraceInfo>());
+  for (int i = 0; i < 40; ++i) {  // 120 spans; the wakeup comes after the 22nd element (66 spans)
+    uint32_t slot = flow->begin_element(0);
+    for (int k = 0; k < 2; ++k) {
+      SpanEvent e;
+      e.span = flow->new_span_id();
+      flow->record(slot, std::move(e));
+    }
+    flow->end_element(slot, 1, ElementOutcome::Delivered);
+  }
+  // Not a timing assertion: the bound only keeps a regression from hanging the suite.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (tracer->stats().spans_exported < 66 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_GE(tracer->stats().spans_exported, 66u);
+  EXPECT_EQ(flow->stats().spans_dropped, 0u);
+  flow.reset();
+  tracer->shutdown();
+  EXPECT_EQ(memory->take().size(), 120u);
+}
+
+TEST(Tracer, RingCapacityFollowsTheSampleRate) {
+  TracerOptions guide{.level = TraceLevel::Production, .sample_rate = 0.01};
+  EXPECT_EQ(span_ring_capacity(guide, 3), 16384u) << "1 M/s x 1 % x 4 spans x 0.2 s x 2 = 16,000";
+  TracerOptions none{.level = TraceLevel::Production, .sample_rate = 0.0};
+  EXPECT_EQ(span_ring_capacity(none, 3), kMinSpanRing);
+  TracerOptions all{.level = TraceLevel::Production, .sample_rate = 1.0};
+  EXPECT_EQ(span_ring_capacity(all, 3), kMaxSpanRing);
+  TracerOptions diag{.level = TraceLevel::Diagnostic, .sample_rate = 0.0};
+  EXPECT_EQ(span_ring_capacity(diag, 3), kMaxSpanRing) << "diagnostic keeps every element";
+  TracerOptions tenth{.level = TraceLevel::Production, .sample_rate = 0.1};
+  EXPECT_EQ(span_ring_capacity(tenth, 3), kMaxSpanRing);
+  TracerOptions wide = guide;
+  EXPECT_EQ(span_ring_capacity(wide, 5), 32768u) << "more nodes, more spans per element: 24,000";
+  // A tracer with ring_capacity 0 sizes each flow's ring this way.
+  auto tracer = Tracer::create(guide, std::make_unique<MemoryExporter>(), {});
+  auto info = std::make_shared<FlowTraceInfo>();
+  info->nodes = {{"a", "", "source"}, {"b", "", "processor"}, {"c", "", "sink"}};
+  EXPECT_EQ(tracer->open_flow(info)->ring_capacity(), 16384u);
+  tracer->shutdown();
 }
 
 TEST(Tracer, ExportFailuresAreCountedAndLoggedOnce) {

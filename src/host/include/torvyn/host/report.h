@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,15 @@ struct QueueReport {
   uint64_t peak_depth = 0, backpressure_events = 0, backpressure_ns = 0, dropped = 0;
 };
 
+// What the tracer did with the flow's elements ([observability.tracing] level other than "off"),
+// over the whole run (a warm-up included): every span recorded is exported or failed by then.
+struct TracingReport {
+  std::string exporter;
+  uint64_t elements_kept = 0, elements_promoted = 0;
+  uint64_t spans_exported = 0, spans_failed = 0;  // failed: in batches the exporter could not send
+  uint64_t spans_dropped = 0, traces_dropped = 0;  // no room in the flow's span ring
+};
+
 struct FlowReport {
   std::string name, state;  // Completed | Cancelled | Failed
   std::string error;        // the failure, when Failed
@@ -34,6 +44,7 @@ struct FlowReport {
   uint64_t backpressure_events = 0, backpressure_ns = 0;
   std::vector<StageReport> stages;
   std::vector<QueueReport> queues;
+  std::optional<TracingReport> tracing;
   bool failed() const { return state == "Failed"; }
 };
 

@@ -79,7 +79,7 @@ class Runtime {
   Result<std::shared_ptr<component::LoadedComponent>> load_component(const std::string& reference, const std::string& node_id,
                                                                      uint64_t max_memory);
   Status build_flow(const config::FlowDecl& decl, const RunOptions& options);
-  Status start_tracer();
+  Status start_tracer(const RunOptions& options);
   Status prepare_state_dir();
   void plan_buffer_shares(const std::vector<const config::FlowDecl*>& flows);
   resources::ReservationId reserve_buffers(const config::FlowDecl& decl, const RunOptions& options);

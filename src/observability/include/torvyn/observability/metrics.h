@@ -104,6 +104,7 @@ struct TracingSnapshot {
   std::string exporter;
   uint64_t elements_traced = 0, elements_kept = 0, elements_promoted = 0;
   uint64_t spans_recorded = 0, spans_dropped = 0, spans_exported = 0, spans_failed = 0;
+  uint64_t traces_dropped = 0;  // kept elements dropped whole (their spans are in spans_dropped)
 };
 
 // Implemented by the host. Every method may be called from the inspection server's threads while

@@ -1,7 +1,7 @@
 // Where finished spans go: `[observability.tracing] tracing_exporter` = otlp-http | otlp-grpc |
 // stdout | file | none. Exporters run only on the tracer's export thread (never on a flow thread),
-// so they may block on I/O; a slow or absent collector costs dropped spans (counted by the
-// tracer's bounded ring), never pipeline latency.
+// so they may block on I/O; a collector slower than the flows costs whole dropped traces (counted
+// by the tracer when a flow's bounded ring has no room), never pipeline latency.
 #pragma once
 
 #include <chrono>
@@ -32,6 +32,10 @@ struct ExporterOptions {
   std::string endpoint;  // otlp-*: collector URL ("" = the OTLP default for the protocol);
                          // file: the output path
   std::chrono::milliseconds timeout{5000};  // per export request
+  // stdout carries the run's data (`torvyn run --output -`): the "stdout" exporter writes its
+  // JSON lines to stderr instead, so spans never interleave with elements. Its name stays
+  // "stdout" (the metric label and the configuration say so).
+  bool stdout_carries_data = false;
 };
 
 // Builds the exporter; a clear error when the kind is unknown, the endpoint malformed, or

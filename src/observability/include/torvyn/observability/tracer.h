@@ -7,9 +7,21 @@
 //   element's in-flight trace while the element travels. Only when its last copy is delivered,
 //   dropped or failed is the keep decision made: head-sampled, or promoted because an invocation
 //   failed (error_promote) or the element took longer than latency_promote_threshold_ms.
-// - Kept spans go into the flow's single-producer ring; the export thread drains every ring,
-//   turns events into SpanRecords (names, attributes) and hands batches to the exporter. A full
-//   ring drops the span and counts it; a flow never waits for the exporter.
+// - A kept element's spans go into the flow's single-producer ring, all of them or none: when the
+//   ring has no room for the whole trace, the trace is dropped and counted (traces_dropped and
+//   its spans in spans_dropped), so a collector never receives half a trace. A flow never waits
+//   for the exporter.
+// - The flow's lifecycle spans (the `flow` root, init, flush, complete, teardown) do not use the
+//   ring: they go through a small reserved queue that is never full, so they are never dropped
+//   and an `init` span never loses its parent. There are at most four per node and one per flow.
+//   notify-backpressure spans, which a flow may record once per backpressure episode (millions
+//   on a long run), share the ring and its accounting; their parent is the flow root, which
+//   always arrives.
+// - The export thread drains every ring to empty each time it runs, in batches of max_batch, and
+//   runs every export_interval or as soon as a flow has pushed a quarter of its ring since it
+//   last asked, whichever comes first. The ring is sized (span_ring_capacity) for what a flow
+//   keeps in one export interval at the traced peak rate, with headroom for promotions; see
+//   there for the arithmetic.
 // - Elements that can never be kept (not sampled, no promotion configured) record nothing.
 #pragma once
 
@@ -39,12 +51,30 @@ struct TracerOptions {
   double sample_rate = 1.0;                 // head sampling, per element; diagnostic keeps all
   bool error_promote = true;                // keep every element whose invocations failed
   double latency_promote_threshold_ms = 0;  // keep elements slower than this end to end; 0 = off
-  size_t ring_capacity = 16384;             // per flow: spans waiting for the export thread
-  std::chrono::milliseconds export_interval{200};
+  size_t ring_capacity = 0;                 // per flow: spans waiting for the export thread;
+                                            // 0 = span_ring_capacity(options, the flow's nodes)
+  std::chrono::milliseconds export_interval{200};  // the longest the export thread sleeps
   size_t max_batch = 2048;                  // spans per export call
   // Export failures are reported here once per distinct message (default: stderr).
   std::function<void(std::string_view)> log = nullptr;
 };
+
+// Ring sizing. A traced flow calls its components once per element (it never batches). The
+// `torvyn init --template transform` pipeline (source -> transform -> sink, `aot`) at the
+// operator guide's setting ran at 0.75-0.83 M elements/s on the reference machine (2 vCPU, idle;
+// 0.36-0.5 M/s when shared); kTracedPeakElementsPerSecond rounds that up.
+constexpr double kTracedPeakElementsPerSecond = 1'000'000;
+constexpr size_t kMinSpanRing = 4096, kMaxSpanRing = 65536;
+// The per-flow ring capacity for `options` on a flow of `nodes` nodes: what the flow keeps in one
+// export_interval at kTracedPeakElementsPerSecond — spans per element (the root plus one per
+// node), times the kept fraction (sample_rate, or 1 at diagnostic level), doubled for promoted
+// elements and for the export that may be running when the interval ends — rounded up to a power
+// of two within [kMinSpanRing, kMaxSpanRing]. The operator guide's setting (sample_rate 0.01,
+// promotions) on a 3-node flow: 1 M/s x 0.01 x 4 spans x 0.2 s x 2 = 16,000 -> 16,384 spans
+// (~2.6 MiB). The export thread is also woken every quarter ring, so in practice the ring is
+// far from full; at rates no exporter keeps up with (sample_rate 1 on a fast flow: millions of
+// spans/s) the cap bounds the memory and whole traces are dropped and counted instead.
+size_t span_ring_capacity(const TracerOptions& options, size_t nodes);
 
 // What a span stands for. Element: the root span of one element, from its source pull to its
 // last delivery or drop. Flow: the root span of a flow's lifecycle trace.
@@ -101,6 +131,12 @@ class SpanRing {
   explicit SpanRing(size_t capacity);  // rounded up to a power of two
   bool push(SpanEvent&& e);            // false when full
   bool pop(SpanEvent& e);
+  // Free slots as the producer sees them (the consumer only ever adds room): a producer that
+  // sees n free slots can push n events.
+  size_t free_slots() const {
+    return slots_.size() - (tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire));
+  }
+  uint64_t pushed() const { return tail_.load(std::memory_order_relaxed); }  // producer side
   bool empty() const { return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire); }
   size_t capacity() const { return slots_.size(); }
 
@@ -113,10 +149,11 @@ class SpanRing {
 
 struct TracerStats {
   uint64_t elements_traced = 0;    // elements that got a trace id
-  uint64_t elements_kept = 0;      // of those, exported (sampled or promoted)
+  uint64_t elements_kept = 0;      // of those, to be exported (sampled or promoted)
   uint64_t elements_promoted = 0;  // kept only because of an error or latency
-  uint64_t spans_recorded = 0;     // spans put in a ring
-  uint64_t spans_dropped = 0;      // rings full
+  uint64_t spans_recorded = 0;     // spans queued for export (ring or lifecycle queue)
+  uint64_t spans_dropped = 0;      // no room in the ring (the spans of dropped traces included)
+  uint64_t traces_dropped = 0;     // kept elements dropped whole for want of room in the ring
   uint64_t spans_exported = 0;
   uint64_t spans_failed = 0;       // in batches the exporter rejected
 };
@@ -161,6 +198,10 @@ class FlowTrace {
   // flow's error when it failed.
   void finish_flow(uint64_t start_ns, uint64_t end_ns, std::string_view state, bool failed, std::string failure);
 
+  // This flow's counts (spans_exported / spans_failed: of this flow's spans). Any thread.
+  TracerStats stats() const;
+  size_t ring_capacity() const;
+
  private:
   struct Slot {
     TraceId trace;
@@ -174,7 +215,9 @@ class FlowTrace {
     uint32_t used = 0;
   };
   SpanEvent& next_span(Slot& s);
-  void publish(SpanEvent&& e);
+  void publish(SpanEvent&& e);          // into the ring (the caller checked free_slots)
+  void publish_reserved(SpanEvent&& e); // into the lifecycle queue: never dropped
+  void pushed_to_ring();                // wakes the export thread every quarter ring
 
   std::shared_ptr<Tracer> tracer_;
   struct Channel;
@@ -188,6 +231,7 @@ class FlowTrace {
   std::vector<uint32_t> free_;
   TraceId flow_trace_;
   SpanId flow_span_;
+  uint64_t next_wake_ = 0;  // ring pushes after which the export thread is woken
   friend class Tracer;
 };
 
@@ -210,7 +254,8 @@ class Tracer : public std::enable_shared_from_this<Tracer> {
   friend class FlowTrace;
   Tracer(TracerOptions options, std::unique_ptr<SpanExporter> exporter, TraceResource resource);
   void export_loop();
-  size_t drain(bool all);
+  void request_drain();  // from a flow thread: run the export thread now
+  size_t drain();
   SpanRecord materialize(const FlowTraceInfo& info, const SpanEvent& e) const;
   void report(const Status& s, size_t spans);
 
@@ -221,8 +266,10 @@ class Tracer : public std::enable_shared_from_this<Tracer> {
   std::condition_variable wake_;
   std::vector<std::shared_ptr<FlowTrace::Channel>> channels_;
   bool stopping_ = false;
+  bool drain_requested_ = false;
   std::thread thread_;
   std::vector<SpanRecord> batch_;  // export thread only
+  std::vector<FlowTrace::Channel*> batch_owners_;  // export thread only: whose each span in batch_ is
   std::string last_error_;         // export thread only
   TracerStats retired_;  // counts of channels already removed (under mu_)
   std::atomic<uint64_t> exported_{0}, failed_{0};

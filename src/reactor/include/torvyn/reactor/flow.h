@@ -130,6 +130,8 @@ class Flow {
   // Traces this flow's elements and lifecycle with `tracer` (before start()). `components` names
   // each node's component (by node id) for span attributes; nodes not listed are built-in.
   void enable_tracing(const std::shared_ptr<observability::Tracer>& tracer, const std::map<std::string, std::string>& components);
+  // This flow's tracing counts (kept, exported, dropped); nullopt when it is not traced.
+  std::optional<observability::TracerStats> trace_stats() const;
 
   // Runs this flow alone on the calling thread with an Executor (start, steps, finish) until done
   // or `stop` becomes true (then drains). Returns the flow's failure, if any.
