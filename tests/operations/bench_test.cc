@@ -59,7 +59,10 @@ TEST_F(Bench, MeasuresAfterTheWarmupAndSavesTheReport) {
   const json& f = j["flows"][0];
   EXPECT_EQ(j["torvyn_bench"], 1);
   EXPECT_EQ(j["engine"], "aot");
-  EXPECT_EQ(j["duration_s"], 0.5);
+  // The window asked for and the one measured (which the rates are computed over).
+  EXPECT_EQ(j["requested_duration_s"], 0.5);
+  EXPECT_NEAR(j["duration_s"].get<double>(), 0.5, 0.4) << j;
+  EXPECT_EQ(j["ended"], "window");
   EXPECT_EQ(j["warmup_s"], 1.0);
   EXPECT_EQ(f["state"], "Cancelled");  // its sources were stopped when the window closed
   EXPECT_NEAR(f["warmup_seconds"].get<double>(), 1.0, 0.3) << f;
@@ -100,8 +103,13 @@ TEST_F(Bench, AFlowThatEndsDuringTheWarmupReportsItsWholeRun) {
   EXPECT_FALSE(f.contains("warmup_seconds")) << f;
   EXPECT_EQ(f["elements"]["delivered"], 500) << f;
   EXPECT_LT(f["seconds"].get<double>(), 5.0) << "the bench ends with the flow, not after the warm-up";
+  // The report says the window was cut short and how long it really was.
+  EXPECT_EQ(j["ended"], "finished") << j;
+  EXPECT_EQ(j["requested_duration_s"], 1.0) << j;
+  EXPECT_EQ(j["duration_s"], f["seconds"]) << j;
   test::ProcResult r = torvyn({"bench", "--duration", "1s", "--warmup", "5s"});
   EXPECT_NE(r.out.find("it ended during the warm-up: the whole run is reported"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the flows finished before the 1.0 s asked for"), std::string::npos) << r.out;
 }
 
 TEST_F(Bench, BaselineThenCompare) {
