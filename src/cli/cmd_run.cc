@@ -56,11 +56,22 @@ int run(const Globals& g, const RunArgs& a) {
   // The inspection API (health, flows, pools, Prometheus /metrics) serves while the flows run.
   host::Monitoring monitoring(rt);
   if (auto s = monitoring.start_server(); !s) {
+    // An address the operator configured is what their scraper and health checks point at:
+    // running blind there is worse than not running. The default socket is a convenience.
+    const config::InspectionConfig& ic = rt.config().inspection;
+    if (!ic.tcp.empty() || !ic.socket.empty()) {
+      print_error(g, s.error());
+      if (!g.json()) std::cerr << "nothing ran: [inspection] is configured but cannot serve (set enabled = false to run without it)\n";
+      return kEnvironment;
+    }
     if (!g.quiet) std::cerr << "warning: the inspection API is not available: " << s.error().to_string() << "\n";
-  } else if (g.verbose && monitoring.server()) {
+  } else if (!g.quiet && !g.json() && monitoring.server()) {
+    // Where to look while it runs (the guide's curl needs the path even when TORVYN_STATE_DIR is unset).
     const auto* srv = monitoring.server();
-    if (!srv->socket_path().empty()) std::cerr << "inspection API on unix:" << srv->socket_path() << "\n";
-    else std::cerr << "inspection API on 127.0.0.1:" << srv->tcp_port() << "\n";
+    if (!srv->socket_path().empty())
+      std::cerr << "inspection API: unix:" << srv->socket_path() << "  (curl --unix-socket " << srv->socket_path() << " http://torvyn/flows)\n";
+    else
+      std::cerr << "inspection API: " << rt.config().inspection.tcp << " (port " << srv->tcp_port() << "; bearer token required)\n";
   }
   std::vector<host::FlowReport> reports = rt.run(stop, ro);
   monitoring.stop_server();

@@ -63,7 +63,7 @@ std::vector<SectionDef> build() {
       {"security.grants.*.dirs[]", false, {{"host", K::String}, {"guest", K::String},
                                            {"mode", K::Enum, &dir_mode_names()}}},
       {"inspection", false, {{"enabled", K::Bool}, {"socket", K::String}, {"tcp", K::String},
-                             {"token", K::String}}},
+                             {"token", K::String}, {"allow_remote", K::Bool}}},
   };
 }
 

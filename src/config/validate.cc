@@ -942,6 +942,7 @@ class Validator {
               std::to_string(in.socket.size()) + " bytes", "choose a shorter path, e.g. under /run or /tmp");
     }
     if (auto v = get_string(s, "token")) in.token = *v;
+    if (auto v = get_bool(s, "allow_remote")) in.allow_remote = *v;
     if (auto v = get_string(s, "tcp")) {
       in.tcp = *v;
       if (!v->empty()) {
@@ -963,11 +964,15 @@ class Validator {
                   "the inspection API over TCP needs a bearer token", "inspection.token set when inspection.tcp is",
                   "no token", "set inspection.token (e.g. token = \"${TORVYN_INSPECTION_TOKEN}\"), or use the Unix "
                   "socket instead of tcp");
-          if (!is_loopback(host))
-            error(ErrorCode::ConfigInvalidValue, n, "inspection.tcp",
-                  "the inspection API will be reachable from the network on " + host,
-                  "a loopback address (127.0.0.1, ::1, localhost)", describe_found(*n),
-                  "bind to 127.0.0.1 unless remote access is intended; keep the token secret", Severity::Warning);
+          // Exposing the API (flows, metrics, component digests) to the network is allowed only
+          // when asked for in so many words; a copied 0.0.0.0 otherwise fails here, not silently
+          // at run time.
+          if (!is_loopback(host) && !in.allow_remote)
+            error(ErrorCode::InspectionNotLoopback, n, "inspection.tcp",
+                  "the inspection API would be reachable from the network on " + host,
+                  "a loopback address (127.0.0.1, ::1, localhost), or allow_remote = true", describe_found(*n),
+                  "bind to 127.0.0.1; if remote access is intended, set [inspection] allow_remote = true (the token "
+                  "is then the only protection: keep it secret, and put TLS in front)");
         }
       }
     }

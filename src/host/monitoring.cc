@@ -147,6 +147,7 @@ Status Monitoring::start_server() {
     o.socket_path = cfg.inspection.socket.empty() ? cfg.state_dir + "/torvyn.sock" : cfg.inspection.socket;
   o.tcp_address = cfg.inspection.tcp;
   o.token = cfg.inspection.token;
+  o.allow_remote = cfg.inspection.allow_remote;
   o.prometheus_enabled = cfg.observability.prometheus_enabled;
   o.level = level_;
   if (std::shared_ptr<AuditLog> audit = runtime_.audit_log()) {

@@ -36,7 +36,7 @@ struct TcpAddress {
 
 // "127.0.0.1:7878", "[::1]:7878", "localhost:7878". Names other than localhost are refused rather
 // than resolved: a name could resolve to an address reachable from the network.
-Result<TcpAddress> parse_tcp_address(const std::string& text) {
+Result<TcpAddress> parse_tcp_address(const std::string& text, bool allow_remote) {
   auto invalid = [&](std::string why) {
     return Error(ErrorCode::InspectionAddressInvalid,
                  "inspection TCP address \"" + text + "\": " + why + " (expected host:port, e.g. 127.0.0.1:7878)");
@@ -55,7 +55,7 @@ Result<TcpAddress> parse_tcp_address(const std::string& text) {
     port = text.substr(colon + 1);
     if (host.find(':') != std::string::npos) return invalid("write an IPv6 address in brackets, [::1]:port");
   }
-  if (host.empty()) return invalid("no host (the inspection API binds to loopback only: use 127.0.0.1)");
+  if (host.empty()) return invalid("no host (use 127.0.0.1)");
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoi(port) > 65535)
     return invalid("the port must be a number from 0 to 65535");
@@ -68,16 +68,19 @@ Result<TcpAddress> parse_tcp_address(const std::string& text) {
     return Error(ErrorCode::InspectionNotLoopback,
                  "inspection TCP address \"" + text +
                      "\" is not a loopback address; the inspection API must not be exposed to the network "
-                     "(use 127.0.0.1 or [::1], or the default Unix socket)");
+                     "(use 127.0.0.1 or [::1], or the default Unix socket; [inspection] allow_remote = true "
+                     "exposes it on purpose)");
   };
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-    if ((ntohl(v4.s_addr) >> 24) != 127) return not_loopback();
+    if ((ntohl(v4.s_addr) >> 24) != 127 && !allow_remote) return not_loopback();
     addr.family = AF_INET;
   } else if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-    if (!IN6_IS_ADDR_LOOPBACK(&v6)) return not_loopback();
+    if (!IN6_IS_ADDR_LOOPBACK(&v6) && !allow_remote) return not_loopback();
     addr.family = AF_INET6;
-  } else {
+  } else if (!allow_remote) {
     return not_loopback();
+  } else {
+    return invalid("a host name is not resolved: write an IP address, e.g. 0.0.0.0 or [::]");
   }
   addr.host = host;
   return addr;
@@ -183,7 +186,7 @@ struct InspectionServer::Impl {
       return Error(ErrorCode::InspectionTokenMissing,
                    "the inspection API over TCP (" + options.tcp_address +
                        ") needs a bearer token: set [inspection] token (or use the Unix socket)");
-    Result<TcpAddress> addr = parse_tcp_address(options.tcp_address);
+    Result<TcpAddress> addr = parse_tcp_address(options.tcp_address, options.allow_remote);
     if (!addr) return addr.take_error();
     auto fail = [&](int err) {
       return Error(ErrorCode::InspectionListenFailed, "cannot listen on " + options.tcp_address + ": " +

@@ -2,6 +2,8 @@
 // the host, plant code, or starve another flow"): request paths that are not UTF-8 reaching the
 // audit log, a state directory or audit log another user prepared, a guest that never returns when
 // the operator sends SIGTERM, a guest that traps in teardown.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -99,6 +101,37 @@ TEST(Hardening, NonUtf8RequestPathsAreAuditedWithoutKillingTheRun) {
   struct stat st{};
   ASSERT_EQ(::stat((p.state_dir() / "audit.log").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// An inspection address the operator configured is what their scraper and health checks use:
+// when it cannot be served the run refuses (exit 3) instead of running blind.
+TEST(Hardening, AConfiguredInspectionAddressThatCannotServeRefusesTheRun) {
+  // A port that is certainly taken: listen on it here.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  RunbookProject p("tcp-busy", "[inspection]\ntcp = \"" + addr + "\"\ntoken = \"t\"\n\n" + flow("count=3", ""));
+  test::ProcResult r = p.run_to_end();
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("E0950"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing ran"), std::string::npos) << r.err;
+}
+
+// The default socket: the run says where the API is, so the guide's curl works without
+// TORVYN_STATE_DIR.
+TEST(Hardening, TheRunSaysWhereItsInspectionApiListens) {
+  RunbookProject p("say-socket", flow("count=3", ""));
+  test::ProcResult r = p.run_to_end();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("inspection API: unix:" + p.socket()), std::string::npos) << r.err;
 }
 
 TEST(Hardening, AStateDirectoryOthersCanEnterIsRefused) {

@@ -488,6 +488,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "inspection.token", 4, 7, "token", "no token", "inspection.token"},
         BadCase{"tcp_bad", kHead + "[inspection]\ntcp = \"localhost\"\ntoken = \"t\"\n", ErrorCode::ConfigInvalidValue,
                 "inspection.tcp", 4, 7, "host:port", "\"localhost\"", "127.0.0.1:7878"},
+        BadCase{"tcp_not_loopback", kHead + "[inspection]\ntcp = \"0.0.0.0:7878\"\ntoken = \"t\"\n",
+                ErrorCode::InspectionNotLoopback, "inspection.tcp", 4, 7, "allow_remote = true", "\"0.0.0.0:7878\"",
+                "allow_remote = true"},
         BadCase{"file_exporter_without_file", kHead + "[observability.tracing]\ntracing_exporter = \"file\"\n",
                 ErrorCode::ConfigMissingKey, "observability.tracing.file", 4, 20, "a string", "nothing", "file = "},
         BadCase{"otlp_endpoint", kHead + "[observability.tracing]\ntracing_exporter = \"otlp-grpc\"\n"
@@ -502,6 +505,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"malformed_variable", kHead + "[inspection]\ntoken = \"${1X}\"\n", ErrorCode::ConfigInterpolation,
                 "inspection.token", 4, 10, "${NAME}", "\"${1X}\"", "$${"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+
+// Remote access to the inspection API is a decision written down, not a warning scrolled past.
+TEST(ConfigLoad, ARemoteInspectionAddressNeedsAllowRemote) {
+  LoadResult r = parse_text(kHead + "[inspection]\ntcp = \"0.0.0.0:7878\"\ntoken = \"t\"\nallow_remote = true\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_TRUE(r.config->inspection.allow_remote);
+  EXPECT_TRUE(r.diagnostics.empty()) << dump(r);
+}
 
 TEST(ConfigLoad, CollectsEveryErrorNotJustTheFirst) {
   LoadResult r = parse_text(kHead + R"(

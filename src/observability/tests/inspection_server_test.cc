@@ -264,6 +264,27 @@ TEST(InspectionServer, TcpRequiresLoopbackAndToken) {
   }
 }
 
+// [inspection] allow_remote = true: the operator's explicit choice binds every interface (and
+// still requires the token); a host name is not resolved.
+TEST(InspectionServer, AllowRemoteBindsAnyAddressBehindTheToken) {
+  auto src = FakeSource::pipeline();
+  InspectionServer server(*src, {.tcp_address = "0.0.0.0:0", .token = "t0k", .allow_remote = true});
+  Status s = server.start();
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  httplib::Client cli("127.0.0.1", server.tcp_port());
+  auto anon = cli.Get("/health");
+  ASSERT_TRUE(anon);
+  EXPECT_EQ(anon->status, 401);
+  auto ok = cli.Get("/health", {{"Authorization", "Bearer t0k"}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  server.stop();
+  InspectionServer named(*src, {.tcp_address = "example.com:0", .token = "t", .allow_remote = true});
+  Status n = named.start();
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().code, ErrorCode::InspectionAddressInvalid);
+}
+
 TEST(InspectionServer, TcpWithBearerToken) {
   auto src = FakeSource::pipeline();
   AuditLog audit;

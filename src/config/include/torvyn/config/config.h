@@ -159,6 +159,8 @@ struct InspectionConfig {
   std::string socket;  // "" = $TORVYN_STATE_DIR/torvyn.sock
   std::string tcp;     // "127.0.0.1:7878" or ""; when set, `token` is required
   std::string token;
+  // A non-loopback `tcp` address is refused unless this says remote access is intended.
+  bool allow_remote = false;
 };
 
 struct Config {

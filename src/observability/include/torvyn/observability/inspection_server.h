@@ -60,6 +60,7 @@ class InspectionServer {
     std::string socket_path{};
     std::string tcp_address{};  // "127.0.0.1:7878", "[::1]:7878", "localhost:7878"; port 0 = any free port
     std::string token{};        // bearer token for TCP
+    bool allow_remote = false;  // bind a non-loopback tcp_address ([inspection] allow_remote)
     bool prometheus_enabled = true;
     MetricsLevel level = MetricsLevel::Production;
     AuditFn audit{};
