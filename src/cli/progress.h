@@ -48,7 +48,7 @@ class Progress {
   uint64_t begin(const std::string& what) noexcept;
   // It is over: `line` ("compiled x.wasm in 2.3 s") is printed as its final line.
   void end(uint64_t id, const std::string& line) noexcept;
-  // A line of its own (only in verbose mode's notes, and in failures).
+  // A line of its own, not tied to a wait (-v: "greeter.wasm: cached (aot)").
   void note(const std::string& line) noexcept;
   // Erases the status line and stops redrawing; before the command prints anything else.
   void stop() noexcept;
