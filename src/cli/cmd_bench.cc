@@ -16,6 +16,7 @@
 
 #include "bench_report.h"
 #include "cli.h"
+#include "progress.h"
 #include "torvyn/host/runtime.h"
 #include "torvyn/base/json_text.h"
 
@@ -150,9 +151,14 @@ int bench(const Globals& g, const BenchArgs& a) {
   run.engine = cfg->runtime.engine == config::Engine::Aot ? "aot" : "interp";
   run.requested_duration_s = static_cast<double>(*duration_ms) / 1000.0;
   run.warmup_s = static_cast<double>(*warmup_ms) / 1000.0;
+  // Before the runtime: its observer refers to the printer.
+  Progress progress(Progress::mode_for(g));
+  ro.on_load = show_loads(progress);
   host::Runtime rt(std::move(*cfg));
   const std::atomic<bool>& stop = install_stop_signals();
-  if (auto s = rt.build(ro); !s) {
+  Status built = rt.build(ro);
+  progress.stop();
+  if (auto& s = built; !s) {
     print_error(g, s.error());
     return build_exit_code(s.error());
   }

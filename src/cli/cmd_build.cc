@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "progress.h"
 #include "torvyn/host/component_build.h"
 #include "torvyn/base/json_text.h"
 
@@ -31,8 +32,10 @@ int build(const Globals& g, const BuildArgs& a) {
   int code = kOk;
   auto cfg = load_manifest(g, a.manifest, a.config, code);
   if (!cfg) return code;
-  host::BuildOptions bo{a.components, a.force, g.verbose};
+  Progress progress(Progress::mode_for(g));
+  host::BuildOptions bo{a.components, a.force, g.verbose, show_builds(progress)};
   auto r = host::build_components(*cfg, bo);
+  progress.stop();
   if (!r) {
     print_error(g, r.error());
     return r.error().code == ErrorCode::EnvironmentError ? kEnvironment : kUsage;

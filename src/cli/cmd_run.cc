@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "torvyn/host/monitoring.h"
 #include "torvyn/host/runtime.h"
 
@@ -43,9 +44,14 @@ int run(const Globals& g, const RunArgs& a) {
     if (g.json()) std::cout << "[]\n";
     return kOk;
   }
+  // Before the runtime: its observer refers to the printer.
+  Progress progress(Progress::mode_for(g));
+  ro.on_load = show_loads(progress);
   host::Runtime rt(std::move(*cfg));
   const std::atomic<bool>& stop = install_stop_signals();
-  if (auto s = rt.build(ro); !s) {
+  Status built = rt.build(ro);
+  progress.stop();
+  if (auto& s = built; !s) {
     print_error(g, s.error());
     return build_exit_code(s.error());
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "progress.h"
 #include "torvyn/host/runtime.h"
 #include "torvyn/observability/memory_exporter.h"
 #include "torvyn/observability/otlp_json.h"
@@ -205,11 +206,16 @@ int trace(const Globals& g, const TraceArgs& a) {
     print_error(g, Error(ErrorCode::FlowBuildFailed, a.manifest + " declares no [flow.<name>] to trace"));
     return kFailed;
   }
+  // Before the runtime: its observer refers to the printer.
+  Progress progress(Progress::mode_for(g));
+  ro.on_load = show_loads(progress);
   host::Runtime rt(std::move(*cfg));
   auto memory = std::make_shared<obs::MemoryExporter>();
   rt.trace_into(std::make_unique<Forward>(memory));
   const std::atomic<bool>& stop = install_stop_signals();
-  if (auto s = rt.build(ro); !s) {
+  Status built = rt.build(ro);
+  progress.stop();
+  if (auto& s = built; !s) {
     print_error(g, s.error());
     return build_exit_code(s.error());
   }

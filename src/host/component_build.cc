@@ -149,15 +149,33 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
     if (find_program(node).empty())
       return Error(ErrorCode::EnvironmentError, "`torvyn build` needs " + node + " (Node.js 20, for jco), and it is not on PATH (`torvyn doctor` checks the toolchain)");
   }
+  // Progress is best effort: an observer that throws must not take a worker thread (and with it
+  // the process) down.
+  auto tell = [&](const BuildOutcome& o, bool started) noexcept {
+    if (!options.on_progress) return;
+    try {
+      options.on_progress(o, started);
+    } catch (...) {
+    }
+  };
+  for (size_t i = 0, j = 0; i < out.size(); ++i) {
+    if (j < jobs.size() && jobs[j].first == i) {
+      ++j;
+      continue;
+    }
+    tell(out[i], false);  // settled without running the toolchain
+  }
   // Toolchain runs are independent: one per core.
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
       BuildOutcome& o = out[jobs[j].first];
+      tell(o, true);
       auto t0 = std::chrono::steady_clock::now();
       int rc = run_capture(jobs[j].second, o.log);
       o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       o.kind = rc == 0 ? BuildOutcome::Kind::Built : BuildOutcome::Kind::Failed;
+      tell(o, false);
     }
   };
   size_t n = std::min<size_t>(jobs.size(), std::max(1u, std::thread::hardware_concurrency()));

@@ -1,5 +1,6 @@
 #include "torvyn/host/runtime.h"
 
+#include "load_tracker.h"
 #include "running_flow.h"
 
 #include <unistd.h>
@@ -127,6 +128,7 @@ Result<std::shared_ptr<wasm::Engine>> Runtime::engine_for(uint64_t max_memory) {
   cfg.kind = config_.runtime.engine == config::Engine::Interp ? wasm::EngineKind::Interp : wasm::EngineKind::Aot;
   cfg.max_memory_pages = static_cast<uint32_t>(std::max<uint64_t>(1, max_memory / 65536));
   cfg.cache_dir = config_.runtime.compilation_cache_dir.empty() ? default_cache_dir() : config_.runtime.compilation_cache_dir;
+  cfg.on_compile = &LoadTracker::on_compile;
   auto r = wasm::Engine::create(cfg);
   if (!r) return r.take_error();
   e = *r;
@@ -171,7 +173,14 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
   digests_[reference] = sha256_digest(bytes);
   auto engine = engine_for(max_memory);
   if (!engine) return engine.take_error();
+  LoadEvent what;
+  what.component = name;
+  what.file = path;
+  what.bytes = bytes.size();
+  what.engine = wasm::to_string((*engine)->kind());
+  LoadTracker tracker(on_load_, std::move(what));
   auto loaded = component::LoadedComponent::load(*engine, std::move(bytes), name);
+  tracker.finish(loaded.ok());
   if (!loaded) return Error(loaded.error().code, "component `" + name + "` (" + path.string() + "): " + loaded.error().message);
   slot = *loaded;
   return slot;
@@ -193,6 +202,7 @@ Status Runtime::build(const RunOptions& options) {
     }
   }
   if (wanted.empty()) return Error(ErrorCode::FlowBuildFailed, "the manifest declares no [flow.<name>]");
+  on_load_ = options.on_load;
   plan_buffer_shares(wanted);
   if (auto s = prepare_state_dir(); !s) return s;
   if (auto s = start_tracer(options); !s) return s;

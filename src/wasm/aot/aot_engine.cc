@@ -681,13 +681,23 @@ class AotEngine final : public Engine {
     module->exports_ = describe_exports(**ir);
 
     std::string key = cache_.key_for(bytes, cfg_.fuel_metering);
+    // The cache calls translate only on a miss: that is when the long wait starts.
+    bool compiled = false;
+    auto started = std::chrono::steady_clock::now();
+    auto tell = [&](CompileEvent::Kind kind) {
+      if (cfg_.on_compile) cfg_.on_compile(CompileEvent{kind, module->name_, bytes.size(), std::chrono::steady_clock::now() - started});
+    };
     auto object = cache_.get_or_compile(
         key,
         [&]() -> Result<aot::Translation> {
+          compiled = true;
+          started = std::chrono::steady_clock::now();
+          tell(CompileEvent::Kind::Started);
           if (cfg_.fuel_metering) instrument_fuel(**ir);
           return aot::translate(**ir, cfg_.fuel_metering);
         },
         module->name_);
+    if (object || compiled) tell(!object ? CompileEvent::Kind::Failed : compiled ? CompileEvent::Kind::Finished : CompileEvent::Kind::CacheHit);
     if (!object) {
       Error e = object.take_error();
       e.message = module->name_ + ": " + e.message;

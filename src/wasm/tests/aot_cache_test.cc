@@ -15,6 +15,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "torvyn/wasm/engine.h"
 #include "wat.h"
@@ -284,6 +285,46 @@ TEST(AotCompileLimits, ACompileOverItsTimeIsACompileLimit) {
   EXPECT_EQ(m.error().code, ErrorCode::WasmCompileLimit) << m.error().to_string();
   EXPECT_NE(m.error().message.find("interp"), std::string::npos);
   fs::remove(cc);
+}
+
+}  // namespace
+}  // namespace torvyn::wasm
+
+namespace torvyn::wasm {
+namespace {
+
+// What a progress display is told (issue 13): a miss is Started then Finished with the time it
+// took; a hit is CacheHit alone. The interpreter compiles nothing and says nothing.
+TEST(AotCompileEvents, MissStartsAndFinishesHitSaysCached) {
+  TempCache cache("events");
+  std::vector<CompileEvent> seen;
+  std::vector<std::string> names;
+  EngineConfig cfg = aot_config(cache.dir);
+  cfg.on_compile = [&](const CompileEvent& e) {
+    seen.push_back(e);
+    names.emplace_back(e.module);
+  };
+  const auto bytes = testing::wat(kModule);
+  for (int round = 0; round < 2; ++round) {
+    auto e = Engine::create(cfg);
+    ASSERT_TRUE(e.ok()) << e.error().to_string();
+    ASSERT_TRUE((*e)->load(bytes, "watched").ok());
+  }
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].kind, CompileEvent::Kind::Started);
+  EXPECT_EQ(seen[1].kind, CompileEvent::Kind::Finished);
+  EXPECT_GT(seen[1].elapsed.count(), 0);
+  EXPECT_EQ(seen[2].kind, CompileEvent::Kind::CacheHit);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(names[i], "watched");
+    EXPECT_EQ(seen[i].bytes, bytes.size());
+  }
+
+  cfg.kind = EngineKind::Interp;
+  auto interp = Engine::create(cfg);
+  ASSERT_TRUE(interp.ok());
+  ASSERT_TRUE((*interp)->load(bytes, "watched").ok());
+  EXPECT_EQ(seen.size(), 3u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,12 +13,6 @@
 
 namespace torvyn::host {
 
-struct BuildOptions {
-  std::vector<std::string> only;  // component names; empty = all
-  bool force = false;             // rebuild even when up to date
-  bool verbose = false;           // print the toolchain's commands
-};
-
 struct BuildOutcome {
   std::string component;
   std::string world;
@@ -25,6 +20,20 @@ struct BuildOutcome {
   enum class Kind { Built, UpToDate, Prebuilt, Failed } kind = Kind::Built;
   std::string log;  // the toolchain's output (on failure: why)
   double seconds = 0;
+};
+
+// For progress while the toolchain runs (seconds per component): `started` is true when a
+// component's toolchain run begins (its outcome's kind not yet known), false once its outcome is
+// settled (every component gets one such call, also those up to date, prebuilt or failed before
+// they ran). Called from the build's worker threads, several at once: it must be thread-safe and
+// must not throw.
+using BuildObserver = std::function<void(const BuildOutcome& component, bool started)>;
+
+struct BuildOptions {
+  std::vector<std::string> only;  // component names; empty = all
+  bool force = false;             // rebuild even when up to date
+  bool verbose = false;           // print the toolchain's commands
+  BuildObserver on_progress;      // optional
 };
 
 // The SDK folder: $TORVYN_SDK_DIR, else the one this binary was built from.

@@ -15,6 +15,7 @@
 #include "torvyn/component/runtime.h"
 #include "torvyn/config/config.h"
 #include "torvyn/host/audit_log.h"
+#include "torvyn/host/load_events.h"
 #include "torvyn/host/report.h"
 #include "torvyn/observability/tracer.h"
 #include "torvyn/reactor/flow.h"
@@ -38,6 +39,8 @@ struct RunOptions {
   // Report only what happens after the first `warmup` of the run (torvyn bench); `timeout` then
   // counts from the end of the warm-up. A flow that ends during its warm-up reports its whole run.
   std::chrono::milliseconds warmup{0};
+  // Told as each component is compiled or found in the aot cache (progress on a terminal).
+  LoadObserver on_load;
 };
 
 class Runtime {
@@ -96,6 +99,7 @@ class Runtime {
   std::shared_ptr<AuditLog> audit_;  // when [security] audit_enabled
   std::unique_ptr<observability::SpanExporter> trace_override_;
   std::shared_ptr<observability::Tracer> tracer_;
+  LoadObserver on_load_;  // RunOptions::on_load of the build() under way
   // Buffer budgets and reservations (build()): the default max_buffer_bytes of a component
   // instance, and how many flows share the pool tiers' reservable half.
   static constexpr uint64_t kMinFairBufferBytes = 1ull << 20;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,6 +24,21 @@ namespace torvyn::wasm {
 enum class EngineKind { Interp, Aot };
 const char* to_string(EngineKind k);
 std::optional<EngineKind> parse_engine_kind(std::string_view s);  // "interp" | "aot"
+
+// What loading a module costs, for a caller that shows progress: an aot compile takes seconds
+// (minutes for a large module), a cache hit microseconds. Only the aot backend reports; it reports
+// Started before it translates a module the cache does not hold, then Finished or Failed, or just
+// CacheHit when the cache had it.
+struct CompileEvent {
+  enum class Kind { Started, CacheHit, Finished, Failed };
+  Kind kind = Kind::Started;
+  std::string_view module;  // the name given to Engine::load
+  uint64_t bytes = 0;       // the module's size
+  std::chrono::nanoseconds elapsed{0};  // Finished, Failed: translating and compiling it
+};
+// Called on the thread that called Engine::load (so possibly on several threads at once), while
+// that load waits: keep it short. It must not throw.
+using CompileObserver = std::function<void(const CompileEvent&)>;
 
 struct EngineConfig {
   EngineKind kind = EngineKind::Aot;
@@ -46,6 +62,8 @@ struct EngineConfig {
   // aot: the C compiler's address-space limit in bytes (RLIMIT_AS); exceeding it is WasmCompileLimit.
   // 0: 4 GiB, or 3/4 of physical memory when that is less.
   uint64_t compile_memory_limit = 0;
+  // aot: told when a load compiles or finds its module in the cache (see CompileEvent). Optional.
+  CompileObserver on_compile;
   // interp: upper bound on the interpreter's value stack in bytes; a module whose deepest possible
   // call stack could exceed it is still accepted, its call depth is limited instead.
   uint64_t interp_max_value_stack_bytes = 256ull << 20;

@@ -1,0 +1,65 @@
+// What progress says about the host's events. A warm start says nothing (the cache made it
+// instant, and every run would otherwise carry noise); -v names what needed no waiting.
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "progress.h"
+
+namespace torvyn::cli {
+
+host::LoadObserver show_loads(Progress& p) {
+  // Component loads happen one at a time on the building thread, so one pending id is enough.
+  auto pending = std::make_shared<uint64_t>(0);
+  return [&p, pending](const host::LoadEvent& e) {
+    const std::string name = e.file.filename().string();
+    switch (e.kind) {
+      case host::LoadEvent::Kind::Compiling:
+        *pending = p.begin("compiling " + name + " (" + e.engine + ", " + human_bytes(e.bytes) + ")");
+        break;
+      case host::LoadEvent::Kind::Compiled:
+        p.end(*pending, "compiled " + name + " in " + human_seconds(e.seconds));
+        break;
+      case host::LoadEvent::Kind::Failed:
+        p.end(*pending, "compiling " + name + " failed after " + human_seconds(e.seconds));
+        break;
+      case host::LoadEvent::Kind::Cached:
+        if (p.mode().verbose) p.note(name + ": cached (" + e.engine + ")");
+        break;
+    }
+  };
+}
+
+host::BuildObserver show_builds(Progress& p) {
+  // Toolchain runs overlap (one per core): the ids are kept by component.
+  struct State {
+    std::mutex mu;
+    std::map<std::string, uint64_t> ids;
+  };
+  auto state = std::make_shared<State>();
+  return [&p, state](const host::BuildOutcome& o, bool started) {
+    if (started) {
+      uint64_t id = p.begin("building " + o.component + (o.world.empty() ? "" : " (" + o.world + ")"));
+      std::lock_guard lock(state->mu);
+      state->ids[o.component] = id;
+      return;
+    }
+    uint64_t id = 0;
+    {
+      std::lock_guard lock(state->mu);
+      if (auto it = state->ids.find(o.component); it != state->ids.end()) id = it->second;
+    }
+    switch (o.kind) {
+      case host::BuildOutcome::Kind::Built: p.end(id, "built " + o.component + " in " + human_seconds(o.seconds)); break;
+      case host::BuildOutcome::Kind::Failed:
+        // One that failed before it ran (no sources, no world) is reported with its log afterwards.
+        if (id) p.end(id, "building " + o.component + " failed after " + human_seconds(o.seconds));
+        break;
+      // The summary on stdout lists these; nothing was waited on.
+      case host::BuildOutcome::Kind::UpToDate:
+      case host::BuildOutcome::Kind::Prebuilt: break;
+    }
+  };
+}
+
+}  // namespace torvyn::cli

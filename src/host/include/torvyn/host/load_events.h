@@ -1,0 +1,28 @@
+// What `Runtime::build` tells a caller that shows progress while it loads components: the aot
+// engine compiles a component it has not seen before (seconds, minutes for a large one) and finds
+// it in its cache otherwise. One component is one event stream, however many core modules it has.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace torvyn::host {
+
+struct LoadEvent {
+  // Compiling, then Compiled or Failed, when at least one of its modules was not cached;
+  // Cached alone when every module was (aot only: the interpreter compiles nothing).
+  enum class Kind { Compiling, Compiled, Cached, Failed };
+  Kind kind = Kind::Compiling;
+  std::string component;        // the reference its node names (a [[component]] or file://...)
+  std::filesystem::path file;   // the .wasm loaded
+  uint64_t bytes = 0;           // its size
+  std::string engine;           // "aot" | "interp"
+  double seconds = 0;           // Compiled, Failed: from the first compile on
+};
+
+// Called on the thread that runs Runtime::build, while it waits. It must not throw.
+using LoadObserver = std::function<void(const LoadEvent&)>;
+
+}  // namespace torvyn::host
