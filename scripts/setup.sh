@@ -19,6 +19,7 @@ PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # otlp-grpc trace exporter
   libarchive-dev                        # torvyn pack: OCI layouts as .tar (packaging)
   openssl                               # packaging tests: signatures checked against the openssl command line
+  skopeo umoci                          # packaging tests: other tools must read what torvyn pack writes
 )
 
 missing=()
