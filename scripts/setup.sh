@@ -17,6 +17,9 @@ PACKAGES=(
   prometheus                            # observability tests: a real Prometheus scrapes /metrics (and promtool lints it)
   libcurl4-openssl-dev                  # otlp-http trace exporter (OTLP/JSON over HTTP)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # otlp-grpc trace exporter
+  libarchive-dev                        # torvyn pack: OCI layouts as .tar (packaging)
+  openssl                               # packaging tests: signatures checked against the openssl command line
+  skopeo umoci                          # packaging tests: other tools must read what torvyn pack writes
 )
 
 missing=()

@@ -65,6 +65,9 @@ void add_inspect(CLI::App& app, const Globals& g, int& exit_code);
 void add_trace(CLI::App& app, const Globals& g, int& exit_code);
 void add_bench(CLI::App& app, const Globals& g, int& exit_code);
 void add_completions(CLI::App& app, const Globals& g, int& exit_code);
+void add_pack(CLI::App& app, const Globals& g, int& exit_code);
+void add_key(CLI::App& app, const Globals& g, int& exit_code);
+void add_sign(CLI::App& app, const Globals& g, int& exit_code);  // sign and verify
 
 // The values an option takes, offered by `torvyn completions` (the command itself still checks
 // them, in its own words).

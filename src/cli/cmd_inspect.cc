@@ -5,15 +5,21 @@
 // (contracts/capabilities.h), and says whether each is granted under the project's
 // [security] policy and [security.grants.<component>] (deny-all by default).
 //
-//   torvyn inspect <component.wasm | component-name> [--show capabilities|interfaces|all]
-//                  [--manifest Torvyn.toml] [--config K=V]...
+//   torvyn inspect <component.wasm | artifact | component-name> [--show capabilities|interfaces|all]
+//                  [--manifest Torvyn.toml] [--config K=V]... [--key PUB]... [--require-signature]
+//
+// An artifact is an OCI layout from `torvyn pack` (a directory or .tar, optionally :NAME:VERSION
+// or @sha256:DIGEST): every blob is verified against its digest, the component is its
+// application/wasm layer, and the signature state is checked against the --key public keys
+// (verified by key id / invalid / signed but not verified / unsigned; no transparency log).
 //
 // A name that is not an existing path is a [[component]] of the manifest, resolved the way
 // `torvyn run` and `torvyn check` resolve it (`path` ending in .wasm, else the `torvyn build`
 // output target/components/<name>.wasm).
 //
 // Exit codes (DESIGN.md §9): 0 inspected; 1 the file is not a component Torvyn can read (a core
-// module, a malformed or unsupported binary: E02xx); 2 no such file, a directory, an unknown
+// module, a malformed or unsupported binary: E02xx), a corrupt artifact (E097x), an invalid
+// signature, or with --require-signature one that is not verified; 2 no such file, a directory, an unknown
 // component name, or a manifest that does not load (I/O, usage, configuration).
 
 #include <algorithm>
@@ -23,7 +29,9 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "artifacts.h"
 #include "cli.h"
+#include "torvyn/packaging/artifact.h"
 #include "torvyn/contracts/capabilities.h"
 #include "torvyn/contracts/component_wit.h"
 #include "torvyn/contracts/conformance.h"
@@ -39,14 +47,16 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Torvyn has no artifact signing yet; say so rather than imply a verification happened.
-constexpr const char* kUnsigned = "unsigned (torvyn pack/publish signing is not available in this version)";
+// A bare .wasm carries no signature; only an artifact (torvyn pack + torvyn sign) can.
+constexpr const char* kBareUnsigned = "unsigned (a bare .wasm file carries no signature: `torvyn pack` it and `torvyn sign` the artifact)";
 
 struct InspectArgs {
   std::string target;
   std::string show = "all";
   std::string manifest;  // "" = ./Torvyn.toml when it exists
   std::vector<std::string> config;
+  std::vector<std::string> keys;   // trusted public keys for an artifact's signature
+  bool require_signature = false;  // exit 1 unless the signature is verified
 };
 
 std::string human_size(uint64_t n) {
@@ -229,6 +239,64 @@ std::optional<config::Config> project_manifest(const Globals& g, const InspectAr
   return std::move(r.config);
 }
 
+json signature_json(const packaging::SignatureCheck& c) {
+  using State = packaging::SignatureCheck::State;
+  json j{{"state", c.state_name()},
+         {"signed", c.state != State::Unsigned},
+         {"verified", c.state == State::Verified},
+         {"signatures", c.signatures},
+         {"key_id", c.state == State::Verified ? json(c.key_id) : json(nullptr)},
+         {"identity", c.state == State::Verified ? json(c.identity) : json(nullptr)},
+         {"transparency_log", false},
+         {"detail", c.detail}};
+  return j;
+}
+
+std::string signature_line(const packaging::SignatureCheck& c) {
+  using State = packaging::SignatureCheck::State;
+  switch (c.state) {
+    case State::Verified: return "verified by key " + c.key_id + " (identity " + c.identity + "; no transparency log)";
+    case State::Invalid: return "INVALID: " + c.detail;
+    case State::NotVerified: return "signed, not verified: " + c.detail;
+    case State::Unsigned: break;
+  }
+  return c.detail;
+}
+
+// 1 for a signature that is invalid, or (with --require-signature) anything but verified.
+int signature_exit(const packaging::SignatureCheck& c, const InspectArgs& a) {
+  using State = packaging::SignatureCheck::State;
+  if (c.state == State::Invalid) return kFailed;
+  if (a.require_signature && c.state != State::Verified) return kFailed;
+  return kOk;
+}
+
+json artifact_json(const LoadedArtifact& art) {
+  json layers = json::array();
+  for (const auto& l : art.image.layers) layers.push_back(l.to_json());
+  return json{{"layout", art.ref.path.string()},
+              {"format", packaging::is_tar_path(art.ref.path) ? "oci-archive" : "oci-layout"},
+              {"ref", art.image.ref_name().empty() ? json(nullptr) : json(art.image.ref_name())},
+              {"digest", art.image.digest()},
+              {"pinned", art.ref.path.string() + "@" + art.image.digest()},
+              {"media_type", art.image.descriptor.media_type},
+              {"config", art.image.config.to_json()},
+              {"layers", layers},
+              {"annotations", art.image.annotations}};
+}
+
+void print_artifact(std::ostream& out, const LoadedArtifact& art) {
+  out << "\nartifact (OCI " << (packaging::is_tar_path(art.ref.path) ? "archive " : "layout ") << art.ref.path.string() << ")\n";
+  out << "  ref        " << (art.image.ref_name().empty() ? "(unnamed)" : art.image.ref_name()) << "\n";
+  out << "  digest     " << art.image.digest() << "  (pin it: " << art.ref.path.string() << "@" << art.image.digest() << ")\n";
+  out << "  config     " << art.image.config.media_type << " " << art.image.config.digest << "\n";
+  for (const auto& l : art.image.layers) out << "  layer      " << l.media_type << " " << l.digest << " (" << l.size << " bytes)\n";
+  out << "  annotations\n";
+  size_t width = 0;
+  for (const auto& [k, v] : art.image.annotations) width = std::max(width, k.size());
+  for (const auto& [k, v] : art.image.annotations) out << "    " << k << std::string(width - k.size() + 2, ' ') << (v.empty() ? "(none)" : v) << "\n";
+}
+
 int inspect(const Globals& g, const InspectArgs& a) {
   std::error_code ec;
   Project project;
@@ -236,7 +304,26 @@ int inspect(const Globals& g, const InspectArgs& a) {
   bool is_path = fs::exists(a.target, ec) || a.target.find('/') != std::string::npos || fs::path(a.target).extension() == ".wasm";
   int code = kOk;
   std::vector<Diagnostic> manifest_warnings;
-  if (is_path) {
+  std::optional<LoadedArtifact> art;
+  std::vector<uint8_t> art_bytes;
+  packaging::SignatureCheck sig;
+  sig.detail = kBareUnsigned;
+  auto trusted = load_public_keys(g, a.keys, code);
+  if (!trusted) return code;
+  if (is_artifact_ref(a.target)) {
+    art = load_artifact(g, a.target, code);
+    if (!art) return code;
+    auto b = packaging::component_bytes(art->layout, art->image);
+    if (!b) {
+      print_error(g, b.error());
+      return kFailed;
+    }
+    art_bytes = std::move(*b);
+    sig = packaging::check_signature(art->layout, art->image, *trusted);
+    file = art->name();
+    project.cfg = project_manifest(g, a, false, code, manifest_warnings);
+    if (code != kOk) return code;
+  } else if (is_path) {
     file = a.target;
     if (!fs::exists(file, ec)) {
       print_error(g, Error(ErrorCode::IoError, "no such file: " + a.target));
@@ -270,12 +357,17 @@ int inspect(const Globals& g, const InspectArgs& a) {
     project.grant_key = c->name;
   }
 
-  auto read = read_file_capped(file.string(), kMaxComponentFileBytes, "component");
-  if (!read) {
-    print_error(g, read.error());
-    return read.error().code == ErrorCode::IoError ? kUsage : kFailed;
+  std::vector<uint8_t> bytes;
+  if (art) {
+    bytes = std::move(art_bytes);
+  } else {
+    auto read = read_file_capped(file.string(), kMaxComponentFileBytes, "component");
+    if (!read) {
+      print_error(g, read.error());
+      return read.error().code == ErrorCode::IoError ? kUsage : kFailed;
+    }
+    bytes = std::move(*read);
   }
-  std::vector<uint8_t> bytes = std::move(*read);
   const uint64_t size = bytes.size();
   const std::string digest = sha256_hex(bytes);
   if (bytes.empty()) {
@@ -310,7 +402,8 @@ int inspect(const Globals& g, const InspectArgs& a) {
     j["component"] = project.component.empty() ? json(nullptr) : json(project.component);
     j["size"] = size;
     j["sha256"] = digest;
-    j["signature"] = {{"signed", false}, {"detail", kUnsigned}};
+    j["signature"] = signature_json(sig);
+    j["artifact"] = art ? artifact_json(*art) : json(nullptr);
     json rj = json::array();
     for (const auto* r : roles) {
       std::string batch = batch_export(r);
@@ -347,13 +440,13 @@ int inspect(const Globals& g, const InspectArgs& a) {
     }
     if (!manifest_warnings.empty()) j["warnings"] = json::parse(render_json(manifest_warnings));
     std::cout << torvyn::json_text(j, 2) << "\n";
-    return kOk;
+    return signature_exit(sig, a);
   }
 
   std::ostream& out = std::cout;
   out << "component  " << file.string();
   if (!project.component.empty()) out << " ([[component]] " << project.component << ")";
-  out << "\nsize       " << human_size(size) << "\nsha256     " << digest << "\nsignature  " << kUnsigned << "\nroles      ";
+  out << "\nsize       " << human_size(size) << "\nsha256     " << digest << "\nsignature  " << signature_line(sig) << "\nroles      ";
   if (roles.empty()) out << "(none: exports no Torvyn role interface, so no flow node can run it)";
   for (size_t k = 0; k < roles.size(); ++k) {
     std::string batch = batch_export(roles[k]);
@@ -393,7 +486,8 @@ int inspect(const Globals& g, const InspectArgs& a) {
     print_items(out, "imports", imports);
     print_items(out, "exports", exports);
   }
-  return kOk;
+  if (art) print_artifact(out, *art);
+  return signature_exit(sig, a);
 }
 
 }  // namespace
@@ -401,10 +495,12 @@ int inspect(const Globals& g, const InspectArgs& a) {
 void add_inspect(CLI::App& app, const Globals& g, int& exit_code) {
   auto a = std::make_shared<InspectArgs>();
   CLI::App* c = app.add_subcommand("inspect", "Show a component's size, sha256, signature, roles, capabilities and interfaces");
-  c->add_option("component", a->target, "A component .wasm, or the name of a [[component]] of the project")->required();
+  c->add_option("component", a->target, "A component .wasm, an artifact (LAYOUT[:NAME:VERSION|@sha256:DIGEST], a directory or .tar), or the name of a [[component]]")->required();
   one_of(c->add_option("--show", a->show, "What to show")->capture_default_str(), {"capabilities", "interfaces", "all"});
   c->add_option("--manifest,-m", a->manifest, "Torvyn.toml whose [security] grants apply (default: ./Torvyn.toml if present)");
   c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
+  c->add_option("--key,-k", a->keys, "A trusted public key to verify an artifact's signature with (repeatable)");
+  c->add_flag("--require-signature", a->require_signature, "Exit 1 unless the artifact's signature verifies with a --key");
   c->callback([&g, &exit_code, a] { exit_code = inspect(g, *a); });
 }
 

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   add_check(app, g, exit_code);
   add_link(app, g, exit_code);
   add_inspect(app, g, exit_code);
+  add_pack(app, g, exit_code);
+  add_key(app, g, exit_code);
+  add_sign(app, g, exit_code);
   add_trace(app, g, exit_code);
   add_bench(app, g, exit_code);
   add_completions(app, g, exit_code);

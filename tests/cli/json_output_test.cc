@@ -32,6 +32,20 @@ TEST(JsonOutput, ANonUtf8FileNameIsPrintedNotThrownOn) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+TEST(JsonOutput, ArtifactCommandsPrintNonUtf8NamesAsJson) {
+  TempDir dir("torvyn-json-artifact");
+  write_file(dir.path() / "\xff\xfe.wasm", "not a component");
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--format", "json", "pack", "\xff\xfe.wasm", "--tag", "1.0.0", "-o", "out"},
+           {"--format", "json", "inspect", "\xff\xfe.tar"},
+           {"--format", "json", "sign", "\xff\xfe", "--key", "\xff.key"},
+           {"--format", "json", "verify", "\xff\xfe", "--key", "\xff.pub"}}) {
+    ProcResult r = torvyn(dir.path(), args);
+    expect_json_document(r, args);
+    EXPECT_NE(r.exit_code, 0) << describe(args, r);
+  }
+}
+
 TEST(JsonOutput, ANonUtf8ManifestIsDiagnosedNotThrownOn) {
   TempDir dir("torvyn-json-manifest");
   write_file(dir.path() / "Torvyn.toml", "[torvyn]\nname = \"caf\xe9\"\nversion = \"0.1.0\"\n\xff = 1\n");

@@ -50,7 +50,7 @@ TEST_F(Inspect, ReportsSizeDigestSignatureAndRoleOfAFile) {
   ASSERT_EQ(r.exit_code, 0) << test::describe(args, r);
   EXPECT_NE(r.out.find(std::to_string(fs::file_size(f)) + " bytes"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(sha256_of(f)), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("unsigned (torvyn pack/publish signing is not available in this version)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unsigned (a bare .wasm file carries no signature"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("processor (torvyn:streaming/processor@0.1.0; batch form torvyn:batching/processor@0.1.0)"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("needs no capability grant"), std::string::npos) << r.out;

@@ -1,0 +1,118 @@
+#include "artifacts.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "torvyn/base/file_read.h"
+
+namespace torvyn::cli {
+
+namespace fs = std::filesystem;
+
+std::string LoadedArtifact::name() const {
+  if (!ref.digest.empty()) return ref.path.string() + "@" + ref.digest;
+  std::string rn = image.ref_name();
+  return rn.empty() ? ref.path.string() + "@" + image.digest() : ref.path.string() + ":" + rn;
+}
+
+bool is_artifact_ref(const std::string& text) {
+  if (text.rfind("oci://", 0) == 0) return true;
+  auto r = packaging::parse_local_ref(text);
+  if (!r) return true;  // a malformed @digest: let load_artifact say so
+  std::error_code ec;
+  if (fs::is_directory(r->path, ec)) return true;
+  if (packaging::is_tar_path(r->path)) return true;
+  return !r->ref_name.empty() || !r->digest.empty();
+}
+
+int artifact_exit_code(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::IoError:
+    case ErrorCode::ArtifactNotFound:
+    case ErrorCode::KeyInvalid:
+      return kUsage;
+    default:
+      return kFailed;
+  }
+}
+
+bool refuse_registry_ref(const Globals& g, const std::string& text, int& code) {
+  if (text.rfind("oci://", 0) != 0) return false;
+  print_error(g, Error(ErrorCode::ArtifactNotFound, "`" + text + "`: registry references are not supported by this version (no registry client yet); "
+                                                   "copy the artifact into a local layout first, e.g. `skopeo copy docker://REGISTRY/REPO@sha256:... oci:DIR:NAME:VERSION`, "
+                                                   "then give DIR:NAME:VERSION"));
+  code = kUsage;
+  return true;
+}
+
+std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code) {
+  if (refuse_registry_ref(g, text, code)) return std::nullopt;
+  auto ref = packaging::parse_local_ref(text);
+  if (!ref) {
+    print_error(g, ref.error());
+    code = kUsage;
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (!fs::exists(ref->path, ec)) {
+    print_error(g, Error(ErrorCode::IoError, "no such artifact: " + ref->path.string() + " (give a layout directory or .tar made by `torvyn pack`, "
+                                                                                        "optionally followed by :NAME:VERSION or @sha256:DIGEST)"));
+    code = kUsage;
+    return std::nullopt;
+  }
+  if (fs::is_directory(ref->path, ec) && !fs::exists(fs::symlink_status(ref->path / "oci-layout", ec))) {
+    print_error(g, Error(ErrorCode::IoError, "`" + ref->path.string() + "` is a directory but not an OCI image layout (it has no oci-layout file): "
+                                                                       "give a component .wasm, or a layout made by `torvyn pack`"));
+    code = kUsage;
+    return std::nullopt;
+  }
+  auto layout = packaging::read_layout(ref->path);
+  if (!layout) {
+    print_error(g, layout.error());
+    code = artifact_exit_code(layout.error());
+    return std::nullopt;
+  }
+  auto image = packaging::select_image(*layout, *ref);
+  if (!image) {
+    print_error(g, image.error());
+    code = artifact_exit_code(image.error());
+    return std::nullopt;
+  }
+  return LoadedArtifact{std::move(*ref), std::move(*layout), std::move(*image)};
+}
+
+std::optional<std::string> passphrase(const std::string& file, Error* error) {
+  if (!file.empty()) {
+    auto b = read_file_capped(file, 64 * 1024, "passphrase file");
+    if (!b) {
+      *error = Error(ErrorCode::KeyInvalid, b.error().message);
+      return std::nullopt;
+    }
+    std::string s(b->begin(), b->end());
+    if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+    if (!s.empty() && s.back() == '\r') s.pop_back();
+    if (s.empty()) {
+      *error = Error(ErrorCode::KeyInvalid, file + ": the passphrase file is empty");
+      return std::nullopt;
+    }
+    return s;
+  }
+  if (const char* env = std::getenv("TORVYN_KEY_PASSPHRASE"); env && *env) return std::string(env);
+  return std::nullopt;
+}
+
+std::optional<std::vector<packaging::Key>> load_public_keys(const Globals& g, const std::vector<std::string>& files, int& code) {
+  std::vector<packaging::Key> keys;
+  for (const std::string& f : files) {
+    auto k = packaging::load_public_key(f);
+    if (!k) {
+      print_error(g, k.error());
+      code = kUsage;
+      return std::nullopt;
+    }
+    keys.push_back(std::move(*k));
+  }
+  return keys;
+}
+
+}  // namespace torvyn::cli
