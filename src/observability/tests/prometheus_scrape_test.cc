@@ -1,19 +1,10 @@
 // A real Prometheus (the Debian package's /usr/bin/prometheus) scrapes our TCP /metrics with the
 // bearer token, and every metric the operator's guide names is then queryable through its API.
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <fcntl.h>
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -22,87 +13,16 @@
 #include "fake_source.h"
 #include "raw_http.h"
 #include "torvyn/observability/inspection_server.h"
-
-extern char** environ;
+#include "torvyn_test/prometheus_server.h"
 
 namespace torvyn::observability {
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
-constexpr const char* kPrometheus = "/usr/bin/prometheus";
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// The prometheus process, stopped (SIGTERM, then SIGKILL) when this goes out of scope.
-class PrometheusProcess {
- public:
-  PrometheusProcess(const std::string& dir, int port) : log_(dir + "/prometheus.log"), api_("127.0.0.1", port) {
-    api_.set_connection_timeout(1);
-    api_.set_read_timeout(2);
-    const std::string& log = log_;
-    std::vector<std::string> args = {kPrometheus,
-                                     "--config.file=" + dir + "/prometheus.yml",
-                                     "--storage.tsdb.path=" + dir + "/data",
-                                     "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                                     "--log.level=warn"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (posix_spawn(&pid_, kPrometheus, &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~PrometheusProcess() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  bool started() const { return pid_ > 0; }
-  bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-  // An instant query's result vector (null when the query failed).
-  json query(const std::string& promql) {
-    auto r = api_.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
-    if (!r || r->status != 200) return json();
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded() || j["status"] != "success") return json();
-    return j["data"]["result"];
-  }
-  std::string log_text() const {
-    std::ifstream in(log_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
- private:
-  std::string log_;
-  httplib::Client api_;
-  pid_t pid_ = -1;
-};
+using test::PrometheusServer;
 
 TEST(PrometheusScrape, RealPrometheusScrapesEveryGuideMetric) {
-  if (::access(kPrometheus, X_OK) != 0) GTEST_SKIP() << "prometheus is not installed (Debian package prometheus)";
+  if (!PrometheusServer::installed()) GTEST_SKIP() << "prometheus is not installed (Debian package prometheus)";
 
   auto src = testing::FakeSource::pipeline();
   std::string token = "tok-" + std::to_string(std::random_device{}());
@@ -116,34 +36,9 @@ TEST(PrometheusScrape, RealPrometheusScrapesEveryGuideMetric) {
   Status s = server.start();
   ASSERT_TRUE(s.ok()) << s.error().to_string();
 
-  char tmpl[] = "/tmp/tvo-prom-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() { fs::remove_all(dir); }
-  } cleanup{dir};
-  {
-    std::ofstream cfg(dir + "/prometheus.yml");
-    cfg << "global:\n"
-           "  scrape_interval: 1s\n"
-           "  evaluation_interval: 1s\n"
-           "scrape_configs:\n"
-           "  - job_name: torvyn\n"
-           "    scrape_interval: 1s\n"
-           "    scrape_timeout: 1s\n"
-           "    metrics_path: /metrics\n"
-           "    authorization:\n"
-           "      type: Bearer\n"
-           "      credentials: "
-        << token
-        << "\n"
-           "    static_configs:\n"
-           "      - targets: ['127.0.0.1:"
-        << server.tcp_port() << "']\n";
-  }
-  int port = free_port();
-  ASSERT_NE(port, 0);
-  PrometheusProcess prom(dir, port);
+  test::TempDir dir("tvo-prom");
+  PrometheusServer prom(dir.path(),
+                        test::prometheus_config("torvyn", "127.0.0.1:" + std::to_string(server.tcp_port()), token));
   ASSERT_TRUE(prom.started());
   auto query = [&](const std::string& promql) { return prom.query(promql); };
   auto log_text = [&] { return prom.log_text(); };
@@ -217,7 +112,7 @@ TEST(PrometheusScrape, RealPrometheusScrapesEveryGuideMetric) {
 // process holds 200 idle connections to it (reopening each one the server drops) plus a few
 // clients trickling request heads, Prometheus still scrapes /metrics.
 TEST(PrometheusScrape, ScrapesWhile200IdleConnectionsAreHeld) {
-  if (::access(kPrometheus, X_OK) != 0) GTEST_SKIP() << "prometheus is not installed (Debian package prometheus)";
+  if (!PrometheusServer::installed()) GTEST_SKIP() << "prometheus is not installed (Debian package prometheus)";
 
   auto src = testing::FakeSource::pipeline();
   std::string token = "tok-" + std::to_string(std::random_device{}());
@@ -269,28 +164,8 @@ TEST(PrometheusScrape, ScrapesWhile200IdleConnectionsAreHeld) {
   ASSERT_EQ(held.load(), 200);
   int before = scrapes.load();
 
-  char tmpl[] = "/tmp/tvo-prom-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() { fs::remove_all(dir); }
-  } cleanup{dir};
-  {
-    std::ofstream cfg(dir + "/prometheus.yml");
-    cfg << "global:\n"
-           "  scrape_interval: 1s\n"
-           "scrape_configs:\n"
-           "  - job_name: torvyn\n"
-           "    scrape_interval: 1s\n"
-           "    scrape_timeout: 1s\n"
-           "    authorization:\n"
-           "      type: Bearer\n"
-           "      credentials: "
-        << token << "\n    static_configs:\n      - targets: ['127.0.0.1:" << target << "']\n";
-  }
-  int port = free_port();
-  ASSERT_NE(port, 0);
-  PrometheusProcess prom(dir, port);
+  test::TempDir dir("tvo-prom");
+  PrometheusServer prom(dir.path(), test::prometheus_config("torvyn", "127.0.0.1:" + std::to_string(target), token));
   ASSERT_TRUE(prom.started());
   auto query = [&](const std::string& promql) { return prom.query(promql); };
   auto log_text = [&] { return prom.log_text(); };
