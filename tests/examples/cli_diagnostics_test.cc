@@ -19,16 +19,9 @@ using torvyn::test::write_file;
 using Proc = torvyn::test::ProcResult;
 
 // hello-world (greeter -> console), built once; each test edits a copy of its manifest.
-class FlowDiagnostics : public ::testing::Test {
+class FlowDiagnostics : public torvyn::test::BuiltHelloWorld {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new torvyn::test::ExampleDir();
-    built_ = dir_->path() / "hello";
-    torvyn::test::copy_project(fs::path(TORVYN_EXAMPLES_DIR) / "hello-world", built_);
-    Proc b = torvyn({"build", "-q"}, built_);
-    ASSERT_EQ(b.exit_code, 0) << describe({"build"}, b);
-  }
-  static void TearDownTestSuite() { delete dir_; }
+  FlowDiagnostics() : built_(project()) {}
 
   // The built project with its manifest's text replaced: `from` -> `to` (which must be there).
   void edit(const std::string& from, const std::string& to) {
@@ -41,12 +34,9 @@ class FlowDiagnostics : public ::testing::Test {
   void SetUp() override { original_ = read_file(built_ / "Torvyn.toml"); }
   void TearDown() override { write_file(built_ / "Torvyn.toml", original_); }
 
-  static torvyn::test::ExampleDir* dir_;
-  static fs::path built_;
+  const fs::path built_;
   std::string original_;
 };
-torvyn::test::ExampleDir* FlowDiagnostics::dir_ = nullptr;
-fs::path FlowDiagnostics::built_;
 
 // An interface typo: link, check and run all point at the line and suggest the right name; run
 // refuses it as a configuration error (2) without running anything.

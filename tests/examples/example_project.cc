@@ -30,4 +30,17 @@ void copy_project(const fs::path& from, const fs::path& to) {
 
 nlohmann::json parse_json(const std::string& text) { return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false); }
 
+void BuiltHelloWorld::SetUpTestSuite() {
+  dir_ = new ExampleDir();
+  project_ = dir_->path() / "hello";
+  copy_project(std::filesystem::path(TORVYN_EXAMPLES_DIR) / "hello-world", project_);
+  ProcResult b = torvyn({"build", "-q"}, project_);
+  ASSERT_EQ(b.exit_code, 0) << describe({"build"}, b);
+}
+
+void BuiltHelloWorld::TearDownTestSuite() {
+  delete dir_;
+  dir_ = nullptr;
+}
+
 }  // namespace torvyn::test

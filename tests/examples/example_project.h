@@ -3,6 +3,8 @@
 // output) into one.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -31,6 +33,19 @@ void copy_project(const std::filesystem::path& from, const std::filesystem::path
 
 // nlohmann::json of `text`, discarded (is_discarded()) when it is not JSON.
 nlohmann::json parse_json(const std::string& text);
+
+// A suite whose tests share one copy of examples/hello-world (greeter -> console), built once
+// when the suite starts: building takes seconds, and the tests only read or edit-and-restore it.
+class BuiltHelloWorld : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  static const std::filesystem::path& project() { return project_; }
+
+ private:
+  static inline ExampleDir* dir_ = nullptr;
+  static inline std::filesystem::path project_;
+};
 
 inline const std::vector<std::string> kInterp = {"--config", "runtime.engine=interp"};
 

@@ -22,22 +22,11 @@ using Proc = torvyn::test::ProcResult;
 
 // hello-world, built once for the suite: `--input` and `--output` replace its source and sink, so
 // a run is the file stages alone.
-class RunIo : public ::testing::Test {
+class RunIo : public torvyn::test::BuiltHelloWorld {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new torvyn::test::ExampleDir();
-    project_ = dir_->path() / "hello";
-    torvyn::test::copy_project(fs::path(TORVYN_EXAMPLES_DIR) / "hello-world", project_);
-    Proc b = torvyn({"build", "-q"}, project_);
-    ASSERT_EQ(b.exit_code, 0) << describe({"build"}, b);
-  }
-  static void TearDownTestSuite() { delete dir_; }
-
-  static torvyn::test::ExampleDir* dir_;
-  static fs::path project_;
+  RunIo() : project_(project()) {}
+  const fs::path project_;
 };
-torvyn::test::ExampleDir* RunIo::dir_ = nullptr;
-fs::path RunIo::project_;
 
 TEST_F(RunIo, OutOfRangeNumbersAreUsageErrorsNotCrashes) {
   write_file(project_ / "small.txt", "hello world 17b\n");
