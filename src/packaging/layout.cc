@@ -355,6 +355,17 @@ void remove_tree_at(int dirfd, const std::string& name) {
   ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
 }
 
+// The directory a new output goes into, created if missing and opened without following a
+// link (the output itself is then made relative to this descriptor). `parent` is set for messages.
+static Result<int> open_parent_dir(const fs::path& target, fs::path& parent) {
+  parent = target.parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) return Error(ErrorCode::IoError, "cannot create " + parent.string() + ": " + ec.message());
+  return open_dir_nofollow(AT_FDCWD, parent.string(), false, parent.string());
+}
+
 Status write_dir(const Layout& layout, const fs::path& dir) {
   struct stat st;
   const std::string shown = dir.string();
@@ -371,12 +382,8 @@ Status write_dir(const Layout& layout, const fs::path& dir) {
   }
   if (errno != ENOENT) return Error(ErrorCode::IoError, "cannot use " + shown + ": " + std::strerror(errno));
   // A new directory: built beside the target, renamed into place when complete.
-  fs::path parent = dir.parent_path();
-  if (parent.empty()) parent = ".";
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec) return Error(ErrorCode::IoError, "cannot create " + parent.string() + ": " + ec.message());
-  auto pfd = open_dir_nofollow(AT_FDCWD, parent.string(), false, parent.string());
+  fs::path parent;
+  auto pfd = open_parent_dir(dir, parent);
   if (!pfd) return pfd.take_error();
   FdGuard pg(*pfd);
   std::string tmpl = (parent / ("." + dir.filename().string() + ".tmp-XXXXXX")).string();
@@ -401,12 +408,8 @@ Status write_dir(const Layout& layout, const fs::path& dir) {
 Status write_tar(const Layout& layout, const fs::path& file) {
   struct stat st;
   if (::lstat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Error(ErrorCode::IoError, file.string() + " is a directory, not a .tar file");
-  fs::path parent = file.parent_path();
-  if (parent.empty()) parent = ".";
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec) return Error(ErrorCode::IoError, "cannot create " + parent.string() + ": " + ec.message());
-  auto pfd = open_dir_nofollow(AT_FDCWD, parent.string(), false, parent.string());
+  fs::path parent;
+  auto pfd = open_parent_dir(file, parent);
   if (!pfd) return pfd.take_error();
   FdGuard pg(*pfd);
   const std::vector<uint8_t> ol = layout_file(), ix = layout.index_json();
