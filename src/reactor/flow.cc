@@ -106,9 +106,7 @@ Status Flow::start() {
     CallStatus st = lifecycle_call(n, SpanOp::Init, [&] { return n.stage->init(n.config); });
     n.initialized = true;  // teardown is owed even when init failed but the instance is alive
     if (!st) {
-      Error e(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in init: " + st.describe());
-      fail(e);
-      return e;
+      return fail_call(n, "init", st);
     }
   }
   // Calls per element or per batch, and scratch sized for the largest batch, so that running
@@ -145,6 +143,13 @@ void Flow::fail(Error e) {
   state_ = FlowState::Failed;
 }
 
+Error Flow::fail_call(const Node& n, const char* call, const CallStatus& st, const char* who) {
+  Error e(st.failure_code(), std::string(who) + " `" + n.id + "` failed in " + call + ": " + st.describe());
+  if (!failure_) failed_node_ = n.id;
+  fail(e);
+  return e;
+}
+
 // Counts a failed call (after its retries) and applies the error policy: true when the flow goes
 // on (the element is skipped); false when it failed (fatal, trap, or fail-fast).
 bool Flow::handle_failure(Node& n, const CallStatus& st, const char* call) {
@@ -152,7 +157,7 @@ bool Flow::handle_failure(Node& n, const CallStatus& st, const char* call) {
   stats_.errors.add();
   bool fatal = st.kind == FailKind::Fatal || st.kind == FailKind::Trap || options_.error_policy == ErrorPolicy::FailFast;
   if (fatal) {
-    fail(Error(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in " + call + ": " + st.describe()));
+    fail_call(n, call, st);
     return false;
   }
   return true;  // skip (or retries exhausted under retry, which then skips)
@@ -194,7 +199,7 @@ void Flow::finish() {
     if (!st) {
       n.stats.errors.add();
       stats_.errors.add();
-      fail(Error(ErrorCode::ComponentFailed, "node `" + n.id + "` failed in teardown: " + st.describe()));
+      fail_call(n, "teardown", st);
     }
   }
   // Whatever a component still holds (a mutable buffer it never froze, a buffer it never

@@ -64,7 +64,7 @@ void Flow::update_completion() {
         if (!st) {
           n.stats.errors.add();
           stats_.errors.add();
-          fail(Error(ErrorCode::ComponentFailed, "sink `" + n.id + "` failed in complete: " + st.describe()));
+          fail_call(n, "complete", st, "sink");
           return;
         }
       }

@@ -107,11 +107,18 @@ CallStatus FileSink::push(const InElement& in, bool& pause) {
   pause = false;
   const resources::Buffer* b = pool_.get(in.payload);
   if (!b) return {FailKind::Internal, "the element's buffer no longer exists"};
-  if (reader_gone_) return {};  // the flow is stopping; nobody reads what is left
+  if (reader_gone_) {  // the flow is stopping; nobody reads what is left
+    ++discarded_;
+    return {};
+  }
   if (!file_) return {FailKind::Fatal, "output closed"};
   bool ok = std::fwrite(b->data, 1, b->size, file_) == b->size;
   if (options_.chunk_size == 0) ok = ok && std::fputc('\n', file_) != EOF;
-  if (!ok) return write_failed();
+  if (!ok) {
+    CallStatus st = write_failed();
+    if (reader_gone_) ++discarded_;  // this element did not reach the reader either
+    return st;
+  }
   return {};
 }
 

@@ -28,6 +28,13 @@ std::string_view fail_kind_name(FailKind k) {
   return "?";
 }
 
+std::string CallStatus::describe() const {
+  const bool limit = kind == FailKind::Trap &&
+                     (code == ErrorCode::FuelExhausted || code == ErrorCode::InvocationTimeout || code == ErrorCode::MemoryCapReached);
+  if (limit) return message;
+  return std::string(fail_kind_name(kind)) + (message.empty() ? "" : ": " + message);
+}
+
 namespace {
 bool stops(const CallStatus& st) { return st.kind == FailKind::Trap || st.kind == FailKind::Fatal; }
 }  // namespace

@@ -40,6 +40,7 @@ const char* to_string(TrapKind k) {
     case TrapKind::StackExhausted: return "call stack exhausted";
     case TrapKind::FuelExhausted: return "fuel exhausted";
     case TrapKind::Timeout: return "invocation timed out";
+    case TrapKind::Interrupted: return "interrupted";
     case TrapKind::HostError: return "host function failed";
     case TrapKind::Poisoned: return "instance is poisoned by an earlier trap";
     case TrapKind::ReentryDenied: return "re-entry into an instance that is on the stack";

@@ -1,4 +1,5 @@
 #include "calls.h"
+#include "trap_error.h"
 #include "types.h"
 
 #include <algorithm>
@@ -22,8 +23,6 @@ wasm::ValType to_wasm(FlatType t) {
   }
   return wasm::ValType::I32;
 }
-
-Error guest_trap(const wasm::Trap& t) { return Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message); }
 
 }  // namespace
 
@@ -283,14 +282,14 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
     if (core_args.empty()) core_args.push_back(0);
     wasm::Trap t = state->store->call(fv->core, core_args.data(), core_results.data());
     cx.guest_ran();
-    if (t) return fail(guest_trap(t));
+    if (t) return fail(trap_error(t));
     auto lifted = lift_call_results(cx, fv->type, core_results.data());
     if (!lifted) return fail(lifted.take_error());
     results = std::move(*lifted);
   }
   if (fv->opts.post_return) {
     wasm::Trap t = state->store->call(*fv->opts.post_return, core_results.data(), nullptr);
-    if (t) return fail(guest_trap(t));
+    if (t) return fail(trap_error(t));
   }
   if (uint32_t n = state->scopes.back().outstanding; n != 0)
     return fail(Error(ErrorCode::ResourceHandleError,
@@ -369,7 +368,7 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
     GuestAbi abi(*this, st.handles, *st.store, fv->canon, {scope.id, &scope.outstanding});
     abi.use_raw_realloc(fv->raw_realloc);
     CompiledCall call{abi, lower, lift, *fv, slots, {}};
-    if (!st.store->run_guarded(&run_compiled_call, &call, &t)) return fail(guest_trap(t));
+    if (!st.store->run_guarded(&run_compiled_call, &call, &t)) return fail(trap_error(t));
     if (call.failure) return fail(std::move(*call.failure));
   } else {
     InvocationBracket invocation(*st.store);
@@ -377,11 +376,11 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
     GuestAbi abi(*this, st.handles, *st.store, fv->canon, {scope.id, &scope.outstanding});
     auto n = lower(abi, slots);
     if (!n) return fail(n.take_error());
-    if (!st.store->call_inplace(fv->core, slots, &t)) return fail(guest_trap(t));
+    if (!st.store->call_inplace(fv->core, slots, &t)) return fail(trap_error(t));
     abi.guest_ran();
     if (auto s = lift(abi, slots); !s) return fail(s.take_error());
     abi.end_lends();
-    if (fv->opts.post_return && !st.store->call_inplace(*fv->opts.post_return, slots, &t)) return fail(guest_trap(t));
+    if (fv->opts.post_return && !st.store->call_inplace(*fv->opts.post_return, slots, &t)) return fail(trap_error(t));
   }
   if (uint32_t n = st.scopes.back().outstanding; n != 0)
     return fail(Error(ErrorCode::ResourceHandleError,

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "realloc_call.h"
+#include "trap_error.h"
 #include "torvyn/component/runtime.h"
 
 namespace torvyn::component {
@@ -44,7 +45,7 @@ bool realloc_through_store(Instance& inst, wasm::Store& store, wasm::Extern real
   inst.set_may_leave(false);
   bool ok = store.call_inplace(realloc, slots, &t);
   inst.set_may_leave(was);
-  if (!ok) failure = Error(ErrorCode::GuestTrap, std::string(wasm::to_string(t.kind)) + ": " + t.message);
+  if (!ok) failure = trap_error(t);
   return ok;
 }
 }  // namespace detail

@@ -518,6 +518,7 @@ class AotStore final : public Store, private Interruptible {
     if (depth_ != 0) return;
     host_trap_ = TrapKind::None;
     host_message_.clear();
+    rt::take_refused_grow_max();
     std::atomic_ref<int64_t>(fuel_).store(limits_.begin(), std::memory_order_relaxed);
   }
   int64_t end_top() {
@@ -527,6 +528,13 @@ class AotStore final : public Store, private Interruptible {
   }
 
   Trap describe(int code, int64_t remaining) {
+    Trap t = describe_code(code, remaining);
+    // Refused at the cap (allocation clamps a memory's maximum to it), not at the module's own maximum.
+    const uint32_t cap = std::min<uint32_t>(cfg_.max_memory_pages, rt::kMaxMemoryPages);
+    if (rt::take_refused_grow_max() >= cap && !InvocationLimits::is_limit(t.kind)) t.memory_cap_pages = cap;
+    return t;
+  }
+  Trap describe_code(int code, int64_t remaining) {
     Trap t;
     if (code >= rt::kHostTrapBase && code < rt::kHostTrapBase + 32) {
       t.kind = kind_of(code);
@@ -539,7 +547,7 @@ class AotStore final : public Store, private Interruptible {
       return t;
     }
     t.kind = limits_.classify(kind_of(code), remaining);
-    if (t.kind == TrapKind::FuelExhausted || t.kind == TrapKind::Timeout) t.message = limits_.describe(t.kind);
+    if (InvocationLimits::is_limit(t.kind)) t.message = limits_.describe(t.kind);
     else if (code == WASM_RT_TRAP_CALL_INDIRECT) t.message = "indirect call failed: undefined element, null entry or signature mismatch";
     else t.message = to_string(t.kind);
     return t;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "torvyn/base/counts.h"
 #include "torvyn/wasm/types.h"
 #include "watchdog.h"
 
@@ -36,12 +37,17 @@ class InvocationLimits {
   // Refines a raw trap from the guest: a trap at a fuel check is fuel exhaustion, or a timeout if
   // the watchdog drove the counter negative.
   TrapKind classify(TrapKind raw, int64_t remaining) const {
-    if (raw == TrapKind::Unreachable && remaining < 0) return watchdog_.fired() ? TrapKind::Timeout : TrapKind::FuelExhausted;
-    return raw;
+    if (raw != TrapKind::Unreachable || remaining >= 0) return raw;
+    if (!watchdog_.fired()) return TrapKind::FuelExhausted;
+    return watchdog_.stopped() ? TrapKind::Interrupted : TrapKind::Timeout;
+  }
+  // The limits' own traps (fuel, timeout, interruption) say which limit and how much.
+  static bool is_limit(TrapKind kind) {
+    return kind == TrapKind::FuelExhausted || kind == TrapKind::Timeout || kind == TrapKind::Interrupted;
   }
   std::string describe(TrapKind kind) const {
-    if (kind == TrapKind::FuelExhausted) return "fuel exhausted: the invocation used its budget of " + std::to_string(budget_) + " fuel";
-    if (kind == TrapKind::Timeout && watchdog_.stopped())
+    if (kind == TrapKind::FuelExhausted) return "fuel exhausted: the invocation used its budget of " + with_thousands(static_cast<uint64_t>(budget_)) + " fuel";
+    if (kind == TrapKind::Interrupted)
       return "interrupted: the invocation had not returned when the run was told to stop (SIGTERM/SIGINT)";
     if (kind == TrapKind::Timeout)
       return "invocation timed out after " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count()) + " ms";

@@ -90,6 +90,12 @@ class InterpInstance final : public Instance {
     }
     return std::nullopt;
   }
+  // Pages of this instance's largest linear memory.
+  uint64_t largest_memory_pages(wi::Store& store) const {
+    uint64_t pages = 0;
+    for (const wi::Ref& r : inst_->memories()) pages = std::max<uint64_t>(pages, store.UnsafeGet<wi::Memory>(r)->PageSize());
+    return pages;
+  }
 
  private:
   std::shared_ptr<const InterpModule> module_;
@@ -262,7 +268,9 @@ class InterpStore final : public Store, private Interruptible {
         return t;
       }
       t.kind = limits_.classify(classify_message(msg), remaining);
-      t.message = (t.kind == TrapKind::FuelExhausted || t.kind == TrapKind::Timeout) ? limits_.describe(t.kind) : msg;
+      const bool limit = InvocationLimits::is_limit(t.kind);
+      t.message = limit ? limits_.describe(t.kind) : msg;
+      if (!limit && memory_at_cap()) t.memory_cap_pages = cfg_.max_memory_pages;
       return t;
     }
     for (size_t i = 0, k = 0; i < ft.results.size(); k += slot_count(to_val_type(ft.results[i])), ++i)
@@ -273,6 +281,16 @@ class InterpStore final : public Store, private Interruptible {
   MemoryView memory(Extern mem) override {
     auto m = store_.UnsafeGet<wi::Memory>(wi::Ref(mem.handle));
     return MemoryView{m->UnsafeData(), m->ByteSize()};
+  }
+
+  // wabt's interpreter runs memory.grow itself (its maximum clamped to the cap at load), so a
+  // refusal cannot be seen as it happens: a trap with a memory within an eighth of the cap is
+  // reported as likely caused by it (the aot engine sees the refusal exactly).
+  bool memory_at_cap() {
+    const uint64_t near = cfg_.max_memory_pages - cfg_.max_memory_pages / 8;
+    for (const auto& inst : instances_)
+      if (inst->largest_memory_pages(store_) >= near) return true;
+    return false;
   }
 
   uint32_t memory_grow(Extern mem, uint32_t delta) override {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <wasm-rt.h>
@@ -21,9 +22,10 @@ namespace torvyn::wasm::rt {
 namespace {
 
 constexpr uint64_t kPageBytes = 65536;
-constexpr uint32_t kMaxPages = 65535;  // wasm_rt_memory_t::size is 32-bit: 65536 pages would overflow it
+constexpr uint32_t kMaxPages = kMaxMemoryPages;
 
 thread_local uint32_t tl_memory_cap = kMaxPages;
+thread_local uint32_t tl_refused_max = 0;
 thread_local uint32_t tl_table_cap = 10'000'000;
 thread_local std::string tl_message;
 bool g_initialized = false;
@@ -82,6 +84,7 @@ void set_allocation_caps(uint32_t max_memory_pages, uint32_t max_table_elements)
   tl_table_cap = max_table_elements;
 }
 uint32_t memory_cap_pages() { return tl_memory_cap; }
+uint32_t take_refused_grow_max() { return std::exchange(tl_refused_max, 0u); }
 
 std::string take_trap_message() { return std::move(tl_message); }
 void set_trap_message(std::string message) { tl_message = std::move(message); }
@@ -185,7 +188,10 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint32_t delta) {
   uint32_t old = memory->pages;
   uint64_t want = uint64_t{old} + delta;
-  if (want > memory->max_pages) return UINT32_MAX;
+  if (want > memory->max_pages) {
+    tl_refused_max = memory->max_pages;
+    return UINT32_MAX;
+  }
   if (delta == 0) return old;
   if (mprotect(memory->data + uint64_t{old} * kPageBytes, uint64_t{delta} * kPageBytes, PROT_READ | PROT_WRITE) != 0)
     return UINT32_MAX;

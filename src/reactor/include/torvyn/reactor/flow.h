@@ -147,6 +147,8 @@ class Flow {
   bool paused(std::chrono::steady_clock::time_point now, std::chrono::nanoseconds at_least) const;
   const std::string& name() const { return options_.name; }
   const Error* failure() const { return failure_ ? &*failure_ : nullptr; }
+  // The node whose call failed the flow (empty when the failure was not a call's).
+  const std::string& failed_node() const { return failed_node_; }
   const FlowStats& stats() const { return stats_; }
 
   // Introspection for summaries and the inspection API (read-only; counters are safe to read
@@ -234,6 +236,9 @@ class Flow {
   // Lifecycle and state (flow.cc, flow_step.cc).
   bool handle_failure(Node& n, const CallStatus& st, const char* call);
   void fail(Error e);
+  // Fails the flow for node `n`'s failed call: "<who> `id` failed in <call>: ..." with the code of
+  // what failed (a trap's own code, else ComponentFailed). Returns the error.
+  Error fail_call(const Node& n, const char* call, const CallStatus& st, const char* who = "node");
   void update_completion();
   uint64_t flow_ns(std::chrono::steady_clock::time_point t) const { return static_cast<uint64_t>((t - steady_base_).count()); }
   uint64_t epoch_ns(std::chrono::steady_clock::time_point t) const;
@@ -259,6 +264,7 @@ class Flow {
   bool stopping_ = false, finished_ = false, progressed_ = false;
   uint64_t pulled_ = 0;
   std::optional<Error> failure_;
+  std::string failed_node_;
   FlowStats stats_;
   std::chrono::steady_clock::time_point idle_until_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point now_{};  // the last clock read (stamp())

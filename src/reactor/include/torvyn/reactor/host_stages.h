@@ -67,6 +67,10 @@ class FileSink final : public Stage {
   // stops the flow gracefully: a closed pipe is the reader saying "enough", not a failure.
   // Without it, a closed pipe fails the flow like any write error.
   void on_reader_gone(std::function<void()> f) { on_reader_gone_ = std::move(f); }
+  // Elements that reached the sink after (or while) the reader went away: taken from the queue,
+  // not written. The run reports them as dropped, not delivered.
+  uint64_t discarded() const { return discarded_; }
+  bool reader_gone() const { return reader_gone_; }
 
  private:
   FileSink(FileStageOptions o, resources::BufferPool& pool, std::string name, FILE* f);
@@ -77,6 +81,7 @@ class FileSink final : public Stage {
   FILE* file_;
   std::function<void()> on_reader_gone_;
   bool reader_gone_ = false;
+  uint64_t discarded_ = 0;
 };
 
 }  // namespace torvyn::reactor

@@ -26,10 +26,16 @@ std::string_view fail_kind_name(FailKind k);
 struct CallStatus {
   FailKind kind = FailKind::None;
   std::string message;
+  // For a Trap, the code of what the host detected (GuestTrap, AbiTrap, FuelExhausted, ...): the
+  // flow's failure takes it, so that a run reports one code, the most precise one.
+  ErrorCode code = ErrorCode::ComponentFailed;
   explicit operator bool() const { return kind == FailKind::None; }
-  // "kind: message" ("kind" alone when there is no message).
-  std::string describe() const { return std::string(fail_kind_name(kind)) + (message.empty() ? "" : ": " + message); }
-  static CallStatus trap(const Error& e) { return {FailKind::Trap, e.to_string()}; }
+  // "kind: message" ("kind" alone when there is no message); a limit's trap says which limit
+  // ("fuel exhausted: ...") and needs no "trap:" in front.
+  std::string describe() const;
+  // The code a flow fails with when this call fails it.
+  ErrorCode failure_code() const { return kind == FailKind::Trap ? code : ErrorCode::ComponentFailed; }
+  static CallStatus trap(const Error& e) { return {FailKind::Trap, e.message, e.code}; }
 };
 
 // An element as the host passes it in (stream-element: payload and context are lent).

@@ -39,7 +39,13 @@ void prepare_thread();
 // Caps applied by wasm_rt_allocate_memory / wasm_rt_allocate_*_table on this thread: generated
 // instantiate code allocates a module's own memories, so the host sets these around instantiation.
 void set_allocation_caps(uint32_t max_memory_pages, uint32_t max_table_elements);
+// The most pages a memory can have here (wasm_rt_memory_t::size is 32-bit: 65536 pages would overflow it).
+inline constexpr uint32_t kMaxMemoryPages = 65535;
 uint32_t memory_cap_pages();
+// The maximum (in pages) of a memory whose memory.grow was refused on this thread since the last
+// call, 0 when none was; clears the mark. A guest whose allocator gets -1 usually traps right
+// after: when that maximum is the host's cap, the trap then says which limit to raise.
+uint32_t take_refused_grow_max();
 
 // A message explaining the most recent trap raised by the runtime itself (resource limits).
 std::string take_trap_message();

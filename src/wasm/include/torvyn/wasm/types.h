@@ -86,6 +86,7 @@ enum class TrapKind : uint8_t {
   StackExhausted,            // call stack exhausted (guest recursion)
   FuelExhausted,             // the invocation used up its fuel budget
   Timeout,                   // the wall-clock watchdog interrupted the invocation
+  Interrupted,               // the run was told to stop and the invocation had not returned
   HostError,                 // a host function reported an error
   Poisoned,                  // the store had trapped before and must not be entered again
   ReentryDenied,             // re-entry into an instance that is already on the stack
@@ -96,6 +97,9 @@ const char* to_string(TrapKind k);
 struct Trap {
   TrapKind kind = TrapKind::None;
   std::string message;
+  // Nonzero when a memory.grow during the call was refused by the host's memory cap (this many
+  // pages): the likely cause of the trap, and the limit to raise.
+  uint32_t memory_cap_pages = 0;
   bool ok() const { return kind == TrapKind::None; }
   explicit operator bool() const { return kind != TrapKind::None; }  // true when trapped
 };
