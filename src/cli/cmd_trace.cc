@@ -163,7 +163,9 @@ void print_human(std::ostream& out, const Collected& c, const Summary& sum) {
     for (size_t i = 0; i < e.spans.size(); ++i) {
       const obs::SpanRecord& s = *e.spans[i];
       char line[512];
-      std::string comp = "(" + str_attr(s, "torvyn.component") + ")";
+      // A built-in stage's component is already "(built-in)"; a component reference gets parentheses.
+      std::string comp = str_attr(s, "torvyn.component");
+      if (comp.empty() || comp.front() != '(') comp = "(" + comp + ")";
       std::snprintf(line, sizeof line, "  %s %-10s %-12s %-14s %10s", i + 1 == e.spans.size() ? "└─" : "├─",
                     str_attr(s, "torvyn.operation").c_str(), str_attr(s, "torvyn.node").c_str(), comp.c_str(), duration(span_ns(s)).c_str());
       out << line;
@@ -212,7 +214,7 @@ int trace(const Globals& g, const TraceArgs& a) {
   host::Runtime rt(std::move(*cfg));
   auto memory = std::make_shared<obs::MemoryExporter>();
   rt.trace_into(std::make_unique<Forward>(memory));
-  const std::atomic<bool>& stop = install_stop_signals();
+  const std::atomic<bool>& stop = install_stop_signals(!g.quiet);
   Status built = rt.build(ro);
   progress.stop();
   if (auto& s = built; !s) {

@@ -1,7 +1,9 @@
 #include "torvyn/host/report.h"
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include "torvyn/base/counts.h"
 #include "torvyn/base/json_text.h"
 
 namespace torvyn::host {
@@ -24,38 +26,39 @@ std::string human_bytes(uint64_t n) {
 }
 
 std::string human_count(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", v);
-  std::string s = buf, out;
-  int n = 0;
-  for (auto it = s.rbegin(); it != s.rend(); ++it) {
-    if (n && n % 3 == 0 && *it != '-') out.insert(out.begin(), ',');
-    out.insert(out.begin(), *it);
-    ++n;
+  const double rounded = std::llround(std::fabs(v));
+  return (v <= -0.5 ? "-" : "") + with_thousands(static_cast<uint64_t>(rounded));
+}
+
+// "4.21 ms", "12.345 s": a run's length, readable however short it was.
+std::string run_length(double seconds) {
+  if (seconds >= 1) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f s", seconds);
+    return buf;
   }
-  return out;
+  return human_duration(static_cast<uint64_t>(seconds * 1e9));
 }
 
 std::string render_human(const std::vector<FlowReport>& reports) {
   std::string out;
   char line[512];
   for (const FlowReport& r : reports) {
-    std::snprintf(line, sizeof line, "flow %s: %s in %.3f s\n", r.name.c_str(), r.state.c_str(), r.seconds);
-    out += line;
+    out += "flow " + r.name + ": " + r.state + " in " + run_length(r.seconds) + "\n";
     if (!r.error.empty()) out += "  error      " + r.error + "\n";
-    std::snprintf(line, sizeof line, "  elements   %llu produced, %llu delivered, %llu dropped, %llu errors\n",
-                  static_cast<unsigned long long>(r.produced), static_cast<unsigned long long>(r.delivered),
-                  static_cast<unsigned long long>(r.dropped), static_cast<unsigned long long>(r.errors));
-    out += line;
+    if (!r.help.empty()) out += "  help       " + r.help + "\n";
+    out += "  elements   " + with_thousands(r.produced) + " produced, " + with_thousands(r.delivered) + " delivered, " +
+           with_thousands(r.dropped) + " dropped, " + count_of(r.errors, "error", "errors") + "\n";
+    if (r.output_discarded)
+      out += "  output     closed by its reader; " + count_of(r.output_discarded, "element", "elements") + " not written (counted as dropped)\n";
     out += "  throughput " + human_count(r.throughput) + " elements/s\n";
     out += "  latency    p50 " + human_duration(r.latency_p50_ns) + ", p99 " + human_duration(r.latency_p99_ns) + ", max " + human_duration(r.latency_max_ns) + "\n";
     double per = r.produced ? static_cast<double>(r.copies) / static_cast<double>(r.produced) : 0;
-    std::snprintf(line, sizeof line, "  copies     %llu (%.2f per element, %s)\n", static_cast<unsigned long long>(r.copies), per,
+    std::snprintf(line, sizeof line, "  copies     %s (%.2f per element, %s)\n", with_thousands(r.copies).c_str(), per,
                   human_bytes(r.copy_bytes).c_str());
     out += line;
-    std::snprintf(line, sizeof line, "  queues     peak depth %llu, %llu backpressure events (%s backpressured)\n",
-                  static_cast<unsigned long long>(r.peak_queue_depth), static_cast<unsigned long long>(r.backpressure_events),
-                  human_duration(r.backpressure_ns).c_str());
+    std::snprintf(line, sizeof line, "  queues     peak depth %s, %s (%s backpressured)\n", with_thousands(r.peak_queue_depth).c_str(),
+                  count_of(r.backpressure_events, "backpressure event", "backpressure events").c_str(), human_duration(r.backpressure_ns).c_str());
     out += line;
     if (const TracingReport* t = r.tracing ? &*r.tracing : nullptr) {
       std::snprintf(line, sizeof line, "  tracing    %s: %s elements kept (%s promoted), %s spans exported, %s dropped (%s traces)",
@@ -66,11 +69,12 @@ std::string render_human(const std::vector<FlowReport>& reports) {
       if (t->spans_failed) out += ", " + human_count(static_cast<double>(t->spans_failed)) + " failed to send";
       out += "\n";
     }
-    if (r.reclaimed_buffers) out += "  reclaimed  " + std::to_string(r.reclaimed_buffers) + " buffers components still held at teardown\n";
+    if (r.reclaimed_buffers)
+      out += "  reclaimed  " + count_of(r.reclaimed_buffers, "buffer", "buffers") + " components still held at teardown\n";
     for (const StageReport& s : r.stages) {
-      std::snprintf(line, sizeof line, "  stage %-12s %-10s %8llu calls, p50 %s, p99 %s, %llu errors\n", s.node.c_str(), s.role.c_str(),
-                    static_cast<unsigned long long>(s.invocations), human_duration(s.p50_ns).c_str(), human_duration(s.p99_ns).c_str(),
-                    static_cast<unsigned long long>(s.errors));
+      std::snprintf(line, sizeof line, "  stage %-12s %-10s %14s, p50 %s, p99 %s, %s\n", s.node.c_str(), s.role.c_str(),
+                    count_of(s.invocations, "call", "calls").c_str(), human_duration(s.p50_ns).c_str(), human_duration(s.p99_ns).c_str(),
+                    count_of(s.errors, "error", "errors").c_str());
       out += line;
     }
   }
@@ -92,6 +96,8 @@ nlohmann::json to_json(const FlowReport& r) {
                    {"backpressure", {{"events", r.backpressure_events}, {"duration_ns", r.backpressure_ns}}},
                    {"reclaimed_buffers", r.reclaimed_buffers}};
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.help.empty()) j["help"] = r.help;
+  if (r.output_discarded) j["elements"]["output_discarded"] = r.output_discarded;
   if (r.tracing)
     j["tracing"] = {{"exporter", r.tracing->exporter},
                     {"elements_kept", r.tracing->elements_kept},

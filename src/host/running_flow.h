@@ -11,6 +11,7 @@
 #include "torvyn/component/runtime.h"
 #include "torvyn/host/runtime.h"
 #include "torvyn/reactor/flow.h"
+#include "torvyn/reactor/host_stages.h"
 #include "torvyn/streaming/streaming_host.h"
 #include "torvyn/security/wasi_host.h"
 
@@ -43,6 +44,7 @@ struct Runtime::RunningFlow {
   std::unique_ptr<reactor::Flow> flow;
   std::map<std::string, std::string> component_of;  // node id -> component reference
   bool started = false;
+  const reactor::FileSink* output = nullptr;  // the built-in sink of --output, if any
   std::optional<FlowCounters> warm;  // taken when the warm-up ended (flow thread), if it did
 };
 

@@ -1,5 +1,6 @@
 #include "torvyn/host/runtime.h"
 
+#include "limit_help.h"
 #include "load_tracker.h"
 #include "running_flow.h"
 
@@ -388,7 +389,8 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     input_id = "input";
     for (auto& b : built)
       if (b.role == reactor::Role::Source) replaced.insert(b.decl->id);
-    built.push_back({nullptr, std::move(*src), reactor::Role::Source});
+    // First, so that the summary lists the stages in the order elements flow through them.
+    built.insert(built.begin(), {nullptr, std::move(*src), reactor::Role::Source});
   }
   if (!options.output.empty()) {
     // Chunked input is raw bytes: the output then writes them as they are (no newline per
@@ -397,6 +399,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     auto sink = reactor::FileSink::open(io, *pool_, decl.name + "/output");
     if (!sink) return sink.take_error();
     (*sink)->on_reader_gone([flow = rf->flow.get()] { flow->request_stop(); });
+    rf->output = sink->get();
     output_id = "output";
     for (auto& b : built)
       if (b.role == reactor::Role::Sink) replaced.insert(b.decl->id);
@@ -523,6 +526,9 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
   std::vector<FlowReport> reports;
   for (const auto& f : flows_) {
     reports.push_back(make_report(*f, ledger_));
+    if (const Error* failure = f->flow->failure(); failure && !f->flow->failed_node().empty())
+      if (const config::FlowDecl* decl = config_.find_flow(f->name))
+        reports.back().help = limit_help(config_, *decl, f->flow->failed_node(), failure->code);
     if (reports.back().tracing) reports.back().tracing->exporter = std::string(tracer_->exporter_name());
   }
   return reports;
@@ -613,6 +619,15 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
     r.copies += st.copies;
     r.copy_bytes += st.copy_bytes;
     r.stages.push_back(std::move(st));
+  }
+  // Elements the --output sink took after its reader closed the pipe were not delivered.
+  if (rf.output && rf.output->discarded()) {
+    const uint64_t d = std::min(rf.output->discarded(), r.delivered);
+    r.delivered -= d;
+    r.dropped += d;
+    r.output_discarded = d;
+    for (StageReport& st : r.stages)
+      if (st.node == "output") st.dropped += d;
   }
   i = 0;
   for (const auto& edge : flow.edges()) {

@@ -73,6 +73,29 @@ TEST_F(RunIo, AReaderClosingThePipeEndsTheRunQuietly) {
   EXPECT_EQ(r.err.find("Failed"), std::string::npos) << describe(args, r);
 }
 
+// What the output sink took after the reader left was not delivered: the report says so, and
+// produced = delivered + dropped still holds.
+TEST_F(RunIo, ElementsTakenAfterTheReaderLeftAreDroppedNotDelivered) {
+  std::string lines;
+  for (int i = 1; i <= 200'000; ++i) lines += std::to_string(i) + "\n";
+  write_file(project_ / "many.txt", lines);
+  std::vector<std::string> args = {"-c", "\"$0\" --format json run --input many.txt --output - 2>summary.json | head -3", TORVYN_EXE};
+  torvyn::test::ProcOptions o;
+  o.cwd = project_;
+  o.env = torvyn::test::child_environment({{"XDG_CACHE_HOME", std::string(TORVYN_TEST_CACHE_HOME)}});
+  o.timeout = std::chrono::seconds(120);
+  Proc r = torvyn::test::run("/bin/bash", args, o);
+  ASSERT_EQ(r.out, "1\n2\n3\n") << describe(args, r);
+  const std::string text = read_file(project_ / "summary.json");
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << text;
+  const auto& e = j[0]["elements"];
+  EXPECT_NE(j[0]["state"], "Failed") << text;
+  EXPECT_GT(e.value("output_discarded", 0), 0) << text;
+  EXPECT_LT(e["delivered"].get<uint64_t>(), e["produced"].get<uint64_t>()) << text;
+  EXPECT_EQ(e["delivered"].get<uint64_t>() + e["dropped"].get<uint64_t>(), e["produced"].get<uint64_t>()) << text;
+}
+
 TEST_F(RunIo, ALineTooLongForAnElementNamesInputChunk) {
   write_file(project_ / "huge-line.txt", std::string((16u << 20) + 10, 'x') + "\n");
   std::vector<std::string> args = {"run", "-q", "--input", "huge-line.txt", "--output", "/dev/null"};

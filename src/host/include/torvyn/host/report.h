@@ -34,9 +34,11 @@ struct TracingReport {
 struct FlowReport {
   std::string name, state;  // Completed | Cancelled | Failed
   std::string error;        // the failure, when Failed
+  std::string help;         // what to change, when the failure was a limit the host enforces
   double seconds = 0;          // of the measured window
   double warmup_seconds = 0;   // run before the window and left out of every number but peaks (0 = none)
   uint64_t produced = 0, delivered = 0, dropped = 0, errors = 0, retries = 0, reclaimed_buffers = 0;
+  uint64_t output_discarded = 0;  // of `dropped`: taken by the --output sink after its reader closed the pipe
   double throughput = 0;    // delivered elements per second
   uint64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_p999_ns = 0, latency_max_ns = 0;
   uint64_t copies = 0, copy_bytes = 0;
