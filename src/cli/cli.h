@@ -25,8 +25,11 @@ struct Globals {
   std::string format = "human";  // human | json
   bool verbose = false;
   bool quiet = false;
-  bool color = false;
+  std::string color = "auto";  // auto | always | never (color.h)
   bool json() const { return format == "json"; }
+  // Human text for stderr / stdout, coloured when --color (and the descriptor) says so.
+  std::string err_text(std::string_view text) const;
+  std::string out_text(std::string_view text) const;
 };
 
 // Loads the manifest (default ./Torvyn.toml) with --config overrides. Prints diagnostics (errors
@@ -102,6 +105,7 @@ int build_exit_code(const Error& e);
 
 // Installs SIGINT/SIGTERM handlers: the first signal sets the returned flag (graceful stop);
 // a second one exits at once with 130.
-const std::atomic<bool>& install_stop_signals();
+// `announce`: the first signal says on stderr that the run is draining and how to exit at once.
+const std::atomic<bool>& install_stop_signals(bool announce);
 
 }  // namespace torvyn::cli

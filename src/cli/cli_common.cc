@@ -3,7 +3,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include "cli.h"
+#include "color.h"
 #include "torvyn/base/json_text.h"
 #include "torvyn/reactor/host_stages.h"
 
@@ -21,7 +24,7 @@ bool parse_overrides(const Globals& g, const std::vector<std::string>& overrides
       if (g.json())
         std::cout << render_json(std::vector<Diagnostic>{d}) << "\n";
       else
-        std::cerr << render_human(d);
+        std::cerr << g.err_text(render_human(d));
       return false;
     }
     opts.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
@@ -57,7 +60,7 @@ std::optional<config::Config> load_manifest(const Globals& g, const std::filesys
     if (!r.ok() || !r.diagnostics.empty()) std::cout << render_json(r.diagnostics) << "\n";
   } else {
     for (const Diagnostic& d : r.diagnostics)
-      if (!g.quiet || d.severity == Severity::Error) std::cerr << render_human(d, r.source_for(d));
+      if (!g.quiet || d.severity == Severity::Error) std::cerr << g.err_text(render_human(d, r.source_for(d)));
   }
   if (!r.ok()) {
     exit_code = kUsage;
@@ -90,8 +93,15 @@ void print_error(const Globals& g, const Error& e) {
     nlohmann::json j{{"error", {{"code", std::string(error_code_id(e.code))}, {"message", e.message}}}};
     std::cout << torvyn::json_text(j) << "\n";
   } else {
-    std::cerr << e.to_string() << "\n";
+    std::cerr << g.err_text(e.to_string()) << "\n";
   }
+}
+
+std::string Globals::err_text(std::string_view text) const {
+  return !json() && color_enabled(color, STDERR_FILENO) ? colorize(text) : std::string(text);
+}
+std::string Globals::out_text(std::string_view text) const {
+  return !json() && color_enabled(color, STDOUT_FILENO) ? colorize(text) : std::string(text);
 }
 
 }  // namespace torvyn::cli

@@ -155,7 +155,7 @@ int bench(const Globals& g, const BenchArgs& a) {
   Progress progress(Progress::mode_for(g));
   ro.on_load = show_loads(progress);
   host::Runtime rt(std::move(*cfg));
-  const std::atomic<bool>& stop = install_stop_signals();
+  const std::atomic<bool>& stop = install_stop_signals(!g.quiet);
   Status built = rt.build(ro);
   progress.stop();
   if (auto& s = built; !s) {

@@ -57,7 +57,7 @@ int check(const Globals& g, const CheckArgs& a) {
     std::cout << report.render_json() << "\n";
   } else {
     std::string text = report.render_human(g.quiet);
-    if (!text.empty()) std::cerr << text << "\n";
+    if (!text.empty()) std::cerr << g.err_text(text) << "\n";
     if (!g.quiet) {
       std::cout << "check: " << errors << (errors == 1 ? " error, " : " errors, ") << warnings << (warnings == 1 ? " warning" : " warnings");
       if (loaded.ok()) {

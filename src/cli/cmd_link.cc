@@ -29,7 +29,7 @@ int compat(const Globals& g, const LinkArgs& a) {
   contracts::CompatResult r = contracts::compare_versions(a.compat[0], a.compat[1]);
   if (!r.ok()) {
     if (g.json()) std::cout << r.problems.render_json() << "\n";
-    else std::cerr << r.problems.render_human() << "\n";
+    else std::cerr << g.err_text(r.problems.render_human()) << "\n";
     return kUsage;
   }
   if (g.json()) std::cout << contracts::render_compat_json(r) << "\n";
@@ -58,7 +58,7 @@ int link(const Globals& g, const LinkArgs& a) {
     std::cout << report.render_json() << "\n";
   } else {
     std::string out = report.render_human(g.quiet);
-    if (!out.empty()) std::cerr << out << "\n";
+    if (!out.empty()) std::cerr << g.err_text(out) << "\n";
     if (!g.quiet && loaded.ok()) {
       size_t flows = a.flows.empty() ? loaded.config->flows.size() : a.flows.size();
       std::cout << "link: " << errors << (errors == 1 ? " error, " : " errors, ") << warnings << (warnings == 1 ? " warning" : " warnings")

@@ -14,15 +14,23 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signals{0};
+std::atomic<bool> g_announce{false};
 
 extern "C" void on_stop_signal(int) {
   if (g_signals.fetch_add(1) >= 1) _exit(130);  // second signal: stop now
   g_stop.store(true);
+  if (g_announce.load()) {
+    // write(2) is async-signal-safe; iostreams are not.
+    static constexpr char kMessage[] = "\ntorvyn: stopping: draining the flows... (press Ctrl-C again to exit now)\n";
+    ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    (void)ignored;
+  }
 }
 
 }  // namespace
 
-const std::atomic<bool>& install_stop_signals() {
+const std::atomic<bool>& install_stop_signals(bool announce) {
+  g_announce.store(announce);
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
@@ -48,7 +56,7 @@ int run(const Globals& g, const RunArgs& a) {
   Progress progress(Progress::mode_for(g));
   ro.on_load = show_loads(progress);
   host::Runtime rt(std::move(*cfg));
-  const std::atomic<bool>& stop = install_stop_signals();
+  const std::atomic<bool>& stop = install_stop_signals(!g.quiet);
   Status built = rt.build(ro);
   progress.stop();
   if (auto& s = built; !s) {
@@ -84,11 +92,12 @@ int run(const Globals& g, const RunArgs& a) {
   // With --output - the elements went to stdout: keep the summary off it.
   std::ostream& out = a.output == "-" ? std::cerr : std::cout;
   if (g.json()) out << host::render_json(reports) << "\n";
-  else if (!g.quiet) out << host::render_human(reports);
+  else if (!g.quiet) out << (a.output == "-" ? g.err_text(host::render_human(reports)) : g.out_text(host::render_human(reports)));
   // -q keeps only errors: a failed flow still says why.
   if (!g.json() && g.quiet)
     for (const auto& r : reports)
-      if (r.failed()) std::cerr << "flow " << r.name << ": Failed: " << r.error << "\n";
+      if (r.failed())
+        std::cerr << g.err_text("flow " + r.name + ": Failed: " + r.error + "\n" + (r.help.empty() ? "" : "  help       " + r.help + "\n"));
   for (const auto& r : reports)
     if (r.failed()) return kFailed;
   return kOk;

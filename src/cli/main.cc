@@ -19,7 +19,9 @@ int main(int argc, char** argv) {
   one_of(app.add_option("--format", g.format, "Output format")->capture_default_str(), {"human", "json"});
   app.add_flag("-v,--verbose", g.verbose, "More output");
   app.add_flag("-q,--quiet", g.quiet, "Only errors");
-  app.add_flag("--color", g.color, "Colour human output");
+  one_of(app.add_option("--color", g.color, "Colour human output: auto (on a terminal, unless NO_COLOR is set), always, never")
+             ->capture_default_str(),
+         {"auto", "always", "never"});
   int exit_code = kOk;
   add_init(app, g, exit_code);
   add_build(app, g, exit_code);

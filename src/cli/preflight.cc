@@ -48,7 +48,7 @@ std::optional<config::Config> load_for_run(const Globals& g, const std::string& 
     if (failed) std::cout << report.render_json() << "\n";
   } else {
     std::string text = report.render_human(g.quiet);
-    if (!text.empty()) std::cerr << text << "\n";
+    if (!text.empty()) std::cerr << g.err_text(text) << "\n";
   }
   if (failed) {
     if (!g.json() && !g.quiet) std::cerr << "nothing ran: the flows have " << report.errors() << (report.errors() == 1 ? " error" : " errors") << " (see `torvyn link`)\n";
