@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iostream>
 #include <random>
-#include <regex>
 #include <thread>
 
 #include "ops_harness.h"
@@ -28,18 +28,6 @@ std::string random_token() {
   return t;
 }
 
-// The port `torvyn run` chose for tcp = "127.0.0.1:0" ("inspection API: 127.0.0.1:0 (port N; ...").
-int announced_port(const RunbookProject& p) {
-  static const std::regex re(R"(inspection API: 127\.0\.0\.1:0 \(port (\d+);)");
-  for (int i = 0; i < 100; ++i) {
-    std::smatch m;
-    std::string out = p.output();
-    if (std::regex_search(out, m, re)) return std::stoi(m[1].str());
-    std::this_thread::sleep_for(50ms);
-  }
-  return 0;
-}
-
 TEST(Dashboard, LiveFlowGraphInHeadlessChromiumAndAFailedFlowTurnsRed) {
   if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "Debian chromium is not installed (scripts/setup.sh installs it)";
   if (!fs::exists(fs::path(TORVYN_SOURCE_DIR) / "node_modules/playwright-core/package.json"))
@@ -47,17 +35,11 @@ TEST(Dashboard, LiveFlowGraphInHeadlessChromiumAndAFailedFlowTurnsRed) {
   const std::string token = random_token();
   RunbookProject p("dashboard",
                    pipeline("healthy", "count=0", {{"proc", ""}}, "pause_every=1", 8) +
-                       pipeline("broken", "count=0", {{"proc", "work=3000000,fatal_after=1500"}}, "pause_every=1", 8) +
-                       "[inspection]\ntcp = \"127.0.0.1:0\"\ntoken = \"" + token + "\"\n");
-  // tcp alone would leave the Unix socket off; the harness waits on it.
-  {
-    std::string m = test::read_file(p.dir() / "Torvyn.toml");
-    m += "socket = \"" + p.socket() + "\"\n";
-    test::write_file(p.dir() / "Torvyn.toml", m);
-  }
+                       pipeline("broken", "count=0", {{"proc", "work=3000000,fatal_after=1500"}}, "pause_every=1", 8));
+  const int port = free_loopback_port();
+  ASSERT_GT(port, 0);
+  test::write_file(p.dir() / "Torvyn.toml", test::read_file(p.dir() / "Torvyn.toml") + inspection_tcp(p, port, token));
   START_OR_FAIL(p);
-  int port = announced_port(p);
-  ASSERT_GT(port, 0) << p.output();
 
   const fs::path screenshot = fs::path(TORVYN_BINARY_DIR) / "dashboard.png";
   fs::remove(screenshot);

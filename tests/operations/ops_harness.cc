@@ -2,7 +2,11 @@
 
 #include <httplib.h>
 #include <openssl/evp.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -242,6 +246,24 @@ test::ProcResult RunbookProject::stop(std::chrono::milliseconds timeout) {
 
 std::string RunbookProject::output() const {
   return "--- stdout:\n" + proc_.stdout_so_far() + "--- stderr:\n" + proc_.stderr_so_far();
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+std::string inspection_tcp(const RunbookProject& p, int port, const std::string& token) {
+  return "[inspection]\nsocket = \"" + p.socket() + "\"\ntcp = \"127.0.0.1:" + std::to_string(port) + "\"\ntoken = \"" + token +
+         "\"\n";
 }
 
 }  // namespace torvyn::ops_test

@@ -122,6 +122,14 @@ nlohmann::json component_entry(const RunbookProject& p, const std::string& name)
 // under test) to check the digests Torvyn reports.
 std::string sha256_of(const std::filesystem::path& p);
 
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed), for an
+// [inspection] tcp address next to the Unix socket the harness waits on (`torvyn run` prints only
+// the socket then).
+int free_loopback_port();
+
+// The [inspection] table serving both the harness's socket and loopback TCP on `port` with `token`.
+std::string inspection_tcp(const RunbookProject& p, int port, const std::string& token);
+
 #define START_OR_FAIL(project) ASSERT_TRUE((project).start()) << (project).why()
 
 }  // namespace torvyn::ops_test

@@ -174,20 +174,12 @@ TEST(Top, OnceJsonForScripts) {
 
 TEST(Top, TcpWithTheTokenFromTheEnvironment) {
   const std::string token = "top-test-token-0123456789";
-  RunbookProject p("top-tcp", running_pipeline() + "[inspection]\ntcp = \"127.0.0.1:0\"\ntoken = \"" + token + "\"\n");
-  {
-    std::string m = test::read_file(p.dir() / "Torvyn.toml");
-    test::write_file(p.dir() / "Torvyn.toml", m + "socket = \"" + p.socket() + "\"\n");
-  }
+  RunbookProject p("top-tcp", running_pipeline());
+  const int port = free_loopback_port();
+  ASSERT_GT(port, 0);
+  test::write_file(p.dir() / "Torvyn.toml", test::read_file(p.dir() / "Torvyn.toml") + inspection_tcp(p, port, token));
   START_OR_FAIL(p);
-  std::smatch m;
-  std::string out;
-  for (int i = 0; i < 100 && !std::regex_search(out, m, std::regex(R"(\(port (\d+);)")); ++i) {
-    std::this_thread::sleep_for(50ms);
-    out = p.output();
-  }
-  ASSERT_FALSE(m.empty()) << out;
-  const std::string addr = "127.0.0.1:" + m[1].str();
+  const std::string addr = "127.0.0.1:" + std::to_string(port);
   test::ProcOptions o;
   o.cwd = p.dir();
   o.timeout = 60s;
