@@ -269,8 +269,10 @@ int top_command(const Globals& g, TopArgs a) {
   } else {
     target.socket_path = a.socket.empty() ? observability::default_socket_path() : a.socket;
   }
-  install_handlers();
+  // One frame: Ctrl-C keeps its default meaning. Interactive: it quits through the loop, which
+  // gives the terminal back.
   if (a.once || g.json() || !::isatty(STDOUT_FILENO)) return run_once(g, target, a);
+  install_handlers();
   return run_interactive(g, target, a);
 }
 
