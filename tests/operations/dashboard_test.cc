@@ -38,7 +38,7 @@ TEST(Dashboard, LiveFlowGraphInHeadlessChromiumAndAFailedFlowTurnsRed) {
                        pipeline("broken", "count=0", {{"proc", "work=3000000,fatal_after=1500"}}, "pause_every=1", 8));
   const int port = free_loopback_port();
   ASSERT_GT(port, 0);
-  test::write_file(p.dir() / "Torvyn.toml", test::read_file(p.dir() / "Torvyn.toml") + inspection_tcp(p, port, token));
+  p.serve_tcp(port, token);
   START_OR_FAIL(p);
 
   const fs::path screenshot = fs::path(TORVYN_BINARY_DIR) / "dashboard.png";

@@ -154,7 +154,13 @@ bool RunbookProject::start() {
       why_ = "torvyn run exited before its inspection API answered\n" + output();
       return false;
     }
-    if (fs::exists(socket_) && get("/health").status == 200) return true;
+    if (tcp_port_ > 0) {
+      httplib::Client cli("127.0.0.1", tcp_port_);
+      cli.set_connection_timeout(1, 0);
+      if (auto r = cli.Get("/health", {{"Authorization", "Bearer " + token_}}); r && r->status == 200) return true;
+    } else if (fs::exists(socket_) && get("/health").status == 200) {
+      return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   why_ = "the inspection API did not answer on " + socket_ + "\n" + output();
@@ -261,9 +267,11 @@ int free_loopback_port() {
   return port;
 }
 
-std::string inspection_tcp(const RunbookProject& p, int port, const std::string& token) {
-  return "[inspection]\nsocket = \"" + p.socket() + "\"\ntcp = \"127.0.0.1:" + std::to_string(port) + "\"\ntoken = \"" + token +
-         "\"\n";
+void RunbookProject::serve_tcp(int port, const std::string& token) {
+  tcp_port_ = port;
+  token_ = token;
+  test::write_file(tmp_.path() / "Torvyn.toml", test::read_file(tmp_.path() / "Torvyn.toml") + "[inspection]\ntcp = \"127.0.0.1:" +
+                                                     std::to_string(port) + "\"\ntoken = \"" + token + "\"\n");
 }
 
 }  // namespace torvyn::ops_test

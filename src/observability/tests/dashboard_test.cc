@@ -57,7 +57,7 @@ TEST(Dashboard, OnlyTheStaticFilesArePublic) {
   EXPECT_TRUE(InspectionApi::is_public("GET", "/dashboard.css"));
   EXPECT_FALSE(InspectionApi::is_public("POST", "/"));
   for (const char* path : {"/health", "/flows", "/flows/x", "/metrics", "/pools", "/components", "/index.html", "/nope",
-                           "//", "/dashboard.js/x"})
+                           "/dashboard.js/x", "/dashboard.css.map"})
     EXPECT_FALSE(InspectionApi::is_public("GET", path)) << path;
 }
 
