@@ -20,6 +20,8 @@ PACKAGES=(
   libarchive-dev                        # torvyn pack: OCI layouts as .tar (packaging)
   openssl                               # packaging tests: signatures checked against the openssl command line
   skopeo umoci                          # packaging tests: other tools must read what torvyn pack writes
+  chromium                              # dashboard test: the inspection API's web dashboard in a real headless browser (driven by npm playwright-core)
+  tmux                                  # torvyn top test: the terminal view under a real terminal (send-keys, capture-pane)
 )
 
 missing=()

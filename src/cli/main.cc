@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   add_sign(app, g, exit_code);
   add_trace(app, g, exit_code);
   add_bench(app, g, exit_code);
+  add_top(app, g, exit_code);
   add_completions(app, g, exit_code);
   // `torvyn` alone: what it can do, not an error message about a missing subcommand.
   if (argc == 1) {

@@ -212,6 +212,8 @@ std::string serialize_response(const ApiResponse& r, bool head_only, bool keep_a
   if (!r.content_type.empty() && safe_header_text(r.content_type)) s += "Content-Type: " + r.content_type + "\r\n";
   s += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
   s += "Cache-Control: no-store\r\n";
+  // Never let a browser guess a type: a JSON error quoting a request must not run as HTML.
+  s += "X-Content-Type-Options: nosniff\r\n";
   for (const auto& [k, v] : r.headers)
     if (is_token(k) && safe_header_text(v)) s += k + ": " + v + "\r\n";
   s += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
@@ -302,8 +304,11 @@ void HttpConnection::answer(const RequestHead& head) {
   bool keep = head.keep_alive && requests_ < endpoint_.limits.max_requests;
   ApiResponse r;
   try {
-    // Authentication first: an unauthenticated request gets nothing but the 401, whatever it asks.
-    if (!endpoint_.token.empty() && !bearer_token_matches(head.header("authorization"), endpoint_.token)) {
+    // Authentication first: an unauthenticated request gets nothing but the 401, whatever it asks,
+    // except the dashboard's static files (constant bytes, no data; a browser cannot send a
+    // token with a navigation: the page asks for it and sends it with every data request).
+    if (!endpoint_.token.empty() && !InspectionApi::is_public(head.method, head.path) &&
+        !bearer_token_matches(head.header("authorization"), endpoint_.token)) {
       r = InspectionApi::error(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"torvyn\"");
     } else if (endpoint_.api) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "dashboard.h"
 #include "torvyn/observability/prometheus.h"
 #include "torvyn/base/json_text.h"
 
@@ -97,21 +98,33 @@ ApiResponse InspectionApi::error(int status, std::string_view message) {
   return ApiResponse{status, std::string(kJson), dump(json{{"error", message}, {"status", status}}), {}};
 }
 
+namespace {
+std::string_view normalized(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+}  // namespace
+
+bool InspectionApi::is_public(std::string_view method, std::string_view path) {
+  return (method == "GET" || method == "HEAD") && detail::dashboard_asset(normalized(path)) != nullptr;
+}
+
 ApiResponse InspectionApi::handle(std::string_view method, std::string_view path) const {
   if (method != "GET" && method != "HEAD") {
     ApiResponse r = error(405, "method not allowed: the inspection API is read-only (GET, HEAD)");
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   }
-  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  path = normalized(path);
+  if (const detail::DashboardAsset* asset = detail::dashboard_asset(path)) return detail::dashboard_response(*asset);
   if (path == "/health") return health();
   if (path == "/flows") return flows();
   if (path.starts_with("/flows/")) return flow(path.substr(7));
   if (path == "/components") return components();
   if (path == "/pools") return pools();
   if (path == "/metrics") return metrics();
-  return error(404, "no such endpoint; the inspection API serves /health, /flows, /flows/{id}, /components, "
-                    "/pools and /metrics");
+  return error(404, "no such endpoint; the inspection API serves / (the web dashboard), /health, /flows, "
+                    "/flows/{id}, /components, /pools and /metrics");
 }
 
 ApiResponse InspectionApi::health() const {

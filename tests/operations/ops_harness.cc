@@ -2,7 +2,11 @@
 
 #include <httplib.h>
 #include <openssl/evp.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -150,7 +154,13 @@ bool RunbookProject::start() {
       why_ = "torvyn run exited before its inspection API answered\n" + output();
       return false;
     }
-    if (fs::exists(socket_) && get("/health").status == 200) return true;
+    if (tcp_port_ > 0) {
+      httplib::Client cli("127.0.0.1", tcp_port_);
+      cli.set_connection_timeout(1, 0);
+      if (auto r = cli.Get("/health", {{"Authorization", "Bearer " + token_}}); r && r->status == 200) return true;
+    } else if (fs::exists(socket_) && get("/health").status == 200) {
+      return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   why_ = "the inspection API did not answer on " + socket_ + "\n" + output();
@@ -242,6 +252,26 @@ test::ProcResult RunbookProject::stop(std::chrono::milliseconds timeout) {
 
 std::string RunbookProject::output() const {
   return "--- stdout:\n" + proc_.stdout_so_far() + "--- stderr:\n" + proc_.stderr_so_far();
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+void RunbookProject::serve_tcp(int port, const std::string& token) {
+  tcp_port_ = port;
+  token_ = token;
+  test::write_file(tmp_.path() / "Torvyn.toml", test::read_file(tmp_.path() / "Torvyn.toml") + "[inspection]\ntcp = \"127.0.0.1:" +
+                                                     std::to_string(port) + "\"\ntoken = \"" + token + "\"\n");
 }
 
 }  // namespace torvyn::ops_test

@@ -67,6 +67,9 @@ class RunbookProject {
                  const std::string& observability_extra = "");
   ~RunbookProject();
 
+  // Serve the inspection API on loopback TCP at `port` with `token` instead of the Unix socket
+  // (appends an [inspection] table to the manifest; start() then waits for /health over TCP).
+  void serve_tcp(int port, const std::string& token);
   // Starts `torvyn run` and waits until its inspection API answers (false: it did not; `why()`).
   bool start();
   // Runs `torvyn run` to its end (for runs that stop by themselves or are refused).
@@ -95,6 +98,8 @@ class RunbookProject {
   test::ProcOptions options() const;
   test::TempDir tmp_;
   std::string socket_;
+  int tcp_port_ = 0;
+  std::string token_;
   test::Process proc_;
   std::string why_;
 };
@@ -121,6 +126,11 @@ nlohmann::json component_entry(const RunbookProject& p, const std::string& name)
 // Lowercase hex SHA-256 of a file's bytes, computed here with OpenSSL (independently of the code
 // under test) to check the digests Torvyn reports.
 std::string sha256_of(const std::filesystem::path& p);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed), for
+// serve_tcp().
+int free_loopback_port();
+
 
 #define START_OR_FAIL(project) ASSERT_TRUE((project).start()) << (project).why()
 

@@ -118,7 +118,7 @@ TEST(InspectionApi, Metrics) {
 TEST(InspectionApi, UnknownPathsAndMethods) {
   auto src = FakeSource::pipeline();
   InspectionApi api(*src, {});
-  for (const char* path : {"/", "/nope", "/flowsx", "/health/extra", "/metrics/x"}) {
+  for (const char* path : {"/nope", "/flowsx", "/health/extra", "/metrics/x", "/index.html", "/dashboard.jsx"}) {
     ApiResponse r = api.handle("GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(body_of(r)["status"], 404);

@@ -12,6 +12,11 @@
 //   GET /pools       [{"tier","total","available","in_use","exhaustion_events","buffer_bytes","bytes_in_use"}]
 //   GET /metrics     Prometheus text (prometheus.h); 404 with a JSON error when prometheus_enabled
 //                    is false (the endpoint does not exist in that configuration)
+//   GET /            the web dashboard (HTML; /dashboard.js and /dashboard.css beside it): static
+//                    files compiled into the binary, served with Content-Security-Policy
+//                    default-src 'self', X-Frame-Options DENY, nosniff and no-referrer. They hold
+//                    no data and are served without the bearer token (is_public); the page reads
+//                    the JSON endpoints above with the token the user gives it.
 // HEAD is answered like GET (without a body). Any other method: 405 with `Allow: GET, HEAD`.
 // Unknown paths: 404. Errors are JSON: {"error": "...", "status": <code>}. A trailing slash is
 // ignored ("/flows/" is "/flows").
@@ -46,6 +51,10 @@ class InspectionApi {
   ApiResponse handle(std::string_view method, std::string_view path) const;
 
   static ApiResponse error(int status, std::string_view message);
+
+  // True for the requests answered without the bearer token: GET/HEAD of the dashboard's static
+  // files (constant bytes, no data). Everything else needs the token when the listener has one.
+  static bool is_public(std::string_view method, std::string_view path);
 
  private:
   ApiResponse health() const;
