@@ -17,6 +17,7 @@
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "interp_frame_bound.h"
+#include "interp_stack_pass.h"
 
 namespace torvyn::wasm {
 namespace {
@@ -100,6 +101,7 @@ class InterpStore final : public Store, private Interruptible {
  public:
   explicit InterpStore(const EngineConfig& cfg) : cfg_(cfg), limits_(this) {
     fuel_ = wi::Global::New(store_, wi::GlobalType(wabt::Type::I64, wi::Mutability::Var), wi::Value::Make(u64{0}));
+    stack_ = wi::Global::New(store_, wi::GlobalType(wabt::Type::I64, wi::Mutability::Var), wi::Value::Make(u64{0}));
   }
 
   ~InterpStore() override {
@@ -115,6 +117,7 @@ class InterpStore final : public Store, private Interruptible {
       return Error(ErrorCode::WasmUnlinkable, "expected " + std::to_string(im->imports().size()) + " imports, got " + std::to_string(imports.size()));
     wi::RefVec refs;
     for (const Extern& e : imports) refs.push_back(wi::Ref(e.handle));
+    refs.push_back(stack_.ref());  // interp_stack_pass's import, then the fuel pass's (always last)
     if (cfg_.fuel_metering) refs.push_back(fuel_.ref());
     for (size_t i = 0; i < imports.size(); ++i) {
       if (!store_.IsValid(refs[i])) return Error(ErrorCode::WasmUnlinkable, "import #" + std::to_string(i) + " is not a live handle");
@@ -128,6 +131,7 @@ class InterpStore final : public Store, private Interruptible {
     {
       int64_t fuel = limits_.begin();
       fuel_->UnsafeSet(wi::Value::Make(u64(fuel)));
+      reset_stack_budget();
       inst = wi::Instance::Instantiate(store_, mod.ref(), refs, &trap);
       if (trap) inst.reset();  // see call(): a set trap means it trapped
       limits_.end(static_cast<int64_t>(fuel_->UnsafeGet<u64>()));
@@ -136,6 +140,7 @@ class InterpStore final : public Store, private Interruptible {
       std::string msg = trap ? trap->message() : "instantiation failed";
       bool link_error = msg.find("import") != std::string::npos || msg.find("type mismatch") != std::string::npos ||
                         msg.find("expected") != std::string::npos;
+      if (stack_exhausted()) msg = stack_message();
       return Error(link_error ? ErrorCode::WasmUnlinkable : ErrorCode::WasmInstantiateTrap, im->name() + ": " + msg);
     }
     inst->set_host_info(nullptr);
@@ -236,6 +241,7 @@ class InterpStore final : public Store, private Interruptible {
     if (top) {
       last_host_trap_ = TrapKind::None;
       fuel_->UnsafeSet(wi::Value::Make(u64(limits_.begin())));
+      reset_stack_budget();
     }
     ++depth_;
     if (!thread_) thread_ = std::make_unique<wi::Thread>(store_);
@@ -259,6 +265,11 @@ class InterpStore final : public Store, private Interruptible {
         t.kind = last_host_trap_;
         t.message = host_message_.empty() ? to_string(t.kind) : host_message_;
         if (top) last_host_trap_ = TrapKind::None;
+        return t;
+      }
+      if (stack_exhausted()) {
+        t.kind = TrapKind::StackExhausted;
+        t.message = stack_message();
         return t;
       }
       t.kind = limits_.classify(classify_message(msg), remaining);
@@ -308,11 +319,21 @@ class InterpStore final : public Store, private Interruptible {
     if (depth_ == 0 && bracket_ == 0) {
       last_host_trap_ = TrapKind::None;
       fuel_->UnsafeSet(wi::Value::Make(u64(limits_.begin())));
+      reset_stack_budget();
     }
     ++bracket_;
   }
   void end_invocation() override {
     if (--bracket_ == 0 && depth_ == 0) limits_.end(static_cast<int64_t>(fuel_->UnsafeGet<u64>()));
+  }
+
+  // The value-stack budget in slots (interp_stack_pass), refilled before each top-level call: a trap
+  // leaves the frames it unwound charged.
+  void reset_stack_budget() { stack_->UnsafeSet(wi::Value::Make(u64(cfg_.interp_max_value_stack_bytes / kInterpValueBytes))); }
+  bool stack_exhausted() const { return static_cast<int64_t>(stack_->UnsafeGet<u64>()) < 0; }
+  std::string stack_message() const {
+    return "stack exhausted: the live call frames would need more than the interpreter's value-stack limit of " +
+           std::to_string(cfg_.interp_max_value_stack_bytes >> 20) + " MiB";
   }
 
   void interrupt() override { fuel_->UnsafeSet(wi::Value::Make(u64(InvocationLimits::kInterruptFuel))); }
@@ -403,6 +424,7 @@ class InterpStore final : public Store, private Interruptible {
   wi::Store store_;
   InvocationLimits limits_;
   wi::Global::Ptr fuel_;
+  wi::Global::Ptr stack_;  // remaining value-stack budget in slots; negative = exhausted
   std::vector<wi::Object::Ptr> roots_;
   std::unique_ptr<wi::Thread> thread_;
   int depth_ = 0;
@@ -430,7 +452,7 @@ class InterpEngine final : public Engine {
     module->name_ = name.empty() ? "<module>" : std::string(name);
     module->imports_ = describe_imports(**ir);
     module->exports_ = describe_exports(**ir);
-    if (auto st = check_interp_frame_bound(**ir, cfg_.interp_max_value_stack_bytes); !st) return st.take_error();
+    instrument_stack(**ir);  // before the fuel pass, whose import must come last
     if (cfg_.fuel_metering) instrument_fuel(**ir);
     auto encoded = encode_module(**ir);
     if (!encoded) return encoded.take_error();
