@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTemplates = {"source", "sink", "transform", "filter", "router", "aggregator", "full-pipeline", "empty"};
+const std::vector<std::string> kTemplates = {"source", "sink", "transform", "transform-js", "filter", "router", "aggregator", "full-pipeline", "empty"};
 
 struct InitArgs {
   std::string name;
@@ -97,7 +97,7 @@ void add_init(CLI::App& app, const Globals& g, int& exit_code) {
   auto a = std::make_shared<InitArgs>();
   CLI::App* c = app.add_subcommand("init", "Create a new Torvyn project from a template");
   c->add_option("name", a->name, "Project name (and directory)")->required();
-  offer(c->add_option("--template,-t", a->templ, "source|sink|transform|filter|router|aggregator|full-pipeline|empty")->capture_default_str(),
+  offer(c->add_option("--template,-t", a->templ, "source|sink|transform|transform-js|filter|router|aggregator|full-pipeline|empty")->capture_default_str(),
         std::vector<std::string>(kTemplates.begin(), kTemplates.end()));
   c->add_option("--dir", a->directory, "Directory to create the project in (default: ./<name>)");
   c->add_flag("--force", a->force, "Overwrite an existing Torvyn.toml");
