@@ -64,6 +64,12 @@ TEST_F(LargeGuest, JsProcessorRunsOnTheInterpreter) {
   ProcResult r = torvyn(with({"run", "--output", "-"}, kInterp), project(), std::chrono::seconds(600));
   ASSERT_EQ(r.exit_code, 0) << describe({"run", "--output", "-", "(interp)"}, r);
   EXPECT_EQ(r.out, read_file(project() / "expected-output.txt"));
+  // With the flow's own sink (C++ console, which accepts text/* only) and the JSON summary.
+  r = torvyn(with({"run", "--format", "json"}, kInterp), project(), std::chrono::seconds(600));
+  ASSERT_EQ(r.exit_code, 0) << describe({"run", "--format", "json", "(interp)"}, r);
+  nlohmann::json j = parse_json(r.out);
+  ASSERT_TRUE(j.is_array() && j.size() == 1u) << r.out;
+  EXPECT_EQ(j[0]["elements"]["delivered"], 5u) << r.out;
 }
 
 // A `language = "js"` component without a module fails its build with the reason.

@@ -17,8 +17,9 @@ export const processor = {
     const bytes = encoder.encode(JSON.stringify(record));
     const out = allocate(BigInt(bytes.length));
     out.append(bytes);
-    out.setContentType('application/json');
+    // JSON lines, sent as text: the example's console sink accepts text/* only.
+    out.setContentType(input.meta.contentType);
     const payload = out.freeze();
-    return { tag: 'emit', val: { meta: { ...input.meta, contentType: 'application/json' }, payload } };
+    return { tag: 'emit', val: { meta: input.meta, payload } };
   },
 };
