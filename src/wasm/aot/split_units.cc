@@ -1,6 +1,7 @@
 #include "split_units.h"
 
 #include <string_view>
+#include <unordered_set>
 
 namespace torvyn::wasm::aot {
 namespace {
@@ -44,62 +45,58 @@ SplitCode split_units(const std::string& module_c, size_t target_unit_bytes, siz
   }
   auto line = [&](size_t i) { return text.substr(lines[i].begin, lines[i].end - lines[i].begin); };
 
-  // Pass 1: declarations (functions, func_types, segment tables) and the function bodies.
+  // Pass 1: declarations (functions, func_types, segment tables) and the function bodies. A
+  // function's header may wrap over several lines (long parameter lists): it ends at the line that
+  // ends with ");" (a declaration) or ") {" (a definition, whose body ends at a "}" line).
   std::string decls;  // what every unit needs to see, with hidden linkage
-  std::vector<std::string_view> declared;
+  std::unordered_set<std::string_view> declared;
   struct Body {
     size_t first, last;  // line indexes, inclusive
   };
   std::vector<Body> bodies;
-  std::vector<char> in_body(lines.size(), 0);
-  std::string main_rest;
+  std::vector<char> role(lines.size(), 0);  // 1: a shared definition or declaration line; 2: in a body
   size_t body_bytes = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string_view l = line(i);
-    if (starts_with(l, "static u32 func_types[") && ends_with(l, "];")) {
-      decls += "extern " + std::string(kShared) + std::string(l.substr(7)) + "\n";
-      continue;
-    }
-    if (starts_with(l, "static const ") && ends_with(l, "[] = {")) {
-      std::string_view d = l.substr(7, l.size() - 7 - 4);  // "const T name[]"
+    if (!starts_with(l, "static ")) continue;
+    if ((starts_with(l, "static u32 func_types[") && ends_with(l, "];")) || (starts_with(l, "static const ") && ends_with(l, "[] = {"))) {
+      std::string_view d = l.substr(7, l.size() - 7 - (ends_with(l, "];") ? 1 : 4));  // "u32 func_types[N]", "const T name[]"
       decls += "extern " + std::string(kShared) + std::string(d) + ";\n";
+      role[i] = 1;
       continue;
     }
-    if (starts_with(l, "static ") && ends_with(l, ");") && l.find("w2c_") != std::string_view::npos && l.find('(') != std::string_view::npos &&
-        l.find('=') == std::string_view::npos) {
-      declared.push_back(function_name(l));
-      decls += std::string(kShared) + std::string(l.substr(7)) + "\n";
+    std::string_view name = function_name(l);
+    if (!starts_with(name, "w2c_")) continue;
+    size_t end = i;
+    while (end < lines.size() && !ends_with(line(end), ");") && !ends_with(line(end), ") {")) ++end;
+    if (end == lines.size()) return unsplit;  // not the layout we know
+    if (ends_with(line(end), ");")) {
+      declared.insert(name);
+      decls += kShared;
+      decls += std::string(text.substr(lines[i].begin + 7, lines[end].end - lines[i].begin - 7)) + "\n";
+      for (size_t k = i; k <= end; ++k) role[k] = 1;
+      i = end;
       continue;
     }
-    if (starts_with(l, "static ") && ends_with(l, ") {")) {
-      std::string_view name = function_name(l);
-      bool is_guest_function = false;
-      for (auto d : declared)
-        if (d == name) is_guest_function = true;
-      if (!is_guest_function) continue;
-      size_t j = i + 1;
-      while (j < lines.size() && line(j) != "}") ++j;
-      if (j == lines.size()) return unsplit;  // not the layout we know
-      bodies.push_back({i, j});
-      for (size_t k = i; k <= j; ++k) in_body[k] = 1;
-      body_bytes += lines[j].end - lines[i].begin;
-      i = j;
-    }
+    if (!declared.count(name)) continue;
+    size_t j = end + 1;
+    while (j < lines.size() && line(j) != "}") ++j;
+    if (j == lines.size()) return unsplit;
+    bodies.push_back({i, j});
+    for (size_t k = i; k <= j; ++k) role[k] = 2;
+    body_bytes += lines[j].end - lines[i].begin;
+    i = j;
   }
   if (bodies.empty() || declared.empty() || body_bytes <= target_unit_bytes) return unsplit;
 
-  // Pass 2: the main unit (without bodies; shared definitions lose `static`), and the units.
+  // Pass 2: the main unit (without bodies; shared definitions and declarations lose `static`).
   SplitCode out;
   out.main.reserve(module_c.size() - body_bytes + decls.size());
   out.main.append(prelude);
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (in_body[i]) continue;
+    if (role[i] == 2) continue;
     std::string_view l = line(i);
-    bool shared_definition = (starts_with(l, "static u32 func_types[") && ends_with(l, "];")) ||
-                             (starts_with(l, "static const ") && ends_with(l, "[] = {"));
-    bool declaration = starts_with(l, "static ") && ends_with(l, ");") && l.find("w2c_") != std::string_view::npos &&
-                       l.find('(') != std::string_view::npos && l.find('=') == std::string_view::npos;
-    if (shared_definition || declaration) {
+    if (role[i] == 1 && starts_with(l, "static ")) {
       out.main.append(kShared);
       out.main.append(l.substr(7));
     } else {
@@ -125,11 +122,8 @@ SplitCode split_units(const std::string& module_c, size_t target_unit_bytes, siz
     // A function that fills a unit by itself gets its own (while units remain).
     if (current_bytes > 0 && current_bytes + bytes > per_unit && out.units.size() + 1 < units_wanted) flush();
     if (current.functions == 0) current.text = header;
-    std::string_view first = line(b.first);
     current.text.append(kShared);
-    current.text.append(first.substr(7));
-    current.text.push_back('\n');
-    current.text.append(text.substr(lines[b.first + 1].begin, lines[b.last].end - lines[b.first + 1].begin));
+    current.text.append(text.substr(lines[b.first].begin + 7, lines[b.last].end - lines[b.first].begin - 7));
     current.text.append("\n\n");
     current.largest_function = std::max(current.largest_function, bytes);
     ++current.functions;

@@ -30,7 +30,7 @@ struct TempCache {
 
 // 60 functions calling each other directly and through a table, a passive data segment read by
 // memory.init from a function body (segment tables are shared between units), multi-value
-// results and a mutable global.
+// results, a mutable global and a function whose C header wraps over several lines.
 std::string many_functions() {
   std::string m = "(module (memory 1) (global $g (mut i32) (i32.const 0)) (type $t (func (param i32) (result i32)))\n";
   m += "(table 60 funcref) (elem (i32.const 0)";
@@ -49,6 +49,9 @@ std::string many_functions() {
       m += "  (i32.add (call_indirect (type $t) (local.get 0) (i32.const " + std::to_string(i - 1) + ")) (i32.const 1)))\n";
   }
   m += "(func $pair (result i32 i32) (i32.const 3) (i32.const 4))\n";
+  // wasm2c wraps a long parameter list over several lines (seen at 9+ parameters).
+  m += "(func $wide (export \"wide\") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)\n";
+  m += "  (i32.add (local.get 0) (local.get 15)))\n";
   m += "(func (export \"run\") (param i32) (result i32)\n";
   m += "  (memory.init $d (i32.const 100) (i32.const 0) (i32.const 4))\n";
   m += "  (call $f59 (local.get 0)) (i32.load8_u (i32.const 103)) i32.add\n";
