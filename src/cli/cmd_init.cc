@@ -34,7 +34,12 @@ std::string readme(const std::string& name, const std::string& templ) {
          "`).\n\n```sh\ntorvyn build        # compile components/ into target/components/*.wasm\ntorvyn run          # run every flow and print a summary\n"
          "torvyn run --output -   # ... and print each element the flow delivers\n```\n\n"
          "Components are C++ sources under `components/<name>/`, built against the Torvyn SDK (`torvyn/torvyn.hpp`) for the WIT world "
-         "named by `world` in `Torvyn.toml`. Flows, queue depths, limits and policies are configured in `Torvyn.toml`.\n";
+         "named by `world` in `Torvyn.toml`" +
+         std::string(templ.size() > 3 && templ.compare(templ.size() - 3, 3, "-js") == 0
+                         ? "; a component with `language = \"js\"` is one JavaScript module (`components/<name>/index.js`), built by "
+                           "componentize-js against the same world"
+                         : "") +
+         ". Flows, queue depths, limits and policies are configured in `Torvyn.toml`.\n";
 }
 
 bool valid_name(const std::string& n) { return std::regex_match(n, std::regex("[A-Za-z][A-Za-z0-9_-]*")); }
