@@ -117,8 +117,8 @@ class InterpStore final : public Store, private Interruptible {
       return Error(ErrorCode::WasmUnlinkable, "expected " + std::to_string(im->imports().size()) + " imports, got " + std::to_string(imports.size()));
     wi::RefVec refs;
     for (const Extern& e : imports) refs.push_back(wi::Ref(e.handle));
-    refs.push_back(stack_.ref());  // interp_stack_pass's import, then the fuel pass's (always last)
     if (cfg_.fuel_metering) refs.push_back(fuel_.ref());
+    refs.push_back(stack_.ref());  // the fuel pass's import, then interp_stack_pass's (last)
     for (size_t i = 0; i < imports.size(); ++i) {
       if (!store_.IsValid(refs[i])) return Error(ErrorCode::WasmUnlinkable, "import #" + std::to_string(i) + " is not a live handle");
     }
@@ -452,8 +452,10 @@ class InterpEngine final : public Engine {
     module->name_ = name.empty() ? "<module>" : std::string(name);
     module->imports_ = describe_imports(**ir);
     module->exports_ = describe_exports(**ir);
-    instrument_stack(**ir);  // before the fuel pass, whose import must come last
+    // Fuel first: it then charges only the guest's own code, exactly as on aot (which has no
+    // stack pass). The stack pass's import comes after the fuel import.
     if (cfg_.fuel_metering) instrument_fuel(**ir);
+    instrument_stack(**ir);
     auto encoded = encode_module(**ir);
     if (!encoded) return encoded.take_error();
     wabt::Errors errors;

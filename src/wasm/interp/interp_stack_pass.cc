@@ -172,7 +172,7 @@ void instrument_function(Module& m, Func& f, Index stack, int64_t slots) {
 wabt::Index instrument_stack(wabt::Module& m) {
   // Frame bounds first: they describe the guest's own code, not our instrumentation.
   std::vector<uint64_t> slots(m.funcs.size(), 0);
-  // (+8: the operands of the instrumentation itself, the stack's and the fuel pass's.)
+  // (+8: the operands of this pass's own instrumentation.)
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) slots[i] = interp_frame_slots(m, i) + 8;
   shift_all_globals(m);
   Index stack = add_stack_import(m);

@@ -24,8 +24,9 @@ namespace torvyn::wasm {
 inline constexpr const char* kStackModule = "torvyn";
 inline constexpr const char* kStackField = "stack";
 
-// Instruments `m` in place (a validated module decoded from binary). Run it before instrument_fuel,
-// which must stay the last import. Returns the index of the stack global in the global index space.
+// Instruments `m` in place (a validated module decoded from binary). Run it after instrument_fuel,
+// so that fuel is charged for the guest's code alone (the same on both engines); its import is
+// then the last one. Returns the index of the stack global in the global index space.
 wabt::Index instrument_stack(wabt::Module& m);
 
 }  // namespace torvyn::wasm
