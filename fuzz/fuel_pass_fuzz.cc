@@ -11,7 +11,7 @@
 
 #include "common/fuel_pass.h"
 #include "common/module_ir.h"
-#include "interp/interp_frame_bound.h"
+#include "interp/interp_stack_pass.h"
 
 namespace {
 
@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ir.error().message.empty()) __builtin_trap();  // every refusal says why
     return 0;
   }
-  (void)check_interp_frame_bound(**ir, uint64_t{1} << 30);
+  (void)instrument_stack(**ir);
   instrument_fuel(**ir);
   auto encoded = encode_module(**ir);
   if (!encoded) __builtin_trap();  // an instrumented valid module always encodes

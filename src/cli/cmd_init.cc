@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTemplates = {"source", "sink", "transform", "filter", "router", "aggregator", "full-pipeline", "empty"};
+const std::vector<std::string> kTemplates = {"source", "sink", "transform", "transform-js", "filter", "router", "aggregator", "full-pipeline", "empty"};
 
 struct InitArgs {
   std::string name;
@@ -34,7 +34,12 @@ std::string readme(const std::string& name, const std::string& templ) {
          "`).\n\n```sh\ntorvyn build        # compile components/ into target/components/*.wasm\ntorvyn run          # run every flow and print a summary\n"
          "torvyn run --output -   # ... and print each element the flow delivers\n```\n\n"
          "Components are C++ sources under `components/<name>/`, built against the Torvyn SDK (`torvyn/torvyn.hpp`) for the WIT world "
-         "named by `world` in `Torvyn.toml`. Flows, queue depths, limits and policies are configured in `Torvyn.toml`.\n";
+         "named by `world` in `Torvyn.toml`" +
+         std::string(templ.size() > 3 && templ.compare(templ.size() - 3, 3, "-js") == 0
+                         ? "; a component with `language = \"js\"` is one JavaScript module (`components/<name>/index.js`), built by "
+                           "componentize-js against the same world"
+                         : "") +
+         ". Flows, queue depths, limits and policies are configured in `Torvyn.toml`.\n";
 }
 
 bool valid_name(const std::string& n) { return std::regex_match(n, std::regex("[A-Za-z][A-Za-z0-9_-]*")); }
@@ -97,7 +102,7 @@ void add_init(CLI::App& app, const Globals& g, int& exit_code) {
   auto a = std::make_shared<InitArgs>();
   CLI::App* c = app.add_subcommand("init", "Create a new Torvyn project from a template");
   c->add_option("name", a->name, "Project name (and directory)")->required();
-  offer(c->add_option("--template,-t", a->templ, "source|sink|transform|filter|router|aggregator|full-pipeline|empty")->capture_default_str(),
+  offer(c->add_option("--template,-t", a->templ, "source|sink|transform|transform-js|filter|router|aggregator|full-pipeline|empty")->capture_default_str(),
         std::vector<std::string>(kTemplates.begin(), kTemplates.end()));
   c->add_option("--dir", a->directory, "Directory to create the project in (default: ./<name>)");
   c->add_flag("--force", a->force, "Overwrite an existing Torvyn.toml");

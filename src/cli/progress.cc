@@ -131,6 +131,21 @@ void Progress::end(uint64_t id, const std::string& line) noexcept {
   }
 }
 
+void Progress::update(uint64_t id, const std::string& what) noexcept {
+  try {
+    std::lock_guard lock(mu_);
+    if (mode_.style == Style::Lines) {
+      put(what + "\n");
+      return;
+    }
+    auto it = active_.find(id);
+    if (mode_.style != Style::Live || it == active_.end()) return;
+    it->second.what = what;
+    draw_locked();
+  } catch (...) {
+  }
+}
+
 void Progress::note(const std::string& line) noexcept {
   try {
     std::lock_guard lock(mu_);

@@ -48,6 +48,8 @@ class Progress {
   uint64_t begin(const std::string& what) noexcept;
   // It is over: `line` ("compiled x.wasm in 2.3 s") is printed as its final line.
   void end(uint64_t id, const std::string& line) noexcept;
+  // The wait goes on with news: Live shows `what` instead on the status line; Lines prints it.
+  void update(uint64_t id, const std::string& what) noexcept;
   // A line of its own, not tied to a wait (-v: "greeter.wasm: cached (aot)").
   void note(const std::string& line) noexcept;
   // Erases the status line and stops redrawing; before the command prints anything else.

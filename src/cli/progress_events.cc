@@ -10,18 +10,33 @@ namespace torvyn::cli {
 
 host::LoadObserver show_loads(Progress& p) {
   // Component loads happen one at a time on the building thread, so one pending id is enough.
-  auto pending = std::make_shared<uint64_t>(0);
+  // A large module compiles as many units: the status line counts them; a log gets a line at each
+  // tenth (and the last), not one per unit.
+  struct State {
+    uint64_t id = 0;
+    size_t last_tenth = 0;
+  };
+  auto pending = std::make_shared<State>();
   return [&p, pending](const host::LoadEvent& e) {
     const std::string name = e.file.filename().string();
     switch (e.kind) {
       case host::LoadEvent::Kind::Compiling:
-        *pending = p.begin("compiling " + name + " (" + e.engine + ", " + human_bytes(e.bytes) + ")");
+        *pending = State{p.begin("compiling " + name + " (" + e.engine + ", " + human_bytes(e.bytes) + ")"), 0};
         break;
+      case host::LoadEvent::Kind::Progress: {
+        if (e.units_total == 0) break;
+        size_t tenth = e.units_done * 10 / e.units_total;
+        if (p.mode().style == Progress::Style::Lines && tenth == pending->last_tenth) break;
+        pending->last_tenth = tenth;
+        p.update(pending->id, "compiling " + name + " (" + e.engine + ", " + human_bytes(e.bytes) + "): module " + e.module + ", " +
+                                  std::to_string(e.units_done) + "/" + std::to_string(e.units_total) + " units compiled");
+        break;
+      }
       case host::LoadEvent::Kind::Compiled:
-        p.end(*pending, "compiled " + name + " in " + human_seconds(e.seconds));
+        p.end(pending->id, "compiled " + name + " in " + human_seconds(e.seconds));
         break;
       case host::LoadEvent::Kind::Failed:
-        p.end(*pending, "compiling " + name + " failed after " + human_seconds(e.seconds));
+        p.end(pending->id, "compiling " + name + " failed after " + human_seconds(e.seconds));
         break;
       case host::LoadEvent::Kind::Cached:
         if (p.mode().verbose) p.note(name + ": cached (" + e.engine + ")");

@@ -24,21 +24,42 @@ fs::path sdk_dir() {
 
 namespace {
 
-bool is_source(const fs::path& p) {
+bool is_js(const fs::path& p) { return p.extension() == ".js" || p.extension() == ".mjs"; }
+
+bool is_source(const fs::path& p, bool js) {
+  if (js) return is_js(p);
   std::string e = p.extension().string();
   return e == ".c" || e == ".cc" || e == ".cpp" || e == ".cxx";
 }
 
-std::vector<fs::path> sources_in(const fs::path& dir) {
+std::vector<fs::path> sources_in(const fs::path& dir, bool js) {
   std::vector<fs::path> out;
   for (const fs::path& d : {dir, dir / "src"}) {
     std::error_code ec;
     if (!fs::is_directory(d, ec)) continue;
     for (const auto& e : fs::directory_iterator(d, ec))
-      if (e.is_regular_file() && is_source(e.path())) out.push_back(e.path());
+      if (e.is_regular_file() && is_source(e.path(), js)) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// A JavaScript component is one ES module: `path` itself, else index.js/index.mjs, else the only
+// .js/.mjs file in the folder or its src/. Empty with `why` set when there is no single entry.
+fs::path js_entry(const fs::path& src, std::string& why) {
+  std::error_code ec;
+  if (is_js(src)) {
+    if (fs::is_regular_file(src, ec)) return src;
+    why = "no such file: " + src.string();
+    return {};
+  }
+  auto found = sources_in(src, true);
+  for (const auto& f : found)
+    if (f.stem() == "index") return f;
+  if (found.size() == 1) return found[0];
+  why = found.empty() ? "no JavaScript module (*.js, *.mjs) in " + src.string() + " or its src/ folder"
+                      : "several JavaScript modules in " + src.string() + " and none is index.js: name the entry module in `path`";
+  return {};
 }
 
 std::string quote(const std::string& s) {
@@ -95,6 +116,7 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
 
   std::vector<BuildOutcome> out;
   std::vector<std::pair<size_t, std::string>> jobs;  // outcome index, toolchain command
+  bool needs_clang = false;                          // JavaScript components need only node
   for (const config::ComponentDecl& c : cfg.components) {
     if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), c.name) == options.only.end()) continue;
     BuildOutcome o;
@@ -116,27 +138,36 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
     }
     o.world = *world;
     o.output = built_component_path(cfg, c);
-    auto sources = sources_in(src);
+    const bool js = c.language == "js";
+    std::vector<fs::path> sources;
+    if (js) {
+      if (fs::path entry = js_entry(src, o.log); !entry.empty()) sources.push_back(entry);
+    } else {
+      sources = sources_in(src, false);
+      if (sources.empty()) o.log = "no C/C++ sources (*.c, *.cc, *.cpp) in " + src.string() + " or its src/ folder";
+    }
     if (sources.empty()) {
       o.kind = BuildOutcome::Kind::Failed;
-      o.log = "no C/C++ sources (*.c, *.cc, *.cpp) in " + src.string() + " or its src/ folder";
       out.push_back(std::move(o));
       continue;
     }
     std::error_code ec;
-    if (!options.force && fs::exists(o.output, ec) && fs::last_write_time(o.output, ec) >= newest_file_under(src).time) {
+    const fs::path watched = fs::is_directory(src, ec) ? src : src.parent_path();
+    if (!options.force && fs::exists(o.output, ec) && fs::last_write_time(o.output, ec) >= newest_file_under(watched).time) {
       o.kind = BuildOutcome::Kind::UpToDate;
       out.push_back(std::move(o));
       continue;
     }
     fs::create_directories(o.output.parent_path(), ec);
-    std::string cmd = quote(tool.string()) + " --world " + quote(o.world) + " -o " + quote(o.output.string()) + " -I " + quote(src.string());
-    if (fs::is_directory(src / "include")) cmd += " -I " + quote((src / "include").string());
+    std::string cmd = quote(tool.string()) + " --world " + quote(o.world) + " -o " + quote(o.output.string());
+    if (!js) cmd += " -I " + quote(src.string());
+    if (!js && fs::is_directory(src / "include")) cmd += " -I " + quote((src / "include").string());
     if (c.wasi) cmd += " --wasi";
     if (options.verbose) cmd += " -v";
     for (const auto& s : sources) cmd += " " + quote(s.string());
     out.push_back(std::move(o));
     jobs.push_back({out.size() - 1, std::move(cmd)});
+    needs_clang = needs_clang || !js;
   }
   // A missing guest toolchain is the machine's problem (exit 3), said once rather than as a
   // failure of every component.
@@ -144,10 +175,10 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
     const char* clang_env = std::getenv("TORVYN_CLANG");
     const char* node_env = std::getenv("NODE");
     std::string clang = clang_env && *clang_env ? clang_env : "clang-19", node = node_env && *node_env ? node_env : "node";
-    if (find_program(clang).empty())
+    if (needs_clang && find_program(clang).empty())
       return Error(ErrorCode::EnvironmentError, "`torvyn build` needs " + clang + " to compile components, and it is not on PATH (apt-get install clang-19 lld-19; `torvyn doctor` checks the toolchain)");
     if (find_program(node).empty())
-      return Error(ErrorCode::EnvironmentError, "`torvyn build` needs " + node + " (Node.js 20, for jco), and it is not on PATH (`torvyn doctor` checks the toolchain)");
+      return Error(ErrorCode::EnvironmentError, "`torvyn build` needs " + node + " (Node.js 20, for jco and componentize-js), and it is not on PATH (`torvyn doctor` checks the toolchain)");
   }
   // Progress is best effort: an observer that throws must not take a worker thread (and with it
   // the process) down.

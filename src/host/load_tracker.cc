@@ -14,6 +14,13 @@ LoadTracker::~LoadTracker() { t_current = outer_; }
 
 void LoadTracker::on_compile(const wasm::CompileEvent& e) {
   LoadTracker* t = t_current;
+  if (t && e.kind == wasm::CompileEvent::Kind::Progress && t->compiling_) {
+    t->what_.module = std::string(e.module);
+    t->what_.units_done = e.units_done;
+    t->what_.units_total = e.units_total;
+    t->emit(LoadEvent::Kind::Progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - t->started_).count());
+    return;
+  }
   if (!t || e.kind != wasm::CompileEvent::Kind::Started || t->compiling_) return;
   // The first module that misses the cache starts the wait; later ones are part of it.
   t->compiling_ = true;

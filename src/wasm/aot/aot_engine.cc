@@ -692,8 +692,9 @@ class AotEngine final : public Engine {
     // The cache calls translate only on a miss: that is when the long wait starts.
     bool compiled = false;
     auto started = std::chrono::steady_clock::now();
-    auto tell = [&](CompileEvent::Kind kind) {
-      if (cfg_.on_compile) cfg_.on_compile(CompileEvent{kind, module->name_, bytes.size(), std::chrono::steady_clock::now() - started});
+    auto tell = [&](CompileEvent::Kind kind, size_t done = 0, size_t total = 0) {
+      if (cfg_.on_compile)
+        cfg_.on_compile(CompileEvent{kind, module->name_, bytes.size(), std::chrono::steady_clock::now() - started, done, total});
     };
     auto object = cache_.get_or_compile(
         key,
@@ -704,7 +705,7 @@ class AotEngine final : public Engine {
           if (cfg_.fuel_metering) instrument_fuel(**ir);
           return aot::translate(**ir, cfg_.fuel_metering);
         },
-        module->name_);
+        module->name_, [&](size_t done, size_t total) { tell(CompileEvent::Kind::Progress, done, total); });
     if (object || compiled) tell(!object ? CompileEvent::Kind::Failed : compiled ? CompileEvent::Kind::Finished : CompileEvent::Kind::CacheHit);
     if (!object) {
       Error e = object.take_error();
@@ -751,6 +752,9 @@ Result<std::shared_ptr<Engine>> make_aot_engine(const EngineConfig& config) {
   opts.opt_level = config.opt_level;
   opts.timeout = config.compile_timeout;
   opts.memory_limit = config.compile_memory_limit;
+  opts.unit_bytes = config.compile_unit_bytes;
+  opts.max_units = config.compile_max_units;
+  opts.jobs = config.compile_jobs;
   auto cache = CompileCache::open(opts);
   if (!cache) return cache.take_error();
   return std::static_pointer_cast<Engine>(std::make_shared<AotEngine>(config, std::move(*cache)));

@@ -18,10 +18,14 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "glue_abi.h"
+#include "split_units.h"
 #include "torvyn/base/find_program.h"
 #include "torvyn/base/private_dir.h"
 #include "torvyn/base/sha256.h"
@@ -33,7 +37,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCacheFormat = "torvyn-aot-5";
+constexpr const char* kCacheFormat = "torvyn-aot-6";  // 6: split into units
 constexpr const char* kObjectName = "module.so";
 constexpr const char* kDigestName = "module.sha256";
 constexpr uint64_t kMaxObjectBytes = 1ull << 30;  // a cached object larger than this is not trusted
@@ -384,6 +388,14 @@ std::string CompiledObject::loadable_path() const {
 
 // ---- directories -----------------------------------------------------------------------------
 
+unsigned default_compile_jobs(uint64_t memory_limit_each) {
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0 || memory_limit_each == 0) return cores;
+  uint64_t budget = static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page);
+  return static_cast<unsigned>(std::clamp<uint64_t>(budget / memory_limit_each, 1, cores));
+}
+
 uint64_t default_compile_memory_limit() {
   constexpr uint64_t kDefault = 4ull << 30, kFloor = 512ull << 20;
   long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
@@ -427,6 +439,11 @@ Result<CompileCache> CompileCache::open(const Options& options) {
   c.dir_ = options.dir.empty() ? default_cache_dir() : options.dir;
   c.timeout_ = options.timeout;
   c.memory_limit_ = options.memory_limit ? options.memory_limit : default_compile_memory_limit();
+  c.opt_level_ = options.opt_level;
+  c.unit_bytes_ = options.unit_bytes;
+  c.max_units_ = std::max<size_t>(1, options.max_units);
+  c.huge_function_bytes_ = options.huge_function_bytes;
+  c.jobs_ = options.jobs ? options.jobs : default_compile_jobs(c.memory_limit_);
   c.flags_ = {"-shared", "-fPIC", options.opt_level,
               // what wasm2c documents for correct float and call semantics
               "-fno-optimize-sibling-calls", "-frounding-math", "-fsignaling-nans",
@@ -461,7 +478,8 @@ Result<CompileCache> CompileCache::open(const Options& options) {
 std::string CompileCache::key_for(std::span<const uint8_t> module_bytes, bool metered) const {
   std::string salt = std::string(kCacheFormat) + (metered ? " metered" : " unmetered") + "\n" + std::to_string(TORVYN_GLUE_ABI_VERSION) + "\n" + cc_identity_ + "\n";
   for (const auto& f : flags_) salt += f + " ";
-  salt += "\n";
+  // How the module is split decides which units get -O1: part of what was compiled.
+  salt += "\nunits " + std::to_string(unit_bytes_) + " " + std::to_string(max_units_) + " " + std::to_string(huge_function_bytes_) + "\n";
   std::vector<uint8_t> buf(salt.begin(), salt.end());
   buf.insert(buf.end(), module_bytes.begin(), module_bytes.end());
   return sha256_hex(buf);
@@ -469,8 +487,76 @@ std::string CompileCache::key_for(std::span<const uint8_t> module_bytes, bool me
 
 std::string CompileCache::entry_dir(const std::string& key) const { return (fs::path(dir_) / key.substr(0, 2) / key).string(); }
 
+Status CompileCache::run_jobs(const std::filesystem::path& work, const std::vector<CompileJob>& jobs, const UnitObserver& on_unit) const {
+  // A bounded pool: at most jobs_ compiler processes at once, each under its own limits. The first
+  // failure stops the pool from starting more; the ones running finish (they are bounded too).
+  // Progress is told on the calling thread (the one Engine::load runs on), which only waits.
+  std::mutex mu;
+  std::condition_variable changed;
+  size_t next = 0, done = 0, finished_workers = 0;
+  std::optional<Error> failure;
+  RunLimits limits{memory_limit_, static_cast<uint64_t>(std::max<int64_t>(1, timeout_.count()))};
+  const std::string interp_hint = "; run this component with engine = \"interp\", which does not compile it";
+  auto worker = [&]() noexcept {
+    for (;;) {
+      size_t j;
+      {
+        std::lock_guard lock(mu);
+        if (failure || next == jobs.size()) return;
+        j = next++;
+      }
+      const CompileJob& job = jobs[j];
+      const std::string log = (work / ("cc-" + std::to_string(j) + ".log")).string();
+      RunResult rr = run_process(job.argv, log, work.string(), timeout_, limits);
+      std::optional<Error> e;
+      if (rr.timed_out) {
+        e = Error(ErrorCode::WasmCompileLimit, "compiling " + job.what + " took longer than " + std::to_string(timeout_.count()) + " s and was stopped" + interp_hint);
+      } else if (rr.status != 0) {
+        if (hit_limit(rr))
+          e = Error(ErrorCode::WasmCompileLimit, "compiling " + job.what + " exceeded the compiler's limits (" + std::to_string(memory_limit_ >> 20) +
+                                                     " MiB of memory, " + std::to_string(timeout_.count()) + " s of CPU time)" + interp_hint + " [" +
+                                                     tail(rr.output, 300) + "]");
+        else
+          e = Error(ErrorCode::WasmCompileFailed, "the C compiler failed on " + job.what + ": " + tail(rr.output, 2000));
+      }
+      std::lock_guard lock(mu);
+      if (e && !failure) failure = std::move(e);
+      if (!e) ++done;
+      changed.notify_all();
+    }
+  };
+  size_t n = std::min<size_t>(jobs_, jobs.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < n; ++i)
+    threads.emplace_back([&] {
+      worker();
+      std::lock_guard lock(mu);
+      ++finished_workers;
+      changed.notify_all();
+    });
+  {
+    std::unique_lock lock(mu);
+    size_t told = 0;
+    while (finished_workers < n) {
+      changed.wait(lock);
+      if (done != told && on_unit) {
+        told = done;
+        lock.unlock();
+        try {
+          on_unit(told, jobs.size());
+        } catch (...) {  // progress is best effort
+        }
+        lock.lock();
+      }
+    }
+  }
+  for (auto& t : threads) t.join();
+  if (failure) return std::move(*failure);
+  return {};
+}
+
 Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate,
-                                                    const std::string& module_name) const {
+                                                    const std::string& module_name, const UnitObserver& on_unit) const {
   const fs::path entry = entry_dir(key);
   const fs::path object_path = entry / kObjectName;
   std::error_code ec;
@@ -501,31 +587,60 @@ Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, cons
     }
   } cleanup{work};
 
-  if (!write_file(work / "module.c", tr->module_c) || !write_file(work / "module.h", tr->module_h) ||
-      !write_file(work / "glue.c", tr->glue_c))
+  SplitCode split = split_units(tr->module_c, unit_bytes_, max_units_);
+  tr->module_c.clear();
+  tr->module_c.shrink_to_fit();
+  if (!write_file(work / "module.c", split.main) || !write_file(work / "module.h", tr->module_h) || !write_file(work / "glue.c", tr->glue_c))
     return Error(ErrorCode::IoError, "cannot write generated C to " + work.string());
-
-  // Relative names, run inside the work directory: the object does not depend on where it was built.
-  std::vector<std::string> argv{cc_};
-  argv.insert(argv.end(), flags_.begin(), flags_.end());
-  argv.insert(argv.end(), {"-I", ".", "-o", kObjectName, "module.c", "glue.c"});
-  RunLimits limits{memory_limit_, static_cast<uint64_t>(std::max<int64_t>(1, timeout_.count()))};
-  const std::string log = (work / "cc.log").string();
-  RunResult rr = run_process(argv, log, work.string(), timeout_, limits);
-  const std::string interp_hint = "; run this component with engine = \"interp\", which does not compile it";
-  if (rr.timed_out)
-    return Error(ErrorCode::WasmCompileLimit, "compiling the module took longer than " + std::to_string(timeout_.count()) + " s and was stopped" + interp_hint);
-  if (rr.status != 0) {
-    if (hit_limit(rr))
-      return Error(ErrorCode::WasmCompileLimit, "compiling the module exceeded the compiler's limits (" + std::to_string(memory_limit_ >> 20) +
-                                                    " MiB of memory, " + std::to_string(timeout_.count()) + " s of CPU time)" + interp_hint + " [" +
-                                                    tail(rr.output, 300) + "]");
-    return Error(ErrorCode::WasmCompileFailed, "the C compiler failed: " + tail(rr.output, 2000));
+  std::vector<CompileJob> jobs;
+  if (split.units.empty()) {
+    // One compile and link, as for every small module.
+    std::vector<std::string> argv{cc_};
+    argv.insert(argv.end(), flags_.begin(), flags_.end());
+    argv.insert(argv.end(), {"-I", ".", "-o", kObjectName, "module.c", "glue.c"});
+    jobs.push_back({"the module", std::move(argv)});
+  } else {
+    // Relative names, run inside the work directory: the objects do not depend on where they were built.
+    auto unit_argv = [&](const std::string& source, bool huge) {
+      std::vector<std::string> argv{cc_, "-c"};
+      for (const auto& f : flags_) {
+        if (f == "-shared") continue;
+        argv.push_back(f == opt_level_ && huge ? "-O1" : f);
+      }
+      argv.insert(argv.end(), {"-I", ".", "-o", source.substr(0, source.size() - 2) + ".o", source});
+      return argv;
+    };
+    jobs.push_back({"the module's main unit (data, tables, exports)", unit_argv("module.c", false)});
+    jobs.push_back({"the glue unit", unit_argv("glue.c", false)});
+    size_t first_function = 0;
+    for (size_t k = 0; k < split.units.size(); ++k) {
+      const CodeUnit& u = split.units[k];
+      std::string name = "unit" + std::to_string(k) + ".c";
+      if (!write_file(work / name, u.text)) return Error(ErrorCode::IoError, "cannot write generated C to " + work.string());
+      bool huge = u.largest_function > huge_function_bytes_;
+      jobs.push_back({"unit " + std::to_string(k + 1) + " of " + std::to_string(split.units.size()) + " (functions " +
+                          std::to_string(first_function) + "-" + std::to_string(first_function + u.functions - 1) + " in definition order, " +
+                          std::to_string(u.text.size() >> 20) + " MiB of C" + (huge ? ", at -O1" : "") + ")",
+                      unit_argv(name, huge)});
+      first_function += u.functions;
+    }
+    split.units.clear();
+    split.units.shrink_to_fit();
+  }
+  // Units are news only when there are several (a small module is one compile, said by Started/Finished).
+  if (auto st = run_jobs(work, jobs, jobs.size() > 1 ? on_unit : UnitObserver{}); !st) return st.take_error();
+  if (jobs.size() > 1) {
+    std::vector<std::string> argv{cc_, "-shared", "-o", kObjectName};
+    for (const auto& j : jobs) argv.push_back(j.argv[j.argv.size() - 2]);  // the object each wrote
+    std::vector<CompileJob> link{{"linking the module", std::move(argv)}};
+    if (auto st = run_jobs(work, link, {}); !st) return st.take_error();
   }
 
   // The entry is the work directory itself, reduced to the object and its digest record, renamed
   // into place in one step.
-  for (const char* f : {"module.c", "module.h", "glue.c", "cc.log"}) fs::remove(work / f, ec);
+  // Keep only the object: sources, unit objects and logs go.
+  for (fs::directory_iterator it(work, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename() != kObjectName) fs::remove(it->path(), ec);
   Fd object(::open((work / kObjectName).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (object.fd < 0) return Error(ErrorCode::WasmCompileFailed, "the C compiler produced no " + std::string(kObjectName) + " in " + work.string());
   std::string digest = sha256_hex_of_fd(object.fd);

@@ -11,14 +11,17 @@
 // the bytes checked are the bytes loaded. A mismatch, a truncated or unreadable entry is reported on
 // stderr (E0111) and compiled again.
 //
-// The compiler runs in its own process group, dies with its parent (PR_SET_PDEATHSIG), and is bounded
+// A large module is split into several translation units by function ranges (split_units.h), compiled
+// in parallel by a bounded pool of compiler processes (`jobs`, default one per core) and linked;
+// small modules are one compile as before. Each compile, and the link, runs in its own process group, dies with its parent (PR_SET_PDEATHSIG), and is bounded
 // in address space (RLIMIT_AS), CPU time (RLIMIT_CPU) and wall-clock time; exceeding a bound is
-// WasmCompileLimit. Work directories and compiler processes left behind by a killed process are
+// WasmCompileLimit, naming the unit. Work directories and compiler processes left behind by a killed process are
 // removed when a cache is opened.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <span>
 #include <string>
@@ -62,9 +65,27 @@ class CompileCache {
     std::chrono::seconds timeout{600};
     // The compiler's address-space limit (RLIMIT_AS) in bytes; 0 = default_compile_memory_limit().
     uint64_t memory_limit = 0;
+    // Splitting: units of about `unit_bytes` of generated C, at most `max_units` (1 = never split).
+    size_t unit_bytes = 4u << 20;
+    size_t max_units = 64;
+    // Compiler processes at once; 0 = one per core (fewer when `memory_limit` each would not fit in
+    // 3/4 of physical memory).
+    unsigned jobs = 0;
+    // A unit holding a function of more C than this is compiled at -O1 whatever `opt_level` says:
+    // GCC's -O2 passes grow super-linearly on functions of tens of thousands of locals.
+    size_t huge_function_bytes = 1u << 20;
   };
 
+  // Told as units finish: (units compiled, units in all). Called from the pool's threads.
+  using UnitObserver = std::function<void(size_t done, size_t total)>;
+
   static Result<CompileCache> open(const Options& options);
+
+  // One compiler (or linker) run: what it builds, for messages, and its argv.
+  struct CompileJob {
+    std::string what;
+    std::vector<std::string> argv;
+  };
 
   std::string key_for(std::span<const uint8_t> module_bytes, bool metered) const;
   std::string entry_dir(const std::string& key) const;  // <dir>/<kk>/<key>
@@ -72,22 +93,30 @@ class CompileCache {
   // The verified compiled object for `key`, compiling `translate()` on a miss or when the cached
   // entry fails its check. `module_name` goes into warnings.
   Result<CompiledObject> get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate,
-                                        const std::string& module_name = "") const;
+                                        const std::string& module_name = "", const UnitObserver& on_unit = {}) const;
 
   const std::string& dir() const { return dir_; }
   const std::vector<std::string>& flags() const { return flags_; }
   uint64_t memory_limit() const { return memory_limit_; }
+  unsigned jobs() const { return jobs_; }
 
  private:
+  Status run_jobs(const std::filesystem::path& work, const std::vector<CompileJob>& jobs, const UnitObserver& on_unit) const;
+
   std::string dir_;
   std::string cc_;  // resolved path of the compiler
   std::string cc_identity_;
   std::vector<std::string> flags_;
   std::chrono::seconds timeout_{600};
   uint64_t memory_limit_ = 0;
+  std::string opt_level_;
+  size_t unit_bytes_ = 0, max_units_ = 1, huge_function_bytes_ = 0;
+  unsigned jobs_ = 1;
 };
 
 // 4 GiB, or 3/4 of physical memory when that is less (at least 512 MiB).
 uint64_t default_compile_memory_limit();
+// One per core, but no more than 3/4 of physical memory holds at `memory_limit_each` (at least 1).
+unsigned default_compile_jobs(uint64_t memory_limit_each);
 
 }  // namespace torvyn::wasm::aot

@@ -17,6 +17,7 @@
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "interp_frame_bound.h"
+#include "interp_stack_pass.h"
 
 namespace torvyn::wasm {
 namespace {
@@ -106,6 +107,7 @@ class InterpStore final : public Store, private Interruptible {
  public:
   explicit InterpStore(const EngineConfig& cfg) : cfg_(cfg), limits_(this) {
     fuel_ = wi::Global::New(store_, wi::GlobalType(wabt::Type::I64, wi::Mutability::Var), wi::Value::Make(u64{0}));
+    stack_ = wi::Global::New(store_, wi::GlobalType(wabt::Type::I64, wi::Mutability::Var), wi::Value::Make(u64{0}));
   }
 
   ~InterpStore() override {
@@ -122,6 +124,7 @@ class InterpStore final : public Store, private Interruptible {
     wi::RefVec refs;
     for (const Extern& e : imports) refs.push_back(wi::Ref(e.handle));
     if (cfg_.fuel_metering) refs.push_back(fuel_.ref());
+    refs.push_back(stack_.ref());  // the fuel pass's import, then interp_stack_pass's (last)
     for (size_t i = 0; i < imports.size(); ++i) {
       if (!store_.IsValid(refs[i])) return Error(ErrorCode::WasmUnlinkable, "import #" + std::to_string(i) + " is not a live handle");
     }
@@ -134,6 +137,7 @@ class InterpStore final : public Store, private Interruptible {
     {
       int64_t fuel = limits_.begin();
       fuel_->UnsafeSet(wi::Value::Make(u64(fuel)));
+      reset_stack_budget();
       inst = wi::Instance::Instantiate(store_, mod.ref(), refs, &trap);
       if (trap) inst.reset();  // see call(): a set trap means it trapped
       limits_.end(static_cast<int64_t>(fuel_->UnsafeGet<u64>()));
@@ -142,6 +146,7 @@ class InterpStore final : public Store, private Interruptible {
       std::string msg = trap ? trap->message() : "instantiation failed";
       bool link_error = msg.find("import") != std::string::npos || msg.find("type mismatch") != std::string::npos ||
                         msg.find("expected") != std::string::npos;
+      if (stack_exhausted()) msg = stack_message();
       return Error(link_error ? ErrorCode::WasmUnlinkable : ErrorCode::WasmInstantiateTrap, im->name() + ": " + msg);
     }
     inst->set_host_info(nullptr);
@@ -242,6 +247,7 @@ class InterpStore final : public Store, private Interruptible {
     if (top) {
       last_host_trap_ = TrapKind::None;
       fuel_->UnsafeSet(wi::Value::Make(u64(limits_.begin())));
+      reset_stack_budget();
     }
     ++depth_;
     if (!thread_) thread_ = std::make_unique<wi::Thread>(store_);
@@ -265,6 +271,11 @@ class InterpStore final : public Store, private Interruptible {
         t.kind = last_host_trap_;
         t.message = host_message_.empty() ? to_string(t.kind) : host_message_;
         if (top) last_host_trap_ = TrapKind::None;
+        return t;
+      }
+      if (stack_exhausted()) {
+        t.kind = TrapKind::StackExhausted;
+        t.message = stack_message();
         return t;
       }
       t.kind = limits_.classify(classify_message(msg), remaining);
@@ -326,11 +337,21 @@ class InterpStore final : public Store, private Interruptible {
     if (depth_ == 0 && bracket_ == 0) {
       last_host_trap_ = TrapKind::None;
       fuel_->UnsafeSet(wi::Value::Make(u64(limits_.begin())));
+      reset_stack_budget();
     }
     ++bracket_;
   }
   void end_invocation() override {
     if (--bracket_ == 0 && depth_ == 0) limits_.end(static_cast<int64_t>(fuel_->UnsafeGet<u64>()));
+  }
+
+  // The value-stack budget in slots (interp_stack_pass), refilled before each top-level call: a trap
+  // leaves the frames it unwound charged.
+  void reset_stack_budget() { stack_->UnsafeSet(wi::Value::Make(u64(cfg_.interp_max_value_stack_bytes / kInterpValueBytes))); }
+  bool stack_exhausted() const { return static_cast<int64_t>(stack_->UnsafeGet<u64>()) < 0; }
+  std::string stack_message() const {
+    return "stack exhausted: the live call frames would need more than the interpreter's value-stack limit of " +
+           std::to_string(cfg_.interp_max_value_stack_bytes >> 20) + " MiB";
   }
 
   void interrupt() override { fuel_->UnsafeSet(wi::Value::Make(u64(InvocationLimits::kInterruptFuel))); }
@@ -421,6 +442,7 @@ class InterpStore final : public Store, private Interruptible {
   wi::Store store_;
   InvocationLimits limits_;
   wi::Global::Ptr fuel_;
+  wi::Global::Ptr stack_;  // remaining value-stack budget in slots; negative = exhausted
   std::vector<wi::Object::Ptr> roots_;
   std::unique_ptr<wi::Thread> thread_;
   int depth_ = 0;
@@ -448,8 +470,10 @@ class InterpEngine final : public Engine {
     module->name_ = name.empty() ? "<module>" : std::string(name);
     module->imports_ = describe_imports(**ir);
     module->exports_ = describe_exports(**ir);
-    if (auto st = check_interp_frame_bound(**ir, cfg_.interp_max_value_stack_bytes); !st) return st.take_error();
+    // Fuel first: it then charges only the guest's own code, exactly as on aot (which has no
+    // stack pass). The stack pass's import comes after the fuel import.
     if (cfg_.fuel_metering) instrument_fuel(**ir);
+    instrument_stack(**ir);
     auto encoded = encode_module(**ir);
     if (!encoded) return encoded.take_error();
     wabt::Errors errors;

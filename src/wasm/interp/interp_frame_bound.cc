@@ -46,25 +46,4 @@ uint64_t interp_frame_slots(const wabt::Module& m, wabt::Index func_index) {
   return uint64_t{f->GetNumParamsAndLocals()} + f->GetNumResults() + operand_bound(m, f->exprs);
 }
 
-Status check_interp_frame_bound(const wabt::Module& m, uint64_t max_value_stack_bytes) {
-  uint64_t worst = 0;
-  wabt::Index worst_index = 0;
-  for (wabt::Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
-    uint64_t slots = interp_frame_slots(m, i);
-    if (slots > worst) {
-      worst = slots;
-      worst_index = i;
-    }
-  }
-  uint64_t bytes = worst * kInterpMaxFrames * kInterpValueBytes;
-  if (bytes > max_value_stack_bytes) {
-    return Error(ErrorCode::WasmResourceLimit,
-                 "function " + std::to_string(worst_index) + " uses up to " + std::to_string(worst) +
-                     " stack slots per call; at the interpreter's maximum call depth that is " + std::to_string(bytes >> 20) +
-                     " MiB of host memory, over the limit of " + std::to_string(max_value_stack_bytes >> 20) +
-                     " MiB (run it with engine = \"aot\", or raise the interpreter stack limit)");
-  }
-  return {};
-}
-
 }  // namespace torvyn::wasm

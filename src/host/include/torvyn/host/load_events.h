@@ -12,14 +12,18 @@ namespace torvyn::host {
 
 struct LoadEvent {
   // Compiling, then Compiled or Failed, when at least one of its modules was not cached;
-  // Cached alone when every module was (aot only: the interpreter compiles nothing).
-  enum class Kind { Compiling, Compiled, Cached, Failed };
+  // Cached alone when every module was (aot only: the interpreter compiles nothing). Between
+  // Compiling and its end, Progress as a large module's translation units finish.
+  enum class Kind { Compiling, Compiled, Cached, Failed, Progress };
   Kind kind = Kind::Compiling;
   std::string component;        // the reference its node names (a [[component]] or file://...)
   std::filesystem::path file;   // the .wasm loaded
   uint64_t bytes = 0;           // its size
   std::string engine;           // "aot" | "interp"
-  double seconds = 0;           // Compiled, Failed: from the first compile on
+  double seconds = 0;           // Compiled, Failed, Progress: from the first compile on
+  std::string module;           // Progress: the core module being compiled
+  size_t units_done = 0;        // Progress: its compiler runs finished ...
+  size_t units_total = 0;       // ... of all of them
 };
 
 // Called on the thread that runs Runtime::build, while it waits. It must not throw.

@@ -28,13 +28,15 @@ std::optional<EngineKind> parse_engine_kind(std::string_view s);  // "interp" | 
 // What loading a module costs, for a caller that shows progress: an aot compile takes seconds
 // (minutes for a large module), a cache hit microseconds. Only the aot backend reports; it reports
 // Started before it translates a module the cache does not hold, then Finished or Failed, or just
-// CacheHit when the cache had it.
+// CacheHit when the cache had it. A module compiled as several units also reports Progress as units
+// finish (from the compile pool's threads, while the load waits).
 struct CompileEvent {
-  enum class Kind { Started, CacheHit, Finished, Failed };
+  enum class Kind { Started, CacheHit, Finished, Failed, Progress };
   Kind kind = Kind::Started;
   std::string_view module;  // the name given to Engine::load
   uint64_t bytes = 0;       // the module's size
-  std::chrono::nanoseconds elapsed{0};  // Finished, Failed: translating and compiling it
+  std::chrono::nanoseconds elapsed{0};  // Finished, Failed, Progress: translating and compiling it
+  size_t units_done = 0, units_total = 0;  // Progress: compiler runs finished, of all (before the link)
 };
 // Called on the thread that called Engine::load (so possibly on several threads at once), while
 // that load waits: keep it short. It must not throw.
@@ -62,10 +64,17 @@ struct EngineConfig {
   // aot: the C compiler's address-space limit in bytes (RLIMIT_AS); exceeding it is WasmCompileLimit.
   // 0: 4 GiB, or 3/4 of physical memory when that is less.
   uint64_t compile_memory_limit = 0;
+  // aot: a large module is split into translation units of about this much generated C, at most
+  // compile_max_units of them (1 = one unit, never split), compiled by at most compile_jobs compiler
+  // processes at once (0 = one per core, fewer if their memory limits would not fit in 3/4 of RAM).
+  size_t compile_unit_bytes = 4u << 20;
+  size_t compile_max_units = 64;
+  unsigned compile_jobs = 0;
   // aot: told when a load compiles or finds its module in the cache (see CompileEvent). Optional.
   CompileObserver on_compile;
-  // interp: upper bound on the interpreter's value stack in bytes; a module whose deepest possible
-  // call stack could exceed it is still accepted, its call depth is limited instead.
+  // interp: upper bound on the interpreter's value stack in bytes. The stack grows with the frames
+  // actually live (each charged its own bound); a call that would pass the limit traps with
+  // TrapKind::StackExhausted. Any module size loads.
   uint64_t interp_max_value_stack_bytes = 256ull << 20;
 };
 

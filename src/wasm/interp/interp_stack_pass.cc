@@ -1,0 +1,184 @@
+#include "interp_stack_pass.h"
+
+#include <wabt/cast.h>
+
+#include "interp_frame_bound.h"
+
+namespace torvyn::wasm {
+namespace {
+
+using namespace wabt;
+
+// --- shifting references to defined globals by one (the new import goes before them) ----------
+
+void shift_global_var(Var& var, Index first_defined) {
+  if (var.is_index() && var.index() >= first_defined) var.set_index(var.index() + 1);
+}
+
+void shift_globals(ExprList& exprs, Index first_defined) {
+  for (Expr& e : exprs) {
+    switch (e.type()) {
+      case ExprType::GlobalGet: shift_global_var(cast<GlobalGetExpr>(&e)->var, first_defined); break;
+      case ExprType::GlobalSet: shift_global_var(cast<GlobalSetExpr>(&e)->var, first_defined); break;
+      case ExprType::Block: shift_globals(cast<BlockExpr>(&e)->block.exprs, first_defined); break;
+      case ExprType::Loop: shift_globals(cast<LoopExpr>(&e)->block.exprs, first_defined); break;
+      case ExprType::If: {
+        auto* i = cast<IfExpr>(&e);
+        shift_globals(i->true_.exprs, first_defined);
+        shift_globals(i->false_, first_defined);
+        break;
+      }
+      case ExprType::Try: {
+        auto* t = cast<TryExpr>(&e);
+        shift_globals(t->block.exprs, first_defined);
+        for (Catch& c : t->catches) shift_globals(c.exprs, first_defined);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+void shift_all_globals(Module& m) {
+  Index first_defined = m.num_global_imports;
+  for (ModuleField& f : m.fields) {
+    switch (f.type()) {
+      case ModuleFieldType::Func: shift_globals(cast<FuncModuleField>(&f)->func.exprs, first_defined); break;
+      case ModuleFieldType::Global: shift_globals(cast<GlobalModuleField>(&f)->global.init_expr, first_defined); break;
+      case ModuleFieldType::ElemSegment: {
+        auto& seg = cast<ElemSegmentModuleField>(&f)->elem_segment;
+        shift_globals(seg.offset, first_defined);
+        for (ExprList& el : seg.elem_exprs) shift_globals(el, first_defined);
+        break;
+      }
+      case ModuleFieldType::DataSegment: shift_globals(cast<DataSegmentModuleField>(&f)->data_segment.offset, first_defined); break;
+      case ModuleFieldType::Export: {
+        Export& ex = cast<ExportModuleField>(&f)->export_;
+        if (ex.kind == ExternalKind::Global) shift_global_var(ex.var, first_defined);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+Index add_stack_import(Module& m) {
+  auto field = std::make_unique<ImportModuleField>();
+  auto import = std::make_unique<GlobalImport>();
+  import->module_name = kStackModule;
+  import->field_name = kStackField;
+  import->global.type = Type::I64;
+  import->global.mutable_ = true;
+  Global* global = &import->global;
+  Import* raw_import = import.get();
+  field->import = std::move(import);
+
+  Index index = m.num_global_imports;
+  m.globals.insert(m.globals.begin() + index, global);
+  ++m.num_global_imports;
+  m.imports.push_back(raw_import);
+  auto pos = m.fields.begin();
+  for (auto it = m.fields.begin(); it != m.fields.end(); ++it)
+    if (it->type() == ModuleFieldType::Import) pos = std::next(it);
+  m.fields.insert(pos, std::move(field));
+  return index;
+}
+
+// `stack += delta` (delta may be negative), then, when `check`, trap if it went negative.
+ExprList adjust(Index stack, int64_t delta, bool check) {
+  ExprList seq;
+  seq.push_back(std::make_unique<GlobalGetExpr>(Var(stack, Location())));
+  seq.push_back(std::make_unique<ConstExpr>(Const::I64(static_cast<uint64_t>(delta))));
+  seq.push_back(std::make_unique<BinaryExpr>(Opcode::I64Add));
+  seq.push_back(std::make_unique<GlobalSetExpr>(Var(stack, Location())));
+  if (check) {
+    seq.push_back(std::make_unique<GlobalGetExpr>(Var(stack, Location())));
+    seq.push_back(std::make_unique<ConstExpr>(Const::I64(0)));
+    seq.push_back(std::make_unique<CompareExpr>(Opcode::I64LtS));
+    auto trap = std::make_unique<IfExpr>();
+    trap->true_.exprs.push_back(std::make_unique<UnreachableExpr>());
+    seq.push_back(std::move(trap));
+  }
+  return seq;
+}
+
+// Inside the wrapping block: `return` at nesting depth d becomes `br d` (to the wrapper, whose end
+// gives the frame back); a tail call gives the frame back first, since control never returns here.
+void rewrite_exits(ExprList& exprs, Index depth, Index stack, int64_t slots) {
+  for (auto it = exprs.begin(); it != exprs.end(); ++it) {
+    Expr& e = *it;
+    switch (e.type()) {
+      case ExprType::Return:
+        it = exprs.erase(it);
+        it = exprs.insert(it, std::make_unique<BrExpr>(Var(depth, Location())));
+        break;
+      case ExprType::ReturnCall:
+      case ExprType::ReturnCallIndirect: {
+        ExprList give_back = adjust(stack, slots, false);
+        while (!give_back.empty()) exprs.insert(it, give_back.extract_front());
+        break;
+      }
+      case ExprType::Block: rewrite_exits(cast<BlockExpr>(&e)->block.exprs, depth + 1, stack, slots); break;
+      case ExprType::Loop: rewrite_exits(cast<LoopExpr>(&e)->block.exprs, depth + 1, stack, slots); break;
+      case ExprType::If: {
+        auto* i = cast<IfExpr>(&e);
+        rewrite_exits(i->true_.exprs, depth + 1, stack, slots);
+        rewrite_exits(i->false_, depth + 1, stack, slots);
+        break;
+      }
+      case ExprType::Try: {
+        auto* t = cast<TryExpr>(&e);
+        rewrite_exits(t->block.exprs, depth + 1, stack, slots);
+        for (Catch& c : t->catches) rewrite_exits(c.exprs, depth + 1, stack, slots);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+// The index of a type `() -> results`, added when the module has none (a block with several
+// results must name one).
+Index block_type_for(Module& m, const TypeVector& results) {
+  FuncSignature sig;
+  sig.result_types = results;
+  Index found = m.GetFuncTypeIndex(sig);
+  if (found != kInvalidIndex) return found;
+  auto type = std::make_unique<FuncType>();
+  type->sig = sig;
+  auto field = std::make_unique<TypeModuleField>();
+  field->type = std::move(type);
+  m.AppendField(std::move(field));
+  return static_cast<Index>(m.types.size() - 1);
+}
+
+void instrument_function(Module& m, Func& f, Index stack, int64_t slots) {
+  auto wrap = std::make_unique<BlockExpr>();
+  wrap->block.decl.sig.result_types = f.decl.sig.result_types;
+  if (f.decl.sig.result_types.size() > 1) {
+    wrap->block.decl.has_func_type = true;
+    wrap->block.decl.type_var = Var(block_type_for(m, f.decl.sig.result_types), Location());
+  }
+  wrap->block.exprs = std::move(f.exprs);
+  rewrite_exits(wrap->block.exprs, 0, stack, slots);
+  f.exprs = adjust(stack, -slots, true);
+  f.exprs.push_back(std::move(wrap));
+  ExprList give_back = adjust(stack, slots, false);
+  f.exprs.splice(f.exprs.end(), give_back);
+}
+
+}  // namespace
+
+wabt::Index instrument_stack(wabt::Module& m) {
+  // Frame bounds first: they describe the guest's own code, not our instrumentation.
+  std::vector<uint64_t> slots(m.funcs.size(), 0);
+  // (+8: the operands of this pass's own instrumentation.)
+  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) slots[i] = interp_frame_slots(m, i) + 8;
+  shift_all_globals(m);
+  Index stack = add_stack_import(m);
+  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i)
+    instrument_function(m, *m.funcs[i], stack, static_cast<int64_t>(std::min<uint64_t>(slots[i], INT32_MAX)));
+  return stack;
+}
+
+}  // namespace torvyn::wasm

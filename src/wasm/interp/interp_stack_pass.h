@@ -1,0 +1,32 @@
+// Bounding the interpreter's value stack by what a call actually uses.
+//
+// wabt 1.0.32's interpreter keeps a fixed call stack (~1636 frames) but grows its value stack
+// without limit. Rather than refusing a module whose worst function at the worst depth could need
+// gigabytes (a componentize-js guest has frames of ~80,000 slots), we account for the frames that
+// are really live: the pass adds a mutable i64 global import `torvyn.stack` (the remaining budget
+// in value slots, set by the host before each top-level call) and instruments every defined
+// function to subtract its frame bound (interp_frame_slots) on entry, trap with `unreachable` when
+// the budget goes negative, and give it back on every way out (falling off the end, `return`,
+// a branch to the function's label, before a tail call). The host recognises exhaustion by the
+// budget's sign and reports TrapKind::StackExhausted.
+//
+// So the value stack grows on demand, and the sum of the bounds of the live frames never exceeds
+// the limit. An exception that unwinds a frame skips its give-back: the budget then only errs on
+// the safe side until the next top-level call resets it.
+#pragma once
+
+#include <cstdint>
+
+#include <wabt/ir.h>
+
+namespace torvyn::wasm {
+
+inline constexpr const char* kStackModule = "torvyn";
+inline constexpr const char* kStackField = "stack";
+
+// Instruments `m` in place (a validated module decoded from binary). Run it after instrument_fuel,
+// so that fuel is charged for the guest's code alone (the same on both engines); its import is
+// then the last one. Returns the index of the stack global in the global index space.
+wabt::Index instrument_stack(wabt::Module& m);
+
+}  // namespace torvyn::wasm
