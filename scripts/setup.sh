@@ -20,6 +20,8 @@ PACKAGES=(
   libarchive-dev                        # torvyn pack: OCI layouts as .tar (packaging)
   openssl                               # packaging tests: signatures checked against the openssl command line
   skopeo umoci                          # packaging tests: other tools must read what torvyn pack writes
+  libnats-dev                           # nats-jetstream connector nodes (nats.c client)
+  nats-server                           # nats tests: a real JetStream server on 127.0.0.1
 )
 
 missing=()
