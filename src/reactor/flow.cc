@@ -121,7 +121,11 @@ Status Flow::start() {
     bool batchable = !trace_ && (n->role == Role::Source || n->role == Role::Processor || n->role == Role::Sink);
     n->batch_only = n->role == Role::Source && n->stage->batch_only();
     batchable = batchable || n->batch_only;
-    n->batch = batchable ? std::max<uint32_t>(1, std::min(n->stage->max_batch(), options_.max_batch)) : 1;
+    // A batch-only source is the host's own (a connector): its batch is its own setting, not the
+    // components' max_batch (which the interp engine sets to 1).
+    n->batch = n->batch_only  ? std::max<uint32_t>(1, n->stage->max_batch())
+               : batchable    ? std::max<uint32_t>(1, std::min(n->stage->max_batch(), options_.max_batch))
+                              : 1;
     n->batch_max = n->batch;
     largest = std::max(largest, n->batch);
     n->stats.batch.set(n->batch);
