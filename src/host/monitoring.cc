@@ -82,7 +82,7 @@ obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::Copy
     cs.pending_acks = c->pending_acks.get();
     cs.in_progress = c->in_progress.get();
     cs.ack_errors = c->ack_errors.get();
-    cs.fetch_errors = c->fetch_errors.get();
+    cs.fetch_errors = c->fetch_errors.get() + c->too_large.get();
     cs.fetch_latency_ns = c->role == "source" ? &c->fetch_latency_ns : nullptr;
     cs.published = c->published.get();
     cs.duplicates = c->duplicates.get();

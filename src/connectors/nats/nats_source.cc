@@ -95,6 +95,14 @@ class Source final : public reactor::Stage {
         continue;
       }
       const int len = natsMsg_GetDataLength(m);
+      if (static_cast<uint64_t>(len) > resources::kMaxBufferBytes) {
+        // Larger than any element can be: redelivering it would fail the same way forever, so
+        // JetStream is told to stop (Term), and the message is counted as an error.
+        (void)natsMsg_Term(m, nullptr);
+        natsMsg_Destroy(m);
+        stats_->too_large.add();
+        continue;
+      }
       auto id = pool_.allocate(owner_, static_cast<uint64_t>(len));
       if (!id) {
         // No buffer now: handed back at once, so JetStream offers it again (here or elsewhere).

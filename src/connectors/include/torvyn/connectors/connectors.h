@@ -27,6 +27,7 @@ struct ConnectorStats {
   Counter in_progress;     // "in progress" acknowledgements sent for elements still in flight
   Counter ack_errors;      // acknowledgements the client could not send (the message comes again)
   Counter fetch_errors;    // fetches that failed (server away: the client reconnects meanwhile)
+  Counter too_large;       // messages larger than the largest element (terminated, never redelivered)
   Histogram fetch_latency_ns;  // per fetch that returned messages
   // Sink.
   Counter published;       // messages the stream acknowledged
