@@ -77,7 +77,6 @@ double through_nats(const fs::path& dir, uint64_t n, int instances, const std::s
     ProcOptions o;
     o.cwd = dir;
     fs::path state = dir / ("state-" + std::to_string(i));
-    fs::create_directories(state);
     o.env = env(state);
     procs.push_back(std::make_unique<Process>());
     procs.back()->start(TORVYN_EXE, {"run"}, o);

@@ -56,7 +56,7 @@ struct ProjectOptions {
 // in (nats-jetstream source) -> rename (rename-fields: "n" becomes "num") -> out (nats-jetstream sink).
 std::string manifest(const ProjectOptions& o) {
   std::string m = "[torvyn]\nname = \"nats-pipeline\"\nversion = \"0.1.0\"\ncontract_version = \"0.1.0\"\n\n";
-  m += "[runtime]\nengine = \"interp\"\n\n";
+  m += "[runtime]\nengine = \"interp\"\n\n[observability]\nprometheus_enabled = true\n\n";
   m += "[flow.main]\nerror_policy = \"" + o.error_policy + "\"\n";
   m += "nodes.in = { connector = \"nats-jetstream\", config = { url = \"" + o.url + "\", stream = \"" + o.in_stream +
        "\", subject = \"in.numbers\", durable = \"" + kDurable + "\", batch = " + std::to_string(o.batch) + ", ack_wait = \"" + o.ack_wait +
@@ -84,7 +84,7 @@ class Instance {
  public:
   Instance(const fs::path& project, const fs::path& state) : project_(project), state_(state) {}
   bool start() {
-    fs::create_directories(state_);
+    // torvyn creates its state directory itself (mode 0700; it refuses a looser one).
     ProcOptions o;
     o.cwd = project_;
     o.env = child_environment(env_for(state_));
@@ -266,7 +266,8 @@ TEST_F(Nats, SeveralInstancesShareOneDurableConsumer) {
   for (auto& i : inst) {
     Reply flow = api(i->socket(), "GET", "/flows/main");
     ASSERT_EQ(flow.status, 200);
-    for (const auto& c : nlohmann::json::parse(flow.body)["connectors"])
+    const nlohmann::json fj = nlohmann::json::parse(flow.body);
+    for (const auto& c : fj["connectors"])
       if (c["role"] == "source") {
         acked_total += c["acked"].get<uint64_t>();
         instances_with_work += c["acked"].get<uint64_t>() > 0;
@@ -400,7 +401,8 @@ TEST_F(Nats, FailedElementsAckedUnderSkipUnackedUnderFailFast) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->ack_floor, 3u) << "under skip the failed message is acknowledged too";
   Reply flow = api(s.socket(), "GET", "/flows/main");
-  for (const auto& cj : nlohmann::json::parse(flow.body)["connectors"])
+  const nlohmann::json fj = nlohmann::json::parse(flow.body);
+  for (const auto& cj : fj["connectors"])
     if (cj["role"] == "source") {
       EXPECT_EQ(cj["acked"], 3u);
       EXPECT_EQ(cj["failed_acked"], 1u);
