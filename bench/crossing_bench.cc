@@ -98,7 +98,7 @@ void crossings(benchmark::State& state, wasm::EngineKind kind, const char* op) {
   uint8_t bytes[64] = {};
   (void)b.pool.append(payload, bytes, 64);
   (void)b.pool.freeze(payload);
-  reactor::InElement in{0, 0, "application/octet-stream", payload};
+  reactor::InElement in{0, 0, "application/octet-stream", payload, 0, {}};
   if (measured_loop(state, *b.node, &in, b.pool)) state.counters["crossings_per_call"] = static_cast<double>(n);
   (void)b.pool.release(payload);
 }

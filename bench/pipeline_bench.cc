@@ -270,7 +270,7 @@ void process_call(benchmark::State& state, wasm::EngineKind kind) {
   uint8_t bytes[64] = {};
   (void)pool.append(in, bytes, 64);
   (void)pool.freeze(in);
-  InElement element{0, 0, "application/octet-stream", in};
+  InElement element{0, 0, "application/octet-stream", in, 0, {}};
   std::optional<OutElement> out;
   for (auto _ : state) {
     CallStatus st = (*node)->process(element, out);

@@ -22,6 +22,8 @@ PACKAGES=(
   skopeo umoci                          # packaging tests: other tools must read what torvyn pack writes
   chromium                              # dashboard test: the inspection API's web dashboard in a real headless browser (driven by npm playwright-core)
   tmux                                  # torvyn top test: the terminal view under a real terminal (send-keys, capture-pane)
+  libnats-dev                           # nats-jetstream connector nodes (nats.c client)
+  nats-server                           # nats tests: a real JetStream server on 127.0.0.1
 )
 
 missing=()

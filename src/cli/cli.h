@@ -65,6 +65,7 @@ void add_doctor(CLI::App& app, const Globals& g, int& exit_code);
 void add_check(CLI::App& app, const Globals& g, int& exit_code);
 void add_link(CLI::App& app, const Globals& g, int& exit_code);
 void add_inspect(CLI::App& app, const Globals& g, int& exit_code);
+void add_drain(CLI::App& app, const Globals& g, int& exit_code);
 void add_trace(CLI::App& app, const Globals& g, int& exit_code);
 void add_bench(CLI::App& app, const Globals& g, int& exit_code);
 void add_completions(CLI::App& app, const Globals& g, int& exit_code);

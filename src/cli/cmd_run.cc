@@ -69,6 +69,8 @@ int run(const Globals& g, const RunArgs& a) {
     std::cerr << "note: tracing_exporter = \"stdout\" writes spans to stderr: stdout carries the elements (--output -)\n";
   // The inspection API (health, flows, pools, Prometheus /metrics) serves while the flows run.
   host::Monitoring monitoring(rt);
+  // POST /drain (torvyn drain) stops the flows as SIGTERM does.
+  monitoring.set_drain([] { g_stop.store(true); }, [] { return g_stop.load(); });
   if (auto s = monitoring.start_server(); !s) {
     // An address the operator configured is what their scraper and health checks point at:
     // running blind there is worse than not running. The default socket is a convenience.

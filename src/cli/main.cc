@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_check(app, g, exit_code);
   add_link(app, g, exit_code);
   add_inspect(app, g, exit_code);
+  add_drain(app, g, exit_code);
   add_pack(app, g, exit_code);
   add_key(app, g, exit_code);
   add_sign(app, g, exit_code);

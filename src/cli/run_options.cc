@@ -39,6 +39,9 @@ int build_exit_code(const Error& e) {
   // A state directory Torvyn refuses to trust is the machine's doing (exit 3, like a missing
   // compiler).
   if (e.code == ErrorCode::UnsafeDirectory || e.code == ErrorCode::EnvironmentError) return kEnvironment;
+  // A connector's server that does not answer is the environment; a malformed URL is configuration.
+  if (e.code == ErrorCode::NatsUnreachable) return kEnvironment;
+  if (e.code == ErrorCode::NatsBadUrl || e.code == ErrorCode::ConnectorConfigInvalid) return kUsage;
   bool usage = e.code == ErrorCode::IoError || e.code == ErrorCode::ConfigUnknownReference;
   return usage ? kUsage : kFailed;
 }

@@ -13,5 +13,6 @@ const std::vector<std::string_view>& error_policy_names();
 const std::vector<std::string_view>& tracing_level_names();  // also metrics_level
 const std::vector<std::string_view>& tracing_exporter_names();
 const std::vector<std::string_view>& capability_policy_names();
+const std::vector<std::string_view>& connector_names();  // built-in connector nodes
 
 }  // namespace torvyn::config::detail

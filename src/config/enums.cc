@@ -71,6 +71,10 @@ const std::vector<std::string_view>& capability_policy_names() {
   static const std::vector<std::string_view> v{"deny-all", "allow-all"};
   return v;
 }
+const std::vector<std::string_view>& connector_names() {
+  static const std::vector<std::string_view> v{"nats-jetstream"};
+  return v;
+}
 }  // namespace detail
 
 }  // namespace torvyn::config

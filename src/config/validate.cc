@@ -598,6 +598,7 @@ class Validator {
         }
       }
     }
+    connector_roles(f);
     return f;
   }
 
@@ -605,6 +606,15 @@ class Validator {
     NodeDecl n;
     n.id = std::move(id);
     n.where = cx_.where(s.t);
+    if (s.get("connector")) {
+      if (auto v = get_choice(s, "connector")) n.connector = *v;
+      if (s.get("component"))
+        error(ErrorCode::ConnectorNodeInvalid, s.get("component"), join_key(s.key, "component"),
+              "node `" + n.id + "` names both a `connector` and a `component`", "one of them", "both",
+              "remove `component`: a connector node is run by the host itself");
+      if (n.connector == "nats-jetstream") n.nats = read_nats(s);
+      return n;
+    }
     if (auto v = get_string(s, "component")) {
       if (v->empty())
         error(ErrorCode::ConfigInvalidValue, s.get("component"), join_key(s.key, "component"),
@@ -631,6 +641,120 @@ class Validator {
     if (auto v = get_size(s, "max_buffer_bytes", kSmallBuffer, kMaxBufferBudget, /*zero_ok=*/true)) n.max_buffer_bytes = *v;
     if (auto v = get_int(s, "priority", -1000, 1000)) n.priority = static_cast<int>(*v);
     return n;
+  }
+
+  // The config table of a `connector = "nats-jetstream"` node. What the server decides (the stream
+  // exists, the URL answers) is checked when the flow starts; here only what the text can show.
+  NatsConnectorConfig read_nats(const Section& node) {
+    NatsConnectorConfig c;
+    const std::string key = join_key(node.key, "config");
+    const toml::node* at = node.get("config");
+    if (!at) {
+      error(ErrorCode::ConnectorConfigInvalid, node.t, key, "connector node `" + key.substr(0, key.size() - 7) + "` has no `config`",
+            "config = { url = \"nats://host:4222\", stream = \"...\", ... }", "nothing",
+            "a source needs stream and durable, a sink needs subject: config = { url = \"nats://127.0.0.1:4222\", "
+            "stream = \"ORDERS\", durable = \"torvyn\" }");
+      return c;
+    }
+    if (!at->is_table()) {
+      error(ErrorCode::ConnectorConfigInvalid, at, key, "`" + key + "` of a connector node must be a table", "a TOML table",
+            describe_found(*at), "write it as config = { url = \"nats://127.0.0.1:4222\", stream = \"...\" }");
+      return c;
+    }
+    Section cs{at->as_table(), key, find_section("flow.*.nodes.*.nats-jetstream")};
+    check_keys(cs);
+    if (auto v = get_string(cs, "url")) {
+      c.url = *v;
+      if (!nats_url_ok(c.url))
+        error(ErrorCode::NatsBadUrl, cs.get("url"), join_key(key, "url"), "`" + join_key(key, "url") + "` is not a NATS URL",
+              "nats://host:port (or a comma-separated list of them)", describe_found(*cs.get("url")),
+              "write it as \"nats://127.0.0.1:4222\"");
+    }
+    auto name = [&](std::string_view k, std::string& out, bool subject) {
+      auto v = get_string(cs, k);
+      if (!v) return;
+      out = *v;
+      // Stream and consumer names may not hold spaces, dots or wildcards; subjects may not hold spaces.
+      const bool bad = v->empty() || v->find_first_of(subject ? " \t\r\n" : " \t\r\n.*>/\\") != std::string::npos;
+      if (bad)
+        error(ErrorCode::ConnectorConfigInvalid, cs.get(k), join_key(key, k), "`" + join_key(key, k) + "` is not a valid " +
+              std::string(subject ? "subject" : "name"),
+              subject ? "a subject such as \"orders.new\" (no spaces)" : "a name without spaces, dots, wildcards or slashes",
+              describe_found(*cs.get(k)), subject ? "remove the spaces" : "use letters, digits, '-' and '_'");
+    };
+    name("stream", c.stream, false);
+    name("durable", c.durable, false);
+    name("subject", c.subject, true);
+    if (auto v = get_int(cs, "batch", 1, 4096)) c.batch = static_cast<uint32_t>(*v);
+    if (auto v = get_duration(cs, "ack_wait", 1)) c.ack_wait_ms = *v;
+    if (auto v = get_duration(cs, "timeout", 1)) c.timeout_ms = *v;
+    if (auto v = get_string(cs, "content_type")) c.content_type = *v;
+    nats_at_[node.key] = at;
+    return c;
+  }
+
+  static bool nats_url_ok(std::string_view urls) {
+    size_t start = 0;
+    while (start <= urls.size()) {
+      size_t comma = urls.find(',', start);
+      std::string_view u = urls.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      while (!u.empty() && u.front() == ' ') u.remove_prefix(1);
+      while (!u.empty() && u.back() == ' ') u.remove_suffix(1);
+      size_t scheme = u.find("://");
+      if (scheme == std::string_view::npos) return false;
+      std::string_view sch = u.substr(0, scheme), rest = u.substr(scheme + 3);
+      if (sch != "nats" && sch != "tls") return false;
+      if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+      if (rest.empty() || rest.find_first_of(" /?#") != std::string_view::npos) return false;
+      if (size_t colon = rest.rfind(':'); colon != std::string_view::npos && rest.back() != ']') {
+        std::string_view port = rest.substr(colon + 1);
+        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+        if (std::stoul(std::string(port)) > 65535 || colon == 0) return false;
+      }
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    return true;
+  }
+
+  // A connector node's role follows from its edges; what it then needs is checked against it.
+  void connector_roles(FlowDecl& f) {
+    for (NodeDecl& n : f.nodes) {
+      if (n.connector.empty()) continue;
+      bool in = false, out = false;
+      for (const EdgeDecl& e : f.edges) {
+        in = in || e.to.node == n.id;
+        out = out || e.from.node == n.id;
+      }
+      const std::string key = "flow." + f.name + ".nodes." + n.id;
+      if (in == out) {
+        Diagnostic& d = cx_.report(ErrorCode::ConnectorNodeInvalid, Severity::Error, n.where, key,
+                                   "connector node `" + n.id + "` has " + (in ? "both incoming and outgoing edges" : "no edges") +
+                                       ", so it is neither a source nor a sink");
+        d.expected = "outgoing edges only (a source) or incoming edges only (a sink)";
+        d.found = in ? "edges into and out of it" : "no edge";
+        d.help = "use one connector node to read and another to write, each connected on one side";
+        continue;
+      }
+      n.connector_role = out ? ConnectorRole::Source : ConnectorRole::Sink;
+      if (!n.nats) continue;
+      auto it = nats_at_.find(key);
+      const toml::node* at = it != nats_at_.end() ? it->second : nullptr;
+      auto need = [&](const std::string& value, std::string_view k, const std::string& why) {
+        if (!value.empty() || !at) return;
+        Diagnostic& d = cx_.report(ErrorCode::ConnectorConfigInvalid, Severity::Error, cx_.where(at), key + ".config." + std::string(k),
+                                   "missing required key `" + key + ".config." + std::string(k) + "`: " + why);
+        d.expected = "a string";
+        d.found = "nothing";
+        d.help = "add `" + std::string(k) + " = \"...\"` to the node's config";
+      };
+      if (n.connector_role == ConnectorRole::Source) {
+        need(n.nats->stream, "stream", "a nats-jetstream source reads a stream");
+        need(n.nats->durable, "durable", "a nats-jetstream source reads through a durable consumer every instance shares");
+      } else {
+        need(n.nats->subject, "subject", "a nats-jetstream sink publishes to a subject");
+      }
+    }
   }
 
   std::optional<PortRef> read_port(const Section& edge, std::string_view name, const FlowDecl& f) {
@@ -1064,7 +1188,8 @@ class Validator {
 
   const PathBases& bases_;
   Context& cx_;
-  std::map<std::string, const toml::node*> component_at_;  // "flow.f.nodes.n.component" -> its value
+  std::map<std::string, const toml::node*> component_at_;
+  std::map<std::string, const toml::node*> nats_at_;  // "flow.f.nodes.n" -> its connector config table  // "flow.f.nodes.n.component" -> its value
   std::vector<GrantKey> grant_keys_;
 };
 

@@ -108,6 +108,7 @@ class Linker {
 
   void load(const config::FlowDecl& f, Node& node) {
     const config::NodeDecl& n = *node.decl;
+    if (!n.connector.empty()) return;  // a built-in connector: the host runs it, there is no component
     node.ref = detail::resolve_reference(cfg_, n.component, opts_.hooks);
     if (node.ref.oci) {
       add(make_diag(ErrorCode::ContractComponentNotBuilt, Severity::Note,
@@ -140,6 +141,14 @@ class Linker {
 
   void role(const config::FlowDecl& f, Node& node) {
     const config::NodeDecl& n = *node.decl;
+    if (!n.connector.empty()) {
+      // Its role follows from its edges (the config loader checked they make it one).
+      const Role want = n.connector_role == config::ConnectorRole::Source ? Role::Source : Role::Sink;
+      if (n.connector_role != config::ConnectorRole::None)
+        for (const RoleInfo& r : roles())
+          if (r.role == want) node.role = &r;
+      return;
+    }
     std::optional<wit::Version> wanted;
     if (!n.interface.empty()) {
       SourceLocation at = node_value(n, "interface");

@@ -38,7 +38,8 @@ obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::Copy
     obs::StageSnapshot st;
     st.node = n.id;
     auto it = rf.component_of.find(n.id);
-    st.component = it != rf.component_of.end() ? it->second : "(built-in)";
+    auto conn = rf.connectors.find(n.id);
+    st.component = it != rf.component_of.end() ? it->second : conn != rf.connectors.end() ? "(" + conn->second->connector + ")" : "(built-in)";
     st.role = std::string(reactor::role_name(n.stage->role()));
     st.invocations = n.stats->invocations.get();
     st.batch = n.stats->batch.get();
@@ -68,6 +69,25 @@ obs::FlowSnapshot snapshot(const Runtime::RunningFlow& rf, const resources::Copy
     q.backpressure_events = e.queue->stats.backpressure_events.get();
     q.backpressure_ns = e.queue->backpressure_ns_now();
     f.streams.push_back(std::move(q));
+  }
+  for (const auto& [node, c] : rf.connectors) {
+    obs::ConnectorSnapshot cs;
+    cs.node = node;
+    cs.connector = c->connector;
+    cs.role = c->role;
+    cs.fetched = c->fetched.get();
+    cs.acked = c->acked.get();
+    cs.failed_acked = c->failed_acked.get();
+    cs.redelivered = c->redelivered.get();
+    cs.pending_acks = c->pending_acks.get();
+    cs.in_progress = c->in_progress.get();
+    cs.ack_errors = c->ack_errors.get();
+    cs.fetch_errors = c->fetch_errors.get() + c->too_large.get();
+    cs.fetch_latency_ns = c->role == "source" ? &c->fetch_latency_ns : nullptr;
+    cs.published = c->published.get();
+    cs.duplicates = c->duplicates.get();
+    cs.publish_errors = c->publish_errors.get();
+    f.connectors.push_back(std::move(cs));
   }
   return f;
 }
@@ -150,6 +170,8 @@ Status Monitoring::start_server() {
   o.allow_remote = cfg.inspection.allow_remote;
   o.prometheus_enabled = cfg.observability.prometheus_enabled;
   o.level = level_;
+  o.drain = drain_;
+  o.draining = draining_;
   if (std::shared_ptr<AuditLog> audit = runtime_.audit_log()) {
     o.audit = [audit](std::string_view method, std::string_view path, int status, std::string_view peer) {
       audit->record("inspection.access", {{"method", std::string(method)},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "torvyn/component/runtime.h"
+#include "torvyn/connectors/connectors.h"
 #include "torvyn/host/runtime.h"
 #include "torvyn/reactor/flow.h"
 #include "torvyn/reactor/host_stages.h"
@@ -43,6 +44,7 @@ struct Runtime::RunningFlow {
   std::vector<std::shared_ptr<security::WasiContext>> wasi;
   std::unique_ptr<reactor::Flow> flow;
   std::map<std::string, std::string> component_of;  // node id -> component reference
+  std::map<std::string, std::shared_ptr<connectors::ConnectorStats>> connectors;  // node id -> its connector's counters
   bool started = false;
   const reactor::FileSink* output = nullptr;  // the built-in sink of --output, if any
   std::optional<FlowCounters> warm;  // taken when the warm-up ended (flow thread), if it did

@@ -24,6 +24,7 @@
 #include "torvyn/base/file_read.h"
 #include "torvyn/base/sha256.h"
 #include "torvyn/wasm/stop_interrupts.h"
+#include "torvyn/connectors/connectors.h"
 
 namespace torvyn::host {
 
@@ -344,6 +345,16 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   };
   std::vector<Built> built;
   for (const config::NodeDecl& n : decl.nodes) {
+    if (!n.connector.empty()) {
+      // A built-in connector: connected and bound now, so that a flow that cannot reach its
+      // server or stream fails before anything runs (its error code kept: E0932-E0935).
+      auto c = connectors::make_connector(n, decl.name, *pool_, reservation);
+      if (!c) return Error(c.error().code, "flow `" + decl.name + "`: " + c.error().message);
+      reactor::Role role = c->stage->role();
+      rf->connectors[n.id] = c->stats;
+      built.push_back({&n, std::move(c->stage), role});
+      continue;
+    }
     // A node with its own memory cap gets an engine with that cap (the aot cache is shared on disk).
     auto lc = load_component(n.component, n.id, n.max_memory.value_or(rt.max_memory_per_component));
     if (!lc) {
@@ -414,7 +425,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     std::string config;
     if (b.decl) {
       config = b.decl->config;
-      if (config.empty())
+      if (config.empty() && b.decl->connector.empty())
         if (const config::ComponentDecl* c = config_.find_component(b.decl->component)) config = c->config;
     }
     index[id] = rf->flow->add_node(id, std::move(b.stage), config);

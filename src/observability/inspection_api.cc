@@ -86,6 +86,25 @@ json flow_detail(const FlowSnapshot& f) {
                            {"backpressure_ns", s.backpressure_ns}});
   }
   j["streams"] = std::move(streams);
+  json connectors = json::array();
+  for (const ConnectorSnapshot& c : f.connectors) {
+    json cj{{"node", c.node}, {"connector", c.connector}, {"role", c.role}};
+    if (c.role == "source") {
+      cj.update(json{{"fetched", c.fetched},
+                     {"acked", c.acked},
+                     {"failed_acked", c.failed_acked},
+                     {"redelivered", c.redelivered},
+                     {"pending_acks", c.pending_acks},
+                     {"in_progress", c.in_progress},
+                     {"ack_errors", c.ack_errors},
+                     {"fetch_errors", c.fetch_errors},
+                     {"fetch_latency_ns", histogram_json(c.fetch_latency_ns)}});
+    } else {
+      cj.update(json{{"published", c.published}, {"duplicates", c.duplicates}, {"publish_errors", c.publish_errors}});
+    }
+    connectors.push_back(std::move(cj));
+  }
+  j["connectors"] = std::move(connectors);
   return j;
 }
 
@@ -110,8 +129,15 @@ bool InspectionApi::is_public(std::string_view method, std::string_view path) {
 }
 
 ApiResponse InspectionApi::handle(std::string_view method, std::string_view path) const {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path == "/drain") {
+    if (method == "POST") return drain();
+    ApiResponse r = error(405, "method not allowed: /drain takes POST");
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
   if (method != "GET" && method != "HEAD") {
-    ApiResponse r = error(405, "method not allowed: the inspection API is read-only (GET, HEAD)");
+    ApiResponse r = error(405, "method not allowed: the inspection API is read-only (GET, HEAD) but for POST /drain");
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   }
@@ -124,18 +150,27 @@ ApiResponse InspectionApi::handle(std::string_view method, std::string_view path
   if (path == "/pools") return pools();
   if (path == "/metrics") return metrics();
   return error(404, "no such endpoint; the inspection API serves / (the web dashboard), /health, /flows, "
-                    "/flows/{id}, /components, /pools and /metrics");
+                    "/flows/{id}, /components, /pools, /metrics and POST /drain");
 }
 
 ApiResponse InspectionApi::health() const {
   double uptime = static_cast<double>(steady_ns() - started_ns_) / 1e9;
-  return json_response(json{{"status", "ok"},
+  const bool draining = options_.draining && options_.draining();
+  return json_response(json{{"status", draining ? "draining" : "ok"},
                             {"version", TORVYN_VERSION},
                             {"pid", static_cast<long long>(::getpid())},
                             {"uptime_seconds", uptime},
                             {"flows", source_.flows().size()},
                             {"metrics_level", metrics_level_name(options_.level)},
                             {"prometheus", options_.prometheus_enabled}});
+}
+
+ApiResponse InspectionApi::drain() const {
+  if (!options_.drain) return error(404, "this host offers no drain");
+  options_.drain();
+  ApiResponse r = json_response(json{{"status", "draining"}, {"flows", source_.flows().size()}});
+  r.status = 202;
+  return r;
 }
 
 ApiResponse InspectionApi::flows() const {

@@ -161,7 +161,7 @@ struct InspectionServer::Impl {
   };
 
   Impl(const MetricsSource& source, Options opts)
-      : options(std::move(opts)), api(source, ApiOptions{options.prometheus_enabled, options.level}) {}
+      : options(std::move(opts)), api(source, ApiOptions{options.prometheus_enabled, options.level, options.drain, options.draining}) {}
 
   std::chrono::milliseconds request_timeout() const {
     return std::chrono::milliseconds(options.request_timeout_ms > 0 ? options.request_timeout_ms : 5000);

@@ -319,6 +319,53 @@ std::string prometheus_text(const MetricsSource& source, MetricsLevel level) {
     });
   }
 
+  // Connector nodes (at-least-once delivery through an external system).
+  auto each_connector = [&](std::string_view role, auto&& fn) {
+    for (size_t i = 0; i < flows.size(); ++i)
+      for (const ConnectorSnapshot& c : flows[i].connectors)
+        if (c.role == role) fn(labels[i].flow, c);
+  };
+  w.family("torvyn_connector_acked_total", "counter",
+           "Source messages acknowledged: every element derived from them was delivered, dropped, or failed and skipped.");
+  each_connector("source", [&](const std::string& f, const ConnectorSnapshot& c) {
+    w.sample({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, c.acked);
+  });
+  w.family("torvyn_connector_failed_acked_total", "counter",
+           "Source messages acknowledged although an element derived from them failed (error_policy = \"skip\").");
+  each_connector("source", [&](const std::string& f, const ConnectorSnapshot& c) {
+    w.sample({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, c.failed_acked);
+  });
+  w.family("torvyn_connector_redelivered_total", "counter",
+           "Source messages the broker delivered more than once (not acknowledged in time, or by an instance that stopped).");
+  each_connector("source", [&](const std::string& f, const ConnectorSnapshot& c) {
+    w.sample({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, c.redelivered);
+  });
+  w.family("torvyn_connector_pending_acks", "gauge", "Source messages fetched and not yet acknowledged.");
+  each_connector("source", [&](const std::string& f, const ConnectorSnapshot& c) {
+    w.sample({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, c.pending_acks);
+  });
+  w.family("torvyn_connector_fetched_total", "counter", "Source messages fetched from the broker.");
+  each_connector("source", [&](const std::string& f, const ConnectorSnapshot& c) {
+    w.sample({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, c.fetched);
+  });
+  w.family("torvyn_connector_fetch_latency_seconds", "histogram", "Time of a fetch from the broker that returned messages, in seconds.");
+  each_connector("source", [&](const std::string& f, const ConnectorSnapshot& c) {
+    if (c.fetch_latency_ns) w.histogram({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, *c.fetch_latency_ns);
+  });
+  w.family("torvyn_connector_published_total", "counter", "Sink messages the broker acknowledged (stored, or recognised as duplicates).");
+  each_connector("sink", [&](const std::string& f, const ConnectorSnapshot& c) {
+    w.sample({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, c.published);
+  });
+  w.family("torvyn_connector_duplicates_total", "counter",
+           "Sink messages the broker recognised by their message id and did not store again (a redelivered source message).");
+  each_connector("sink", [&](const std::string& f, const ConnectorSnapshot& c) {
+    w.sample({{"flow", f}, {"node", c.node}, {"connector", c.connector}}, c.duplicates);
+  });
+  w.family("torvyn_connector_errors_total", "counter", "Failed fetches, acknowledgements and publications of a connector node.");
+  for (size_t i = 0; i < flows.size(); ++i)
+    for (const ConnectorSnapshot& c : flows[i].connectors)
+      w.sample({{"flow", labels[i].flow}, {"node", c.node}, {"connector", c.connector}}, c.fetch_errors + c.ack_errors + c.publish_errors);
+
   // Components (per stage: one instance of a component in one flow).
   auto each_stage = [&](auto&& fn) {
     for (size_t i = 0; i < flows.size(); ++i)

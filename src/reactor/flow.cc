@@ -117,7 +117,13 @@ Status Flow::start() {
   uint32_t largest = 1;
   for (auto& n : nodes_) {
     bool batchable = !trace_ && (n->role == Role::Source || n->role == Role::Processor || n->role == Role::Sink);
-    n->batch = batchable ? std::max<uint32_t>(1, std::min(n->stage->max_batch(), options_.max_batch)) : 1;
+    n->batch_only = n->role == Role::Source && n->stage->batch_only();
+    batchable = batchable || n->batch_only;
+    // A batch-only source is the host's own (a connector): its batch is its own setting, not the
+    // components' max_batch (which the interp engine sets to 1).
+    n->batch = n->batch_only  ? std::max<uint32_t>(1, n->stage->max_batch())
+               : batchable    ? std::max<uint32_t>(1, std::min(n->stage->max_batch(), options_.max_batch))
+                              : 1;
     n->batch_max = n->batch;
     largest = std::max(largest, n->batch);
     n->stats.batch.set(n->batch);
@@ -184,6 +190,10 @@ void Flow::finish() {
     }
     edge->queue.end_backpressure();
   }
+  // What was still in flight is never acknowledged: its sources' messages are delivered again.
+  lineage_.resize(1);
+  lineage_free_.clear();
+  for (auto& n : nodes_) n->ingested.clear();
   // Teardown in reverse topological order (every stage whose init ran).
   std::vector<size_t> order = topo_;
   if (order.size() != nodes_.size()) {

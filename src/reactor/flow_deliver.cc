@@ -45,6 +45,7 @@ void Flow::push_edge(Edge& edge, const Element& e) {
         stats_.elements_dropped.add();
         release(e);
         end_trace(e.trace, ElementOutcome::Overflow);
+        end_lineage(e.lineage, false);  // the edge's policy drops it: as settled as a filter's drop
         return;
       case BackpressurePolicy::DropOldest: {
         Element old;
@@ -53,6 +54,7 @@ void Flow::push_edge(Edge& edge, const Element& e) {
         stats_.elements_dropped.add();
         release(old);
         end_trace(old.trace, ElementOutcome::Overflow);
+        end_lineage(old.lineage, false);
         break;
       }
       case BackpressurePolicy::Error:
@@ -101,6 +103,7 @@ void Flow::deliver(Node& n, const Element& in, Edge* const* targets, size_t coun
     stats_.elements_dropped.add();
     release(in);
     end_trace(in.trace, ElementOutcome::Unrouted);
+    end_lineage(in.lineage, false);
     return;
   }
   if (count > 1) {
@@ -108,6 +111,7 @@ void Flow::deliver(Node& n, const Element& in, Edge* const* targets, size_t coun
     if (slot >= shared_refs_.size()) shared_refs_.resize(std::max<size_t>(slot + 1, shared_refs_.size() * 2));
     uint32_t& refs = shared_refs_[slot];
     refs = (refs ? refs : 1) + static_cast<uint32_t>(count - 1);
+    lineage_ref(in.lineage, static_cast<uint32_t>(count - 1));
   }
   Element e = in;
   if (e.trace && trace_) {

@@ -39,10 +39,12 @@ struct Flow::Node {
   bool source_paused = false;              // notify-backpressure(pause) sent
   uint32_t batch = 1;                      // elements per call now: > 1 = batch forms
   uint32_t batch_max = 1;                  // ... as start() set it (the stage, runtime.max_batch, tracing)
+  bool batch_only = false;                 // a source always pulled with pull_batch (Stage::batch_only)
   uint32_t stride = 1;                     // per-element calls per clock read (pacing.h)
   uint64_t aggregate_seq = 0;              // aggregators number their outputs
   uint64_t next_sequence = 0;              // sources number theirs, from 0
   Clock::time_point paused_until{};        // sink answered `pause`
+  std::vector<uint32_t> ingested;          // aggregator: lineages of the inputs since its last output
   StageStats stats;
 };
 
@@ -95,7 +97,8 @@ inline void Flow::hand_on(Node& n, const Element& e) {
 
 // An element a stage produced, to every output: built in place in the sole output's queue when
 // hand_on() would push it there anyway.
-[[gnu::always_inline]] inline void Flow::emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace) {
+[[gnu::always_inline]] inline void Flow::emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace,
+                                             uint32_t lineage) {
   Edge* edge = n.sole_output;
   if (edge && !edge->queue.full() && !(trace && trace_) && n.backlog.empty()) {
     Element& e = edge->queue.next_slot();
@@ -105,6 +108,7 @@ inline void Flow::hand_on(Node& n, const Element& e) {
     e.payload = out.payload;
     e.content_type = intern(out.content_type);
     e.trace = 0;
+    e.lineage = lineage;
     e.emitted_ns = e.queued_ns = 0;
     n.stats.elements_out.add();
     if (edge->queue.commit_push()) source_backpressure(n);
@@ -117,6 +121,7 @@ inline void Flow::hand_on(Node& n, const Element& e) {
   e.payload = out.payload;
   e.content_type = intern(out.content_type);
   e.trace = trace;
+  e.lineage = lineage;
   forward(n, e, nullptr);
 }
 

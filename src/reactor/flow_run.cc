@@ -58,7 +58,7 @@ void Flow::end_run(Node& n, Clock::time_point t0, uint32_t calls) {
   n.stride = pacing::next_stride(elapsed, calls);
   // Slow elements: per-element calls; fast again (a preempted run, a slow phase that ended): back to
   // batches.
-  if (n.batch_max > 1) {
+  if (n.batch_max > 1 && !n.batch_only) {
     uint32_t want = n.batch;
     if (n.batch > 1 && pacing::batch_too_slow(elapsed, calls)) want = 1;
     else if (n.batch == 1 && pacing::batch_fast_again(elapsed, calls)) want = n.batch_max;
@@ -118,7 +118,8 @@ uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
   Reply r;
   while (calls < k) {
     const Element& e = q.front();
-    const InElement ie{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload};
+    InElement ie{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload, 0, {}};
+    if (n.role == Role::Sink) lineage_origin(e.lineage, ie);
     const SpanId span = enter_call(traced && e.trace ? trace_->trace_id(e.trace) : TraceId{}, t0);
     const CallCost before = cost_before(n);
     r.keep = r.pause = false;
@@ -141,13 +142,14 @@ uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
     // The common outcomes here; the rest in settle().
     if (n.role == Role::Processor && r.out) {
       release(e);
-      emit(n, *r.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace);
+      emit(n, *r.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace, e.lineage);
       r.out.reset();
     } else if (n.role == Role::Sink && !r.out) {
       delivered(e.origin_ns);
       stats_.elements_delivered.add();
       release(e);
       end_trace(e.trace, ElementOutcome::Delivered);
+      end_lineage(e.lineage, false);
     } else {
       settle(n, e, st, r.out, r.keep);
     }
@@ -169,7 +171,8 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
   ElementQueue& q = in.queue;
   for (uint32_t i = 0; i < k; ++i) {
     const Element& e = q.at(i);
-    batch_in_[i] = InElement{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload};
+    batch_in_[i] = InElement{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload, 0, {}};
+    if (n.role == Role::Sink) lineage_origin(e.lineage, batch_in_[i]);
   }
   const Clock::time_point t0 = now_;
   if (options_.context) enter_call(TraceId{}, t0);
@@ -225,7 +228,7 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
       const Element& e = q.front();
       if (o.status && o.out) {
         release(e);
-        emit(n, *o.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace);
+        emit(n, *o.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace, e.lineage);
         o.out.reset();
       } else {
         settle_outcome(n, e, o, pause);
@@ -241,6 +244,7 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
         stats_.elements_delivered.add();
         release(e);
         end_trace(e.trace, ElementOutcome::Delivered);
+        end_lineage(e.lineage, false);
       } else {
         settle_outcome(n, e, o, pause);
       }

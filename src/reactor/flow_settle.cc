@@ -60,9 +60,12 @@ void Flow::settle(Node& n, const Element& e, const CallStatus& st, std::optional
     }
     release(e);
     end_trace(e.trace, ElementOutcome::Failed);
+    // Skipped: settled as failed (its source acknowledges it and counts it). Fail-fast: left
+    // unsettled, so an acknowledging source never acknowledges it and it is delivered again.
     if (handle_failure(n, st, n.role == Role::Sink ? "push" : "process")) {
       n.stats.dropped.add();
       stats_.elements_dropped.add();
+      end_lineage(e.lineage, true);
     }
     return;
   }
@@ -70,12 +73,13 @@ void Flow::settle(Node& n, const Element& e, const CallStatus& st, std::optional
     case Role::Processor:
       release(e);
       if (out) {
-        emit(n, *out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace);
+        emit(n, *out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace, e.lineage);
         out.reset();
       } else {
         n.stats.dropped.add();
         stats_.elements_dropped.add();
         end_trace(e.trace, ElementOutcome::Dropped);
+        end_lineage(e.lineage, false);
       }
       break;
     case Role::Filter:
@@ -86,6 +90,7 @@ void Flow::settle(Node& n, const Element& e, const CallStatus& st, std::optional
         stats_.elements_dropped.add();
         release(e);
         end_trace(e.trace, ElementOutcome::Filtered);
+        end_lineage(e.lineage, false);
       }
       break;
     case Role::Router:
@@ -93,9 +98,12 @@ void Flow::settle(Node& n, const Element& e, const CallStatus& st, std::optional
       break;
     case Role::Aggregator:
       release(e);
+      // An aggregate holds the lineage of every input since the aggregator's last output, so
+      // their sources acknowledge them once the aggregate is delivered.
+      if (e.lineage) n.ingested.push_back(e.lineage);
       // The aggregate continues the trace of the element that completed it.
       if (out) {
-        emit(n, *out, n.aggregate_seq++, epoch_ns(stamp()), e.origin_ns, e.trace);
+        emit(n, *out, n.aggregate_seq++, epoch_ns(stamp()), e.origin_ns, e.trace, lineage_group(n.ingested, 1));
         out.reset();
       } else {
         end_trace(e.trace, ElementOutcome::Aggregated);
@@ -110,6 +118,7 @@ void Flow::settle(Node& n, const Element& e, const CallStatus& st, std::optional
       stats_.elements_delivered.add();
       release(e);
       end_trace(e.trace, ElementOutcome::Delivered);
+      end_lineage(e.lineage, false);
       break;
     case Role::Source: break;
   }
@@ -122,7 +131,8 @@ void Flow::settle_outcome(Node& n, const Element& e, BatchOutcome& o, bool& paus
   if (!o.status) {
     Reply r;
     r.out = std::move(o.out);
-    const InElement in{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload};
+    InElement in{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload, 0, {}};
+    if (n.role == Role::Sink) lineage_origin(e.lineage, in);
     o.status = retry(n, e, in, std::move(o.status), r);
     o.out = std::move(r.out);
     pause = pause || (o.status && r.pause);

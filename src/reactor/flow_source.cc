@@ -30,8 +30,9 @@ uint32_t Flow::run_source(Node& n, uint32_t max) {
       k = static_cast<uint32_t>(std::min<uint64_t>(k, options_.limit - pulled_));
     }
     const uint64_t before = pulled_;
-    calls += n.batch > 1 ? pull_batch(n, std::min(k, n.batch)) : pull_singles(n, k);
-    if (n.batch > 1 && pulled_ == before) break;  // nothing now: try again next round
+    const bool batched = n.batch > 1 || n.batch_only;
+    calls += batched ? pull_batch(n, std::min(k, n.batch)) : pull_singles(n, k);
+    if (batched && pulled_ == before) break;  // nothing now: try again next round
   }
   return calls;
 }
@@ -82,6 +83,7 @@ uint32_t Flow::pull_singles(Node& n, uint32_t k) {
     e.payload = out->payload;
     e.content_type = intern(out->content_type);
     e.trace = trace;
+    e.lineage = out->ack_id ? lineage_begin(n.index, out->ack_id) : 0;
     e.emitted_ns = e.queued_ns = 0;
     ++made;
     if (direct) {
@@ -127,7 +129,10 @@ uint32_t Flow::pull_batch(Node& n, uint32_t k) {
   n.stats.invocations.add(calls);
   end_run(n, t0, calls);
   const uint64_t timestamp = epoch_ns(now_), origin = flow_ns(now_);
-  for (uint32_t i = 0; i < made; ++i) emit(n, pulled_scratch_[i], n.next_sequence++, timestamp, origin, 0);
+  for (uint32_t i = 0; i < made; ++i) {
+    const OutElement& o = pulled_scratch_[i];
+    emit(n, o, n.next_sequence++, timestamp, origin, 0, o.ack_id ? lineage_begin(n.index, o.ack_id) : 0);
+  }
   pulled_ += made;
   stats_.elements_produced.add(made);
   pulled_scratch_.clear();

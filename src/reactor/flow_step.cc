@@ -48,13 +48,19 @@ void Flow::update_completion() {
           for (const auto& o : flush_scratch_) release_out(o);
           flush_scratch_.clear();
           if (!handle_failure(n, st, "flush")) return;
+          for (uint32_t in : n.ingested) end_lineage(in, true);  // skipped: what it held is lost, counted as failed
+          n.ingested.clear();
         }
         Clock::time_point now = Clock::now();
+        // The inputs the aggregator still held end with what it flushed (or now, if it flushed nothing).
+        const uint32_t lineage = lineage_group(n.ingested, static_cast<uint32_t>(flush_scratch_.size()));
+        for (uint32_t in : n.ingested) end_lineage(in, false);
+        n.ingested.clear();
         for (const auto& o : flush_scratch_) {
           // A flushed aggregate starts a trace of its own.
           uint32_t trace = trace_ ? trace_->begin_element(flow_ns(now)) : 0;
           if (trace) trace_->set_sequence(trace, n.aggregate_seq);
-          emit(n, o, n.aggregate_seq++, epoch_ns(now), static_cast<uint64_t>((now - steady_base_).count()), trace);
+          emit(n, o, n.aggregate_seq++, epoch_ns(now), static_cast<uint64_t>((now - steady_base_).count()), trace, lineage);
         }
         flush_scratch_.clear();
         drain_backlog(n);

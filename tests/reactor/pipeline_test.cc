@@ -181,7 +181,7 @@ TEST_P(Pipeline, TrapInsideReallocCalledFromAHostFunction) {
   auto in = *pool.allocate(resources::kHostOwner, 8);
   ASSERT_TRUE(pool.append(in, "abcdefgh", 8).ok());
   ASSERT_TRUE(pool.freeze(in).ok());
-  InElement e{0, 0, "text/plain", in};
+  InElement e{0, 0, "text/plain", in, 0, {}};
   std::optional<OutElement> out;
   CallStatus st = n->process(e, out);
   EXPECT_EQ(st.kind, FailKind::Trap) << st.describe();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 
 #include "fake_source.h"
@@ -160,6 +161,43 @@ TEST(BearerToken, Matches) {
   EXPECT_FALSE(bearer_token_matches("s3cret", "s3cret"));
   EXPECT_FALSE(bearer_token_matches("", "s3cret"));
   EXPECT_FALSE(bearer_token_matches("Bearer ", ""));  // an empty token never matches
+}
+
+}  // namespace
+}  // namespace torvyn::observability
+
+namespace torvyn::observability {
+namespace {
+
+TEST(InspectionApi, DrainAndHealthDraining) {
+  auto src = testing::FakeSource::pipeline();
+  // No drain offered: /drain does not exist.
+  InspectionApi plain(*src, {});
+  EXPECT_EQ(plain.handle("POST", "/drain").status, 404);
+  std::atomic<int> asked{0};
+  std::atomic<bool> draining{false};
+  ApiOptions o;
+  o.drain = [&] {
+    ++asked;
+    draining = true;
+  };
+  o.draining = [&] { return draining.load(); };
+  InspectionApi api(*src, o);
+  EXPECT_EQ(json::parse(api.handle("GET", "/health").body)["status"], "ok");
+  // Only POST drains.
+  for (const char* method : {"GET", "HEAD", "PUT", "DELETE"}) {
+    ApiResponse r = api.handle(method, "/drain");
+    EXPECT_EQ(r.status, 405) << method;
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].second, "POST");
+  }
+  EXPECT_EQ(asked, 0);
+  ApiResponse r = api.handle("POST", "/drain");
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(json::parse(r.body)["status"], "draining");
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(json::parse(api.handle("GET", "/health").body)["status"], "draining");
+  EXPECT_EQ(api.handle("POST", "/drain/").status, 202);  // a trailing slash is the same endpoint
 }
 
 }  // namespace

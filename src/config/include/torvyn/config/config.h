@@ -48,8 +48,28 @@ struct ComponentDecl {
   std::string path_text;  // `path` exactly as written
 };
 
+// A built-in connector node: `nodes.<id> = { connector = "nats-jetstream", config = { ... } }`. The
+// host implements it (src/connectors/); its role follows from its edges: a node with outgoing
+// edges only is a source, one with incoming edges only a sink.
+enum class ConnectorRole { None, Source, Sink };
+
+// `connector = "nats-jetstream"`: a JetStream durable pull consumer (source) or publisher (sink).
+struct NatsConnectorConfig {
+  std::string url = "nats://127.0.0.1:4222";
+  std::string stream;          // source: required (the stream the durable consumer reads); sink: optional, checked to exist
+  std::string subject;         // source: the consumer's filter subject ("" = the whole stream); sink: required
+  std::string durable;         // source: required (the durable consumer's name, shared by every instance)
+  uint32_t batch = 64;         // source: most messages per fetch (the free credit of its output bounds it too)
+  uint64_t ack_wait_ms = 30000;  // source: redelivery after this long without an ack (the consumer's AckWait)
+  uint64_t timeout_ms = 5000;    // connect, JetStream API requests, publish acknowledgements
+  std::string content_type = "application/octet-stream";  // source: the elements' content type
+};
+
 struct NodeDecl {
   std::string id;
+  std::string connector;  // "" = a component node; "nats-jetstream" = a built-in connector
+  ConnectorRole connector_role = ConnectorRole::None;
+  std::optional<NatsConnectorConfig> nats;
   // "<component name>" | "file:///abs/x.wasm" (a relative file:// path is resolved against the
   // manifest's directory) | "oci://registry/repo:tag"
   std::string component;

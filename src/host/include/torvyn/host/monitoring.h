@@ -3,6 +3,7 @@
 // (`[inspection]`, `[observability] metrics_enabled / prometheus_enabled`).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "torvyn/base/result.h"
@@ -24,6 +25,12 @@ class Monitoring {
   // Starts the inspection API as configured (Unix socket by default; loopback TCP with a token
   // when `[inspection] tcp` is set). Not started when `[inspection] enabled = false`.
   Status start_server();
+  // POST /drain on the inspection API calls `request` (it must not block: e.g. set the flag SIGTERM
+  // sets); GET /health reports "draining" while `draining` says so. Before start_server().
+  void set_drain(std::function<void()> request, std::function<bool()> draining) {
+    drain_ = std::move(request);
+    draining_ = std::move(draining);
+  }
   void stop_server();
   const observability::InspectionServer* server() const { return server_.get(); }
 
@@ -33,6 +40,8 @@ class Monitoring {
   observability::MetricsRegistry registry_;
   std::vector<observability::MetricsRegistry::Handle> handles_;
   std::unique_ptr<observability::InspectionServer> server_;
+  std::function<void()> drain_;
+  std::function<bool()> draining_;
 };
 
 }  // namespace torvyn::host

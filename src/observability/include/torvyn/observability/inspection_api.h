@@ -17,11 +17,17 @@
 //                    default-src 'self', X-Frame-Options DENY, nosniff and no-referrer. They hold
 //                    no data and are served without the bearer token (is_public); the page reads
 //                    the JSON endpoints above with the token the user gives it.
-// HEAD is answered like GET (without a body). Any other method: 405 with `Allow: GET, HEAD`.
+//   POST /drain      asks the instance to drain as SIGTERM does (stop fetching/pulling, finish what is
+//                    in flight, acknowledge, complete sinks, exit 0): 202 {"status":"draining"};
+//                    404 when the host offers no drain (ApiOptions::drain unset). GET /health then
+//                    says "status":"draining", so a load balancer stops sending work.
+// HEAD is answered like GET (without a body). Any other method: 405 with `Allow: GET, HEAD`
+// (`Allow: POST` on /drain).
 // Unknown paths: 404. Errors are JSON: {"error": "...", "status": <code>}. A trailing slash is
 // ignored ("/flows/" is "/flows").
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +47,10 @@ struct ApiResponse {
 struct ApiOptions {
   bool prometheus_enabled = true;
   MetricsLevel level = MetricsLevel::Production;
+  // POST /drain: asks the host to drain (any thread; must not block). Unset: no /drain.
+  std::function<void()> drain{};
+  // Whether the host is draining (GET /health "status": "draining"); unset: never.
+  std::function<bool()> draining{};
 };
 
 class InspectionApi {
@@ -58,6 +68,7 @@ class InspectionApi {
 
  private:
   ApiResponse health() const;
+  ApiResponse drain() const;
   ApiResponse flows() const;
   ApiResponse flow(std::string_view id) const;
   ApiResponse components() const;

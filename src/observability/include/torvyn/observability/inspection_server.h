@@ -64,6 +64,8 @@ class InspectionServer {
     bool prometheus_enabled = true;
     MetricsLevel level = MetricsLevel::Production;
     AuditFn audit{};
+    std::function<void()> drain{};      // POST /drain (ApiOptions::drain); unset: no /drain
+    std::function<bool()> draining{};   // GET /health "draining"
     int max_connections = 128;             // open connections per listener
     int request_timeout_ms = 5000;         // for a whole request head, or an idle keep-alive connection
     int write_timeout_ms = 10000;          // for a client to take a whole response

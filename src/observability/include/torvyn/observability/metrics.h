@@ -56,6 +56,18 @@ struct StreamSnapshot {
   uint64_t backpressure_ns = 0;      // stream.backpressure.duration_ns (including an open episode)
 };
 
+// A built-in connector node (nodes.<id> = { connector = "nats-jetstream", ... }): what it exchanged
+// with its external system. Sources count acknowledgements, sinks publications.
+struct ConnectorSnapshot {
+  std::string node;
+  std::string connector;  // "nats-jetstream"
+  std::string role;       // "source" | "sink"
+  uint64_t fetched = 0, acked = 0, failed_acked = 0, redelivered = 0, pending_acks = 0, in_progress = 0, ack_errors = 0,
+           fetch_errors = 0;
+  const Histogram* fetch_latency_ns = nullptr;  // per fetch that returned messages (sources)
+  uint64_t published = 0, duplicates = 0, publish_errors = 0;
+};
+
 struct FlowSnapshot {
   std::string id;     // unique among the host's flows (the key of /flows/{id})
   std::string name;   // [flow.<name>]; the Prometheus `flow` label (the id when the name is empty)
@@ -68,6 +80,7 @@ struct FlowSnapshot {
   const Histogram* latency_ns = nullptr;  // flow.latency: source -> sink per delivered element
   std::vector<StageSnapshot> stages;
   std::vector<StreamSnapshot> streams;
+  std::vector<ConnectorSnapshot> connectors;
   // Keeps whatever the histogram pointers point into alive while the snapshot exists (a flow that
   // ends while a scrape is rendering it). Optional when the source guarantees it otherwise.
   std::shared_ptr<const void> keep_alive;

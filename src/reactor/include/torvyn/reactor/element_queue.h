@@ -21,6 +21,7 @@ struct Element {
   resources::BufferId payload;
   uint32_t content_type = 0;  // interned in the flow's content-type table
   uint32_t trace = 0;         // the element's in-flight trace (FlowTrace slot); 0 = not traced
+  uint32_t lineage = 0;       // the acknowledging source messages it derives from (Flow lineage slot); 0 = none
   uint64_t emitted_ns = 0;    // tracing only: when its producer handed it on (flow time base)
   uint64_t queued_ns = 0;     // tracing only: when it entered its queue (later when backpressured)
 };

@@ -202,7 +202,7 @@ class Flow {
 
   // Queues, delivery and buffers (flow_deliver.cc; the per-element fast paths, inline, in
   // flow_internal.h).
-  void emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace);
+  void emit(Node& n, const OutElement& out, uint64_t sequence, uint64_t timestamp_ns, uint64_t origin_ns, uint32_t trace, uint32_t lineage);
   void hand_on(Node& n, const Element& e);
   void forward(Node& n, const Element& e, const std::vector<std::string>* ports);
   void deliver(Node& n, const Element& e, Edge* const* targets, size_t count);
@@ -215,6 +215,21 @@ class Flow {
   void source_backpressure(Node& n);
   uint32_t intern(std::string_view content_type);
   uint32_t intern_slow(std::string_view content_type);
+
+  // At-least-once lineage (flow_lineage.cc): which acknowledging source elements (OutElement::ack_id)
+  // an element in flight derives from. Slot 0 = none; a slot counts the elements holding it; a
+  // group slot (an aggregate) holds the slots of the inputs it was made from.
+  uint32_t lineage_begin(uint32_t source, uint64_t ack_id);
+  void lineage_ref(uint32_t id, uint32_t more) {
+    if (id) lineage_[id].refs += more;
+  }
+  void end_lineage(uint32_t id, bool failed) {
+    if (id) end_lineage_now(id, failed);
+  }
+  void end_lineage_now(uint32_t id, bool failed);
+  // The lineage of `refs` outputs made from `inputs` (cleared): one input's own, or a group.
+  uint32_t lineage_group(std::vector<uint32_t>& inputs, uint32_t refs);
+  void lineage_origin(uint32_t id, InElement& in) const;
 
   // Tracing and flow-context around invocations (flow_trace.cc; no-ops when neither is configured).
   observability::SpanId enter_call(const observability::TraceId& trace, std::chrono::steady_clock::time_point now);
@@ -284,6 +299,15 @@ class Flow {
   uint64_t latency_origin_ = UINT64_MAX;  // the run of equal origins being counted
   uint32_t latency_count_ = 0;
   std::unique_ptr<observability::FlowTrace> trace_;
+  struct LineageSlot {
+    uint32_t refs = 0;
+    uint32_t source = 0;  // node index of the acknowledging source
+    uint64_t ack_id = 0;  // groups: the ack_id of the input that completed them (their origin)
+    bool failed = false;
+    std::vector<uint32_t> inputs;  // a group's input lineages
+  };
+  std::vector<LineageSlot> lineage_{1};  // slot 0 is "none"
+  std::vector<uint32_t> lineage_free_;
 };
 
 }  // namespace torvyn::reactor

@@ -44,6 +44,11 @@ struct InElement {
   uint64_t timestamp_ns = 0;
   std::string_view content_type;
   resources::BufferId payload;
+  // Sinks only: the acknowledging source message this element derives from (its ack_id, see
+  // OutElement) and that source's node id; 0 and "" when it derives from none. A sink that
+  // publishes onward names what it publishes after it, so a redelivered message is recognised.
+  uint64_t origin = 0;
+  std::string_view origin_node;
 };
 
 // The content type of an element a stage hands back. Stored inline up to 63 bytes (every common
@@ -89,6 +94,10 @@ struct OutElement {
   uint64_t timestamp_ns = 0;
   ContentType content_type;
   resources::BufferId payload;
+  // Sources only: non-zero asks the flow to track this element and everything derived from it
+  // (through fan-out, filters, routers and aggregators), and to call the source's settled(ack_id)
+  // once all of it has been delivered, dropped, or failed and skipped (at-least-once connectors).
+  uint64_t ack_id = 0;
 };
 
 // One element's outcome in a batch call, matched to its input by position (torvyn:batching,
@@ -130,6 +139,10 @@ class Stage {
   // clean (status ok, no output), so a stage need only write what differs. A non-ok return fails the call as a whole (a trap or a broken
   // ABI rule in a batch export): `completed` is 0 and every input is still the driver's to release.
   virtual uint32_t max_batch() const { return 1; }
+  // A source whose pull_batch can answer "nothing now" but whose pull cannot (pull's empty answer
+  // means exhausted): always pulled with pull_batch, on traced flows too (its elements are then
+  // not traced) and however slow its calls are.
+  virtual bool batch_only() const { return false; }
   virtual CallStatus process_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed);
   // `pause`: the sink asked for a pause after this batch.
   virtual CallStatus push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause);
@@ -137,6 +150,12 @@ class Stage {
   // without `done` is "nothing now"). When the call fails, the elements already in `out` were
   // produced before the failure and belong to the driver.
   virtual CallStatus pull_batch(uint32_t max, std::vector<OutElement>& out, bool& done);
+
+  // An element this source handed back with a non-zero ack_id is settled: every element derived
+  // from it was delivered by every sink it reached or dropped on the way (filter, router, drop
+  // policy, an aggregate that was delivered), or `failed` and skipped under the `skip` policy.
+  // Never called for elements of a flow that failed or was torn down with them still in flight.
+  virtual void settled(uint64_t ack_id, bool failed) {}
 
   // Linear memory the stage's component holds (0 for host stages); sampled by the flow thread.
   virtual uint64_t memory_bytes() { return 0; }
