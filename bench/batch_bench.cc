@@ -62,7 +62,7 @@ struct Stages {
   }
 };
 
-reactor::InElement in_of(const reactor::OutElement& o) { return {o.sequence, o.timestamp_ns, o.content_type.view(), o.payload}; }
+reactor::InElement in_of(const reactor::OutElement& o) { return {o.sequence, o.timestamp_ns, o.content_type.view(), o.payload, 0, {}}; }
 
 uint64_t run_per_element(Stages& s) {
   uint64_t n = 0;

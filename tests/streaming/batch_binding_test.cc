@@ -91,7 +91,7 @@ class Batch : public ::testing::TestWithParam<wasm::EngineKind> {
       EXPECT_TRUE(pool.freeze(id).ok());
       inputs_.push_back(id);
       strings_.push_back(types[i]);
-      out.push_back({1000 + i, 7 * i, strings_.back(), id});
+      out.push_back({1000 + i, 7 * i, strings_.back(), id, 0, {}});
     }
     return out;
   }
@@ -431,14 +431,14 @@ TEST_P(Batch, SourceProcessorSinkInBatchesCopiesFourTimesPerElement) {
     std::vector<reactor::OutElement> pulled;
     ASSERT_TRUE(bool(src->pull_batch(64, pulled, done)));
     std::vector<reactor::InElement> in;
-    for (const auto& o : pulled) in.push_back({o.sequence, o.timestamp_ns, o.content_type.view(), o.payload});
+    for (const auto& o : pulled) in.push_back({o.sequence, o.timestamp_ns, o.content_type.view(), o.payload, 0, {}});
     std::vector<reactor::BatchOutcome> processed(in.size());
     size_t completed = 0;
     ASSERT_TRUE(bool(proc->process_batch(in, processed, completed)));
     ASSERT_EQ(completed, in.size());
     for (const auto& o : pulled) (void)pool.release(o.payload);
     std::vector<reactor::InElement> next;
-    for (const auto& o : processed) next.push_back({o.out->sequence, o.out->timestamp_ns, o.out->content_type.view(), o.out->payload});
+    for (const auto& o : processed) next.push_back({o.out->sequence, o.out->timestamp_ns, o.out->content_type.view(), o.out->payload, 0, {}});
     std::vector<reactor::BatchOutcome> pushed(next.size());
     bool pause = false;
     ASSERT_TRUE(bool(sink->push_batch(next, pushed, completed, pause)));
