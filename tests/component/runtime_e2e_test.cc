@@ -152,12 +152,12 @@ void expect_contained(ComponentRuntime& t, const std::string& name, ErrorCode co
 
 TEST_P(ComponentRuntime, BrokenGuestsAreContained) {
   expect_contained(*this, "broken_trap", ErrorCode::GuestTrap);
-  expect_contained(*this, "broken_double_drop", ErrorCode::GuestTrap);
-  expect_contained(*this, "broken_use_after_drop", ErrorCode::GuestTrap);
-  expect_contained(*this, "broken_forged_handle", ErrorCode::GuestTrap);
+  expect_contained(*this, "broken_double_drop", ErrorCode::ResourceHandleError);
+  expect_contained(*this, "broken_use_after_drop", ErrorCode::ResourceHandleError);
+  expect_contained(*this, "broken_forged_handle", ErrorCode::ResourceHandleError);
   expect_contained(*this, "broken_wild_pointer", ErrorCode::AbiTrap);
   expect_contained(*this, "broken_leak_borrow", ErrorCode::ResourceHandleError);
-  expect_contained(*this, "broken_realloc_calls_import", ErrorCode::GuestTrap);
+  expect_contained(*this, "broken_realloc_calls_import", ErrorCode::AbiTrap);
 }
 
 TEST_P(ComponentRuntime, InfiniteLoopIsStoppedByTheWatchdog) {
@@ -166,7 +166,7 @@ TEST_P(ComponentRuntime, InfiniteLoopIsStoppedByTheWatchdog) {
   inst->store().set_timeout(std::chrono::milliseconds(100));
   auto r = process(*inst, "x");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::GuestTrap);
+  EXPECT_EQ(r.error().code, ErrorCode::InvocationTimeout);
   EXPECT_NE(r.error().message.find("timed out"), std::string::npos) << r.error().message;
 }
 

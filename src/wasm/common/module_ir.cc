@@ -86,9 +86,9 @@ FuncType func_type_of(const wabt::FuncSignature& sig) {
   return ft;
 }
 
-Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> bytes, std::string_view name) {
+Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> bytes, std::string_view name, uint32_t nesting_limit) {
   // Before any IR exists: the IR is a tree that later passes (and its destructor) walk recursively.
-  if (Status s = check_control_nesting(bytes, name); !s) return s.take_error();
+  if (Status s = check_control_nesting(bytes, name, nesting_limit); !s) return s.take_error();
   auto module = std::make_unique<wabt::Module>();
   wabt::Errors errors;
   wabt::Features features;  // wabt 1.0.32 defaults: MVP + mutable globals, sat-conv, sign-ext, simd,

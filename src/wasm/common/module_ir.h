@@ -8,13 +8,16 @@
 
 #include <wabt/ir.h>
 
+#include "nesting_check.h"
 #include "torvyn/base/result.h"
 #include "torvyn/wasm/types.h"
 
 namespace torvyn::wasm {
 
-// Decode + validate. Errors are WasmMalformed (binary format, with the byte offset) or WasmInvalid.
-Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> bytes, std::string_view name);
+// Decode + validate. Errors are WasmNestingTooDeep (control nesting past `nesting_limit`, checked
+// before any IR is built), WasmMalformed (binary format, with the byte offset) or WasmInvalid.
+Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> bytes, std::string_view name,
+                                                    uint32_t nesting_limit = kMaxControlNesting);
 
 ValType to_val_type(wabt::Type t);
 FuncType func_type_of(const wabt::FuncSignature& sig);

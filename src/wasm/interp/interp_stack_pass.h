@@ -24,6 +24,10 @@ namespace torvyn::wasm {
 inline constexpr const char* kStackModule = "torvyn";
 inline constexpr const char* kStackField = "stack";
 
+// The pass wraps each function body in one block, so an instrumented module nests one level
+// deeper than the module it came from (which check_control_nesting already bounded).
+inline constexpr uint32_t kStackPassExtraNesting = 1;
+
 // Instruments `m` in place (a validated module decoded from binary). Run it after instrument_fuel,
 // so that fuel is charged for the guest's code alone (the same on both engines); its import is
 // then the last one. Returns the index of the stack global in the global index space.
