@@ -60,8 +60,9 @@ void Flow::end_run(Node& n, Clock::time_point t0, uint32_t calls) {
   // batches.
   if (n.batch_max > 1 && !n.batch_only) {
     uint32_t want = n.batch;
-    if (n.batch > 1 && pacing::batch_too_slow(elapsed, calls)) want = 1;
-    else if (n.batch == 1 && pacing::batch_fast_again(elapsed, calls)) want = n.batch_max;
+    const uint64_t slow = static_cast<uint64_t>(options_.batch_slow.count());
+    if (n.batch > 1 && pacing::batch_too_slow(elapsed, calls, slow)) want = 1;
+    else if (n.batch == 1 && pacing::batch_fast_again(elapsed, calls, slow)) want = n.batch_max;
     if (want != n.batch) {
       n.batch = want;
       n.stats.batch.set(want);

@@ -35,8 +35,13 @@ inline uint32_t next_stride(uint64_t elapsed_ns, uint32_t calls) {
 // looks backpressured), and every element would wait for the batch's last.
 inline constexpr uint64_t kBatchSlowNs = 50'000;
 // Decided per run, so a run that was merely preempted costs one run of per-element calls; a stage
-// back under a quarter of the threshold gets its batches again.
-inline bool batch_too_slow(uint64_t elapsed_ns, uint32_t calls) { return elapsed_ns > kBatchSlowNs * std::max<uint32_t>(calls, 1); }
-inline bool batch_fast_again(uint64_t elapsed_ns, uint32_t calls) { return 4 * elapsed_ns < kBatchSlowNs * std::max<uint32_t>(calls, 1); }
+// back under a quarter of the threshold gets its batches again. `slow_ns` is the flow's
+// FlowOptions::batch_slow (kBatchSlowNs unless a benchmark changes it).
+inline bool batch_too_slow(uint64_t elapsed_ns, uint32_t calls, uint64_t slow_ns = kBatchSlowNs) {
+  return elapsed_ns > slow_ns * std::max<uint32_t>(calls, 1);
+}
+inline bool batch_fast_again(uint64_t elapsed_ns, uint32_t calls, uint64_t slow_ns = kBatchSlowNs) {
+  return 4 * elapsed_ns < slow_ns * std::max<uint32_t>(calls, 1);
+}
 
 }  // namespace torvyn::reactor::pacing

@@ -239,6 +239,8 @@ struct BufferPool::Impl {
   Status grow_on_demand(Slot& s, uint64_t need, OwnerRecord& o);
   Status move_on_demand(Slot& s, uint64_t bytes);
   Status write(Slot& s, BufferId id, uint64_t offset, const void* bytes, uint64_t len);
+  // take_in_transit on a live slot: charged to the host, credited to its owner, state Transit.
+  Status to_transit(Slot& s);
 };
 
 BufferPool::Impl::Impl(PoolSizes s)
@@ -432,19 +434,39 @@ Status BufferPool::transfer(BufferId id, OwnerId to) {
 }
 
 Status BufferPool::take_in_transit(BufferId id) {
-  Impl& p = *impl_;
-  Slot* s = p.live(id);
+  Slot* s = impl_->live(id);
   if (!s) return stale(id);
-  Buffer& b = s->buf;
+  return impl_->to_transit(*s);
+}
+
+Result<BufferId> BufferPool::create_in_transit(OwnerId owner, const void* bytes, uint64_t len, std::string_view content_type) {
+  Impl& p = *impl_;
+  auto id = p.counted(owner, p.allocate(owner, len));
+  if (!id) return id;
+  Slot& s = *p.slots.find(id->slot());  // just handed out: live, and ours alone
+  Buffer& b = s.buf;                    // capacity >= len: allocate sized it
+  if (len) std::memcpy(b.data, bytes, len);
+  b.size = len;
+  b.content_type.assign(content_type);
+  b.frozen = true;
+  if (Status st = p.to_transit(s); !st) {
+    (void)release(*id);
+    return st.take_error();
+  }
+  return id;
+}
+
+Status BufferPool::Impl::to_transit(Slot& s) {
+  Buffer& b = s.buf;
   if (b.owner != kHostOwner) {
-    OwnerRecord* host = p.owners.find(kHostOwner);
+    OwnerRecord* host = owners.find(kHostOwner);
     if (!host->try_charge(b.capacity)) {
       host->exceeded.fetch_add(1, std::memory_order_relaxed);
       return over_budget(kHostOwner, *host, b.capacity);
     }
-    if (OwnerRecord* src = p.owners.find(b.owner)) src->credit(b.capacity);
+    if (OwnerRecord* src = owners.find(b.owner)) src->credit(b.capacity);
     b.owner = kHostOwner;
-    s->owner.store(kHostOwner, std::memory_order_relaxed);
+    s.owner.store(kHostOwner, std::memory_order_relaxed);
   }
   b.state = BufferState::Transit;
   return {};

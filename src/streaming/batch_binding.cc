@@ -357,17 +357,8 @@ Result<OutElement> make_output(resources::BufferPool& pool, resources::CopyLedge
   o.sequence = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.sequence);
   o.timestamp_ns = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.timestamp);
   std::string_view ct = v.content_types[v.metas.get<uint32_t>(uint64_t{i} * T.meta.size + T.meta.content_type)];
-  auto id = pool.allocate(owner, size);
+  auto id = pool.create_in_transit(owner, v.payloads + start, size, ct);
   if (!id) return id.take_error();
-  Status s;
-  if (size) s = pool.write(*id, 0, v.payloads + start, size);
-  if (s) s = pool.set_content_type(*id, ct);
-  if (s) s = pool.freeze(*id);
-  if (s) s = pool.take_in_transit(*id);
-  if (!s) {
-    (void)pool.release(*id);
-    return s.take_error();
-  }
   if (size) ledger.record(owner, CopyKind::GuestToHost, size);
   o.content_type = ct;
   o.payload = *id;
@@ -510,15 +501,9 @@ CallStatus drain_pending(BatchBinding& b, resources::BufferPool& pool, resources
   CallStatus st;
   for (; taken < b.pending.size() && taken < max; ++taken) {
     PendingOut& p = b.pending[taken];
-    auto id = pool.allocate(owner, p.payload.size());
-    Status s = id ? Status{} : Status(id.error());  // (a failed allocate leaves nothing to release)
-    if (s && !p.payload.empty()) s = pool.write(*id, 0, p.payload.data(), p.payload.size());
-    if (s) s = pool.set_content_type(*id, p.content_type);
-    if (s) s = pool.freeze(*id);
-    if (s) s = pool.take_in_transit(*id);
-    if (!s) {
-      if (id) (void)pool.release(*id);
-      st = allocation_failure(s.error());
+    auto id = pool.create_in_transit(owner, p.payload.data(), p.payload.size(), p.content_type);
+    if (!id) {  // (leaves nothing allocated)
+      st = allocation_failure(id.error());
       break;
     }
     // The copy out of guest memory happened when the element was kept; it is counted now, once.

@@ -274,6 +274,42 @@ TEST(BufferPool, TakeInTransitHandsTheBufferToTheHost) {
   EXPECT_EQ(pool.owner_bytes(kHostOwner), 0u);
 }
 
+TEST(BufferPool, CreateInTransitIsTheFiveCallsInOne) {
+  BufferPool pool(small_pools());
+  OwnerId comp = pool.register_owner("processor", 0);
+  const char bytes[] = "0123456789";
+  BufferId a = must(pool.create_in_transit(comp, bytes, 10, "text/plain"));
+  const Buffer* b = pool.get(a);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(b->data), b->size), "0123456789");
+  EXPECT_EQ(b->content_type, "text/plain");
+  EXPECT_TRUE(b->frozen);
+  EXPECT_EQ(b->owner, kHostOwner);
+  EXPECT_EQ(b->state, BufferState::Transit);
+  EXPECT_EQ(pool.owner_bytes(comp), 0u);
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 4096u);
+  EXPECT_EQ(pool.write(a, 0, "x", 1).error().code, ErrorCode::BufferFrozen);
+  ASSERT_TRUE(pool.release(a).ok());
+  // Empty payloads are buffers too.
+  BufferId e = must(pool.create_in_transit(comp, nullptr, 0, ""));
+  EXPECT_EQ(pool.get(e)->size, 0u);
+  ASSERT_TRUE(pool.release(e).ok());
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 0u);
+}
+
+TEST(BufferPool, CreateInTransitOverTheOwnersBudgetLeavesNothing) {
+  BufferPool pool(small_pools());
+  OwnerId comp = pool.register_owner("processor", 4096);
+  BufferId held = must(pool.allocate(comp, 10));
+  auto r = pool.create_in_transit(comp, "abc", 3, "text/plain");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::BudgetExceeded);
+  EXPECT_EQ(pool.owner_budget_exceeded(comp), 1u);  // counted once, as allocate counts it
+  EXPECT_EQ(pool.stats(Tier::Small).in_use, 1u);    // only `held`
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 0u);
+  ASSERT_TRUE(pool.release(held).ok());
+}
+
 TEST(BufferPool, StatesOnlyTheHolderMaySet) {
   BufferPool pool(small_pools());
   BufferId a = must(pool.allocate(kHostOwner, 0));
