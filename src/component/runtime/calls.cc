@@ -261,41 +261,26 @@ Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Valu
     if (auto s = fv->host->fn(call, args, results); !s) return s.take_error();
     return results;
   }
-  if (state->on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
-  state->on_stack = true;
-  state->scopes.push_back(BorrowScope{state->next_scope++, 0});
-  InvocationBracket invocation(*state->store);
-  auto fail = [&](Error e) -> Result<std::vector<Value>> {
-    state->poisoned = true;
-    state->on_stack = false;
-    state->scopes.pop_back();
-    return e;
-  };
-
-  CoreSignature sig = lifted_signature(fv->type);
-  std::vector<wasm::Slot> core_args;
-  std::vector<wasm::Slot> core_results(std::max<size_t>(1, sig.results.size()), 0);
+  // Generic values over the one bracket: lowering spills to memory past MAX_FLAT_PARAMS, so the
+  // core arguments always fit the bracket's slots.
   std::vector<Value> results;
-  {
-    GuestAbi cx(*this, state->handles, *state->store, fv->canon, {state->scopes.back().id, &state->scopes.back().outstanding});
-    if (auto s = lower_call_args(cx, fv->type, args, core_args); !s) return fail(s.take_error());
-    if (core_args.empty()) core_args.push_back(0);
-    wasm::Trap t = state->store->call(fv->core, core_args.data(), core_results.data());
-    cx.guest_ran();
-    if (t) return fail(trap_error(t));
-    auto lifted = lift_call_results(cx, fv->type, core_results.data());
-    if (!lifted) return fail(lifted.take_error());
-    results = std::move(*lifted);
-  }
-  if (fv->opts.post_return) {
-    wasm::Trap t = state->store->call(*fv->opts.post_return, core_results.data(), nullptr);
-    if (t) return fail(trap_error(t));
-  }
-  if (uint32_t n = state->scopes.back().outstanding; n != 0)
-    return fail(Error(ErrorCode::ResourceHandleError,
-                      "the component returned while still holding " + std::to_string(n) + " borrowed handle(s) it was lent for the call"));
-  state->scopes.pop_back();
-  state->on_stack = false;
+  Status s = call_lifted(
+      f,
+      [&](GuestAbi& cx, wasm::Slot* slots) -> Result<size_t> {
+        std::vector<wasm::Slot> core_args;
+        if (auto st = lower_call_args(cx, fv->type, args, core_args); !st) return st.take_error();
+        if (core_args.size() > kMaxFlatParams) return Error(ErrorCode::Internal, "lowered arguments exceed MAX_FLAT_PARAMS");
+        std::copy(core_args.begin(), core_args.end(), slots);
+        return core_args.size();
+      },
+      [&](GuestAbi& cx, const wasm::Slot* slots) -> Status {
+        auto lifted = lift_call_results(cx, fv->type, slots);
+        if (!lifted) return lifted.take_error();
+        results = std::move(*lifted);
+        return {};
+      },
+      /*compiled=*/false);
+  if (!s) return s.take_error();
   return results;
 }
 
@@ -341,7 +326,9 @@ void run_compiled_call(void* p) {
 
 }  // namespace
 
-Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
+Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) { return call_lifted(f, lower, lift, true); }
+
+Status Instance::call_lifted(ExportedFunc f, LowerArgs lower, LiftResults lift, bool compiled) {
   if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
   State& st = *state;
   if (st.poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
@@ -360,7 +347,7 @@ Status Instance::call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift) {
   // in the same slots; the result is also post-return's argument.
   wasm::Slot slots[kMaxFlatParams + 1];
   wasm::Trap& t = st.trap;
-  if (fv->raw_core) {
+  if (compiled && fv->raw_core) {
     // The compiled export call: one guard for lowering (cabi_realloc), the call, lifting and
     // post-return, which is also the one invocation for fuel and the watchdog (run_guarded is a
     // top-level call). The GuestAbi and everything with a destructor live here, above the guard.

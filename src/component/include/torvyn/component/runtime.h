@@ -151,6 +151,13 @@ class Instance {
   std::unique_ptr<State> state;
 
  private:
+  // The one call bracket both call() and call_fast() run: poison and re-entry checks, the borrow
+  // scope, lowering, the call, lifting, post-return and the held-borrow check. `compiled`: on an
+  // engine with raw entries, lowering and lifting may run under the export call's one trap guard,
+  // which requires that their frames hold nothing with a destructor while guest code (cabi_realloc)
+  // runs; the generic value path does hold such (vectors, strings), so it passes false.
+  Status call_lifted(ExportedFunc f, LowerArgs lower, LiftResults lift, bool compiled);
+
   void* host_data_ = nullptr;  // read on every host call: kept out of State, inline
   bool may_leave_ = true;
 };
