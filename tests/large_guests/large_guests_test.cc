@@ -3,22 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "example_project.h"
+#include "torvyn_test/process.h"
 
 namespace torvyn::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // examples/js-processor, built once for the suite (componentize-js takes minutes on this machine).
 class BuiltJsProcessor {
