@@ -34,6 +34,11 @@ int doctor(const Globals& g) {
   fs::path jco = sdk.parent_path() / "node_modules" / "@bytecodealliance" / "jco";
   bool has_jco = fs::is_directory(jco);
   checks.push_back({"jco (npm ci)", has_jco, has_jco ? jco.string() : "run `npm ci` in " + sdk.parent_path().string(), false});
+  // language = "js" components are built by componentize-js (pinned in package-lock.json).
+  fs::path componentize = sdk.parent_path() / "node_modules" / "@bytecodealliance" / "componentize-js";
+  bool has_componentize = fs::is_regular_file(componentize / "src" / "cli.js");
+  checks.push_back({"componentize-js (language = \"js\")", has_componentize,
+                    has_componentize ? componentize.string() : "run `npm ci` in " + sdk.parent_path().string(), false});
   bool wasi = fs::is_directory("/usr/include/wasm32-wasi") || fs::is_directory("/usr/share/wasi-sysroot");
   checks.push_back({"wasi-libc (WASI components)", wasi, wasi ? "found" : "apt-get install wasi-libc libclang-rt-19-dev-wasm32", false});
 
