@@ -24,7 +24,8 @@ struct LoadedArtifact {
 bool is_artifact_ref(const std::string& text);
 
 // Reads and verifies the layout and selects the image; prints the error and sets `code` when it
-// cannot (see artifact_exit_code).
+// cannot (see artifact_exit_code). An oci:// reference is read from the artifact store (pulled
+// into it first when needed: packaging/oci_resolve.h).
 std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code);
 
 // 2 for what the user must fix in the command (no such path, no such image, a key file, an
@@ -38,7 +39,8 @@ std::optional<std::string> passphrase(const std::string& file, Error* error);
 // Public keys for verification; prints the error and sets `code` on the first that fails.
 std::optional<std::vector<packaging::Key>> load_public_keys(const Globals& g, const std::vector<std::string>& files, int& code);
 
-// "oci://..." references: not handled by this version (no registry client yet); prints why.
+// "oci://..." references for commands that change a local layout (sign): refused, saying how to
+// pull the artifact into one.
 bool refuse_registry_ref(const Globals& g, const std::string& text, int& code);
 
 }  // namespace torvyn::cli

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "oci_components.h"
 #include "torvyn/contracts/compat_paths.h"
 #include "torvyn/contracts/project.h"
 #include "torvyn/host/component_build.h"
@@ -48,6 +49,7 @@ int link(const Globals& g, const LinkArgs& a) {
   report.diagnostics = loaded.diagnostics;
   report.sources = loaded.sources;
   if (loaded.ok()) {
+    if (!resolve_oci_components(g, *loaded.config, report.diagnostics, code)) return code;
     contracts::LinkOptions lo;
     lo.flows = a.flows;
     lo.hooks = project_hooks();

@@ -519,5 +519,98 @@ TEST_F(Registry, BearerTokenChallenge) {
   EXPECT_EQ(tokens.load(), 1);
 }
 
+// oci:// components in Torvyn.toml: locked to a digest, fetched into the store, run from it (also
+// when the registry is down), inspected, and refused without a trusted signature.
+TEST_F(Registry, OciComponentsLockRunOfflineAndSignatures) {
+  if (!fs::exists(kRegistryExe)) GTEST_SKIP() << "docker-registry is not installed";
+  if (!fs::exists(sdk("counter_source")) || !fs::exists(sdk("collect_sink"))) GTEST_SKIP() << "SDK components missing";
+  auto reg = std::make_unique<RealRegistry>();
+  ASSERT_TRUE(reg->start(root, {})) << reg->log();
+  const std::string host = reg->host();
+  const std::string signed_digest = pack_upper();
+  ok({"key", "generate", "-o", "signer"});
+  ok({"key", "generate", "-o", "stranger"});
+  const std::string stranger_id = json::parse(ok({"--format", "json", "key", "show", "stranger.pub"}).out)["key_id"];
+  ok({"sign", "oci:uppercase:0.1.0", "--key", "signer.key"});
+  ok({"publish", "oci:uppercase:0.1.0", host + "/torvyn/upper", "--plain-http"});
+  // 0.2.0: the same component, unsigned.
+  json p2 = ok_json({"pack", sdk("uppercase").string(), "--tag", "0.2.0", "-o", "oci2"});
+  ok({"publish", "oci2", host + "/torvyn/upper", "--plain-http"});
+
+  auto manifest = [&](const std::string& tag, const std::string& security) {
+    const std::string c = std::string("file://") + TORVYN_SDK_COMPONENTS + "/";
+    test::write_file(root / "Torvyn.toml",
+                     "[torvyn]\nname = \"reg\"\nversion = \"0.1.0\"\ncontract_version = \"0.1.0\"\n\n"
+                     "[runtime]\nengine = \"interp\"\n\n" + security +
+                     "[flow.main]\n"
+                     "nodes.source = { component = \"" + c + "counter_source.wasm\", config = \"count=3\" }\n"
+                     "nodes.upper = { component = \"oci://" + host + "/torvyn/upper:" + tag + "\" }\n"
+                     "nodes.sink = { component = \"" + c + "collect_sink.wasm\" }\n"
+                     "edges = [\n  { from = { node = \"source\" }, to = { node = \"upper\" } },\n"
+                     "  { from = { node = \"upper\" }, to = { node = \"sink\" } },\n]\n");
+  };
+  const std::string require_signer = "[security]\nrequire_signatures = true\ntrusted_keys = [\"signer.pub\"]\n\n";
+
+  // The unsigned 0.2.0: lock and run work without the policy; with it, both refuse (1, E0975).
+  manifest("0.2.0", "");
+  json l2 = ok_json({"lock", "--plain-http"});
+  EXPECT_EQ(l2["artifacts"][0]["digest"], p2["images"][0]["digest"]);
+  ok({"run"});
+  manifest("0.2.0", require_signer);
+  ProcResult unsig = fails({"run"}, 1, "E0975");
+  EXPECT_NE(unsig.err.find("oci://" + host + "/torvyn/upper:0.2.0"), std::string::npos) << unsig.err;
+  EXPECT_NE(unsig.err.find("trusted keys tried"), std::string::npos) << unsig.err;
+  fails({"lock", "--plain-http"}, 1, "E0975");
+
+  // The signed 0.1.0: locked, run and checked from the store; the policy passes with its signer.
+  manifest("0.1.0", "");
+  json l1 = ok_json({"lock", "--plain-http"});
+  EXPECT_EQ(l1["artifacts"][0]["digest"], signed_digest);
+  EXPECT_EQ(l1["artifacts"][0]["signature"], "not-verified");
+  const std::string lock_text = test::read_file(root / "Torvyn.lock");
+  EXPECT_NE(lock_text.find("reference = \"oci://" + host + "/torvyn/upper:0.1.0\""), std::string::npos) << lock_text;
+  EXPECT_NE(lock_text.find("digest = \"" + signed_digest + "\""), std::string::npos) << lock_text;
+  ok({"run"});
+  ProcResult chk = ok({"--format", "json", "check"});
+  EXPECT_FALSE(json::parse(chk.out, nullptr, false).is_discarded()) << chk.out;
+  manifest("0.1.0", require_signer);
+  ok({"run"});
+  // A key that did not sign it: 1, E0974, naming the key tried.
+  manifest("0.1.0", "[security]\nrequire_signatures = true\ntrusted_keys = [\"stranger.pub\"]\n\n");
+  ProcResult wrong = fails({"run"}, 1, "E0974");
+  EXPECT_NE(wrong.err.find(stranger_id), std::string::npos) << wrong.err;
+
+  // The registry goes away: the locked digest still runs from the store, without a word.
+  reg.reset();
+  manifest("0.1.0", require_signer);
+  ProcResult offline = ok({"run"});
+  EXPECT_EQ(offline.err.find("unreachable"), std::string::npos) << offline.err;
+  // Without the lock, the tag is asked of the registry; unreachable, the store's copy is used and
+  // check says so — inside its one JSON document — and warns that the tag is not pinned.
+  fs::remove(root / "Torvyn.lock");
+  ProcResult down = ok({"run"});
+  EXPECT_NE(down.err.find("unreachable"), std::string::npos) << down.err;
+  ProcResult cj = ok({"--format", "json", "check"});
+  json diags = json::parse(cj.out, nullptr, false);
+  ASSERT_TRUE(diags.is_array()) << cj.out;
+  bool unreachable = false, unpinned = false;
+  for (const auto& d : diags) {
+    unreachable |= d["code"] == "E0979";
+    unpinned |= d["message"].get<std::string>().find("without a digest") != std::string::npos;
+  }
+  EXPECT_TRUE(unreachable && unpinned) << cj.out;
+  EXPECT_EQ(torvyn({"check", "--strict"}).exit_code, 1);
+  // inspect reads it from the store too.
+  json ins = ok_json({"inspect", "oci://" + host + "/torvyn/upper:0.1.0"});
+  EXPECT_EQ(ins["artifact"]["digest"], signed_digest);
+  // A tag the store never saw, with the registry down: 3, E0979.
+  manifest("9.9.9", "");
+  fails({"run"}, 3, "E0979");
+  // A damaged lock file: 2, E0984.
+  manifest("0.1.0", "");
+  test::write_file(root / "Torvyn.lock", "version = 1\n[[artifact]]\nreference = \"oci://x/y:1\"\ndigest = \"md5:abc\"\n");
+  fails({"run"}, 2, "E0984");
+}
+
 }  // namespace
 }  // namespace torvyn
