@@ -44,7 +44,7 @@ int check(const Globals& g, const CheckArgs& a) {
   report.sources = loaded.sources;
   if (loaded.ok()) {
     // oci:// components: fetched (or taken from the store) and checked as the .wasm they are.
-    if (!resolve_oci_components(g, *loaded.config, report.diagnostics, code)) return code;
+    if (!resolve_oci_components(g, *loaded.config, report.diagnostics, code, a.strict)) return code;
     contracts::CheckOptions co;
     co.hooks = project_hooks();
     report.append(contracts::check_project(*loaded.config, loaded.source, co));

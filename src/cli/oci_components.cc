@@ -37,7 +37,7 @@ std::vector<OciUse> oci_uses(const config::Config& cfg) {
   return out;
 }
 
-bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<Diagnostic>& diagnostics, int& exit_code) {
+bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<Diagnostic>& diagnostics, int& exit_code, bool strict) {
   const std::vector<OciUse> uses = oci_uses(cfg);
   if (uses.empty()) return true;
   const fs::path lock_path = cfg.project_dir / "Torvyn.lock";
@@ -80,6 +80,12 @@ bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<D
     if (!r->note.empty())
       diagnostics.push_back(warning(ErrorCode::RegistryUnreachable, use, r->note, "run `torvyn lock` while the registry is reachable to pin the digest"));
     auto ref = packaging::parse_registry_ref(use.reference);
+    if (strict && ref && ref->digest.empty() && (ref->tag.empty() || ref->tag == "latest")) {
+      Diagnostic d = warning(ErrorCode::ConfigInvalidValue, use, use.reference + " uses the mutable tag `latest`, refused under --strict",
+                             "pin a version tag (and run `torvyn lock`) or a digest: oci://" + ref->host + "/" + ref->repository + "@" + r->digest);
+      d.severity = Severity::Error;
+      diagnostics.push_back(std::move(d));
+    }
     // A version tag nothing pins: what runs is whatever the tag names today. (`latest` and a bare
     // repository are warned about by the manifest's own validation.)
     if (ref && ref->digest.empty() && rq.locked_digest.empty() && !ref->tag.empty() && ref->tag != "latest")

@@ -28,9 +28,10 @@ struct OciUse {
 std::vector<OciUse> oci_uses(const config::Config& cfg);
 
 // Resolves and rewrites every oci:// reference of `cfg`. Warnings (a tag Torvyn.lock does not
-// pin, a registry that is down and the store used instead) are appended to `diagnostics`. On
+// pin, a registry that is down and the store used instead) are appended to `diagnostics`; with
+// `strict` (check/link --strict), a mutable `latest` tag (or none) is an error diagnostic there. On
 // failure the error is printed, `exit_code` set (1 security/registry failure, 2 a bad reference or
 // lock file, 3 unreachable without a cached copy) and false returned.
-bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<Diagnostic>& diagnostics, int& exit_code);
+bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<Diagnostic>& diagnostics, int& exit_code, bool strict = false);
 
 }  // namespace torvyn::cli

@@ -580,6 +580,21 @@ TEST_F(Registry, OciComponentsLockRunOfflineAndSignatures) {
   ProcResult wrong = fails({"run"}, 1, "E0974");
   EXPECT_NE(wrong.err.find(stranger_id), std::string::npos) << wrong.err;
 
+  // `latest`, even locked: a warning, and an error under check/link --strict.
+  ok({"publish", "oci:uppercase:0.1.0", host + "/torvyn/upper:latest", "--plain-http"});
+  manifest("latest", "");
+  ok({"lock", "--plain-http"});
+  ok({"check"});
+  ProcResult strict = torvyn({"--format", "json", "check", "--strict"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.out << strict.err;
+  EXPECT_NE(strict.out.find("refused under --strict"), std::string::npos) << strict.out;
+  EXPECT_FALSE(json::parse(strict.out, nullptr, false).is_discarded()) << strict.out;
+  ProcResult lstrict = torvyn({"link", "--strict"});
+  EXPECT_EQ(lstrict.exit_code, 1) << lstrict.err;
+  EXPECT_NE(lstrict.err.find("refused under --strict"), std::string::npos) << lstrict.err;
+  manifest("0.1.0", "");
+  ok({"lock", "--plain-http"});
+
   // The registry goes away: the locked digest still runs from the store, without a word.
   reg.reset();
   manifest("0.1.0", require_signer);
