@@ -595,6 +595,18 @@ TEST_F(Registry, OciComponentsLockRunOfflineAndSignatures) {
   manifest("0.1.0", "");
   ok({"lock", "--plain-http"});
 
+  // As a [[component]]'s path: build takes it as prebuilt, and nodes name it.
+  {
+    std::string text = test::read_file(root / "Torvyn.toml");
+    const std::string node = "component = \"oci://" + host + "/torvyn/upper:0.1.0\"";
+    text.replace(text.find(node), node.size(), "component = \"upper\"");
+    text.replace(text.find("[flow.main]"), 0, "[[component]]\nname = \"upper\"\npath = \"oci://" + host + "/torvyn/upper:0.1.0\"\n\n");
+    test::write_file(root / "Torvyn.toml", text);
+    ProcResult b = ok({"--format", "json", "build"});
+    EXPECT_NE(b.out.find("prebuilt"), std::string::npos) << b.out;
+    ok({"run"});
+  }
+
   // The registry goes away: the locked digest still runs from the store, without a word.
   reg.reset();
   manifest("0.1.0", require_signer);
