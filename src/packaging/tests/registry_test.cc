@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "test_util.h"
+#include "torvyn/packaging/lockfile.h"
 #include "torvyn/packaging/oci_store.h"
 #include "torvyn/packaging/registry_client.h"
 #include "torvyn/packaging/registry_ref.h"
@@ -129,6 +130,32 @@ TEST(OciStore, AMovedTagKeepsTheOldImageByDigest) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::ArtifactNotFound);
   EXPECT_NE(missing.error().message.find("torvyn pull"), std::string::npos);
+}
+
+TEST(Lockfile, RoundTripAndDamage) {
+  TempDir t;
+  const std::filesystem::path f = t.path() / "Torvyn.lock";
+  auto none = read_lockfile(f);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->exists);
+  Lockfile l;
+  l.pins["oci://r.example/b:1"] = "sha256:" + std::string(64, 'b');
+  l.pins["oci://r.example/a:\"q\""] = "sha256:" + std::string(64, 'a');
+  ASSERT_TRUE(write_lockfile(f, l));
+  auto back = read_lockfile(f);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(back->exists);
+  EXPECT_EQ(back->pins, l.pins);
+  EXPECT_EQ(render_lockfile(*back), render_lockfile(l));  // canonical: sorted, stable
+  for (const char* bad : {"not = [toml", "version = 2\n", "version = 1\nartifact = 3\n",
+                          "version = 1\n[[artifact]]\nreference = \"oci://x/y:1\"\ndigest = \"sha256:12\"\n",
+                          "version = 1\n[[artifact]]\nreference = \"x/y:1\"\ndigest = \"sha256:" "0000000000000000000000000000000000000000000000000000000000000000\"\n"}) {
+    test::spit(f, bad);
+    auto r = read_lockfile(f);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::LockfileInvalid) << bad;
+    EXPECT_NE(r.error().message.find("torvyn lock"), std::string::npos) << r.error().message;
+  }
 }
 
 }  // namespace
