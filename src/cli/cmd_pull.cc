@@ -56,7 +56,10 @@ int pull(const Globals& g, const PullArgs& a) {
     print_error(g, client.error());
     return registry_exit_code(client.error());
   }
-  auto pulled = packaging::pull_image(**client);
+  // Into the store: what it already has (verified) is not downloaded again.
+  std::optional<packaging::Layout> have;
+  if (a.output.empty()) have = packaging::stored_repository(packaging::default_store_dir(), *ref);
+  auto pulled = packaging::pull_image(**client, have ? &*have : nullptr);
   if (!pulled) {
     print_error(g, pulled.error());
     return registry_exit_code(pulled.error());

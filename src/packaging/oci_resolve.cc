@@ -25,7 +25,8 @@ Result<StoredImage> pull_into_store(const ResolveRequest& rq, const RegistryRef&
   }
   auto client = RegistryClient::open(ref, std::move(opts));
   if (!client) return client.take_error();
-  auto pulled = pull_image(**client);
+  std::optional<Layout> have = stored_repository(rq.store, ref);
+  auto pulled = pull_image(**client, have ? &*have : nullptr);
   if (!pulled) return pulled.take_error();
   if (auto s = store_pulled(rq.store, ref, pulled->layout); !s) return s.take_error();
   return find_in_store(rq.store, ref);

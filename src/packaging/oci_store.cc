@@ -84,7 +84,9 @@ Status merge_into_layout(const Layout& pulled, const fs::path& dir) {
   Layout layout;
   std::error_code ec;
   struct stat st;
-  if (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && fs::exists(dir / "oci-layout", ec)) {
+  const bool existing = ::lstat(dir.c_str(), &st) == 0 && ((S_ISDIR(st.st_mode) && fs::exists(dir / "oci-layout", ec)) ||
+                                                             (S_ISREG(st.st_mode) && is_tar_path(dir)));
+  if (existing) {
     auto old = read_layout(dir);
     if (!old) {
       Error e = old.take_error();
@@ -134,6 +136,15 @@ Result<fs::path> store_pulled(const fs::path& store, const RegistryRef& ref, con
   if (auto s = make_parents(store, dir); !s) return s.take_error();
   if (auto s = merge_into_layout(pulled, dir); !s) return s.take_error();
   return dir;
+}
+
+std::optional<Layout> stored_repository(const fs::path& store, const RegistryRef& ref) {
+  const fs::path dir = store_repository_dir(store, ref);
+  std::error_code ec;
+  if (!fs::exists(dir / "oci-layout", ec)) return std::nullopt;
+  auto l = read_layout(dir);
+  if (!l) return std::nullopt;
+  return std::move(*l);
 }
 
 Result<StoredImage> find_in_store(const fs::path& store, const RegistryRef& ref) {

@@ -50,11 +50,15 @@ Result<Image> parse_fetched(Layout& layout, const FetchedManifest& m, const std:
 }
 
 // Fetches config and layers of `image` into `layout`, verified and bounded; `total` counts bytes.
-Status fetch_blobs(RegistryClient& client, Layout& layout, const Image& image, uint64_t layer_cap, uint64_t& total) {
+Status fetch_blobs(RegistryClient& client, Layout& layout, const Image& image, uint64_t layer_cap, uint64_t& total, const Layout* have) {
   std::vector<const Descriptor*> blobs{&image.config};
   for (const Descriptor& l : image.layers) blobs.push_back(&l);
   for (const Descriptor* d : blobs) {
     if (layout.blob(d->digest)) continue;
+    if (const std::vector<uint8_t>* local = have ? have->blob(d->digest) : nullptr; local && local->size() == d->size) {
+      layout.blobs[d->digest] = *local;  // verified against its digest when `have` was read
+      continue;
+    }
     const uint64_t cap = d == &image.config ? kMaxJsonBlobBytes : layer_cap;
     if (d->size > cap)  // before the total: the message names this blob's size and limit
       return Error(ErrorCode::RegistryBlobTooLarge, client.ref().str() + ": blob " + d->digest + " (" + d->media_type + ") is " + std::to_string(d->size) +
@@ -92,7 +96,7 @@ Result<PushOutcome> push_image(RegistryClient& client, const Layout& layout, con
   return out;
 }
 
-Result<PullOutcome> pull_image(RegistryClient& client) {
+Result<PullOutcome> pull_image(RegistryClient& client, const Layout* have) {
   const RegistryRef& ref = client.ref();
   if (ref.reference().empty())
     return Error(ErrorCode::RegistryRefInvalid, "`" + ref.str() + "`: no tag or digest to pull (add :TAG or @sha256:DIGEST)");
@@ -105,7 +109,7 @@ Result<PullOutcome> pull_image(RegistryClient& client) {
   auto image = parse_fetched(out.layout, **m, ref.str());
   if (!image) return image.take_error();
   uint64_t total = (*m)->bytes.size();
-  if (auto s = fetch_blobs(client, out.layout, *image, kMaxComponentFileBytes, total); !s) return s.take_error();
+  if (auto s = fetch_blobs(client, out.layout, *image, kMaxComponentFileBytes, total, have); !s) return s.take_error();
   Descriptor entry = image->descriptor;
   if (!ref.tag.empty()) entry.annotations[std::string(kRefNameAnnotation)] = ref.tag;
   out.layout.put_manifest(entry);
@@ -120,7 +124,7 @@ Result<PullOutcome> pull_image(RegistryClient& client) {
     auto sig = parse_fetched(out.layout, **sm, ref.host + "/" + ref.repository + ":" + sig_tag);
     if (!sig) return sig.take_error();
     total += (*sm)->bytes.size();
-    if (auto s = fetch_blobs(client, out.layout, *sig, kMaxJsonBlobBytes, total); !s) return s.take_error();
+    if (auto s = fetch_blobs(client, out.layout, *sig, kMaxJsonBlobBytes, total, have); !s) return s.take_error();
     Descriptor se = sig->descriptor;
     se.annotations[std::string(kRefNameAnnotation)] = sig_tag;
     out.layout.put_manifest(se);

@@ -396,6 +396,26 @@ TEST_F(Registry, MisbehavingRegistriesAreClearErrorsAndWriteNothing) {
   {  // A good fake: the pull works (the baseline for the others).
     FakeRegistry fake(serve(Blob::Good));
     EXPECT_EQ(ok_json({"pull", fake.host() + "/x/upper:0.1.0", "--plain-http", "-o", "good"})["digest"], digest);
+    // Into an OCI archive that already holds another image: both are kept.
+    ok({"pack", sdk("uppercase").string(), "--tag", "9.0.0", "-o", "both.tar"});
+    ok({"pull", fake.host() + "/x/upper:0.1.0", "--plain-http", "-o", "both.tar"});
+    EXPECT_EQ(ok_json({"inspect", "both.tar:uppercase:9.0.0"})["artifact"]["ref"], "uppercase:9.0.0");
+    EXPECT_EQ(ok_json({"inspect", "both.tar:0.1.0"})["artifact"]["digest"], digest);
+  }
+  {  // Into the store twice: the second pull asks for the manifest, but no blob is fetched again.
+    std::atomic<int> blob_gets{0};
+    FakeRegistry fake([&](httplib::Server& s, int port) {
+      serve(Blob::Good)(s, port);
+      s.set_pre_routing_handler([&blob_gets](const httplib::Request& rq, httplib::Response&) {
+        if (rq.path.find("/blobs/") != std::string::npos) ++blob_gets;
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+    });
+    ok({"pull", fake.host() + "/x/upper:0.1.0", "--plain-http"});
+    EXPECT_EQ(blob_gets.load(), 2);  // config and layer
+    ok({"pull", fake.host() + "/x/upper:0.1.0", "--plain-http"});
+    EXPECT_EQ(blob_gets.load(), 2);
+    fs::remove_all(cache / "torvyn/oci");
   }
   {  // A layer whose bytes do not hash to its digest: 1, E0971, nothing stored.
     FakeRegistry fake(serve(Blob::Altered));

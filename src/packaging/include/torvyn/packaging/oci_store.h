@@ -16,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "torvyn/base/result.h"
 #include "torvyn/packaging/oci.h"
@@ -29,7 +30,8 @@ std::filesystem::path default_store_dir();
 // Where the layout of `ref`'s repository lives in `store`.
 std::filesystem::path store_repository_dir(const std::filesystem::path& store, const RegistryRef& ref);
 
-// Adds the images of `pulled` (and their blobs) to the layout at `dir`, creating it when missing.
+// Adds the images of `pulled` (and their blobs) to the layout at `dir` (a directory, or a .tar),
+// creating it when missing.
 // An entry whose ref name is taken by another digest replaces it; the replaced image stays as an
 // unnamed entry (with its signature). Atomic as write_layout is.
 Status merge_into_layout(const Layout& pulled, const std::filesystem::path& dir);
@@ -37,6 +39,10 @@ Status merge_into_layout(const Layout& pulled, const std::filesystem::path& dir)
 // merge_into_layout into the store's layout for `ref` (the store checked and locked). Returns that
 // layout's directory.
 Result<std::filesystem::path> store_pulled(const std::filesystem::path& store, const RegistryRef& ref, const Layout& pulled);
+
+// The store's layout for `ref`'s repository (verified), or nullopt when it has none yet (or it
+// cannot be read: a pull then fetches everything and rewrites it).
+std::optional<Layout> stored_repository(const std::filesystem::path& store, const RegistryRef& ref);
 
 struct StoredImage {
   Layout layout;  // the repository's layout, verified

@@ -38,7 +38,8 @@ struct PullOutcome {
 
 // Pulls the image `client.ref()` names (its digest when given, else its tag). E0973 when the
 // registry has no such manifest; E0970 when it is not an OCI image manifest (an index, a docker
-// schema 1 manifest).
-Result<PullOutcome> pull_image(RegistryClient& client);
+// schema 1 manifest). Blobs `have` already holds (a layout read and verified from the store) are
+// taken from it instead of being downloaded again.
+Result<PullOutcome> pull_image(RegistryClient& client, const Layout* have = nullptr);
 
 }  // namespace torvyn::packaging
