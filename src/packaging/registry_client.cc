@@ -14,13 +14,21 @@
 
 #include "torvyn/base/sha256.h"
 #include "torvyn/packaging/oci.h"
+#include "torvyn/packaging/auth_challenge.h"
 #include "torvyn/packaging/signing.h"
+#include "registry_url.h"
 
 #ifndef TORVYN_VERSION
 #define TORVYN_VERSION "0.1.0"
 #endif
 
 namespace torvyn::packaging {
+
+using detail::ascii_lower;
+using detail::host_of;
+using detail::origin_of;
+using detail::resolve_url;
+using detail::url_escape;
 
 namespace {
 
@@ -34,11 +42,6 @@ constexpr size_t kBodyInError = 300;
 const char* kManifestAccept =
     "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -96,107 +99,7 @@ class Headers {
   curl_slist* list_ = nullptr;
 };
 
-// scheme://host:port of a URL, lower case ("" when it cannot be parsed).
-std::string origin_of(const std::string& url) {
-  CURLU* u = curl_url();
-  if (!u) return "";
-  std::string out;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
-    char *scheme = nullptr, *host = nullptr, *port = nullptr;
-    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
-      out = lower(std::string(scheme) + "://" + host + ":" + port);
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-  }
-  curl_url_cleanup(u);
-  return out;
-}
-
-std::string host_of(const std::string& url) {
-  CURLU* u = curl_url();
-  if (!u) return "";
-  std::string out;
-  char* host = nullptr;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) out = lower(host);
-  curl_free(host);
-  curl_url_cleanup(u);
-  if (out.size() > 2 && out.front() == '[') out = out.substr(1, out.size() - 2);
-  return out;
-}
-
-// `location` (absolute or relative, as an upload's Location header may be) against `base`.
-std::string resolve_url(const std::string& base, const std::string& location) {
-  CURLU* u = curl_url();
-  if (!u) return "";
-  std::string out;
-  char* full = nullptr;
-  if (curl_url_set(u, CURLUPART_URL, base.c_str(), 0) == CURLUE_OK && curl_url_set(u, CURLUPART_URL, location.c_str(), 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK)
-    out = full;
-  curl_free(full);
-  curl_url_cleanup(u);
-  return out;
-}
-
-std::string escape(CURL* curl, const std::string& s) {
-  char* e = curl_easy_escape(curl, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e ? e : "";
-  curl_free(e);
-  return out;
-}
-
 }  // namespace
-
-std::string AuthChallenge::param(const std::string& name) const {
-  for (const auto& [k, v] : params)
-    if (k == name) return v;
-  return "";
-}
-
-std::optional<AuthChallenge> parse_auth_challenge(std::string_view h) {
-  AuthChallenge c;
-  size_t i = 0;
-  while (i < h.size() && h[i] == ' ') ++i;
-  size_t start = i;
-  while (i < h.size() && h[i] != ' ') ++i;
-  c.scheme = lower(std::string(h.substr(start, i - start)));
-  if (c.scheme.empty()) return std::nullopt;
-  // auth-param = token "=" ( token / quoted-string ), separated by commas (RFC 7235).
-  while (i < h.size()) {
-    while (i < h.size() && (h[i] == ' ' || h[i] == ',')) ++i;
-    if (i >= h.size()) break;
-    size_t k0 = i;
-    while (i < h.size() && h[i] != '=' && h[i] != ',' && h[i] != ' ') ++i;
-    std::string key = lower(std::string(h.substr(k0, i - k0)));
-    if (i >= h.size() || h[i] != '=') return std::nullopt;
-    ++i;
-    std::string value;
-    if (i < h.size() && h[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < h.size()) {
-        char ch = h[i++];
-        if (ch == '\\' && i < h.size()) {
-          value += h[i++];
-        } else if (ch == '"') {
-          closed = true;
-          break;
-        } else {
-          value += ch;
-        }
-      }
-      if (!closed) return std::nullopt;
-    } else {
-      size_t v0 = i;
-      while (i < h.size() && h[i] != ',' && h[i] != ' ') ++i;
-      value = std::string(h.substr(v0, i - v0));
-    }
-    c.params.emplace_back(std::move(key), std::move(value));
-  }
-  return c;
-}
 
 struct RegistryClient::Request {
   std::string method = "GET";  // GET HEAD POST PUT
@@ -256,7 +159,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string name = lower(std::string(line.substr(0, colon)));
+  std::string name = ascii_lower(std::string(line.substr(0, colon)));
   std::string value = trim(line.substr(colon + 1));
   if (name == "www-authenticate") s->challenges->push_back(value);
   (*s->headers)[name] = value;
@@ -395,15 +298,15 @@ Status RegistryClient::authenticate(const std::string& header, const std::string
   const std::string realm = c->param("realm");
   if (realm.empty()) return Error(ErrorCode::RegistryError, ref_.host + ": a Bearer challenge without a realm: " + excerpt(header));
   // The token service gets the credentials: only over TLS, or on this machine.
-  const std::string realm_scheme = lower(realm.substr(0, realm.find(':')));
+  const std::string realm_scheme = ascii_lower(realm.substr(0, realm.find(':')));
   const std::string realm_host = host_of(realm);
   const bool realm_loopback = realm_host == "127.0.0.1" || realm_host == "localhost" || realm_host == "::1";
   if (realm_scheme != "https" && !(realm_scheme == "http" && realm_loopback))
     return Error(ErrorCode::RegistryInsecure, ref_.host + ": the token service " + realm + " is not https; Torvyn does not send credentials to it");
   CURL* curl = static_cast<CURL*>(curl_);
   std::string scope = "repository:" + ref_.repository + (options_.push ? ":pull,push" : ":pull");
-  std::string token_url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + "scope=" + escape(curl, scope);
-  if (const std::string service = c->param("service"); !service.empty()) token_url += "&service=" + escape(curl, service);
+  std::string token_url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + "scope=" + url_escape(curl, scope);
+  if (const std::string service = c->param("service"); !service.empty()) token_url += "&service=" + url_escape(curl, service);
   Request rq;
   rq.url = token_url;
   rq.what = "getting a token for " + scope;
@@ -443,7 +346,7 @@ Result<RegistryClient::Response> RegistryClient::perform(const Request& rq) {
     return Error(ErrorCode::RegistryAuthFailed, rq.what + ": the registry answered 401 without saying how to authenticate");
   std::string challenge = r->challenges.front();
   for (const std::string& c : r->challenges)
-    if (lower(c).rfind("bearer", 0) == 0) challenge = c;  // prefer tokens when both are offered
+    if (ascii_lower(c).rfind("bearer", 0) == 0) challenge = c;  // prefer tokens when both are offered
   if (auto s = authenticate(challenge, rq.url); !s) return s.take_error();
   auto again = perform_once(rq, true);
   if (!again) return again;
@@ -488,7 +391,7 @@ Status RegistryClient::put_blob(const std::string& digest, std::span<const uint8
   if (location.empty()) return Error(ErrorCode::RegistryError, what + ": the registry started an upload without a Location");
   std::string url = resolve_url(start.url, location);
   if (url.empty()) return Error(ErrorCode::RegistryError, what + ": the upload Location `" + excerpt(location) + "` is not a URL");
-  url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + escape(static_cast<CURL*>(curl_), digest);
+  url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + url_escape(static_cast<CURL*>(curl_), digest);
   Request put;
   put.method = "PUT";
   put.url = url;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "test_util.h"
+#include "torvyn/packaging/auth_challenge.h"
 #include "torvyn/packaging/lockfile.h"
 #include "torvyn/packaging/oci_store.h"
 #include "torvyn/packaging/registry_client.h"

@@ -92,13 +92,4 @@ class RegistryClient {
   std::string authorization_;  // "Authorization: ..." once the registry asked for it
 };
 
-// The parameters of a WWW-Authenticate challenge: scheme ("bearer", "basic": lower case) and its
-// auth-params (realm, service, scope, ...). nullopt when it cannot be parsed.
-struct AuthChallenge {
-  std::string scheme;
-  std::vector<std::pair<std::string, std::string>> params;
-  std::string param(const std::string& name) const;
-};
-std::optional<AuthChallenge> parse_auth_challenge(std::string_view header);
-
 }  // namespace torvyn::packaging
