@@ -127,9 +127,11 @@ struct RegistryClient::Response {
 namespace {
 
 struct Sink {
+  CURL* curl = nullptr;
   std::vector<uint8_t>* body = nullptr;
   uint64_t max_body = 0;
   bool* overflow = nullptr;
+  bool* error_cut = nullptr;
   std::map<std::string, std::string>* headers = nullptr;
   std::vector<std::string>* challenges = nullptr;
   size_t header_bytes = 0;
@@ -138,6 +140,19 @@ struct Sink {
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* s = static_cast<Sink*>(user);
   size_t n = size * count;
+  // An error answer's body (a 404 for a small blob, a 500) is bounded by its own small limit and
+  // cut short rather than failing the transfer: its status is what matters.
+  long status = 0;
+  curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status > 299) {
+    if (s->body->size() + n > kMaxSmallBody) {
+      s->body->insert(s->body->end(), data, data + (kMaxSmallBody - s->body->size()));
+      *s->error_cut = true;
+      return 0;  // stops an error body that would not end; the response stands as it is
+    }
+    s->body->insert(s->body->end(), data, data + n);
+    return n;
+  }
   if (s->body->size() + n > s->max_body) {
     *s->overflow = true;
     return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
@@ -200,7 +215,8 @@ Result<RegistryClient::Response> RegistryClient::perform_once(const Request& rq,
   CURL* curl = static_cast<CURL*>(curl_);
   Response r;
   if (rq.expect_size > 0) r.body.reserve(static_cast<size_t>(std::min(rq.expect_size, rq.max_body)));
-  Sink sink{&r.body, rq.max_body, &r.overflow, &r.headers, &r.challenges, 0};
+  bool error_cut = false;
+  Sink sink{curl, &r.body, rq.max_body, &r.overflow, &error_cut, &r.headers, &r.challenges, 0};
   Headers headers;
   for (const std::string& h : rq.headers) headers.add(h);
   headers.add("Expect:");  // no 100-continue wait before a PUT body
@@ -250,7 +266,7 @@ Result<RegistryClient::Response> RegistryClient::perform_once(const Request& rq,
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, nullptr);
-  if (rc == CURLE_OK) return r;
+  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && error_cut)) return r;
 
   const std::string where = rq.what + " (" + rq.method + " " + rq.url + ")";
   std::string detail = errbuf[0] ? trim(errbuf) : curl_easy_strerror(rc);

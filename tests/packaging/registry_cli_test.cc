@@ -447,6 +447,19 @@ TEST_F(Registry, MisbehavingRegistriesAreClearErrorsAndWriteNothing) {
     EXPECT_NE(r.err.find("2147483648"), std::string::npos) << r.err;
     EXPECT_TRUE(store_files().empty());
   }
+  {  // A blob the registry does not have, with a long error body: 1, E0972 (the status counts).
+    FakeRegistry fake([&img](httplib::Server& s, int) {
+      s.Get(R"(/v2/.*/manifests/0.1.0)", [&img](const httplib::Request&, httplib::Response& rs) {
+        rs.set_content(img.manifest, "application/vnd.oci.image.manifest.v1+json");
+      });
+      s.Get(R"(/v2/.*/blobs/.*)", [](const httplib::Request&, httplib::Response& rs) {
+        rs.status = 404;
+        rs.set_content(std::string(1 << 20, 'e'), "text/plain");
+      });
+    });
+    fails({"pull", fake.host() + "/x/upper:0.1.0", "--plain-http"}, 1, "E0972");
+    EXPECT_TRUE(store_files().empty());
+  }
   {  // 500 everywhere: 1, E0982, with the status and the registry's message.
     FakeRegistry fake([](httplib::Server& s, int) {
       auto fail = [](const httplib::Request&, httplib::Response& rs) {
