@@ -31,16 +31,22 @@ std::string host_dir(const std::string& host) {
   return out;
 }
 
-// Creates (without following links) every directory from `store` down to the parent of `dir`.
-Status make_parents(const fs::path& store, const fs::path& dir) {
+// Opens (without following a link) every directory from `store` down to `last`, creating the
+// missing ones when `create`: a link planted anywhere below the store is refused, not followed.
+Status walk_nofollow(const fs::path& store, const fs::path& last, bool create) {
   auto fd = open_dir_nofollow(AT_FDCWD, store.string(), false, store.string());
   if (!fd) return fd.take_error();
   int cur = *fd;
   fs::path shown = store;
-  for (const fs::path& part : fs::relative(dir.parent_path(), store)) {
+  // Lexically: fs::relative would resolve the very links this walk is there to refuse.
+  for (const fs::path& part : last.lexically_relative(store)) {
     if (part == ".") continue;
+    if (part == "..") {
+      ::close(cur);
+      return Error(ErrorCode::IoError, last.string() + " is not below the store " + store.string());
+    }
     shown /= part;
-    auto next = open_dir_nofollow(cur, part.string(), true, shown.string());
+    auto next = open_dir_nofollow(cur, part.string(), create, shown.string());
     ::close(cur);
     if (!next) return next.take_error();
     cur = *next;
@@ -133,7 +139,7 @@ Result<fs::path> store_pulled(const fs::path& store, const RegistryRef& ref, con
   StoreLock lock;
   if (auto s = lock.acquire(store); !s) return s.take_error();
   const fs::path dir = store_repository_dir(store, ref);
-  if (auto s = make_parents(store, dir); !s) return s.take_error();
+  if (auto s = walk_nofollow(store, dir.parent_path(), true); !s) return s.take_error();
   if (auto s = merge_into_layout(pulled, dir); !s) return s.take_error();
   return dir;
 }
@@ -141,7 +147,7 @@ Result<fs::path> store_pulled(const fs::path& store, const RegistryRef& ref, con
 std::optional<Layout> stored_repository(const fs::path& store, const RegistryRef& ref) {
   const fs::path dir = store_repository_dir(store, ref);
   std::error_code ec;
-  if (!fs::exists(dir / "oci-layout", ec)) return std::nullopt;
+  if (!fs::exists(dir / "oci-layout", ec) || !walk_nofollow(store, dir, false)) return std::nullopt;
   auto l = read_layout(dir);
   if (!l) return std::nullopt;
   return std::move(*l);
@@ -154,6 +160,7 @@ Result<StoredImage> find_in_store(const fs::path& store, const RegistryRef& ref)
   if (!fs::exists(dir / "oci-layout", ec))
     return Error(ErrorCode::ArtifactNotFound, ref.str() + " is not in the local store (" + dir.string() + "): " + pull);
   if (auto s = check_store(store); !s) return s.take_error();
+  if (auto s = walk_nofollow(store, dir, false); !s) return s.take_error();
   auto layout = read_layout(dir);
   if (!layout) return layout.take_error();
   LocalRef lr;

@@ -133,6 +133,24 @@ TEST(OciStore, AMovedTagKeepsTheOldImageByDigest) {
   EXPECT_NE(missing.error().message.find("torvyn pull"), std::string::npos);
 }
 
+TEST(OciStore, ALinkBelowTheStoreIsRefusedNotFollowed) {
+  TempDir t;
+  const std::filesystem::path store = t.path() / "store";
+  auto ref = *parse_registry_ref("127.0.0.1:5000/team/upper:1.0");
+  Layout l;
+  test::add_plain_image(l, "1.0", "component");
+  ASSERT_TRUE(store_pulled(store, ref, l));
+  // The host directory replaced by a link to a copy elsewhere: neither read nor written through.
+  std::filesystem::rename(store / "127.0.0.1_5000", t.path() / "elsewhere");
+  std::filesystem::create_directory_symlink(t.path() / "elsewhere", store / "127.0.0.1_5000");
+  auto found = find_in_store(store, ref);
+  ASSERT_FALSE(found);
+  EXPECT_NE(found.error().message.find("symbolic link"), std::string::npos) << found.error().message;
+  auto wrote = store_pulled(store, ref, l);
+  ASSERT_FALSE(wrote);
+  EXPECT_NE(wrote.error().message.find("symbolic link"), std::string::npos) << wrote.error().message;
+}
+
 TEST(Lockfile, RoundTripAndDamage) {
   TempDir t;
   const std::filesystem::path f = t.path() / "Torvyn.lock";
