@@ -109,6 +109,7 @@ struct RegistryClient::Request {
   uint64_t max_body = kMaxSmallBody;  // more is cut off (Response::overflow)
   uint64_t expect_size = 0;           // reserve this much for the body
   std::string what;                   // "fetching manifest 1.0" for messages
+  bool allow_http = false;            // a token realm on loopback (the registry's own: options_.plain_http)
 };
 
 struct RegistryClient::Response {
@@ -225,12 +226,13 @@ Result<RegistryClient::Response> RegistryClient::perform_once(const Request& rq,
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_reset(curl);  // keeps the connection cache
   curl_easy_setopt(curl, CURLOPT_URL, rq.url.c_str());
-  const char* protocols = options_.plain_http ? "http,https" : "https";
+  const bool http = options_.plain_http || rq.allow_http;
+  const char* protocols = http ? "http,https" : "https";
 #if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, protocols);
   curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
 #else
-  long p = options_.plain_http ? (CURLPROTO_HTTP | CURLPROTO_HTTPS) : CURLPROTO_HTTPS;
+  long p = http ? (CURLPROTO_HTTP | CURLPROTO_HTTPS) : CURLPROTO_HTTPS;
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS, p);
   curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, p);
 #endif
@@ -330,11 +332,10 @@ Status RegistryClient::authenticate(const std::string& header, const std::string
     const std::string up = options_.credentials->username + ":" + options_.credentials->password;
     rq.headers.push_back("Authorization: Basic " + base64_encode(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(up.data()), up.size())));
   }
-  // The realm is another origin than the registry's; perform_once sends only rq.headers there.
-  RegistryOptions saved = options_;
-  options_.plain_http = options_.plain_http || (realm_scheme == "http" && realm_loopback);
+  // The realm is another origin than the registry's: only rq.headers go there (no registry
+  // credentials), over http only when the realm is on this machine.
+  rq.allow_http = realm_scheme == "http" && realm_loopback;
   auto r = perform_once(rq, false);
-  options_ = saved;
   if (!r) return r.take_error();
   if (r->status == 401 || r->status == 403)
     return Error(ErrorCode::RegistryAuthFailed, "the token service " + realm + " refused " +
