@@ -552,6 +552,67 @@ TEST_F(Registry, BearerTokenChallenge) {
   EXPECT_EQ(tokens.load(), 1);
 }
 
+// Pushing through the token protocol: a token for pull,push, a relative upload Location, blobs
+// stored only when their bytes match the digest in the PUT.
+TEST_F(Registry, BearerTokenForPushAndARelativeUploadLocation) {
+  const std::string digest = pack_upper();
+  std::mutex mu;
+  std::map<std::string, std::string> blobs, manifests;
+  std::string scope_seen;
+  FakeRegistry fake([&](httplib::Server& s, int port) {
+    const std::string challenge = "Bearer realm=\"http://127.0.0.1:" + std::to_string(port) + "/token\",service=\"fake\"";
+    auto authorized = [challenge](const httplib::Request& rq, httplib::Response& rs) {
+      if (rq.get_header_value("Authorization") == "Bearer push-tok") return true;
+      rs.status = 401;
+      rs.set_header("WWW-Authenticate", challenge);
+      return false;
+    };
+    s.Get("/token", [&](const httplib::Request& rq, httplib::Response& rs) {
+      std::lock_guard l(mu);
+      scope_seen = rq.get_param_value("scope");
+      rs.set_content(R"({"access_token":"push-tok"})", "application/json");  // anonymous tokens, as some registries give
+    });
+    s.Get(R"(/v2/team/upper/blobs/(.*))", [&, authorized](const httplib::Request& rq, httplib::Response& rs) {
+      if (!authorized(rq, rs)) return;
+      std::lock_guard l(mu);
+      if (!blobs.count(rq.matches[1])) rs.status = 404;
+      else rs.set_content(blobs[rq.matches[1]], "application/octet-stream");
+    });
+    s.Post("/v2/team/upper/blobs/uploads/", [&, authorized](const httplib::Request& rq, httplib::Response& rs) {
+      if (!authorized(rq, rs)) return;
+      rs.status = 202;
+      rs.set_header("Location", "/v2/team/upper/blobs/uploads/u1?_state=abc");
+    });
+    s.Put("/v2/team/upper/blobs/uploads/u1", [&, authorized](const httplib::Request& rq, httplib::Response& rs) {
+      if (!authorized(rq, rs)) return;
+      const std::string d = rq.get_param_value("digest");
+      if (rq.get_param_value("_state") != "abc" || digest_of(rq.body) != d) {
+        rs.status = 400;
+        rs.set_content(R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})", "application/json");
+        return;
+      }
+      std::lock_guard l(mu);
+      blobs[d] = rq.body;
+      rs.status = 201;
+    });
+    s.Put(R"(/v2/team/upper/manifests/(.*))", [&, authorized](const httplib::Request& rq, httplib::Response& rs) {
+      if (!authorized(rq, rs)) return;
+      std::lock_guard l(mu);
+      manifests[rq.matches[1]] = rq.body;
+      rs.status = 201;
+      rs.set_header("Docker-Content-Digest", digest_of(rq.body));
+    });
+  });
+  json pub = ok_json({"publish", "oci", fake.host() + "/team/upper", "--plain-http"});
+  EXPECT_EQ(pub["digest"], digest);
+  EXPECT_EQ(pub["blobs_uploaded"], 2);
+  std::lock_guard l(mu);
+  EXPECT_EQ(scope_seen, "repository:team/upper:pull,push");
+  ASSERT_TRUE(manifests.count("0.1.0"));
+  EXPECT_EQ(digest_of(manifests["0.1.0"]), digest);  // the layout's bytes, as they are
+  EXPECT_EQ(blobs.size(), 2u);
+}
+
 // oci:// components in Torvyn.toml: locked to a digest, fetched into the store, run from it (also
 // when the registry is down), inspected, and refused without a trusted signature.
 TEST_F(Registry, OciComponentsLockRunOfflineAndSignatures) {
