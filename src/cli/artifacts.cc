@@ -49,11 +49,12 @@ bool refuse_registry_ref(const Globals& g, const std::string& text, int& code) {
 
 // oci://…: the image in the artifact store, pulled first when the store lacks it (or the tag is
 // asked of the registry; the store's copy is used when the registry is down, with a note).
-static std::optional<LoadedArtifact> load_registry_artifact(const Globals& g, const std::string& text, int& code) {
+static std::optional<LoadedArtifact> load_registry_artifact(const Globals& g, const std::string& text, int& code, const RegistryArgs* registry) {
   packaging::ResolveRequest rq;
   rq.reference = text;
   rq.store = packaging::default_store_dir();
-  rq.options = [](const packaging::RegistryRef& ref) { return registry_options(RegistryArgs{}, ref, false); };
+  const RegistryArgs args = registry ? *registry : RegistryArgs{};
+  rq.options = [args](const packaging::RegistryRef& ref) { return registry_options(args, ref, false); };
   auto f = packaging::fetch_oci_image(rq);
   if (!f) {
     print_error(g, f.error());
@@ -69,8 +70,14 @@ static std::optional<LoadedArtifact> load_registry_artifact(const Globals& g, co
   return LoadedArtifact{std::move(ref), std::move(f->stored.layout), std::move(f->stored.image)};
 }
 
-std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code) {
-  if (text.rfind("oci://", 0) == 0) return load_registry_artifact(g, text, code);
+std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code, const RegistryArgs* registry) {
+  if (text.rfind("oci://", 0) == 0) return load_registry_artifact(g, text, code, registry);
+  if (registry && any_registry_option(*registry)) {
+    print_error(g, Error(ErrorCode::RegistryRefInvalid, "`" + text + "` is a local artifact: --username, --password-stdin, --ca-file and --plain-http "
+                                                                     "apply only to an oci:// reference"));
+    code = kUsage;
+    return std::nullopt;
+  }
   auto ref = packaging::parse_local_ref(text);
   if (!ref) {
     print_error(g, ref.error());

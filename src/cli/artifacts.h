@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "registry_args.h"
 #include "torvyn/packaging/oci.h"
 #include "torvyn/packaging/signing.h"
 
@@ -26,7 +27,8 @@ bool is_artifact_ref(const std::string& text);
 // Reads and verifies the layout and selects the image; prints the error and sets `code` when it
 // cannot (see artifact_exit_code). An oci:// reference is read from the artifact store (pulled
 // into it first when needed: packaging/oci_resolve.h).
-std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code);
+// `registry`: the command's registry options for an oci:// reference (nullptr = defaults).
+std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code, const RegistryArgs* registry = nullptr);
 
 // 2 for what the user must fix in the command (no such path, no such image, a key file, an
 // oci:// reference) and 1 for an artifact that fails its checks (corrupt, incomplete, bad

@@ -70,6 +70,8 @@ void add_registry_options(CLI::App* c, RegistryArgs& a) {
   c->add_flag("--plain-http", a.plain_http, "Plain HTTP instead of HTTPS (only for a registry on 127.0.0.1, localhost or ::1)");
 }
 
+bool any_registry_option(const RegistryArgs& a) { return !a.username.empty() || a.password_stdin || !a.ca_file.empty() || a.plain_http; }
+
 Result<packaging::RegistryOptions> registry_options(const RegistryArgs& a, const packaging::RegistryRef& ref, bool push) {
   packaging::RegistryOptions o;
   o.plain_http = a.plain_http;

@@ -23,6 +23,8 @@ struct RegistryArgs {
 };
 
 void add_registry_options(CLI::App* command, RegistryArgs& args);
+// Whether any of them was given (commands that also take local paths refuse them there).
+bool any_registry_option(const RegistryArgs& args);
 
 // The client options for `ref`: credentials resolved as above, TLS and plain-HTTP settings.
 // E0981 for a --username without a password (or the reverse), IoError for an unreadable stdin.

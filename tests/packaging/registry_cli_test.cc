@@ -245,6 +245,11 @@ TEST_F(Registry, PublishAndPullThroughDockerRegistryWithTheSignature) {
   ProcResult human = ok({"pull", dest + ":0.1.0", "--plain-http"});
   EXPECT_NE(human.out.find(digest), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("torvyn verify"), std::string::npos) << human.out;
+  // inspect and verify take the registry reference itself (fetched into the store).
+  EXPECT_EQ(ok_json({"inspect", "oci://" + dest + ":0.1.0", "--plain-http"})["artifact"]["digest"], digest);
+  ok({"verify", "oci://" + dest + ":0.1.0", "--plain-http", "--key", "signer.pub"});
+  fails({"verify", "oci://" + dest + ":0.1.0", "--plain-http", "--key", "signer.pub", "--identity", "someone/else"}, 1, "E0974");
+  fails({"inspect", "oci", "--plain-http"}, 2, "E0977");  // registry options on a local layout
   // A tag the registry does not have: 2, E0973.
   fails({"pull", dest + ":9.9.9", "--plain-http"}, 2, "E0973");
   // `latest` publishes, with a warning inside the JSON document (stdout stays one document).
