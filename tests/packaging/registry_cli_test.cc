@@ -729,6 +729,17 @@ TEST_F(Registry, OciComponentsLockRunOfflineAndSignatures) {
   // inspect reads it from the store too.
   json ins = ok_json({"inspect", "oci://" + host + "/torvyn/upper:0.1.0"});
   EXPECT_EQ(ins["artifact"]["digest"], signed_digest);
+  // A digest in the reference pins it as written: run and link from the store, no lock, no word.
+  {
+    manifest("0.1.0", "");
+    std::string text = test::read_file(root / "Torvyn.toml");
+    const std::string tagged = "/torvyn/upper:0.1.0";
+    text.replace(text.find(tagged), tagged.size(), "/torvyn/upper@" + signed_digest);
+    test::write_file(root / "Torvyn.toml", text);
+    ProcResult pinned = ok({"run"});
+    EXPECT_EQ(pinned.err.find("unreachable"), std::string::npos) << pinned.err;
+    ok({"link", "--strict"});
+  }
   // A tag the store never saw, with the registry down: 3, E0979.
   manifest("9.9.9", "");
   fails({"run"}, 3, "E0979");
