@@ -43,6 +43,9 @@ int lock(const Globals& g, const LockArgs& a) {
       }
     return kUsage;
   }
+  // The manifest's own warnings (a `latest` tag) on stderr: stdout is the command's one document.
+  if (!g.quiet)
+    for (const Diagnostic& d : loaded->diagnostics) std::cerr << g.err_text(render_human(d, loaded->source_for(d))) << "\n";
   const config::Config& cfg = *loaded->config;
   std::vector<packaging::Key> keys;
   for (const std::string& f : cfg.security.trusted_keys) {
