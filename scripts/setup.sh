@@ -20,6 +20,8 @@ PACKAGES=(
   libarchive-dev                        # torvyn pack: OCI layouts as .tar (packaging)
   openssl                               # packaging tests: signatures checked against the openssl command line
   skopeo umoci                          # packaging tests: other tools must read what torvyn pack writes
+  docker-registry                       # registry tests: torvyn publish/pull against a real OCI registry (CNCF distribution) on 127.0.0.1
+  apache2-utils                         # registry tests: htpasswd for the registry's basic-auth users
   chromium                              # dashboard test: the inspection API's web dashboard in a real headless browser (driven by npm playwright-core)
   tmux                                  # torvyn top test: the terminal view under a real terminal (send-keys, capture-pane)
   libnats-dev                           # nats-jetstream connector nodes (nats.c client)

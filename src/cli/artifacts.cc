@@ -1,9 +1,12 @@
 #include "artifacts.h"
 
 #include <cstdlib>
+#include <iostream>
 #include <filesystem>
 
+#include "registry_args.h"
 #include "torvyn/base/file_read.h"
+#include "torvyn/packaging/oci_resolve.h"
 
 namespace torvyn::cli {
 
@@ -38,15 +41,43 @@ int artifact_exit_code(const Error& e) {
 
 bool refuse_registry_ref(const Globals& g, const std::string& text, int& code) {
   if (text.rfind("oci://", 0) != 0) return false;
-  print_error(g, Error(ErrorCode::ArtifactNotFound, "`" + text + "`: registry references are not supported by this version (no registry client yet); "
-                                                   "copy the artifact into a local layout first, e.g. `skopeo copy docker://REGISTRY/REPO@sha256:... oci:DIR:NAME:VERSION`, "
-                                                   "then give DIR:NAME:VERSION"));
+  print_error(g, Error(ErrorCode::ArtifactNotFound, "`" + text + "`: this command works on a local layout, not a registry: "
+                                                   "`torvyn pull " + text.substr(6) + " --output DIR`, then give DIR"));
   code = kUsage;
   return true;
 }
 
-std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code) {
-  if (refuse_registry_ref(g, text, code)) return std::nullopt;
+// oci://…: the image in the artifact store, pulled first when the store lacks it (or the tag is
+// asked of the registry; the store's copy is used when the registry is down, with a note).
+static std::optional<LoadedArtifact> load_registry_artifact(const Globals& g, const std::string& text, int& code, const RegistryArgs* registry) {
+  packaging::ResolveRequest rq;
+  rq.reference = text;
+  rq.store = packaging::default_store_dir();
+  const RegistryArgs args = registry ? *registry : RegistryArgs{};
+  rq.options = [args](const packaging::RegistryRef& ref) { return registry_options(args, ref, false); };
+  auto f = packaging::fetch_oci_image(rq);
+  if (!f) {
+    print_error(g, f.error());
+    code = registry_exit_code(f.error());
+    return std::nullopt;
+  }
+  if (!f->note.empty() && !g.quiet) std::cerr << g.err_text("warning: " + f->note) << "\n";
+  packaging::LocalRef ref;
+  ref.path = f->stored.dir;
+  ref.text = text;
+  if (f->stored.image.ref_name().empty()) ref.digest = f->stored.image.digest();
+  else ref.ref_name = f->stored.image.ref_name();
+  return LoadedArtifact{std::move(ref), std::move(f->stored.layout), std::move(f->stored.image)};
+}
+
+std::optional<LoadedArtifact> load_artifact(const Globals& g, const std::string& text, int& code, const RegistryArgs* registry) {
+  if (text.rfind("oci://", 0) == 0) return load_registry_artifact(g, text, code, registry);
+  if (registry && any_registry_option(*registry)) {
+    print_error(g, Error(ErrorCode::RegistryRefInvalid, "`" + text + "` is a local artifact: --username, --password-stdin, --ca-file and --plain-http "
+                                                                     "apply only to an oci:// reference"));
+    code = kUsage;
+    return std::nullopt;
+  }
   auto ref = packaging::parse_local_ref(text);
   if (!ref) {
     print_error(g, ref.error());

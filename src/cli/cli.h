@@ -72,6 +72,9 @@ void add_completions(CLI::App& app, const Globals& g, int& exit_code);
 void add_pack(CLI::App& app, const Globals& g, int& exit_code);
 void add_key(CLI::App& app, const Globals& g, int& exit_code);
 void add_sign(CLI::App& app, const Globals& g, int& exit_code);  // sign and verify
+void add_publish(CLI::App& app, const Globals& g, int& exit_code);
+void add_pull(CLI::App& app, const Globals& g, int& exit_code);
+void add_lock(CLI::App& app, const Globals& g, int& exit_code);
 void add_top(CLI::App& app, const Globals& g, int& exit_code);
 
 // The values an option takes, offered by `torvyn completions` (the command itself still checks

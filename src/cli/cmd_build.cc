@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "oci_components.h"
 #include "progress.h"
 #include "torvyn/host/component_build.h"
 #include "torvyn/base/json_text.h"
@@ -32,6 +33,12 @@ int build(const Globals& g, const BuildArgs& a) {
   int code = kOk;
   auto cfg = load_manifest(g, a.manifest, a.config, code);
   if (!cfg) return code;
+  // oci:// [[component]]s are prebuilt: fetched into the store, not built. Their warnings go to
+  // stderr (build's stdout is its own report).
+  std::vector<Diagnostic> oci_notes;
+  if (!resolve_oci_components(g, *cfg, oci_notes, code)) return code;
+  if (!g.quiet)
+    for (const Diagnostic& d : oci_notes) std::cerr << g.err_text(render_human(d)) << "\n";
   Progress progress(Progress::mode_for(g));
   host::BuildOptions bo{a.components, a.force, g.verbose, show_builds(progress)};
   auto r = host::build_components(*cfg, bo);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "oci_components.h"
 #include "torvyn/contracts/project.h"
 #include "torvyn/host/component_build.h"
 #include "torvyn/host/runtime.h"
@@ -42,6 +43,8 @@ int check(const Globals& g, const CheckArgs& a) {
   report.diagnostics = loaded.diagnostics;
   report.sources = loaded.sources;
   if (loaded.ok()) {
+    // oci:// components: fetched (or taken from the store) and checked as the .wasm they are.
+    if (!resolve_oci_components(g, *loaded.config, report.diagnostics, code, a.strict)) return code;
     contracts::CheckOptions co;
     co.hooks = project_hooks();
     report.append(contracts::check_project(*loaded.config, loaded.source, co));

@@ -57,6 +57,7 @@ struct InspectArgs {
   std::vector<std::string> config;
   std::vector<std::string> keys;   // trusted public keys for an artifact's signature
   bool require_signature = false;  // exit 1 unless the signature is verified
+  RegistryArgs registry;           // for an oci:// target
 };
 
 std::string human_size(uint64_t n) {
@@ -311,7 +312,7 @@ int inspect(const Globals& g, const InspectArgs& a) {
   auto trusted = load_public_keys(g, a.keys, code);
   if (!trusted) return code;
   if (is_artifact_ref(a.target)) {
-    art = load_artifact(g, a.target, code);
+    art = load_artifact(g, a.target, code, &a.registry);
     if (!art) return code;
     auto b = packaging::component_bytes(art->layout, art->image);
     if (!b) {
@@ -495,12 +496,13 @@ int inspect(const Globals& g, const InspectArgs& a) {
 void add_inspect(CLI::App& app, const Globals& g, int& exit_code) {
   auto a = std::make_shared<InspectArgs>();
   CLI::App* c = app.add_subcommand("inspect", "Show a component's size, sha256, signature, roles, capabilities and interfaces");
-  c->add_option("component", a->target, "A component .wasm, an artifact (LAYOUT[:NAME:VERSION|@sha256:DIGEST], a directory or .tar), or the name of a [[component]]")->required();
+  c->add_option("component", a->target, "A component .wasm, an artifact (LAYOUT[:NAME:VERSION|@sha256:DIGEST], a directory or .tar, or oci://HOST/REPO:TAG), or the name of a [[component]]")->required();
   one_of(c->add_option("--show", a->show, "What to show")->capture_default_str(), {"capabilities", "interfaces", "all"});
   c->add_option("--manifest,-m", a->manifest, "Torvyn.toml whose [security] grants apply (default: ./Torvyn.toml if present)");
   c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
   c->add_option("--key,-k", a->keys, "A trusted public key to verify an artifact's signature with (repeatable)");
   c->add_flag("--require-signature", a->require_signature, "Exit 1 unless the artifact's signature verifies with a --key");
+  add_registry_options(c, a->registry);
   c->callback([&g, &exit_code, a] { exit_code = inspect(g, *a); });
 }
 

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "oci_components.h"
 #include "torvyn/contracts/compat_paths.h"
 #include "torvyn/contracts/project.h"
 #include "torvyn/host/component_build.h"
@@ -23,6 +24,7 @@ struct LinkArgs {
   std::vector<std::string> flows;
   std::vector<std::string> compat;
   std::vector<std::string> config;
+  bool strict = false;
 };
 
 int compat(const Globals& g, const LinkArgs& a) {
@@ -48,6 +50,7 @@ int link(const Globals& g, const LinkArgs& a) {
   report.diagnostics = loaded.diagnostics;
   report.sources = loaded.sources;
   if (loaded.ok()) {
+    if (!resolve_oci_components(g, *loaded.config, report.diagnostics, code, a.strict)) return code;
     contracts::LinkOptions lo;
     lo.flows = a.flows;
     lo.hooks = project_hooks();
@@ -69,7 +72,7 @@ int link(const Globals& g, const LinkArgs& a) {
   // `--flow nope` is a usage error, as for run/trace/bench.
   for (const Diagnostic& d : report.diagnostics)
     if (d.key == "--flow" && d.severity == Severity::Error) return kUsage;
-  return errors ? kFailed : kOk;
+  return errors || (a.strict && warnings) ? kFailed : kOk;
 }
 
 }  // namespace
@@ -83,6 +86,7 @@ void add_link(CLI::App& app, const Globals& g, int& exit_code) {
       ->expected(2)
       ->type_name("PATH");
   c->add_option("--config,-c", a->config, "Override a configuration key: KEY=VALUE (repeatable)");
+  c->add_flag("--strict", a->strict, "Fail on warnings too; an oci:// component on `latest` is an error");
   c->callback([&g, &exit_code, a] { exit_code = link(g, *a); });
 }
 

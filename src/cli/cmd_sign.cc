@@ -30,6 +30,7 @@ struct SignArgs {
   std::vector<std::string> keys;
   std::string identity;
   std::string passphrase_file;
+  RegistryArgs registry;  // verify: for an oci:// artifact
 };
 
 int sign(const Globals& g, const SignArgs& a) {
@@ -80,7 +81,7 @@ int verify(const Globals& g, const SignArgs& a) {
   int code = kOk;
   auto keys = load_public_keys(g, a.keys, code);
   if (!keys) return code;
-  auto art = load_artifact(g, a.ref, code);
+  auto art = load_artifact(g, a.ref, code, &a.registry);
   if (!art) return code;
   packaging::SignatureCheck c = packaging::check_signature(art->layout, art->image, *keys, a.identity);
   const bool ok = c.state == packaging::SignatureCheck::State::Verified;
@@ -117,9 +118,10 @@ void add_sign(CLI::App& app, const Globals& g, int& exit_code) {
 
   auto v = std::make_shared<SignArgs>();
   CLI::App* vc = app.add_subcommand("verify", "Verify a component artifact's signature with trusted public keys");
-  vc->add_option("artifact", v->ref, "LAYOUT, LAYOUT:NAME:VERSION or LAYOUT@sha256:DIGEST")->required();
+  vc->add_option("artifact", v->ref, "LAYOUT, LAYOUT:NAME:VERSION, LAYOUT@sha256:DIGEST, or oci://HOST/REPO:TAG (fetched into the store)")->required();
   vc->add_option("--key,-k", v->keys, "A trusted public key (repeatable)")->required();
   vc->add_option("--identity", v->identity, "Require this signed docker-reference");
+  add_registry_options(vc, v->registry);
   vc->callback([&g, &exit_code, v] { exit_code = verify(g, *v); });
 }
 

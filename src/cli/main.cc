@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   add_pack(app, g, exit_code);
   add_key(app, g, exit_code);
   add_sign(app, g, exit_code);
+  add_publish(app, g, exit_code);
+  add_pull(app, g, exit_code);
+  add_lock(app, g, exit_code);
   add_trace(app, g, exit_code);
   add_bench(app, g, exit_code);
   add_top(app, g, exit_code);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "oci_components.h"
 #include "torvyn/contracts/project.h"
 #include "torvyn/host/component_build.h"
 #include "torvyn/host/runtime.h"
@@ -28,6 +29,9 @@ std::optional<config::Config> load_for_run(const Globals& g, const std::string& 
   report.diagnostics = load->diagnostics;
   report.sources = load->sources;
   if (load->ok()) {
+    // oci:// components resolve to verified files in the store (and signatures are enforced)
+    // before anything is linked or instantiated.
+    if (!resolve_oci_components(g, *load->config, report.diagnostics, exit_code)) return std::nullopt;
     contracts::LinkOptions lo;
     lo.flows = flows;
     lo.hooks = project_hooks();

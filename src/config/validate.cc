@@ -881,6 +881,19 @@ class Validator {
     if (auto v = get_choice(s, "default_capability_policy")) sec.default_capability_policy = *v;
     if (auto v = get_bool(s, "audit_enabled")) sec.audit_enabled = *v;
     if (auto v = get_path(s, "audit_log")) sec.audit_log = *v;
+    if (auto v = get_bool(s, "require_signatures")) sec.require_signatures = *v;
+    if (auto v = get_string_list(s, "trusted_keys")) {
+      for (size_t i = 0; i < v->size(); ++i) {
+        const toml::node* at = s.get("trusted_keys");
+        if (const toml::array* a = at ? at->as_array() : nullptr; a && i < a->size()) at = &(*a)[i];
+        sec.trusted_keys.push_back(resolve_path(at, (*v)[i]));
+      }
+    }
+    // Requiring signatures with no key to check them against would refuse every oci:// component.
+    if (sec.require_signatures && sec.trusted_keys.empty() && s.get("require_signatures"))
+      error(ErrorCode::ConfigMissingKey, s.get("require_signatures"), "security.trusted_keys",
+            "`security.require_signatures` is true but `security.trusted_keys` names no public key", "trusted_keys = [\"path/to/signer.pub\", ...]",
+            "no trusted_keys", "add the public keys of the signers you trust (torvyn key generate writes PREFIX.pub)");
     Section grants = sub(s, "grants");
     if (!grants.t) return;
     for (auto&& [k, v] : *grants.t) {

@@ -51,7 +51,8 @@ class Completions : public ::testing::Test {
 
 TEST_F(Completions, SubcommandsOptionsAndValues) {
   std::vector<std::string> subs = complete("torvyn ");
-  for (const char* s : {"init", "build", "run", "check", "link", "inspect", "trace", "bench", "doctor", "completions", "pack", "key", "sign", "verify", "top", "drain"})
+  for (const char* s : {"init", "build", "run", "check", "link", "inspect", "trace", "bench", "doctor", "completions", "pack", "key", "sign",
+                        "verify", "publish", "pull", "lock", "top", "drain"})
     EXPECT_TRUE(has(subs, s)) << s;
   EXPECT_EQ(complete("torvyn be"), (std::vector<std::string>{"bench"}));
   // A subcommand's own options, and the global ones after it.

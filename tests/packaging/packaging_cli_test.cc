@@ -349,9 +349,13 @@ TEST_F(Packaging, DamagedArtifactsAreClearErrorsAndNothingIsWritten) {
   EXPECT_EQ(into.exit_code, 2);
   EXPECT_EQ(snapshot(root / "src").size(), 1u);
   EXPECT_EQ(torvyn({"inspect", "nowhere.tar"}).exit_code, 2);
-  ProcResult reg = torvyn({"inspect", "oci://registry.example/upper@sha256:" + std::string(64, 'a')});
+  // A malformed registry reference; and sign, which changes a layout, refuses registry references.
+  ProcResult reg = torvyn({"inspect", "oci://registry.example/UPPER@sha256:" + std::string(64, 'a')});
   EXPECT_EQ(reg.exit_code, 2);
-  EXPECT_NE(reg.err.find("not supported"), std::string::npos) << reg.err;
+  EXPECT_NE(reg.err.find("E0977"), std::string::npos) << reg.err;
+  ProcResult sreg = torvyn({"sign", "oci://registry.example/upper:1.0", "--key", "k.key"});
+  EXPECT_EQ(sreg.exit_code, 2);
+  EXPECT_NE(sreg.err.find("torvyn pull"), std::string::npos) << sreg.err;
   test::write_file(root / "junk.tar", "not a tar");
   EXPECT_EQ(torvyn({"inspect", "junk.tar"}).exit_code, 1);
 }

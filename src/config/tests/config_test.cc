@@ -593,6 +593,20 @@ TEST(ConfigLoad, OciTagsShouldBePinned) {
   EXPECT_EQ(r.diagnostics[0].key, "flow.f.nodes.a.component");
 }
 
+TEST(ConfigLoad, RequireSignaturesNeedsTrustedKeys) {
+  LoadResult r = parse_text(kHead + "[security]\nrequire_signatures = true\ntrusted_keys = [\"keys/a.pub\", \"/etc/b.pub\"]\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_TRUE(r.config->security.require_signatures);
+  ASSERT_EQ(r.config->security.trusted_keys.size(), 2u);
+  EXPECT_TRUE(std::filesystem::path(r.config->security.trusted_keys[0]).is_absolute()) << r.config->security.trusted_keys[0];
+  EXPECT_EQ(r.config->security.trusted_keys[1], "/etc/b.pub");
+  LoadResult none = parse_text(kHead + "[security]\nrequire_signatures = true\n");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.diagnostics[0].key, "security.trusted_keys") << dump(none);
+  LoadResult wrong = parse_text(kHead + "[security]\nrequire_signatures = \"yes\"\ntrusted_keys = [1]\n");
+  EXPECT_FALSE(wrong.ok());
+}
+
 TEST(ConfigLoad, GrantsForUnknownComponentWarn) {
   LoadResult r = parse_text(kHead + kComp + "[security.grants.q]\ncapabilities = [\"x\"]\n");
   ASSERT_TRUE(r.ok()) << dump(r);

@@ -158,6 +158,11 @@ struct SecurityConfig {
   std::string default_capability_policy = "deny-all";  // "deny-all"|"allow-all"
   bool audit_enabled = false;
   std::string audit_log;  // "" = the host's default
+  // oci:// components must carry a cosign signature that one of `trusted_keys` (public key files,
+  // absolute after loading) verifies for their manifest digest, or they are refused before they
+  // are instantiated.
+  bool require_signatures = false;
+  std::vector<std::string> trusted_keys;
   std::map<std::string, std::vector<std::string>> grants;  // component -> capabilities
   // [security.grants.<component>] dirs / env: what the WASI host shows the component. Only
   // components that set either key have an entry.
