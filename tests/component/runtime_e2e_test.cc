@@ -7,6 +7,7 @@
 
 #include "streaming_test_host.h"
 #include "torvyn/component/runtime.h"
+#include "torvyn_test/engines.h"
 
 namespace torvyn::component {
 namespace {
@@ -170,8 +171,7 @@ TEST_P(ComponentRuntime, InfiniteLoopIsStoppedByTheWatchdog) {
   EXPECT_NE(r.error().message.find("timed out"), std::string::npos) << r.error().message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, ComponentRuntime, ::testing::Values(wasm::EngineKind::Interp, wasm::EngineKind::Aot),
-                         [](const auto& info) { return std::string(wasm::to_string(info.param)); });
+TORVYN_INSTANTIATE_ON_ENGINES(ComponentRuntime);
 
 }  // namespace
 }  // namespace torvyn::component

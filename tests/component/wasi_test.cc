@@ -15,6 +15,7 @@
 #include "streaming_test_host.h"
 #include "torvyn/component/runtime.h"
 #include "torvyn/security/wasi_host.h"
+#include "torvyn_test/engines.h"
 
 namespace torvyn::security {
 namespace {
@@ -410,8 +411,7 @@ TEST_P(Wasi, WasiComponentDoesNotLinkWithoutTheWasiHost) {
   EXPECT_NE(inst.error().message.find("wasi:"), std::string::npos) << inst.error().message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, Wasi, ::testing::Values(wasm::EngineKind::Interp, wasm::EngineKind::Aot),
-                         [](const auto& info) { return std::string(wasm::to_string(info.param)); });
+TORVYN_INSTANTIATE_ON_ENGINES(Wasi);
 
 }  // namespace
 }  // namespace torvyn::security

@@ -8,6 +8,7 @@
 #include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/flow.h"
 #include "torvyn/streaming/streaming_host.h"
+#include "torvyn_test/engines.h"
 
 namespace torvyn::reactor {
 namespace {
@@ -204,8 +205,7 @@ TEST_P(Pipeline, WrongRoleIsRejectedAtBind) {
   EXPECT_NE(n.error().message.find("does not export the sink interface"), std::string::npos) << n.error().message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, Pipeline, ::testing::Values(wasm::EngineKind::Interp, wasm::EngineKind::Aot),
-                         [](const auto& info) { return info.param == wasm::EngineKind::Aot ? "aot" : "interp"; });
+TORVYN_INSTANTIATE_ON_ENGINES(Pipeline);
 
 }  // namespace
 }  // namespace torvyn::reactor

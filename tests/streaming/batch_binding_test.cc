@@ -13,6 +13,7 @@
 #include "torvyn/streaming/batch_types.h"
 #include "torvyn/streaming/component_node.h"
 #include "torvyn/streaming/streaming_host.h"
+#include "torvyn_test/engines.h"
 
 namespace torvyn::streaming {
 namespace {
@@ -563,8 +564,7 @@ TEST_P(Batch, ComponentsWithoutABatchFormUsePerElementCalls) {
   EXPECT_FALSE(f->has_batch_form());
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, Batch, ::testing::Values(wasm::EngineKind::Aot, wasm::EngineKind::Interp),
-                         [](const auto& info) { return info.param == wasm::EngineKind::Aot ? "aot" : "interp"; });
+TORVYN_INSTANTIATE_ON_ENGINES(Batch);
 
 }  // namespace
 }  // namespace torvyn::streaming

@@ -7,6 +7,7 @@
 #include "../common/nesting_check.h"
 #include "test_support.h"
 #include "torvyn/wasm/engine.h"
+#include "torvyn_test/engines.h"
 
 namespace torvyn::wasm {
 namespace {
@@ -75,8 +76,7 @@ TEST_P(NestingOnEngine, DeepButAllowedNestingRuns) {
   EXPECT_EQ(as_i32(r[0]), 7u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, NestingOnEngine, ::testing::Values(EngineKind::Interp, EngineKind::Aot),
-                         [](const auto& info) { return info.param == EngineKind::Interp ? std::string("interp") : std::string("aot"); });
+TORVYN_INSTANTIATE_ON_ENGINES(NestingOnEngine);
 
 }  // namespace
 }  // namespace torvyn::wasm
