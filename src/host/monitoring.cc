@@ -172,7 +172,7 @@ Status Monitoring::start_server() {
   o.level = level_;
   o.drain = drain_;
   o.draining = draining_;
-  if (std::shared_ptr<AuditLog> audit = runtime_.audit_log()) {
+  if (std::shared_ptr<security::AuditLog> audit = runtime_.audit_log()) {
     o.audit = [audit](std::string_view method, std::string_view path, int status, std::string_view peer) {
       audit->record("inspection.access", {{"method", std::string(method)},
                                           {"path", std::string(path)},

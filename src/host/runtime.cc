@@ -223,7 +223,7 @@ Status Runtime::prepare_state_dir() {
     if (Status s = ensure_private_dir(config_.state_dir, DirTrust::OwnerOnly, "state directory"); !s) return s;
   if (!config_.security.audit_enabled || audit_) return {};
   std::string path = config_.security.audit_log.empty() ? config_.state_dir + "/audit.log" : config_.security.audit_log;
-  Result<std::shared_ptr<AuditLog>> log = AuditLog::open(path, config_.state_dir);
+  Result<std::shared_ptr<security::AuditLog>> log = security::AuditLog::open(path, config_.state_dir);
   if (!log) return log.take_error();
   audit_ = std::move(*log);
   return {};
@@ -304,7 +304,7 @@ std::shared_ptr<security::WasiOptions> Runtime::wasi_options(const config::NodeD
       audit_->record("wasi.env", {{"component", component}, {"node", node.id}, {"names", passed}, {"unset", unset}});
   }
   if (audit_) {
-    std::shared_ptr<AuditLog> audit = audit_;
+    std::shared_ptr<security::AuditLog> audit = audit_;
     o->audit = [audit, component](std::string_view node_id, std::string_view capability, bool granted) {
       audit->record(granted ? "capability.granted" : "capability.denied",
                     {{"component", component}, {"node", std::string(node_id)}, {"capability", std::string(capability)}});

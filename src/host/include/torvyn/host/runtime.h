@@ -14,7 +14,7 @@
 #include "torvyn/base/result.h"
 #include "torvyn/component/runtime.h"
 #include "torvyn/config/config.h"
-#include "torvyn/host/audit_log.h"
+#include "torvyn/security/audit_log.h"
 #include "torvyn/host/load_events.h"
 #include "torvyn/host/report.h"
 #include "torvyn/observability/tracer.h"
@@ -63,7 +63,7 @@ class Runtime {
   // The flows being run (for the inspection API); stable after build().
   struct RunningFlow;
   const std::vector<std::unique_ptr<RunningFlow>>& flows() const { return flows_; }
-  std::shared_ptr<AuditLog> audit_log() const { return audit_; }
+  std::shared_ptr<security::AuditLog> audit_log() const { return audit_; }
   // "sha256:<hex>" of the .wasm bytes loaded for `component` (a [[component]] name or file://
   // reference as nodes name it); "" when no flow loaded it. Stable after build().
   std::string component_digest(const std::string& component) const {
@@ -96,7 +96,7 @@ class Runtime {
   std::map<std::string, std::shared_ptr<component::LoadedComponent>> components_;
   std::map<std::string, std::string> digests_;  // component reference -> sha256:<hex> of its bytes
   std::vector<std::unique_ptr<RunningFlow>> flows_;
-  std::shared_ptr<AuditLog> audit_;  // when [security] audit_enabled
+  std::shared_ptr<security::AuditLog> audit_;  // when [security] audit_enabled
   std::unique_ptr<observability::SpanExporter> trace_override_;
   std::shared_ptr<observability::Tracer> tracer_;
   LoadObserver on_load_;  // RunOptions::on_load of the build() under way

@@ -15,7 +15,7 @@
 
 #include "torvyn/base/result.h"
 
-namespace torvyn::host {
+namespace torvyn::security {
 
 struct AuditLogLimits {
   uint64_t max_bytes = 16ull << 20;  // one file; the whole log stays under (keep + 1) × this
@@ -51,4 +51,4 @@ class AuditLog {
   bool warned_ = false;
 };
 
-}  // namespace torvyn::host
+}  // namespace torvyn::security

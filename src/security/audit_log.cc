@@ -1,4 +1,4 @@
-#include "torvyn/host/audit_log.h"
+#include "torvyn/security/audit_log.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include "torvyn/base/private_dir.h"
 #include "torvyn/base/text.h"
 
-namespace torvyn::host {
+namespace torvyn::security {
 namespace {
 
 std::string timestamp() {
@@ -103,4 +103,4 @@ void AuditLog::record(const std::string& event, const std::map<std::string, std:
   }
 }
 
-}  // namespace torvyn::host
+}  // namespace torvyn::security
