@@ -67,7 +67,7 @@ int lock(const Globals& g, const LockArgs& a) {
     rq.store = packaging::default_store_dir();
     rq.refresh = true;
     rq.options = [&](const packaging::RegistryRef& ref) -> Result<packaging::RegistryOptions> {
-      RegistryArgs args = a.registry;
+      RegistryArgs args = with_manifest_registry(a.registry, cfg, ref);
       if (creds) args.password_stdin = false;  // already read
       auto o = registry_options(args, ref, false);
       if (!o) return o;

@@ -66,7 +66,7 @@ bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<D
     rq.reference = use.reference;
     if (auto pin = lock->pins.find(use.reference); pin != lock->pins.end()) rq.locked_digest = pin->second;
     rq.store = packaging::default_store_dir();
-    rq.options = [](const packaging::RegistryRef& ref) { return registry_options(RegistryArgs{}, ref, false); };
+    rq.options = [&cfg](const packaging::RegistryRef& ref) { return registry_options(with_manifest_registry({}, cfg, ref), ref, false); };
     rq.require_signature = cfg.security.require_signatures;
     rq.trusted = keys;
     auto r = packaging::resolve_oci_component(rq);

@@ -70,6 +70,14 @@ void add_registry_options(CLI::App* c, RegistryArgs& a) {
   c->add_flag("--plain-http", a.plain_http, "Plain HTTP instead of HTTPS (only for a registry on 127.0.0.1, localhost or ::1)");
 }
 
+RegistryArgs with_manifest_registry(RegistryArgs args, const config::Config& cfg, const packaging::RegistryRef& ref) {
+  const config::RegistryDecl* r = cfg.find_registry(ref.host);
+  if (!r || args.plain_http || !args.ca_file.empty()) return args;
+  args.plain_http = r->plain_http;
+  args.ca_file = r->ca_file;
+  return args;
+}
+
 bool any_registry_option(const RegistryArgs& a) { return !a.username.empty() || a.password_stdin || !a.ca_file.empty() || a.plain_http; }
 
 Result<packaging::RegistryOptions> registry_options(const RegistryArgs& a, const packaging::RegistryRef& ref, bool push) {

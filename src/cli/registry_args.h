@@ -26,6 +26,10 @@ void add_registry_options(CLI::App* command, RegistryArgs& args);
 // Whether any of them was given (commands that also take local paths refuse them there).
 bool any_registry_option(const RegistryArgs& args);
 
+// `args` completed from the manifest's [registry."<ref's host>"] section: its plain_http and
+// ca_file apply where the command line gave neither option.
+RegistryArgs with_manifest_registry(RegistryArgs args, const config::Config& cfg, const packaging::RegistryRef& ref);
+
 // The client options for `ref`: credentials resolved as above, TLS and plain-HTTP settings.
 // E0981 for a --username without a password (or the reverse), IoError for an unreadable stdin.
 Result<packaging::RegistryOptions> registry_options(const RegistryArgs& args, const packaging::RegistryRef& ref, bool push);

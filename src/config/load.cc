@@ -273,6 +273,12 @@ const FlowDecl* Config::find_flow(std::string_view name) const {
   return nullptr;
 }
 
+const RegistryDecl* Config::find_registry(std::string_view host) const {
+  for (const auto& r : registries)
+    if (r.host == host) return &r;
+  return nullptr;
+}
+
 const NodeDecl* FlowDecl::find_node(std::string_view id) const {
   for (const auto& n : nodes)
     if (n.id == id) return &n;

@@ -20,7 +20,7 @@ std::vector<SectionDef> build() {
   return {
       {"", false, {{"torvyn", K::Table}, {"component", K::TableArray}, {"flow", K::Table},
                    {"runtime", K::Table}, {"observability", K::Table}, {"security", K::Table},
-                   {"inspection", K::Table}}},
+                   {"inspection", K::Table}, {"registry", K::Table}}},
       {"torvyn", false, {{"name", K::String}, {"version", K::String}, {"contract_version", K::String},
                          {"description", K::String}}},
       {"component[]", false, {{"name", K::String}, {"path", K::String}, {"language", K::String},
@@ -68,6 +68,8 @@ std::vector<SectionDef> build() {
                                      {"env", K::StringList}}},
       {"security.grants.*.dirs[]", false, {{"host", K::String}, {"guest", K::String},
                                            {"mode", K::Enum, &dir_mode_names()}}},
+      {"registry", true, {}},
+      {"registry.*", false, {{"plain_http", K::Bool}, {"ca_file", K::String}}},
       {"inspection", false, {{"enabled", K::Bool}, {"socket", K::String}, {"tcp", K::String},
                              {"token", K::String}, {"allow_remote", K::Bool}}},
   };

@@ -62,6 +62,7 @@ class Validator {
     read_observability(sub(top, "observability"), out.observability);
     read_security(sub(top, "security"), out.security);
     read_inspection(sub(top, "inspection"), out.inspection);
+    read_registries(sub(top, "registry"), out.registries);
     cross_checks(out);
   }
 
@@ -1067,6 +1068,35 @@ class Validator {
 
   static bool is_loopback(std::string_view host) {
     return host == "localhost" || host == "::1" || host == "[::1]" || starts_with(host, "127.");
+  }
+
+  void read_registries(const Section& s, std::vector<RegistryDecl>& out) {
+    if (!s.t) return;
+    for (auto&& [k, v] : *s.t) {
+      const std::string host(k.str());
+      const std::string key = join_key(s.key, host);
+      if (!v.is_table()) {
+        error(ErrorCode::ConfigWrongType, &v, key, "`" + key + "` must be a table", "a table ([registry.\"host:port\"])",
+              describe_found(v), "write [registry.\"" + host + "\"] with plain_http = true or ca_file = \"ca.pem\"");
+        continue;
+      }
+      Section r = sub(s, host);
+      RegistryDecl d;
+      d.host = host;
+      d.where = cx_.where(&v);
+      if (auto b = get_bool(r, "plain_http")) d.plain_http = *b;
+      if (auto p = get_path(r, "ca_file")) d.ca_file = *p;
+      // The host part of "host", "host:port" or "[v6]:port".
+      std::string name = host;
+      if (!name.empty() && name[0] == '[') name = name.substr(0, name.find(']') + 1);
+      else if (size_t colon = name.find(':'); colon != std::string::npos) name = name.substr(0, colon);
+      if (d.plain_http && !is_loopback(name))
+        error(ErrorCode::RegistryInsecure, r.get("plain_http"), join_key(key, "plain_http"),
+              "plain HTTP to registry " + host + " would send artifacts and credentials in the clear",
+              "plain_http only for a loopback registry (127.0.0.1, ::1, localhost)", "plain_http = true",
+              "use https (give a private CA with ca_file = \"ca.pem\"), or reach the registry through a loopback tunnel");
+      out.push_back(std::move(d));
+    }
   }
 
   void read_inspection(const Section& s, InspectionConfig& in) {

@@ -749,5 +749,42 @@ TEST_F(Registry, OciComponentsLockRunOfflineAndSignatures) {
   fails({"run"}, 2, "E0984");
 }
 
+// [registry."HOST:PORT"] in Torvyn.toml: run, check and lock reach a plain-HTTP loopback registry
+// (or one with a private CA) without command-line options, so a tag needs no prior `lock --plain-http`.
+TEST_F(Registry, ARegistrySectionLetsRunAndLockReachIt) {
+  if (!fs::exists(kRegistryExe)) GTEST_SKIP() << "docker-registry is not installed";
+  if (!fs::exists(sdk("counter_source")) || !fs::exists(sdk("collect_sink"))) GTEST_SKIP() << "SDK components missing";
+  auto reg = std::make_unique<RealRegistry>();
+  ASSERT_TRUE(reg->start(root, {})) << reg->log();
+  const std::string host = reg->host();
+  const std::string digest = pack_upper();
+  ok({"publish", "oci:uppercase:0.1.0", host + "/torvyn/upper", "--plain-http"});
+  auto manifest = [&](const std::string& registry) {
+    const std::string c = std::string("file://") + TORVYN_SDK_COMPONENTS + "/";
+    test::write_file(root / "Torvyn.toml",
+                     "[torvyn]\nname = \"reg\"\nversion = \"0.1.0\"\ncontract_version = \"0.1.0\"\n\n"
+                     "[runtime]\nengine = \"interp\"\n\n" + registry +
+                     "[flow.main]\n"
+                     "nodes.source = { component = \"" + c + "counter_source.wasm\", config = \"count=3\" }\n"
+                     "nodes.upper = { component = \"oci://" + host + "/torvyn/upper:0.1.0\" }\n"
+                     "nodes.sink = { component = \"" + c + "collect_sink.wasm\" }\n"
+                     "edges = [\n  { from = { node = \"source\" }, to = { node = \"upper\" } },\n"
+                     "  { from = { node = \"upper\" }, to = { node = \"sink\" } },\n]\n");
+  };
+  // Without the section, run speaks https to it, and fails.
+  manifest("");
+  EXPECT_NE(torvyn({"run"}).exit_code, 0);
+  // With it: run resolves the tag from the registry itself (no lock), then lock pins it.
+  manifest("[registry.\"" + host + "\"]\nplain_http = true\n\n");
+  ok({"run"});
+  json l = ok_json({"lock"});
+  EXPECT_EQ(l["artifacts"][0]["digest"], digest);
+  ok({"check"});
+  // plain_http for a host that is not loopback is refused where it is written (2, E0978).
+  manifest("[registry.\"registry.example.com\"]\nplain_http = true\n\n");
+  ProcResult remote = fails({"check"}, 2, "E0978");
+  EXPECT_NE(remote.err.find("Torvyn.toml:"), std::string::npos) << remote.err;
+}
+
 }  // namespace
 }  // namespace torvyn

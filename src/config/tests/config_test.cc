@@ -607,6 +607,26 @@ TEST(ConfigLoad, RequireSignaturesNeedsTrustedKeys) {
   EXPECT_FALSE(wrong.ok());
 }
 
+TEST(ConfigLoad, RegistrySectionsByHost) {
+  LoadResult r = parse_text(kHead + "[registry.\"127.0.0.1:5000\"]\nplain_http = true\n"
+                                    "[registry.\"registry.example.com\"]\nca_file = \"certs/ca.pem\"\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  ASSERT_EQ(r.config->registries.size(), 2u);
+  const RegistryDecl* local = r.config->find_registry("127.0.0.1:5000");
+  ASSERT_NE(local, nullptr);
+  EXPECT_TRUE(local->plain_http);
+  const RegistryDecl* remote = r.config->find_registry("registry.example.com");
+  ASSERT_NE(remote, nullptr);
+  EXPECT_FALSE(remote->plain_http);
+  EXPECT_TRUE(std::filesystem::path(remote->ca_file).is_absolute()) << remote->ca_file;
+  // Plain HTTP only to a loopback host; a section must be a table.
+  LoadResult insecure = parse_text(kHead + "[registry.\"10.1.2.3:5000\"]\nplain_http = true\n");
+  ASSERT_FALSE(insecure.ok());
+  EXPECT_EQ(insecure.diagnostics[0].code, ErrorCode::RegistryInsecure) << dump(insecure);
+  expect_complete(insecure.diagnostics[0]);
+  EXPECT_FALSE(parse_text(kHead + "[registry]\nx = 1\n").ok());
+}
+
 TEST(ConfigLoad, GrantsForUnknownComponentWarn) {
   LoadResult r = parse_text(kHead + kComp + "[security.grants.q]\ncapabilities = [\"x\"]\n");
   ASSERT_TRUE(r.ok()) << dump(r);

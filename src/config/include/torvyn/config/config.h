@@ -188,6 +188,15 @@ struct InspectionConfig {
   bool allow_remote = false;
 };
 
+// [registry."HOST[:PORT]"]: how oci:// components on that registry are fetched by run, check,
+// link, build and lock (the registry commands' --plain-http / --ca-file take precedence there).
+struct RegistryDecl {
+  std::string host;         // the key as written: "registry.example.com", "127.0.0.1:5000"
+  bool plain_http = false;  // http:// instead of https:// (loopback hosts only)
+  std::string ca_file;      // PEM CA certificates to verify it with ("" = the system's), absolute
+  SourceLocation where;
+};
+
 struct Config {
   ProjectInfo project;
   std::vector<ComponentDecl> components;
@@ -196,12 +205,14 @@ struct Config {
   ObservabilityConfig observability;
   SecurityConfig security;
   InspectionConfig inspection;
+  std::vector<RegistryDecl> registries;
   std::filesystem::path manifest_path;
   std::filesystem::path project_dir;
   std::string state_dir;  // TORVYN_STATE_DIR or $XDG_RUNTIME_DIR/torvyn or /tmp/torvyn-<uid>
 
   const ComponentDecl* find_component(std::string_view name) const;
   const FlowDecl* find_flow(std::string_view name) const;
+  const RegistryDecl* find_registry(std::string_view host) const;
 };
 
 struct LoadOptions {
@@ -213,7 +224,7 @@ struct LoadOptions {
   std::map<std::string, std::string> env;
   bool use_process_env = true;
   // "" = $XDG_CONFIG_HOME/torvyn/config.toml (or ~/.config/torvyn/config.toml) if it exists.
-  // A user config may set [runtime], [observability], [security] and [inspection].
+  // A user config may set [runtime], [observability], [security], [inspection] and [registry].
   std::filesystem::path user_config;
 };
 
