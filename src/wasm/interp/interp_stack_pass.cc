@@ -1,5 +1,8 @@
 #include "interp_stack_pass.h"
 
+#include <utility>
+#include <vector>
+
 #include <wabt/cast.h>
 
 #include "common/global_import.h"
@@ -30,35 +33,42 @@ ExprList adjust(Index stack, int64_t delta, bool check) {
 
 // Inside the wrapping block: `return` at nesting depth d becomes `br d` (to the wrapper, whose end
 // gives the frame back); a tail call gives the frame back first, since control never returns here.
-void rewrite_exits(ExprList& exprs, Index depth, Index stack, int64_t slots) {
-  for (auto it = exprs.begin(); it != exprs.end(); ++it) {
-    Expr& e = *it;
-    switch (e.type()) {
-      case ExprType::Return:
-        it = exprs.erase(it);
-        it = exprs.insert(it, std::make_unique<BrExpr>(Var(depth, Location())));
-        break;
-      case ExprType::ReturnCall:
-      case ExprType::ReturnCallIndirect: {
-        ExprList give_back = adjust(stack, slots, false);
-        while (!give_back.empty()) exprs.insert(it, give_back.extract_front());
-        break;
+// A work list rather than recursion: nesting is bounded (kMaxControlNesting), but a frame per level
+// of a 10,000-deep body takes megabytes of the loading thread's stack (more under ASan).
+void rewrite_exits(ExprList& body, Index stack, int64_t slots) {
+  std::vector<std::pair<ExprList*, Index>> work{{&body, 0}};
+  while (!work.empty()) {
+    auto [exprs, depth] = work.back();
+    work.pop_back();
+    for (auto it = exprs->begin(); it != exprs->end(); ++it) {
+      Expr& e = *it;
+      switch (e.type()) {
+        case ExprType::Return:
+          it = exprs->erase(it);
+          it = exprs->insert(it, std::make_unique<BrExpr>(Var(depth, Location())));
+          break;
+        case ExprType::ReturnCall:
+        case ExprType::ReturnCallIndirect: {
+          ExprList give_back = adjust(stack, slots, false);
+          while (!give_back.empty()) exprs->insert(it, give_back.extract_front());
+          break;
+        }
+        case ExprType::Block: work.push_back({&cast<BlockExpr>(&e)->block.exprs, depth + 1}); break;
+        case ExprType::Loop: work.push_back({&cast<LoopExpr>(&e)->block.exprs, depth + 1}); break;
+        case ExprType::If: {
+          auto* i = cast<IfExpr>(&e);
+          work.push_back({&i->true_.exprs, depth + 1});
+          work.push_back({&i->false_, depth + 1});
+          break;
+        }
+        case ExprType::Try: {
+          auto* t = cast<TryExpr>(&e);
+          work.push_back({&t->block.exprs, depth + 1});
+          for (Catch& c : t->catches) work.push_back({&c.exprs, depth + 1});
+          break;
+        }
+        default: break;
       }
-      case ExprType::Block: rewrite_exits(cast<BlockExpr>(&e)->block.exprs, depth + 1, stack, slots); break;
-      case ExprType::Loop: rewrite_exits(cast<LoopExpr>(&e)->block.exprs, depth + 1, stack, slots); break;
-      case ExprType::If: {
-        auto* i = cast<IfExpr>(&e);
-        rewrite_exits(i->true_.exprs, depth + 1, stack, slots);
-        rewrite_exits(i->false_, depth + 1, stack, slots);
-        break;
-      }
-      case ExprType::Try: {
-        auto* t = cast<TryExpr>(&e);
-        rewrite_exits(t->block.exprs, depth + 1, stack, slots);
-        for (Catch& c : t->catches) rewrite_exits(c.exprs, depth + 1, stack, slots);
-        break;
-      }
-      default: break;
     }
   }
 }
@@ -86,7 +96,7 @@ void instrument_function(Module& m, Func& f, Index stack, int64_t slots) {
     wrap->block.decl.type_var = Var(block_type_for(m, f.decl.sig.result_types), Location());
   }
   wrap->block.exprs = std::move(f.exprs);
-  rewrite_exits(wrap->block.exprs, 0, stack, slots);
+  rewrite_exits(wrap->block.exprs, stack, slots);
   f.exprs = adjust(stack, -slots, true);
   f.exprs.push_back(std::move(wrap));
   ExprList give_back = adjust(stack, slots, false);
