@@ -47,14 +47,10 @@ int lock(const Globals& g, const LockArgs& a) {
   if (!g.quiet)
     for (const Diagnostic& d : loaded->diagnostics) std::cerr << g.err_text(render_human(d, loaded->source_for(d))) << "\n";
   const config::Config& cfg = *loaded->config;
-  std::vector<packaging::Key> keys;
-  for (const std::string& f : cfg.security.trusted_keys) {
-    auto k = packaging::load_public_key(f);
-    if (!k) {
-      print_error(g, k.error());
-      return kUsage;
-    }
-    keys.push_back(std::move(*k));
+  auto keys = load_trusted_keys(cfg);
+  if (!keys) {
+    print_error(g, keys.error());
+    return kUsage;
   }
   // --password-stdin is read once, for every registry.
   std::optional<packaging::RegistryCredentials> creds;
@@ -76,7 +72,7 @@ int lock(const Globals& g, const LockArgs& a) {
       return o;
     };
     rq.require_signature = cfg.security.require_signatures;
-    rq.trusted = keys;
+    rq.trusted = *keys;
     auto r = packaging::resolve_oci_component(rq);
     if (!r) {
       Error e = r.take_error();

@@ -37,6 +37,16 @@ std::vector<OciUse> oci_uses(const config::Config& cfg) {
   return out;
 }
 
+Result<std::vector<packaging::Key>> load_trusted_keys(const config::Config& cfg) {
+  std::vector<packaging::Key> keys;
+  for (const std::string& f : cfg.security.trusted_keys) {
+    auto k = packaging::load_public_key(f);
+    if (!k) return Error(k.error().code, "[security] trusted_keys: " + k.error().message);
+    keys.push_back(std::move(*k));
+  }
+  return keys;
+}
+
 bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<Diagnostic>& diagnostics, int& exit_code, bool strict) {
   const std::vector<OciUse> uses = oci_uses(cfg);
   if (uses.empty()) return true;
@@ -47,15 +57,11 @@ bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<D
     exit_code = kUsage;
     return false;
   }
-  std::vector<packaging::Key> keys;
-  for (const std::string& f : cfg.security.trusted_keys) {
-    auto k = packaging::load_public_key(f);
-    if (!k) {
-      print_error(g, Error(k.error().code, "[security] trusted_keys: " + k.error().message));
-      exit_code = kUsage;
-      return false;
-    }
-    keys.push_back(std::move(*k));
+  auto keys = load_trusted_keys(cfg);
+  if (!keys) {
+    print_error(g, keys.error());
+    exit_code = kUsage;
+    return false;
   }
   std::map<std::string, fs::path> resolved;
   std::set<std::string> used;
@@ -68,7 +74,7 @@ bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<D
     rq.store = packaging::default_store_dir();
     rq.options = [&cfg](const packaging::RegistryRef& ref) { return registry_options(with_manifest_registry({}, cfg, ref), ref, false); };
     rq.require_signature = cfg.security.require_signatures;
-    rq.trusted = keys;
+    rq.trusted = *keys;
     auto r = packaging::resolve_oci_component(rq);
     if (!r) {
       Error e = r.take_error();

@@ -6,8 +6,7 @@
 // before anything is instantiated.
 //
 // Registry access uses the credentials of registry_args.h (environment, docker's config.json)
-// over https: a registry that needs --plain-http or --ca-file is reached through `torvyn pull` or
-// `torvyn lock`, whose digests are then used from the store.
+// over https, or what the manifest's [registry."host"] section says (plain_http, ca_file).
 #pragma once
 
 #include <map>
@@ -26,6 +25,9 @@ struct OciUse {
   std::string key;  // "flow.main.nodes.upper.component" or "component.upper.path"
 };
 std::vector<OciUse> oci_uses(const config::Config& cfg);
+
+// The public keys of [security] trusted_keys, loaded; the error names the key and the section.
+Result<std::vector<packaging::Key>> load_trusted_keys(const config::Config& cfg);
 
 // Resolves and rewrites every oci:// reference of `cfg`. Warnings (a tag Torvyn.lock does not
 // pin, a registry that is down and the store used instead) are appended to `diagnostics`; with

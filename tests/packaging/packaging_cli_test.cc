@@ -12,6 +12,7 @@
 #include <set>
 
 #include "torvyn/base/sha256.h"
+#include "torvyn/base/find_program.h"
 #include "torvyn_test/process.h"
 
 namespace torvyn {
@@ -23,12 +24,7 @@ using test::ProcResult;
 
 fs::path sdk(const std::string& name) { return fs::path(TORVYN_SDK_COMPONENTS) / (name + ".wasm"); }
 
-bool have(const std::string& tool) {
-  test::ProcOptions o;
-  o.cwd = fs::temp_directory_path();
-  o.env = test::child_environment({});
-  return test::run("/bin/sh", {"-c", "command -v " + tool}, o).exit_code == 0;
-}
+bool have(const std::string& tool) { return !find_program(tool).empty(); }
 
 class Packaging : public ::testing::Test {
  protected:

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "torvyn/base/sha256.h"
+#include "torvyn/base/find_program.h"
 #include "torvyn_test/process.h"
 
 namespace torvyn {
@@ -30,12 +31,7 @@ constexpr const char* kRegistryExe = "/usr/bin/docker-registry";
 
 fs::path sdk(const std::string& name) { return fs::path(TORVYN_SDK_COMPONENTS) / (name + ".wasm"); }
 
-bool have(const std::string& tool) {
-  test::ProcOptions o;
-  o.cwd = fs::temp_directory_path();
-  o.env = test::child_environment({});
-  return test::run("/bin/sh", {"-c", "command -v " + tool}, o).exit_code == 0;
-}
+bool have(const std::string& tool) { return !find_program(tool).empty(); }
 
 int free_port() {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
