@@ -383,11 +383,6 @@ void BufferPool::Impl::release_on_demand(uint32_t idx, Slot& s) {
   unbook_on_demand(idx, bytes);
 }
 
-Buffer* BufferPool::get(BufferId id) {
-  Slot* s = impl_->live(id);
-  return s ? &s->buf : nullptr;
-}
-
 const Buffer* BufferPool::get(BufferId id) const {
   Slot* s = impl_->live(id);
   return s ? &s->buf : nullptr;

@@ -72,7 +72,7 @@ TEST(Concurrency, FourThreadsAllocateAndReleaseEverythingComesBack) {
             continue;
           }
           uint32_t tag = static_cast<uint32_t>(t * kIters + i);
-          Buffer* b = pool.get(*r);
+          const Buffer* b = pool.get(*r);
           if (!b || b->owner != owners[t]) failures.fetch_add(1);
           if (!pool.write(*r, 0, &tag, sizeof tag).ok()) failures.fetch_add(1);
           held.push_back(*r);
@@ -81,7 +81,7 @@ TEST(Concurrency, FourThreadsAllocateAndReleaseEverythingComesBack) {
           BufferId id = held[k];
           held[k] = held.back();
           held.pop_back();
-          Buffer* b = pool.get(id);
+          const Buffer* b = pool.get(id);
           uint32_t tag;
           if (!b || b->size != sizeof tag) {
             failures.fetch_add(1);

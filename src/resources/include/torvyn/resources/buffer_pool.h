@@ -113,8 +113,8 @@ class BufferPool {
   // (unknown owner).
   Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint);
 
-  // The live buffer, or nullptr if the id is stale, unknown or released.
-  Buffer* get(BufferId id);
+  // The live buffer, or nullptr if the id is stale, unknown or released. Read-only: a buffer
+  // changes only through the pool's own calls, which keep its accounting.
   const Buffer* get(BufferId id) const;
 
   // Back to its tier (on-demand memory is freed); the slot's generation moves on so `id` and every
