@@ -31,14 +31,15 @@ int doctor(const Globals& g) {
   fs::path sdk = host::sdk_dir();
   bool has_sdk = fs::is_regular_file(sdk / "tools" / "torvyn-component-build");
   checks.push_back({"Torvyn SDK", has_sdk, has_sdk ? sdk.string() : sdk.string() + " not found (set TORVYN_SDK_DIR)", false});
-  fs::path jco = sdk.parent_path() / "node_modules" / "@bytecodealliance" / "jco";
+  // The npm packages of package-lock.json: jco, and componentize-js for language = "js" components.
+  const fs::path npm = sdk.parent_path() / "node_modules" / "@bytecodealliance";
+  const std::string npm_ci = "run `npm ci` in " + sdk.parent_path().string();
+  fs::path jco = npm / "jco";
   bool has_jco = fs::is_directory(jco);
-  checks.push_back({"jco (npm ci)", has_jco, has_jco ? jco.string() : "run `npm ci` in " + sdk.parent_path().string(), false});
-  // language = "js" components are built by componentize-js (pinned in package-lock.json).
-  fs::path componentize = sdk.parent_path() / "node_modules" / "@bytecodealliance" / "componentize-js";
+  checks.push_back({"jco (npm ci)", has_jco, has_jco ? jco.string() : npm_ci, false});
+  fs::path componentize = npm / "componentize-js";
   bool has_componentize = fs::is_regular_file(componentize / "src" / "cli.js");
-  checks.push_back({"componentize-js (language = \"js\")", has_componentize,
-                    has_componentize ? componentize.string() : "run `npm ci` in " + sdk.parent_path().string(), false});
+  checks.push_back({"componentize-js (language = \"js\")", has_componentize, has_componentize ? componentize.string() : npm_ci, false});
   bool wasi = fs::is_directory("/usr/include/wasm32-wasi") || fs::is_directory("/usr/share/wasi-sysroot");
   checks.push_back({"wasi-libc (WASI components)", wasi, wasi ? "found" : "apt-get install wasi-libc libclang-rt-19-dev-wasm32", false});
 

@@ -73,13 +73,9 @@ int lock(const Globals& g, const LockArgs& a) {
     };
     rq.require_signature = cfg.security.require_signatures;
     rq.trusted = *keys;
-    auto r = packaging::resolve_oci_component(rq);
-    if (!r) {
-      Error e = r.take_error();
-      e.message = use.key + ": " + e.message;
-      print_error(g, e);
-      return registry_exit_code(e);
-    }
+    int code = kOk;
+    auto r = resolve_use(g, use, rq, code);
+    if (!r) return code;
     out.pins[use.reference] = r->digest;
     artifacts.push_back({{"reference", use.reference}, {"digest", r->digest}, {"signature", r->signature.state_name()}});
   }

@@ -47,6 +47,17 @@ Result<std::vector<packaging::Key>> load_trusted_keys(const config::Config& cfg)
   return keys;
 }
 
+std::optional<packaging::ResolvedComponent> resolve_use(const Globals& g, const OciUse& use, const packaging::ResolveRequest& rq,
+                                                         int& exit_code) {
+  auto r = packaging::resolve_oci_component(rq);
+  if (r) return std::move(*r);
+  Error e = r.take_error();
+  e.message = use.key + ": " + e.message;
+  print_error(g, e);
+  exit_code = registry_exit_code(e);
+  return std::nullopt;
+}
+
 bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<Diagnostic>& diagnostics, int& exit_code, bool strict) {
   const std::vector<OciUse> uses = oci_uses(cfg);
   if (uses.empty()) return true;
@@ -75,14 +86,8 @@ bool resolve_oci_components(const Globals& g, config::Config& cfg, std::vector<D
     rq.options = [&cfg](const packaging::RegistryRef& ref) { return registry_options(with_manifest_registry({}, cfg, ref), ref, false); };
     rq.require_signature = cfg.security.require_signatures;
     rq.trusted = *keys;
-    auto r = packaging::resolve_oci_component(rq);
-    if (!r) {
-      Error e = r.take_error();
-      e.message = use.key + ": " + e.message;
-      print_error(g, e);
-      exit_code = registry_exit_code(e);
-      return false;
-    }
+    auto r = resolve_use(g, use, rq, exit_code);
+    if (!r) return false;
     if (!r->note.empty())
       diagnostics.push_back(warning(ErrorCode::RegistryUnreachable, use, r->note, "run `torvyn lock` while the registry is reachable to pin the digest"));
     auto ref = packaging::parse_registry_ref(use.reference);

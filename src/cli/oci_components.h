@@ -29,6 +29,11 @@ std::vector<OciUse> oci_uses(const config::Config& cfg);
 // The public keys of [security] trusted_keys, loaded; the error names the key and the section.
 Result<std::vector<packaging::Key>> load_trusted_keys(const config::Config& cfg);
 
+// `use` resolved by packaging::resolve_oci_component(rq); a failure is printed, prefixed with the
+// manifest key that names the reference, and `exit_code` set as registry_exit_code says.
+std::optional<packaging::ResolvedComponent> resolve_use(const Globals& g, const OciUse& use, const packaging::ResolveRequest& rq,
+                                                         int& exit_code);
+
 // Resolves and rewrites every oci:// reference of `cfg`. Warnings (a tag Torvyn.lock does not
 // pin, a registry that is down and the store used instead) are appended to `diagnostics`; with
 // `strict` (check/link --strict), a mutable `latest` tag (or none) is an error diagnostic there. On

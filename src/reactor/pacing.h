@@ -28,19 +28,14 @@ inline uint32_t next_stride(uint64_t elapsed_ns, uint32_t calls) {
   return static_cast<uint32_t>(std::clamp<uint64_t>(stride, 1, kMaxStride));
 }
 
-// A stage whose elements take longer than this each gets per-element calls from then on, even when
-// it has batch forms. Batching saves the crossings (well under a microsecond per element); for a
-// stage this slow that is under 2 % of its time, while a batch holds the flow's thread for the
-// whole batch: a slow sink taking 64 elements at once would starve its source (which then never
-// looks backpressured), and every element would wait for the batch's last.
-inline constexpr uint64_t kBatchSlowNs = 50'000;
-// Decided per run, so a run that was merely preempted costs one run of per-element calls; a stage
-// back under a quarter of the threshold gets its batches again. `slow_ns` is the flow's
-// FlowOptions::batch_slow (kBatchSlowNs unless a benchmark changes it).
-inline bool batch_too_slow(uint64_t elapsed_ns, uint32_t calls, uint64_t slow_ns = kBatchSlowNs) {
+// A stage whose elements take longer than `slow_ns` each (FlowOptions::batch_slow, which says why)
+// gets per-element calls from then on, even when it has batch forms. Decided per run, so a run that
+// was merely preempted costs one run of per-element calls; a stage back under a quarter of the
+// threshold gets its batches again.
+inline bool batch_too_slow(uint64_t elapsed_ns, uint32_t calls, uint64_t slow_ns) {
   return elapsed_ns > slow_ns * std::max<uint32_t>(calls, 1);
 }
-inline bool batch_fast_again(uint64_t elapsed_ns, uint32_t calls, uint64_t slow_ns = kBatchSlowNs) {
+inline bool batch_fast_again(uint64_t elapsed_ns, uint32_t calls, uint64_t slow_ns) {
   return 4 * elapsed_ns < slow_ns * std::max<uint32_t>(calls, 1);
 }
 
