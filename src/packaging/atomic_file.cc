@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "torvyn/base/fd_write.h"
+
 namespace torvyn::packaging {
 
 namespace {
@@ -32,17 +34,6 @@ std::string random_suffix() {
   return s;
 }
 
-bool write_all(int fd, std::span<const uint8_t> bytes) {
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 FdGuard::~FdGuard() {
@@ -52,7 +43,7 @@ FdGuard::~FdGuard() {
 Status write_file_atomic_at(int dirfd, const std::string& name, std::span<const uint8_t> bytes, mode_t mode, Replace replace,
                             std::string_view shown) {
   return write_file_atomic_with(dirfd, name, mode, replace, shown, [&](int fd, std::string& why) {
-    if (write_all(fd, bytes)) return true;
+    if (write_all(fd, bytes.data(), bytes.size())) return true;
     why = errno_text(errno);
     return false;
   });

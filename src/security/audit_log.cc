@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "torvyn/base/fd_write.h"
 #include "torvyn/base/json_text.h"
 #include "torvyn/base/private_dir.h"
 #include "torvyn/base/text.h"
@@ -27,17 +28,6 @@ std::string timestamp() {
   std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return ts;
-}
-
-bool write_all(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -87,7 +77,7 @@ void AuditLog::record(const std::string& event, const std::map<std::string, std:
     std::string line = json_text(j) + "\n";
     std::lock_guard<std::mutex> lock(mu_);
     if (fd_ >= 0 && size_ > 0 && size_ + line.size() > limits_.max_bytes) rotate_locked();
-    if (fd_ >= 0 && write_all(fd_, line)) {
+    if (fd_ >= 0 && write_all(fd_, line.data(), line.size())) {
       size_ += line.size();
       return;
     }
