@@ -127,7 +127,6 @@ Status Flow::start() {
     n->batch_max = n->batch;
     largest = std::max(largest, n->batch);
     n->stats.batch.set(n->batch);
-    fans_out_ = fans_out_ || n->outputs.size() > 1;
     n->sole_output = n->outputs.size() == 1 ? n->outputs[0] : nullptr;
   }
   batch_in_.resize(largest);

@@ -1,8 +1,6 @@
 // Queues, delivery and buffers: how an element a stage handed back reaches the next queues
 // (fan-out by reference count, routing by port, backlog when a queue is full, drop policies),
 // how backpressure reaches sources, and how payloads go back to the pool.
-#include <algorithm>
-
 #include "flow_internal.h"
 
 namespace torvyn::reactor {
@@ -22,13 +20,6 @@ uint32_t Flow::intern_slow(std::string_view ct) {
   last_interned_ = found;
   last_content_type_ = content_types_[found];  // (re)pointed: the vector may have moved its strings
   return found;
-}
-
-// A payload several queues share (fan-out): only its last holder gives it back.
-void Flow::release_shared(const Element& e) {
-  uint32_t slot = e.payload.slot();
-  if (slot < shared_refs_.size() && shared_refs_[slot] && --shared_refs_[slot] > 0) return;  // other holders remain
-  (void)pool_.release(e.payload);
 }
 
 void Flow::release_out(const OutElement& out) {
@@ -107,10 +98,7 @@ void Flow::deliver(Node& n, const Element& in, Edge* const* targets, size_t coun
     return;
   }
   if (count > 1) {
-    uint32_t slot = in.payload.slot();
-    if (slot >= shared_refs_.size()) shared_refs_.resize(std::max<size_t>(slot + 1, shared_refs_.size() * 2));
-    uint32_t& refs = shared_refs_[slot];
-    refs = (refs ? refs : 1) + static_cast<uint32_t>(count - 1);
+    (void)pool_.share(in.payload, static_cast<uint32_t>(count - 1));  // each queue's holder releases it once
     lineage_ref(in.lineage, static_cast<uint32_t>(count - 1));
   }
   Element e = in;

@@ -79,8 +79,7 @@ inline uint32_t Flow::intern(std::string_view ct) {
 }
 
 inline void Flow::release(const Element& e) {
-  if (fans_out_) release_shared(e);
-  else (void)pool_.release(e.payload);
+  (void)pool_.release(e.payload);  // a fanned-out payload: the pool counts its holders (share())
 }
 
 // Sends `e` (this node holds its reference) to every output: one output with room is pushed

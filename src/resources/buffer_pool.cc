@@ -197,6 +197,7 @@ struct BufferPool::Impl {
     s.buf.generation = g;
     s.reservation = r;
     s.owner.store(owner, std::memory_order_relaxed);
+    s.extra_holders.store(0, std::memory_order_relaxed);  // always 0 here unless share() was misused
     s.live_gen.store(g, std::memory_order_release);
     return BufferId::make(idx, g);
   }
@@ -392,6 +393,12 @@ Status BufferPool::release(BufferId id) {
   Impl& p = *impl_;
   uint32_t g = id.generation();
   Slot* s = p.slots.find(id.slot());
+  if (s && g != 0 && s->live_gen.load(std::memory_order_acquire) == g) {
+    // Another holder of a shared buffer remains: count this one off. The last holder finds 0.
+    uint32_t h = s->extra_holders.load(std::memory_order_acquire);
+    while (h != 0)
+      if (s->extra_holders.compare_exchange_weak(h, h - 1, std::memory_order_acq_rel, std::memory_order_acquire)) return {};
+  }
   // The CAS makes the slot ours: of two racing releases of one id exactly one wins.
   if (g == 0 || !s || !s->live_gen.compare_exchange_strong(g, 0, std::memory_order_acquire, std::memory_order_relaxed))
     return stale(id);
@@ -408,6 +415,22 @@ Status BufferPool::release(BufferId id) {
   else
     p.push_fixed(b.tier, id.slot(), *s->reservation);
   return {};
+}
+
+Status BufferPool::share(BufferId id, uint32_t extra) {
+  Slot* s = impl_->live(id);
+  if (!s) return stale(id);
+  uint32_t h = s->extra_holders.load(std::memory_order_relaxed);
+  do {
+    if (extra > UINT32_MAX - h)
+      return Error(ErrorCode::BufferOwnership, "buffer " + describe(id) + " cannot be shared by more than 2^32 holders");
+  } while (!s->extra_holders.compare_exchange_weak(h, h + extra, std::memory_order_acq_rel, std::memory_order_relaxed));
+  return {};
+}
+
+uint32_t BufferPool::extra_holders(BufferId id) const {
+  Slot* s = impl_->live(id);
+  return s ? s->extra_holders.load(std::memory_order_acquire) : 0;
 }
 
 Status BufferPool::transfer(BufferId id, OwnerId to) {

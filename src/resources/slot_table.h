@@ -27,6 +27,7 @@ struct alignas(64) Slot {
   std::atomic<uint32_t> next{0};      // free-list link, index + 1 (0 = end); atomic because a
                                       // popping thread may read it while another thread wins the pop
   std::atomic<OwnerId> owner{kHostOwner};  // mirrors buf.owner for owned_by() scans from any thread
+  std::atomic<uint32_t> extra_holders{0};  // share(): releases still owed before the block goes back
   uint32_t next_gen = 1;   // generation of the next allocation (written before the slot is pushed)
   bool heap = false;       // buf.data is on-demand heap memory (nullptr: a slot without a block)
   bool used = false;       // the block has been handed out before (TierStats::reuses)

@@ -412,5 +412,43 @@ TEST(BufferPool, ReleaseResetsTheBuffer) {
   EXPECT_EQ(buf->state, BufferState::Owned);
 }
 
+// Fan-out: one payload, several holders; the pool frees it on the last holder's release.
+TEST(BufferPool, SharedBufferReturnsOnTheLastRelease) {
+  BufferPool pool(small_pools());
+  BufferId id = must(pool.allocate(kHostOwner, 64));
+  EXPECT_EQ(pool.extra_holders(id), 0u);
+  ASSERT_TRUE(pool.share(id, 2).ok());
+  EXPECT_EQ(pool.extra_holders(id), 2u);
+  EXPECT_TRUE(pool.release(id).ok());
+  EXPECT_TRUE(pool.release(id).ok());
+  ASSERT_NE(pool.get(id), nullptr);  // one holder left
+  EXPECT_EQ(pool.stats(Tier::Small).in_use, 1u);
+  EXPECT_TRUE(pool.release(id).ok());
+  EXPECT_EQ(pool.get(id), nullptr);
+  EXPECT_EQ(pool.stats(Tier::Small).in_use, 0u);
+  EXPECT_EQ(pool.release(id).error().code, ErrorCode::BufferStale);
+  // The slot's next buffer starts unshared.
+  BufferId again = must(pool.allocate(kHostOwner, 64));
+  EXPECT_EQ(pool.extra_holders(again), 0u);
+  EXPECT_TRUE(pool.release(again).ok());
+  EXPECT_EQ(pool.stats(Tier::Small).in_use, 0u);
+}
+
+TEST(BufferPool, SharingAStaleBufferIsRefused) {
+  BufferPool pool(small_pools());
+  BufferId id = must(pool.allocate(kHostOwner, 64));
+  ASSERT_TRUE(pool.release(id).ok());
+  EXPECT_EQ(pool.share(id, 1).error().code, ErrorCode::BufferStale);
+  EXPECT_EQ(pool.share(BufferId{}, 1).error().code, ErrorCode::BufferStale);
+}
+
+TEST(BufferPool, SharingPastTheHolderCountLimitIsRefused) {
+  BufferPool pool(small_pools());
+  BufferId id = must(pool.allocate(kHostOwner, 64));
+  ASSERT_TRUE(pool.share(id, UINT32_MAX).ok());
+  EXPECT_EQ(pool.share(id, 1).error().code, ErrorCode::BufferOwnership);
+  EXPECT_EQ(pool.extra_holders(id), UINT32_MAX);
+}
+
 }  // namespace
 }  // namespace torvyn::resources

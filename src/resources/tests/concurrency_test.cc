@@ -156,6 +156,29 @@ TEST(Concurrency, RacingReleasesOfOneIdHaveOneWinner) {
   expect_all_back(pool);
 }
 
+// A buffer shared by three holders (fan-out to queues on different threads) goes back once, on
+// the last release, whichever thread makes it.
+TEST(Concurrency, SharedBufferGoesBackOnceOnTheLastRelease) {
+  BufferPool pool(pools(4, 0, 0, 0));
+  for (int round = 0; round < 300; ++round) {
+    BufferId id = *pool.allocate(kHostOwner, 0);
+    ASSERT_TRUE(pool.share(id, 2).ok());
+    std::atomic<int> go{0}, oks{0};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 3; ++t)
+      ts.emplace_back([&] {
+        go.fetch_add(1);
+        while (go.load() < 3) std::this_thread::yield();
+        if (pool.release(id).ok()) oks.fetch_add(1);
+      });
+    for (auto& t : ts) t.join();
+    ASSERT_EQ(oks.load(), 3);
+    ASSERT_EQ(pool.get(id), nullptr);                              // gone after the third
+    ASSERT_EQ(pool.release(id).error().code, ErrorCode::BufferStale);  // and a fourth is stale
+  }
+  expect_all_back(pool);
+}
+
 // One budgeted owner allocating from several threads never goes over its budget.
 TEST(Concurrency, BudgetHoldsUnderConcurrency) {
   BufferPool pool(pools(64, 0, 0, 0));

@@ -217,7 +217,6 @@ class Flow {
   void push_edge(Edge& edge, const Element& e);
   void drain_backlog(Node& n);
   void release(const Element& e);
-  void release_shared(const Element& e);
   void release_out(const OutElement& out);
   void after_pop(Edge& edge);
   void source_backpressure(Node& n);
@@ -278,10 +277,6 @@ class Flow {
   std::vector<std::string> content_types_;
   uint32_t last_interned_ = 0;
   std::string_view last_content_type_;  // content_types_[last_interned_]
-  // Fanned-out payloads: remaining holders, by buffer slot (0 = not shared). Only flows with a
-  // fan-out (a node with several outputs) use it.
-  std::vector<uint32_t> shared_refs_;
-  bool fans_out_ = false;
   std::atomic<FlowState> state_{FlowState::Created};
   std::atomic<bool> stop_requested_{false};
   bool stopping_ = false, finished_ = false, progressed_ = false;

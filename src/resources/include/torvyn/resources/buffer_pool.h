@@ -119,8 +119,16 @@ class BufferPool {
 
   // Back to its tier (on-demand memory is freed); the slot's generation moves on so `id` and every
   // copy of it go stale. Allowed in any live state (teardown must always be able to reclaim).
-  // A second release of the same id is BufferStale.
+  // A second release of the same id is BufferStale. A shared buffer (share()) only counts one of
+  // its holders off, until the last.
   Status release(BufferId id);
+
+  // Gives a live buffer `extra` more holders (fan-out: several queues carry one payload). Each
+  // holder calls release() once; the buffer goes back to its tier on the last of them. While a
+  // buffer has other holders, a holder's second release cannot be told from another holder's.
+  Status share(BufferId id, uint32_t extra);
+  // Holders beyond the first that a live buffer still has (0 when unshared or stale).
+  uint32_t extra_holders(BufferId id) const;
 
   // Hands the buffer to another owner: `to` is charged its capacity (BudgetExceeded leaves
   // everything unchanged) and the previous owner is credited.
