@@ -393,11 +393,12 @@ Status BufferPool::release(BufferId id) {
   Impl& p = *impl_;
   uint32_t g = id.generation();
   Slot* s = p.slots.find(id.slot());
-  if (s && g != 0 && s->live_gen.load(std::memory_order_acquire) == g) {
-    // Another holder of a shared buffer remains: count this one off. The last holder finds 0.
-    uint32_t h = s->extra_holders.load(std::memory_order_acquire);
-    while (h != 0)
-      if (s->extra_holders.compare_exchange_weak(h, h - 1, std::memory_order_acq_rel, std::memory_order_acquire)) return {};
+  // Another holder of a shared buffer remains: count this one off. The last holder finds 0.
+  if (s && g != 0) {
+    uint32_t h = s->extra_holders.load(std::memory_order_acquire);  // 0 unless shared: one load
+    if (h != 0 && s->live_gen.load(std::memory_order_acquire) == g)
+      while (h != 0)
+        if (s->extra_holders.compare_exchange_weak(h, h - 1, std::memory_order_acq_rel, std::memory_order_acquire)) return {};
   }
   // The CAS makes the slot ours: of two racing releases of one id exactly one wins.
   if (g == 0 || !s || !s->live_gen.compare_exchange_strong(g, 0, std::memory_order_acquire, std::memory_order_relaxed))

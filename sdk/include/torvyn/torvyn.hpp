@@ -523,10 +523,11 @@ class Buffer {
   }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
+  // The check is inline and the drop is not: most destructors run on moved-from handles (results,
+  // options, output elements handed on), and the compiler then removes them entirely.
   ~Buffer() { reset(); }
   void reset() {
-    if (h_ != TORVYN_INVALID_HANDLE) torvyn_buffer_drop({h_});
-    h_ = TORVYN_INVALID_HANDLE;
+    if (h_ != TORVYN_INVALID_HANDLE) drop();
   }
   bool valid() const { return h_ != TORVYN_INVALID_HANDLE; }
   explicit operator bool() const { return valid(); }
@@ -544,6 +545,10 @@ class Buffer {
   }
 
  private:
+  __attribute__((noinline)) void drop() {
+    torvyn_buffer_drop({h_});
+    h_ = TORVYN_INVALID_HANDLE;
+  }
   int32_t h_ = TORVYN_INVALID_HANDLE;
 };
 
@@ -580,9 +585,8 @@ class MutableBuffer {
     return MutableBuffer(mb);
   }
 
-  void reset() {
-    if (h_ != TORVYN_INVALID_HANDLE) torvyn_mutable_buffer_drop({h_});
-    h_ = TORVYN_INVALID_HANDLE;
+  void reset() {  // inline check, out-of-line drop (as Buffer)
+    if (h_ != TORVYN_INVALID_HANDLE) drop();
   }
   bool valid() const { return h_ != TORVYN_INVALID_HANDLE; }
   explicit operator bool() const { return valid(); }
@@ -611,6 +615,10 @@ class MutableBuffer {
 
  private:
   torvyn_borrow_mutable_buffer_t b() const { return {h_}; }
+  __attribute__((noinline)) void drop() {
+    torvyn_mutable_buffer_drop({h_});
+    h_ = TORVYN_INVALID_HANDLE;
+  }
   int32_t h_ = TORVYN_INVALID_HANDLE;
 };
 
