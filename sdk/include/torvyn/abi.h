@@ -704,7 +704,7 @@ TORVYN_INLINE bool torvyn_clone_into_mutable(torvyn_borrow_buffer_t source, torv
                                              torvyn_buffer_error_t* err) {
   if (torvyn__is_local(source.handle)) {
     torvyn__local_t* l = torvyn__local_get(source.handle, TORVYN__LOCAL_INPUT, true);
-    uint8_t* data = l->data;
+    uint8_t* data = torvyn__local_bytes(l); /* stays put: nothing below grows the batch */
     size_t len = l->len;
     torvyn_string_t ct = {l->ct, l->ct_len};
     out->handle = torvyn__local_mutable(data, len, len);  /* may move the table: `l` is stale now */

@@ -112,19 +112,28 @@ static inline bool torvyn__same_string(torvyn_string_t a, torvyn_string_t b) {
   return true;
 }
 
-/* Grows `*p` (elements of `size` bytes, `*cap` of them) to hold `want`. */
-static inline void torvyn__grow(void** p, size_t* cap, size_t want, size_t size) {
-  if (want <= *cap) return;
-  size_t c = *cap ? *cap * 2 : 16;
-  while (c < want) c *= 2;
-  *p = torvyn_realloc(*cap ? *p : 0, c * size);
-  *cap = c;
-}
-
 typedef struct torvyn__batch_builder {
   torvyn_batch_t b;
   size_t metas_cap, types_cap, bytes_cap, ends_cap;
+  torvyn__stage_t stage; /* make_buffer's staging into b.payloads (local_buffers.h) */
 } torvyn__batch_builder_t;
+
+/* An empty builder, which make_buffer stages into until torvyn__batch_end. */
+static inline void torvyn__batch_begin(torvyn__batch_builder_t* bb) {
+  __builtin_memset(bb, 0, sizeof *bb);
+  bb->stage.bytes = &bb->b.payloads.ptr;
+  bb->stage.len = &bb->b.payloads.len;
+  bb->stage.cap = &bb->bytes_cap;
+  torvyn__staging = &bb->stage;
+  torvyn__batch_active = 1;
+}
+/* The user's function has run for the batch: buffers it keeps past the batch get their own
+ * blocks (the payload bytes go to the host). */
+static inline void torvyn__batch_end(void) {
+  torvyn__unstage_all(-1);
+  torvyn__staging = 0;
+  torvyn__batch_active = 0;
+}
 
 /* Appends an output element: its payload's bytes are copied into the batch and the payload handle
  * is dropped (a local one freed; a host one, which a batch-mode function should not have, read and
@@ -153,19 +162,38 @@ static inline void torvyn__batch_add(torvyn__batch_builder_t* bb, torvyn_output_
   torvyn_list_u8_t host_bytes = {0, 0};
   if (torvyn__is_local(o->payload.handle)) {
     torvyn__local_t* l = torvyn__local_get(o->payload.handle, TORVYN__LOCAL_BUFFER, false);
-    data = l->data;
-    len = l->len;
+    if (l->staged && l->off != b->payloads.len) {
+      /* Not the next bytes in line: the other staged buffers move out of the way, and these
+       * bytes move down to the end of the emitted ones. */
+      torvyn__unstage_all(o->payload.handle);
+      __builtin_memmove(b->payloads.ptr + b->payloads.len, b->payloads.ptr + l->off, l->len);
+      l->off = b->payloads.len;
+    }
+    if (l->staged) {
+      /* Already in place (off == payloads.len, and off + len <= top <= capacity). */
+      if (l->len > 0xffffffffu - b->payloads.len) torvyn_trap(); /* ends are u32 */
+      b->payloads.len += l->len;
+      torvyn_buffer_drop(o->payload); /* no longer staged */
+      len = SIZE_MAX;                 /* (done) */
+    } else {
+      data = l->data;
+      len = l->len;
+    }
   } else {
     host_bytes = torvyn_buffer_read_all(torvyn_buffer_borrow(o->payload));
     data = host_bytes.ptr;
     len = host_bytes.len;
   }
-  if (len > 0xffffffffu - b->payloads.len) torvyn_trap(); /* ends are u32 */
-  torvyn__grow((void**)&b->payloads.ptr, &bb->bytes_cap, b->payloads.len + len, 1);
-  if (len) __builtin_memcpy(b->payloads.ptr + b->payloads.len, data, len);
-  b->payloads.len += len;
-  torvyn_list_u8_free(&host_bytes);
-  torvyn_buffer_drop(o->payload);
+  if (len != SIZE_MAX) {
+    if (len > 0xffffffffu - b->payloads.len) torvyn_trap(); /* ends are u32 */
+    if (torvyn__staging && torvyn__staging->live) torvyn__unstage_all(-1); /* we write where they are */
+    /* Growing keeps staged bytes: they are within the old capacity, which realloc copies. */
+    torvyn__grow((void**)&b->payloads.ptr, &bb->bytes_cap, b->payloads.len + len, 1);
+    if (len) __builtin_memcpy(b->payloads.ptr + b->payloads.len, data, len);
+    b->payloads.len += len;
+    torvyn_list_u8_free(&host_bytes);
+    torvyn_buffer_drop(o->payload);
+  }
 
   size_t i = b->metas.len;
   torvyn__grow((void**)&b->metas.ptr, &bb->metas_cap, i + 1, sizeof(torvyn_batch_meta_t));
@@ -266,8 +294,7 @@ static inline void torvyn__process_batch(torvyn__process_fn fn, torvyn__batch_in
   torvyn_list_batch_status_t outcomes = {0, 0};
   if (n) outcomes.ptr = (torvyn_batch_status_t*)torvyn_malloc(n * sizeof(torvyn_batch_status_t));
   torvyn__batch_builder_t out;
-  __builtin_memset(&out, 0, sizeof out);
-  torvyn__batch_active = 1;
+  torvyn__batch_begin(&out);
   for (size_t i = 0; i < n; ++i) {
     torvyn_stream_element_t e = torvyn__batch_in_element(in, i);
     torvyn_process_result_t res;
@@ -288,7 +315,7 @@ static inline void torvyn__process_batch(torvyn__process_fn fn, torvyn__batch_in
       o->tag = TORVYN_OUTCOME_DROP;
     }
   }
-  torvyn__batch_active = 0;
+  torvyn__batch_end();
   if (!outcomes.len && outcomes.ptr) torvyn_free(outcomes.ptr), outcomes.ptr = 0;
   torvyn__batch_in_release(in);
   r->is_err = 0;
@@ -307,9 +334,8 @@ static inline void torvyn__post_process_batch(torvyn_ret_process_batch_t* r) {
 /* pull-batch: up to `max` calls of `fn`; ends at the first `none` (done) or error (failed). */
 static inline void torvyn__pull_batch(torvyn__pull_fn fn, uint32_t max, torvyn_ret_pull_batch_t* r) {
   torvyn__batch_builder_t out;
-  __builtin_memset(&out, 0, sizeof out);
   r->end.tag = TORVYN_PULL_MORE;
-  torvyn__batch_active = 1;
+  torvyn__batch_begin(&out);
   for (uint32_t k = 0; k < max; ++k) {
     torvyn_option_output_element_t o;
     torvyn_process_error_t err;
@@ -326,7 +352,7 @@ static inline void torvyn__pull_batch(torvyn__pull_fn fn, uint32_t max, torvyn_r
     }
     torvyn__batch_add(&out, &o.val);
   }
-  torvyn__batch_active = 0;
+  torvyn__batch_end();
   r->batch = torvyn__batch_take(&out);
 }
 static inline void torvyn__post_pull_batch(torvyn_ret_pull_batch_t* r) {

@@ -31,15 +31,34 @@ extern "C" {
 enum { TORVYN__LOCAL_FREE = 0, TORVYN__LOCAL_INPUT = 1, TORVYN__LOCAL_MUTABLE = 2, TORVYN__LOCAL_BUFFER = 3 };
 
 typedef struct torvyn__local {
-  uint8_t* data;  /* INPUT: a view of the batch's payloads; otherwise owned (unless `given`) */
+  uint8_t* data;  /* INPUT: a view of the batch's payloads; otherwise owned (unless `given`);
+                   * NULL while `staged` (the bytes are in the output batch: torvyn__local_bytes) */
   size_t len;
   size_t cap;
+  size_t off;     /* staged: where the bytes are in the output batch's payload bytes */
   char* ct;       /* content type: INPUT: a view; otherwise owned */
   size_t ct_len;
   uint8_t kind;
   uint8_t frozen; /* MUTABLE: freeze() handed `data` to a BUFFER; writes are rejected */
+  uint8_t staged; /* BUFFER made by make_buffer in a batch: its bytes wait in the output batch */
   int32_t next_free;
 } torvyn__local_t;
+
+/* Staging. While a batch export that returns a batch (process-batch, pull-batch) runs the user's
+ * function, make_buffer writes a buffer's bytes straight into that batch's payload bytes, past
+ * what has been emitted: at `top`, which only grows while staged buffers live. Emitting the
+ * oldest live staged buffer (the usual case: make a buffer, emit it) then costs no copy and no
+ * allocation: its bytes are already where the batch wants them. Any other order moves the other
+ * staged buffers' bytes to their own blocks first (torvyn__unstage_all); so does the end of the
+ * batch, for buffers the user keeps past it. Staged buffers are referred to by offset: the
+ * payload bytes move when they grow. */
+typedef struct torvyn__stage {
+  uint8_t** bytes; /* the batch's payload bytes (the builder's pointer, which growing moves) */
+  size_t* len;     /* bytes emitted so far */
+  size_t* cap;     /* their capacity */
+  size_t top;      /* end of the staged bytes while any live (then >= *len); unused otherwise */
+  uint32_t live;   /* staged buffers not yet emitted or dropped */
+} torvyn__stage_t;
 
 TORVYN_WEAK torvyn__local_t* torvyn__locals;
 TORVYN_WEAK int32_t torvyn__locals_len;
@@ -47,6 +66,22 @@ TORVYN_WEAK int32_t torvyn__locals_cap;
 TORVYN_WEAK int32_t torvyn__locals_free = -1;
 /* Set while a batch export runs the user's function: allocations are local then. */
 TORVYN_WEAK int torvyn__batch_active;
+/* The output batch make_buffer stages into (NULL: no staging; sinks have no output batch). */
+TORVYN_WEAK torvyn__stage_t* torvyn__staging;
+
+/* Grows `*p` (elements of `size` bytes, `*cap` of them) to hold `want`. */
+static inline void torvyn__grow(void** p, size_t* cap, size_t want, size_t size) {
+  if (want <= *cap) return;
+  size_t c = *cap ? *cap * 2 : 16;
+  while (c < want) c *= 2;
+  *p = torvyn_realloc(*cap ? *p : 0, c * size);
+  *cap = c;
+}
+
+/* A local buffer's bytes, wherever they are. */
+static inline uint8_t* torvyn__local_bytes(const struct torvyn__local* l) {
+  return l->staged ? *torvyn__staging->bytes + l->off : l->data;
+}
 
 TORVYN_INLINE bool torvyn__is_local(int32_t handle) { return handle >= 0 && (handle & TORVYN__LOCAL_BIT) != 0; }
 
@@ -82,10 +117,13 @@ static inline void torvyn__local_free(int32_t handle) {
   int32_t i = handle & ~TORVYN__LOCAL_BIT;
   if (!torvyn__is_local(handle) || i >= torvyn__locals_len || torvyn__locals[i].kind == TORVYN__LOCAL_FREE) torvyn_trap();
   torvyn__local_t* l = &torvyn__locals[i];
-  if (l->kind != TORVYN__LOCAL_INPUT) {
-    if (!l->frozen && l->cap) torvyn_free(l->data);
-    if (l->ct_len) torvyn_free(l->ct);
+  if (l->staged) {
+    torvyn__staging->live--;  /* none left: the next one starts at the end of the emitted bytes */
+  } else if (l->kind != TORVYN__LOCAL_INPUT && !l->frozen && l->cap) {
+    torvyn_free(l->data);
   }
+  if (l->kind != TORVYN__LOCAL_INPUT && l->ct_len) torvyn_free(l->ct);
+  l->staged = 0;
   l->kind = TORVYN__LOCAL_FREE;
   l->next_free = torvyn__locals_free;
   torvyn__locals_free = i;
@@ -126,18 +164,46 @@ static inline int32_t torvyn__local_mutable(const void* bytes, size_t len, size_
   return h;
 }
 
-/* A frozen local buffer holding a copy of `bytes` (make_buffer in a batch: one block, no mutable
- * buffer in between). */
+/* A frozen local buffer holding a copy of `bytes` (make_buffer in a batch: no mutable buffer in
+ * between), staged in the output batch when there is one. */
 static inline int32_t torvyn__local_frozen(const void* bytes, size_t len, const char* ct, size_t ct_len) {
   int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
   torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
-  torvyn_string_t data = torvyn__local_dup(bytes, len);
+  torvyn__stage_t* st = torvyn__staging;
+  if (st && len) {
+    /* `bytes` cannot point into the payload bytes: no API hands out a pointer to them. */
+    size_t at = st->live ? st->top : *st->len;
+    torvyn__grow((void**)st->bytes, st->cap, at + len, 1);
+    __builtin_memcpy(*st->bytes + at, bytes, len);
+    l->staged = 1;
+    l->off = at;
+    l->len = len;
+    st->top = at + len;
+    st->live++;
+  } else {
+    torvyn_string_t data = torvyn__local_dup(bytes, len);
+    l->data = (uint8_t*)data.ptr;
+    l->len = l->cap = data.len;
+  }
   torvyn_string_t type = torvyn__local_dup(ct, ct_len);
-  l->data = (uint8_t*)data.ptr;
-  l->len = l->cap = data.len;
   l->ct = type.ptr;
   l->ct_len = type.len;
   return h;
+}
+
+/* Moves every live staged buffer except `keep` (a handle, or -1) to a block of its own. */
+static inline void torvyn__unstage_all(int32_t keep) {
+  torvyn__stage_t* st = torvyn__staging;
+  if (!st || st->live == 0) return;
+  for (int32_t i = 0; i < torvyn__locals_len; ++i) {
+    torvyn__local_t* l = &torvyn__locals[i];
+    if (!l->staged || (i | TORVYN__LOCAL_BIT) == keep) continue;
+    torvyn_string_t copy = torvyn__local_dup(*st->bytes + l->off, l->len);
+    l->data = (uint8_t*)copy.ptr;
+    l->cap = copy.len;
+    l->staged = 0;
+    st->live--;
+  }
 }
 
 /* buffer-error results, as the host reports them. */
@@ -213,7 +279,7 @@ static inline torvyn_list_u8_t torvyn__local_read(int32_t handle, uint64_t offse
   if (offset >= l->len) return r;
   size_t n = l->len - (size_t)offset;
   if (len < n) n = (size_t)len;
-  torvyn_string_t s = torvyn__local_dup(l->data + offset, n);
+  torvyn_string_t s = torvyn__local_dup(torvyn__local_bytes(l) + offset, n);
   r.ptr = (uint8_t*)s.ptr;
   r.len = s.len;
   return r;
