@@ -4,14 +4,14 @@ namespace torvyn::resources {
 
 CopyLedger::CopyLedger() : per_owner_(kMaxOwners) {}
 
-void CopyLedger::record(OwnerId component, CopyKind kind, uint64_t bytes) {
+void CopyLedger::record(OwnerId component, CopyKind kind, uint64_t bytes, uint64_t copies) {
   Counters* c = per_owner_.find(component);
   if (!c) {
     c = per_owner_.ensure(component);  // first record in this owner's chunk
     if (!c) c = &overflow_;
   }
   auto k = static_cast<size_t>(kind);
-  c->copies[k].fetch_add(1, std::memory_order_relaxed);
+  c->copies[k].fetch_add(copies, std::memory_order_relaxed);
   c->bytes[k].fetch_add(bytes, std::memory_order_relaxed);
 }
 

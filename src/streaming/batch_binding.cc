@@ -267,18 +267,19 @@ Status lower_elements(GuestAbi& abi, BatchBinding& b, resources::BufferPool& poo
   args[2] = list_ptr;
   args[3] = k;
 
-  // payloads, back to back: the copies into the guest, one ledger record per element.
+  // payloads, back to back: the copies into the guest, one per non-empty element (one ledger update).
   uint64_t total = 0;
   for (uint32_t sz : b.in_size) total += sz;
   auto payloads = allocate_in_guest(abi, 1, total, ptr);
   if (!payloads) return payloads.take_error();
   uint64_t off = 0;
+  resources::CopyTally copies(ledger, owner, CopyKind::HostToGuest);
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t sz = b.in_size[i];
     if (sz) {
       auto got = pool.read(in[i].payload, 0, *payloads + off, sz);
       if (!got || *got != sz) return Error(ErrorCode::ResourceHandleError, "an input element's payload buffer changed during the batch call");
-      ledger.record(owner, CopyKind::HostToGuest, sz);
+      copies.add(sz);
     }
     off += sz;
   }
@@ -349,7 +350,7 @@ Status read_batch(GuestAbi& abi, const BatchTypes& T, const Area& a, uint32_t at
 }
 
 // Output element i of a checked batch, copied into a pool buffer of `owner` and taken in transit.
-Result<OutElement> make_output(resources::BufferPool& pool, resources::CopyLedger& ledger, resources::OwnerId owner,
+Result<OutElement> make_output(resources::BufferPool& pool, resources::CopyTally& copies, resources::OwnerId owner,
                                const BatchTypes& T, const BatchView& v, uint32_t i) {
   uint32_t start = i ? v.ends.get<uint32_t>(uint64_t{i - 1} * 4) : 0;
   uint32_t size = v.ends.get<uint32_t>(uint64_t{i} * 4) - start;
@@ -359,7 +360,7 @@ Result<OutElement> make_output(resources::BufferPool& pool, resources::CopyLedge
   std::string_view ct = v.content_types[v.metas.get<uint32_t>(uint64_t{i} * T.meta.size + T.meta.content_type)];
   auto id = pool.create_in_transit(owner, v.payloads + start, size, ct);
   if (!id) return id.take_error();
-  if (size) ledger.record(owner, CopyKind::GuestToHost, size);
+  if (size) copies.add(size);
   o.content_type = ct;
   o.payload = *id;
   return o;
@@ -412,9 +413,10 @@ CallStatus ComponentNode::process_batch(std::span<const InElement> in, std::span
         if (auto st = read_batch(abi, T, a, T.process.ok + T.process.batch, emits, 0, b.out); !st) return st;
         // Pass 2: the emits take the output elements in order.
         uint32_t next = 0;
+        resources::CopyTally copies(host_.ledger(), account_.owner, CopyKind::GuestToHost);
         for (uint32_t i = 0; i < count; ++i) {
           if (list->get<uint8_t>(uint64_t{i} * T.outcome_size) != 0) continue;
-          auto o = make_output(host_.pool(), host_.ledger(), account_.owner, T, b.out, next++);
+          auto o = make_output(host_.pool(), copies, account_.owner, T, b.out, next++);
           if (!o) {
             outcomes[i].status = allocation_failure(o.error());
             continue;
@@ -563,8 +565,9 @@ CallStatus ComponentNode::pull_batch(uint32_t max, std::vector<OutElement>& out,
         if (end == 2)
           if (auto st = error_at(abi, a, T.pull.end_payload, T.error_payload, failure); !st) return st;
         if (auto st = read_batch(abi, T, a, T.pull.batch, -1, max, b.out); !st) return st;
+        resources::CopyTally copies(host_.ledger(), account_.owner, CopyKind::GuestToHost);
         for (uint32_t i = 0; i < b.out.count; ++i) {
-          auto o = make_output(host_.pool(), host_.ledger(), account_.owner, T, b.out, i);
+          auto o = make_output(host_.pool(), copies, account_.owner, T, b.out, i);
           if (o) {
             b.created.push_back(o->payload);
             out.push_back(std::move(*o));

@@ -74,5 +74,21 @@ TEST(CopyLedger, ConcurrentRecordsAreAllCounted) {
   EXPECT_EQ(ledger.copies(OwnerId{301}), (kIters + 1) / 3);
 }
 
+// A batch's copies: one ledger update when the tally ends, the same totals as one record each.
+TEST(CopyLedger, TallyRecordsABatchAtOnce) {
+  CopyLedger ledger;
+  {
+    CopyTally tally(ledger, 3, CopyKind::GuestToHost);
+    tally.add(64);
+    tally.add(10);
+    EXPECT_EQ(ledger.copies(), 0u);  // not yet
+  }
+  EXPECT_EQ(ledger.copies(3), 2u);
+  EXPECT_EQ(ledger.bytes(3), 74u);
+  EXPECT_EQ(ledger.copies(CopyKind::GuestToHost), 2u);
+  { CopyTally empty(ledger, 3, CopyKind::HostToGuest); }  // nothing added: nothing recorded
+  EXPECT_EQ(ledger.copies(CopyKind::HostToGuest), 0u);
+}
+
 }  // namespace
 }  // namespace torvyn::resources

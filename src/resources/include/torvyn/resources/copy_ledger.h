@@ -25,8 +25,10 @@ class CopyLedger {
  public:
   CopyLedger();
 
-  // Owners >= kMaxOwners are counted in the totals only.
-  void record(OwnerId component, CopyKind kind, uint64_t bytes);
+  // Owners >= kMaxOwners are counted in the totals only. The second form records `copies` copies
+  // of `bytes` bytes in all (a batch's, at once: CopyTally).
+  void record(OwnerId component, CopyKind kind, uint64_t bytes) { record(component, kind, bytes, 1); }
+  void record(OwnerId component, CopyKind kind, uint64_t bytes, uint64_t copies);
 
   uint64_t copies() const;
   uint64_t bytes() const;
@@ -45,6 +47,28 @@ class CopyLedger {
 
   detail::ChunkedArray<Counters, 8> per_owner_;
   Counters overflow_{};  // owners beyond kMaxOwners
+};
+
+// The copies of one batch, counted locally and recorded in the ledger in one update when the
+// tally goes out of scope (on every path out, so a batch cut short still counts what it copied).
+class CopyTally {
+ public:
+  CopyTally(CopyLedger& ledger, OwnerId component, CopyKind kind) : ledger_(ledger), component_(component), kind_(kind) {}
+  CopyTally(const CopyTally&) = delete;
+  CopyTally& operator=(const CopyTally&) = delete;
+  ~CopyTally() {
+    if (copies_) ledger_.record(component_, kind_, bytes_, copies_);
+  }
+  void add(uint64_t bytes) {
+    ++copies_;
+    bytes_ += bytes;
+  }
+
+ private:
+  CopyLedger& ledger_;
+  OwnerId component_;
+  CopyKind kind_;
+  uint64_t copies_ = 0, bytes_ = 0;
 };
 
 }  // namespace torvyn::resources
