@@ -350,20 +350,21 @@ Status read_batch(GuestAbi& abi, const BatchTypes& T, const Area& a, uint32_t at
 }
 
 // Output element i of a checked batch, copied into a pool buffer of `owner` and taken in transit.
-Result<OutElement> make_output(resources::BufferPool& pool, resources::CopyTally& copies, resources::OwnerId owner,
-                               const BatchTypes& T, const BatchView& v, uint32_t i) {
+// Written into `o` where the caller keeps it (an OutElement is ~130 bytes: no temporaries).
+Status make_output(resources::BufferPool& pool, resources::CopyTally& copies, resources::OwnerId owner, const BatchTypes& T,
+                   const BatchView& v, uint32_t i, OutElement& o) {
   uint32_t start = i ? v.ends.get<uint32_t>(uint64_t{i - 1} * 4) : 0;
   uint32_t size = v.ends.get<uint32_t>(uint64_t{i} * 4) - start;
-  OutElement o;
-  o.sequence = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.sequence);
-  o.timestamp_ns = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.timestamp);
   std::string_view ct = v.content_types[v.metas.get<uint32_t>(uint64_t{i} * T.meta.size + T.meta.content_type)];
   auto id = pool.create_in_transit(owner, v.payloads + start, size, ct);
   if (!id) return id.take_error();
   if (size) copies.add(size);
+  o.sequence = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.sequence);
+  o.timestamp_ns = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.timestamp);
   o.content_type = ct;
   o.payload = *id;
-  return o;
+  o.ack_id = 0;
+  return {};
 }
 
 }  // namespace
@@ -416,13 +417,13 @@ CallStatus ComponentNode::process_batch(std::span<const InElement> in, std::span
         resources::CopyTally copies(host_.ledger(), account_.owner, CopyKind::GuestToHost);
         for (uint32_t i = 0; i < count; ++i) {
           if (list->get<uint8_t>(uint64_t{i} * T.outcome_size) != 0) continue;
-          auto o = make_output(host_.pool(), copies, account_.owner, T, b.out, next++);
-          if (!o) {
-            outcomes[i].status = allocation_failure(o.error());
+          OutElement& o = outcomes[i].out.emplace();
+          if (Status made = make_output(host_.pool(), copies, account_.owner, T, b.out, next++, o); !made) {
+            outcomes[i].out.reset();
+            outcomes[i].status = allocation_failure(made.error());
             continue;
           }
-          b.created.push_back(o->payload);
-          outcomes[i].out = std::move(*o);
+          b.created.push_back(o.payload);
         }
         done = count;
         return {};
@@ -567,16 +568,17 @@ CallStatus ComponentNode::pull_batch(uint32_t max, std::vector<OutElement>& out,
         if (auto st = read_batch(abi, T, a, T.pull.batch, -1, max, b.out); !st) return st;
         resources::CopyTally copies(host_.ledger(), account_.owner, CopyKind::GuestToHost);
         for (uint32_t i = 0; i < b.out.count; ++i) {
-          auto o = make_output(host_.pool(), copies, account_.owner, T, b.out, i);
-          if (o) {
-            b.created.push_back(o->payload);
-            out.push_back(std::move(*o));
+          OutElement& o = out.emplace_back();
+          Status made = make_output(host_.pool(), copies, account_.owner, T, b.out, i, o);
+          if (made) {
+            b.created.push_back(o.payload);
             continue;
           }
+          out.pop_back();
           // The pool refused: keep this element and the rest in host memory for the next call.
           b.pending_end = end;
           b.pending_failure = std::move(failure);  // the guest's own failure, when end is `failed`
-          failure = allocation_failure(o.error());
+          failure = allocation_failure(made.error());
           for (uint32_t j = i; j < b.out.count; ++j) {
             PendingOut p;
             p.sequence = b.out.metas.get<uint64_t>(uint64_t{j} * T.meta.size + T.meta.sequence);
