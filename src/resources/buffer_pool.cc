@@ -324,7 +324,9 @@ ReservationStats BufferPool::reservation_stats(ReservationId id) const {
 }
 
 Result<BufferId> BufferPool::allocate(OwnerId owner, uint64_t capacity_hint) {
-  return impl_->counted(owner, impl_->allocate(owner, capacity_hint));
+  auto id = impl_->counted(owner, impl_->allocate(owner, capacity_hint));
+  if (id) impl_->slots.at(id->slot()).buf.content_type.clear();  // (release keeps the last one: see there)
+  return id;
 }
 
 Result<BufferId> BufferPool::Impl::allocate(OwnerId owner, uint64_t capacity_hint) {
@@ -410,7 +412,8 @@ Status BufferPool::release(BufferId id) {
   b.size = 0;
   b.frozen = false;
   b.state = BufferState::Pooled;
-  b.content_type.clear();  // keeps its capacity: no allocation on the next use
+  // content_type stays: create_in_transit (a flow's outputs, mostly of the type the slot carried
+  // last) then only compares; allocate clears it. Not observable: get() refuses a pooled buffer.
   if (s->heap)
     p.release_on_demand(id.slot(), *s);
   else
@@ -466,7 +469,7 @@ Result<BufferId> BufferPool::create_in_transit(OwnerId owner, const void* bytes,
   Buffer& b = s.buf;                    // capacity >= len: allocate sized it
   if (len) std::memcpy(b.data, bytes, len);
   b.size = len;
-  b.content_type.assign(content_type);
+  if (b.content_type != content_type) b.content_type.assign(content_type);
   b.frozen = true;
   if (Status st = p.to_transit(s); !st) {
     (void)release(*id);

@@ -45,7 +45,7 @@ struct Buffer {
   bool frozen = false;     // immutable: writes, appends and growth are rejected
   OwnerId owner = kHostOwner;
   uint32_t generation = 0;
-  std::string content_type;  // cleared (capacity kept) on release
+  std::string content_type;  // empty when allocated; kept while pooled (never observable then)
 };
 
 // A snapshot of one tier. For the pre-allocated tiers counts are in buffers and
