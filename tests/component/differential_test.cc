@@ -28,6 +28,7 @@
 
 #include "torvyn/component/runtime.h"
 #include "tracing_streaming_host.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::component {
 namespace {
@@ -173,8 +174,7 @@ void run_cpp(wasm::EngineKind kind, const fs::path& scenario_path, const std::fu
   cfg.opt_level = "-O1";
   auto engine = wasm::Engine::create(cfg);
   if (!engine) throw std::runtime_error("engine: " + engine.error().to_string());
-  std::ifstream in(std::string(TORVYN_SDK_COMPONENTS) + "/" + component + ".wasm", std::ios::binary);
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  std::vector<uint8_t> bytes = test::read_bytes(std::string(TORVYN_SDK_COMPONENTS) + "/" + component + ".wasm");
   if (bytes.empty()) throw std::runtime_error("component " + component + " not built");
   auto loaded = LoadedComponent::load(*engine, bytes, component);
   if (!loaded) throw std::runtime_error("load: " + loaded.error().to_string());
@@ -343,8 +343,7 @@ std::optional<json> run_js(const fs::path& scenario_path, const std::string& com
   char buf[65536];
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
   int status = ::pclose(p);
-  std::ifstream errs(err);
-  std::string stderr_text{std::istreambuf_iterator<char>(errs), {}};
+  std::string stderr_text = test::read_file(err);
   fs::remove(err);
   if (status != 0) {
     why = "trace-driver.mjs failed (status " + std::to_string(WEXITSTATUS(status)) + "):\n" + stderr_text;

@@ -2,12 +2,11 @@
 // guests, on both engines.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 
 #include "streaming_test_host.h"
 #include "torvyn/component/runtime.h"
 #include "torvyn_test/engines.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::component {
 namespace {
@@ -15,8 +14,7 @@ namespace {
 using testing::StreamingTestHost;
 
 std::vector<uint8_t> read_component(const std::string& name) {
-  std::ifstream in(std::string(TORVYN_SDK_COMPONENTS) + "/" + name + ".wasm", std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
+  return test::read_bytes(std::string(TORVYN_SDK_COMPONENTS) + "/" + name + ".wasm");
 }
 
 class ComponentRuntime : public ::testing::TestWithParam<wasm::EngineKind> {

@@ -16,6 +16,7 @@
 #include "torvyn/component/runtime.h"
 #include "torvyn/security/wasi_host.h"
 #include "torvyn_test/engines.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::security {
 namespace {
@@ -26,8 +27,7 @@ using component::Value;
 using component::testing::StreamingTestHost;
 
 std::vector<uint8_t> read_component(const std::string& name) {
-  std::ifstream in(std::string(TORVYN_SDK_COMPONENTS) + "/" + name + ".wasm", std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
+  return test::read_bytes(std::string(TORVYN_SDK_COMPONENTS) + "/" + name + ".wasm");
 }
 
 struct LogLine {
@@ -250,10 +250,7 @@ class TempDir {
   }
   ~TempDir() { std::filesystem::remove_all(path); }
   void write(const std::string& name, const std::string& text) const { std::ofstream(path + "/" + name) << text; }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path + "/" + name);
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
+  std::string read(const std::string& name) const { return test::read_file(path + "/" + name); }
   std::string path;
 };
 

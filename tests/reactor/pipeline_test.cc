@@ -2,13 +2,12 @@
 // on both engines: every role, the exact copy count, backpressure, error policies, broken guests.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 
 #include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/flow.h"
 #include "torvyn/streaming/streaming_host.h"
 #include "torvyn_test/engines.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::reactor {
 namespace {
@@ -31,8 +30,7 @@ class Pipeline : public ::testing::TestWithParam<wasm::EngineKind> {
   std::shared_ptr<component::LoadedComponent> load(const std::string& name) {
     auto& c = loaded[name];
     if (!c) {
-      std::ifstream in(std::string(TORVYN_SDK_COMPONENTS) + "/" + name + ".wasm", std::ios::binary);
-      std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+      std::vector<uint8_t> bytes = test::read_bytes(std::string(TORVYN_SDK_COMPONENTS) + "/" + name + ".wasm");
       auto r = component::LoadedComponent::load(engine, std::move(bytes), name);
       EXPECT_TRUE(r.ok()) << r.error().to_string();
       if (r) c = *r;

@@ -14,6 +14,7 @@
 #include "torvyn/reactor/flow.h"
 #include "torvyn/reactor/host_stages.h"
 #include "torvyn/streaming/streaming_host.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::reactor {
 namespace {
@@ -49,8 +50,7 @@ class Tracing : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir); }
 
   std::unique_ptr<Stage> node(const std::string& path, const std::string& id) {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+    std::vector<uint8_t> bytes = test::read_bytes(path);
     auto lc = component::LoadedComponent::load(engine, std::move(bytes), id);
     EXPECT_TRUE(lc.ok()) << lc.error().to_string();
     auto inst = component::Instance::instantiate(**lc, linker);

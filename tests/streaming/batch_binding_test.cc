@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <deque>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include "torvyn/streaming/batch_types.h"
 #include "torvyn/streaming/component_node.h"
 #include "torvyn/streaming/streaming_host.h"
 #include "torvyn_test/engines.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::streaming {
 namespace {
@@ -62,8 +61,7 @@ class Batch : public ::testing::TestWithParam<wasm::EngineKind> {
   std::shared_ptr<component::LoadedComponent> load(const std::string& path) {
     auto& c = loaded[path];
     if (!c) {
-      std::ifstream in(path, std::ios::binary);
-      std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+      std::vector<uint8_t> bytes = test::read_bytes(path);
       auto r = component::LoadedComponent::load(engine, std::move(bytes), path);
       EXPECT_TRUE(r.ok()) << r.error().to_string();
       if (r) c = *r;

@@ -340,10 +340,7 @@ TEST_P(GuideSetting, LongRunExportsEveryKeptTraceWhole) {
   } else {
     report = json::parse(r.out);
     if (exporter == "file") {
-      std::ifstream in(dir->path() / "spans.jsonl");
-      std::stringstream text;
-      text << in.rdbuf();
-      spans = json_lines(text.str());
+      spans = json_lines(read_file(dir->path() / "spans.jsonl"));
     } else if (http) {
       spans = http->spans();
     }

@@ -1,4 +1,5 @@
 #include "torvyn/base/private_dir.h"
+#include "torvyn_test/files.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -82,9 +83,7 @@ TEST_F(PrivateDir, AppendNeverFollowsAPlantedLinkAndCreates0600) {
   Result<int> fd = open_private_append(log);
   ASSERT_FALSE(fd);
   EXPECT_EQ(fd.error().code, ErrorCode::UnsafeDirectory);
-  std::ifstream in(victim);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "original\n");
+  EXPECT_EQ(test::read_file(victim), "original\n");
 
   fs::remove(log);
   ::umask(022);

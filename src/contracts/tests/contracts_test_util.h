@@ -6,10 +6,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <unistd.h>
 #include <vector>
+
+#include "torvyn_test/files.h"
 
 namespace torvyn::contracts {
 
@@ -22,11 +23,7 @@ inline std::filesystem::path sdk_component_dir() {
 inline std::filesystem::path sdk_component_path(const std::string& name) { return sdk_component_dir() / (name + ".wasm"); }
 
 // The bytes of an SDK test component; empty when it was not built (no guest toolchain).
-inline std::vector<uint8_t> sdk_component(const std::string& name) {
-  std::ifstream in(sdk_component_path(name), std::ios::binary);
-  if (!in) return {};
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+inline std::vector<uint8_t> sdk_component(const std::string& name) { return ::torvyn::test::read_bytes(sdk_component_path(name)); }
 
 // Replaces every occurrence of `from` by `to` (same length: offsets and section sizes stay
 // valid). Used to make components that disagree with the contracts in controlled ways, e.g. a

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "torvyn/base/error.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn {
 namespace {
@@ -22,12 +22,7 @@ struct CatalogEntry {
   int line = 0;
 };
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::torvyn::test::read_file;
 
 // The string literal starting at s[*at] (a '"'), unescaped; *at moves past it. nullopt if none.
 std::optional<std::string> literal(const std::string& s, size_t* at) {
@@ -51,7 +46,7 @@ bool is_code(const std::string& c) {
 // std::regex trips GCC 12's -Wmaybe-uninitialized under the sanitizers.)
 std::vector<CatalogEntry> catalog() {
   std::vector<CatalogEntry> out;
-  std::istringstream in(read(std::string(TORVYN_SOURCE_DIR) + "/src/base/include/torvyn/base/error_codes.def"));
+  std::istringstream in(read_file(std::string(TORVYN_SOURCE_DIR) + "/src/base/include/torvyn/base/error_codes.def"));
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
@@ -83,7 +78,7 @@ struct DocEntry {
 // `### E0xxx Name` headings, each followed by `**What:** ...`, `**Why:** ...`, `**Fix:** ...` lines.
 std::map<std::string, std::vector<DocEntry>> documented() {
   std::map<std::string, std::vector<DocEntry>> out;
-  std::istringstream in(read(std::string(TORVYN_SOURCE_DIR) + "/docs/errors.md"));
+  std::istringstream in(read_file(std::string(TORVYN_SOURCE_DIR) + "/docs/errors.md"));
   std::string line;
   DocEntry* cur = nullptr;
   int n = 0;

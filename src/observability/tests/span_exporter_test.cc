@@ -17,6 +17,7 @@
 #include "exporters.h"
 #include "torvyn/observability/otlp_json.h"
 #include "sample_spans.h"
+#include "torvyn_test/process.h"
 
 namespace torvyn::observability {
 namespace {
@@ -291,25 +292,10 @@ TEST(StdoutExporter, AFailingStreamIsAnErrorAndIsRetried) {
   EXPECT_EQ(parse_lines(fine.str()).size(), 2u);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "torvyn-trace-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path path() const { return path_; }
-
- private:
-  std::string path_;
+struct TempDir : ::torvyn::test::TempDir {
+  TempDir() : ::torvyn::test::TempDir("torvyn-trace") {}
 };
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::torvyn::test::read_file;
 
 TEST(FileExporter, AppendsParseableLinesAcrossBatchesAndReopens) {
   TempDir dir;

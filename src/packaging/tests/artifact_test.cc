@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::vector<uint8_t> sdk_component(const std::string& name) {
-  std::string s = test::slurp(fs::path(TORVYN_SDK_COMPONENTS) / (name + ".wasm"));
+  std::string s = test::read_file(fs::path(TORVYN_SDK_COMPONENTS) / (name + ".wasm"));
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 

@@ -36,7 +36,7 @@ TEST(Layout, DirectoryRoundTrip) {
   Descriptor d = test::add_plain_image(l, "upper:0.1.0", "\0asm component bytes");
   fs::path dir = t.path() / "out";
   ASSERT_TRUE(write_layout(l, dir));
-  EXPECT_EQ(test::slurp(dir / "oci-layout"), R"({"imageLayoutVersion":"1.0.0"})");
+  EXPECT_EQ(test::read_file(dir / "oci-layout"), R"({"imageLayoutVersion":"1.0.0"})");
   EXPECT_TRUE(fs::exists(dir / "blobs/sha256" / digest_hex(d.digest)));
   EXPECT_FALSE(test::has_temp_files(t.path()));
   auto r = read_layout(dir);
@@ -61,7 +61,7 @@ TEST(Layout, TarRoundTrip) {
   EXPECT_EQ(r->blobs, l.blobs);
   EXPECT_FALSE(test::has_temp_files(t.path()));
   // A file that is not a tar.
-  test::spit(t.path() / "junk.tar", "this is not a tar archive at all, just text");
+  test::write_file(t.path() / "junk.tar", "this is not a tar archive at all, just text");
   auto j = read_layout(t.path() / "junk.tar");
   ASSERT_FALSE(j);
   EXPECT_EQ(j.error().code, ErrorCode::ArtifactInvalid);
@@ -78,10 +78,10 @@ TEST(Layout, FlippedByteInABlobIsADigestMismatch) {
   for (const auto& [dg, b] : l.blobs)
     if (std::string(b.begin(), b.end()) == "component bytes") layer_digest = dg;
   fs::path blob = dir / "blobs/sha256" / digest_hex(layer_digest);
-  std::string s = test::slurp(blob);
+  std::string s = test::read_file(blob);
   s[3] ^= 1;
   fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
-  test::spit(blob, s);
+  test::write_file(blob, s);
   auto r = read_layout(dir);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::ArtifactDigestMismatch);
@@ -127,19 +127,19 @@ TEST(Layout, NotALayout) {
   EXPECT_EQ(missing.error().code, ErrorCode::IoError);
 
   fs::create_directories(t.path() / "bad");
-  test::spit(t.path() / "bad/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-  test::spit(t.path() / "bad/index.json", "{not json");
+  test::write_file(t.path() / "bad/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  test::write_file(t.path() / "bad/index.json", "{not json");
   auto b = read_layout(t.path() / "bad");
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code, ErrorCode::ArtifactInvalid);
   EXPECT_NE(b.error().message.find("index.json"), std::string::npos);
 
-  test::spit(t.path() / "bad/index.json", R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"md5:1","size":1}]})");
+  test::write_file(t.path() / "bad/index.json", R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"md5:1","size":1}]})");
   auto c = read_layout(t.path() / "bad");
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find("sha256"), std::string::npos);
 
-  test::spit(t.path() / "bad/index.json", R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:)" + std::string(64, 'a') +
+  test::write_file(t.path() / "bad/index.json", R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:)" + std::string(64, 'a') +
                                               R"(","size":"big"}]})");
   auto d = read_layout(t.path() / "bad");
   ASSERT_FALSE(d);
@@ -172,7 +172,7 @@ TEST(Layout, WritesNeverFollowLinksOrClobberOtherDirectories) {
   EXPECT_TRUE(fs::is_empty(t.path() / "elsewhere"));
 
   fs::create_directories(t.path() / "src");
-  test::spit(t.path() / "src/main.c", "int x;");
+  test::write_file(t.path() / "src/main.c", "int x;");
   auto w2 = write_layout(l, t.path() / "src");
   ASSERT_FALSE(w2);
   EXPECT_NE(w2.error().message.find("neither empty nor an OCI image layout"), std::string::npos);
@@ -180,12 +180,12 @@ TEST(Layout, WritesNeverFollowLinksOrClobberOtherDirectories) {
   // A planted link where a blob goes is replaced, not written through.
   fs::path out = t.path() / "out";
   ASSERT_TRUE(write_layout(l, out));
-  test::spit(t.path() / "victim", "precious");
+  test::write_file(t.path() / "victim", "precious");
   std::string some = digest_hex(l.manifests[0].digest);
   fs::remove(out / "blobs/sha256" / some);
   fs::create_symlink(t.path() / "victim", out / "blobs/sha256" / some);
   ASSERT_TRUE(write_layout(l, out));
-  EXPECT_EQ(test::slurp(t.path() / "victim"), "precious");
+  EXPECT_EQ(test::read_file(t.path() / "victim"), "precious");
   EXPECT_FALSE(fs::is_symlink(out / "blobs/sha256" / some));
   EXPECT_TRUE(read_layout(out));
 }
@@ -262,7 +262,7 @@ TEST(AtomicFile, NoReplaceAndNoLeftovers) {
   auto again = write_file_atomic(p, test::bytes("two"), 0600, Replace::No);
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("already exists"), std::string::npos);
-  EXPECT_EQ(test::slurp(p), "one");
+  EXPECT_EQ(test::read_file(p), "one");
   fs::create_symlink(t.path() / "target", t.path() / "dangling");
   EXPECT_FALSE(write_file_atomic(t.path() / "dangling", test::bytes("x"), 0600, Replace::No));
   EXPECT_FALSE(fs::exists(t.path() / "target"));

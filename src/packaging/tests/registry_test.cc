@@ -169,7 +169,7 @@ TEST(Lockfile, RoundTripAndDamage) {
   for (const char* bad : {"not = [toml", "version = 2\n", "version = 1\nartifact = 3\n",
                           "version = 1\n[[artifact]]\nreference = \"oci://x/y:1\"\ndigest = \"sha256:12\"\n",
                           "version = 1\n[[artifact]]\nreference = \"x/y:1\"\ndigest = \"sha256:" "0000000000000000000000000000000000000000000000000000000000000000\"\n"}) {
-    test::spit(f, bad);
+    test::write_file(f, bad);
     auto r = read_lockfile(f);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::LockfileInvalid) << bad;

@@ -94,7 +94,7 @@ TEST_P(Keys, FilesPassphrasesAndPermissions) {
   ASSERT_TRUE(plain);
   write_key(t.path() / "plain.key", *plain, 0600);
   EXPECT_TRUE(load_private_key(t.path() / "plain.key", std::nullopt));
-  test::spit(t.path() / "junk.pub", "not a key");
+  test::write_file(t.path() / "junk.pub", "not a key");
   EXPECT_FALSE(load_public_key(t.path() / "junk.pub"));
   EXPECT_FALSE(load_public_key(t.path() / "missing.pub"));
 }
@@ -121,11 +121,11 @@ TEST(OpensslInterop, EcdsaBothWays) {
   ASSERT_EQ(sh("openssl ecparam -name prime256v1 -genkey -noout -out " + key.string()), 0);
   ASSERT_EQ(sh("openssl pkey -in " + key.string() + " -pubout -out " + pub.string()), 0);
   std::vector<uint8_t> p = simple_signing_payload("upper", "sha256:" + std::string(64, 'c'), 1);
-  test::spit(payload, std::string(p.begin(), p.end()));
+  test::write_file(payload, std::string(p.begin(), p.end()));
   ASSERT_EQ(sh("openssl dgst -sha256 -sign " + key.string() + " -out " + sig.string() + " " + payload.string()), 0);
   auto pk = load_public_key(pub);
   ASSERT_TRUE(pk) << pk.error().message;
-  std::string s = test::slurp(sig);
+  std::string s = test::read_file(sig);
   EXPECT_TRUE(verify_bytes(*pk, p, test::bytes(s)));
 
   ::chmod(key.c_str(), 0600);
@@ -133,10 +133,10 @@ TEST(OpensslInterop, EcdsaBothWays) {
   ASSERT_TRUE(sk) << sk.error().message;
   auto mine = sign_bytes(*sk, p);
   ASSERT_TRUE(mine);
-  test::spit(t.path() / "mine.der", std::string(mine->begin(), mine->end()));
+  test::write_file(t.path() / "mine.der", std::string(mine->begin(), mine->end()));
   EXPECT_EQ(sh("openssl dgst -sha256 -verify " + pub.string() + " -signature " + (t.path() / "mine.der").string() + " " + payload.string()), 0);
   // A tampered payload fails under openssl too.
-  test::spit(payload, std::string(p.begin(), p.end()) + " ");
+  test::write_file(payload, std::string(p.begin(), p.end()) + " ");
   EXPECT_NE(sh("openssl dgst -sha256 -verify " + pub.string() + " -signature " + (t.path() / "mine.der").string() + " " + payload.string()), 0);
 }
 
@@ -152,19 +152,19 @@ TEST(OpensslInterop, Ed25519BothWaysAndEncryptedKey) {
   write_key(pub, k->public_pem(), 0644);
   // openssl decrypts Torvyn's scrypt-encrypted PKCS#8 key and derives the same public key.
   ASSERT_EQ(sh("openssl pkey -in " + key.string() + " -passin pass:pw -pubout -out " + (t.path() / "derived.pub").string()), 0);
-  EXPECT_EQ(test::slurp(t.path() / "derived.pub"), k->public_pem());
+  EXPECT_EQ(test::read_file(t.path() / "derived.pub"), k->public_pem());
   EXPECT_NE(sh("openssl pkey -in " + key.string() + " -passin pass:wrong -noout"), 0);
 
   std::vector<uint8_t> p = simple_signing_payload("upper", "sha256:" + std::string(64, 'd'), 2);
-  test::spit(payload, std::string(p.begin(), p.end()));
+  test::write_file(payload, std::string(p.begin(), p.end()));
   auto mine = sign_bytes(*k, p);
   ASSERT_TRUE(mine);
-  test::spit(sig, std::string(mine->begin(), mine->end()));
+  test::write_file(sig, std::string(mine->begin(), mine->end()));
   EXPECT_EQ(sh("openssl pkeyutl -verify -pubin -inkey " + pub.string() + " -rawin -in " + payload.string() + " -sigfile " + sig.string()), 0);
   ASSERT_EQ(sh("openssl pkeyutl -sign -inkey " + key.string() + " -passin pass:pw -rawin -in " + payload.string() + " -out " +
                (t.path() / "theirs").string()),
             0);
-  EXPECT_TRUE(verify_bytes(*k, p, test::bytes(test::slurp(t.path() / "theirs"))));
+  EXPECT_TRUE(verify_bytes(*k, p, test::bytes(test::read_file(t.path() / "theirs"))));
 }
 
 TEST(SimpleSigning, PayloadShape) {

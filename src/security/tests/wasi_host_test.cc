@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "torvyn/security/wasi_host.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::security {
 namespace {
@@ -338,10 +339,7 @@ TEST_F(FsHost, WritablePreopenMutatesOnlyBeneath) {
   auto as = h.call(kFs, "[method]descriptor.append-via-stream", {handle(f)});
   ASSERT_TRUE(as.ok());
   ASSERT_TRUE(h.call(kStreams, "[method]output-stream.blocking-write-and-flush", {handle((*as)[0].items[0].u), bytes("def")}).ok());
-  auto contents = [&] {
-    std::ifstream in(dir + "/out.txt");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
+  auto contents = [&] { return test::read_file(dir + "/out.txt"); };
   EXPECT_EQ(contents(), "abcdef");
   // Streams keep the file open after the descriptor is dropped; each keeps its own position.
   h.drop(kFs, "descriptor", f);

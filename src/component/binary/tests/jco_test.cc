@@ -7,10 +7,9 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "test_util.h"
+#include "torvyn_test/files.h"
 
 namespace torvyn::component {
 namespace {
@@ -30,11 +29,6 @@ bool on_path(const char* tool) {
   return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
 }
 
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
 Toolchain toolchain() {
   Toolchain t;
   fs::path bin = kSource / "node_modules/.bin/jco";
@@ -49,7 +43,7 @@ Toolchain toolchain() {
   fs::create_directories(t.dir);
   // jco 1.35's embedded wasm-tools sees no filesystem unless the shim's preopens are set.
   t.preload = t.dir / "preload.mjs";
-  write(t.preload, "import { _setPreopens } from '" + shim.string() + "';\n_setPreopens({ '/': '/' });\n");
+  test::write_file(t.preload, "import { _setPreopens } from '" + shim.string() + "';\n_setPreopens({ '/': '/' });\n");
   return t;
 }
 
@@ -58,17 +52,11 @@ std::string run(const Toolchain& t, const std::string& cmd) {
   fs::path log = t.dir / "log.txt";
   int rc = std::system((cmd + " >" + log.string() + " 2>&1").c_str());
   if (rc == 0) return "";
-  std::ifstream in(log);
-  return "`" + cmd + "` failed:\n" + std::string(std::istreambuf_iterator<char>(in), {});
+  return "`" + cmd + "` failed:\n" + test::read_file(log);
 }
 
 std::string jco(const Toolchain& t, const std::string& args) {
   return "node --import " + t.preload.string() + " " + t.jco_js.string() + " " + args;
-}
-
-testenc::Bytes read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return testenc::Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
 const char* kWit = R"(package torvyn:decoder-test@0.1.0;
@@ -117,19 +105,19 @@ const char* kGuestWat = R"((module
 TEST(Jco, GuestBuiltWithEmbedAndNew) {
   Toolchain t = toolchain();
   if (!t.skip_reason.empty()) GTEST_SKIP() << t.skip_reason;
-  write(t.dir / "wit/world.wit", kWit);  // a folder holding only the wanted world (jco ignores -n)
-  write(t.dir / "guest.wat", kGuestWat);
+  test::write_file(t.dir / "wit/world.wit", kWit);  // a folder holding only the wanted world (jco ignores -n)
+  test::write_file(t.dir / "guest.wat", kGuestWat);
   fs::path core = t.dir / "guest.wasm", embedded = t.dir / "embedded.wasm", comp = t.dir / "component.wasm";
   ASSERT_EQ(run(t, "wat2wasm " + (t.dir / "guest.wat").string() + " -o " + core.string()), "");
   ASSERT_EQ(run(t, jco(t, "embed " + core.string() + " --wit " + (t.dir / "wit").string() + " -o " + embedded.string())), "");
   ASSERT_EQ(run(t, jco(t, "new " + embedded.string() + " -o " + comp.string())), "");
 
   // The core module and the embedded module are not components.
-  auto not_component = decode_component(read_file(embedded));
+  auto not_component = decode_component(test::read_bytes(embedded));
   ASSERT_FALSE(not_component.ok());
   EXPECT_NE(not_component.error().message.find("this is a core module, not a component"), std::string::npos);
 
-  auto r = load_component(read_file(comp));
+  auto r = load_component(test::read_bytes(comp));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   const Component& c = r.value()->component;
   bool imports_types = false, exports_processor = false, has_nested = false, has_lift_with_post_return = false,
@@ -186,13 +174,13 @@ const char* kWasiGuestWat = R"((module
 TEST(Jco, WasiReactorGuest) {
   Toolchain t = toolchain();
   if (!t.skip_reason.empty()) GTEST_SKIP() << t.skip_reason;
-  write(t.dir / "wit/world.wit", kWit);
-  write(t.dir / "guest.wat", kWasiGuestWat);
+  test::write_file(t.dir / "wit/world.wit", kWit);
+  test::write_file(t.dir / "guest.wat", kWasiGuestWat);
   fs::path core = t.dir / "guest.wasm", embedded = t.dir / "embedded.wasm", comp = t.dir / "component.wasm";
   ASSERT_EQ(run(t, "wat2wasm " + (t.dir / "guest.wat").string() + " -o " + core.string()), "");
   ASSERT_EQ(run(t, jco(t, "embed " + core.string() + " --wit " + (t.dir / "wit").string() + " -o " + embedded.string())), "");
   ASSERT_EQ(run(t, jco(t, "new " + embedded.string() + " --wasi-reactor -o " + comp.string())), "");
-  auto r = load_component(read_file(comp));
+  auto r = load_component(test::read_bytes(comp));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   size_t wasi_imports = 0, modules = 0;
   for (const auto& d : r.value()->component.definitions) {
@@ -261,10 +249,10 @@ const char* kFormsWat = R"((component $root
 TEST(Jco, TextFormatComponentEncodedByWasmTools) {
   Toolchain t = toolchain();
   if (!t.skip_reason.empty()) GTEST_SKIP() << t.skip_reason;
-  write(t.dir / "forms.wat", kFormsWat);
+  test::write_file(t.dir / "forms.wat", kFormsWat);
   fs::path out = t.dir / "forms.wasm";
   ASSERT_EQ(run(t, jco(t, "parse " + (t.dir / "forms.wat").string() + " -o " + out.string())), "");
-  auto r = load_component(read_file(out));
+  auto r = load_component(test::read_bytes(out));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   const Component& c = r.value()->component;
   size_t types = 0, canons = 0, instances = 0;

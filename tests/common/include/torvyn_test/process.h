@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "torvyn_test/files.h"  // read_file / write_file, which process tests use on what a run wrote
+
 namespace torvyn::test {
 
 struct ProcResult {
@@ -87,8 +89,5 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
-
-std::string read_file(const std::filesystem::path& p);
-void write_file(const std::filesystem::path& p, const std::string& text);
 
 }  // namespace torvyn::test
