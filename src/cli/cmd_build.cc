@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "oci_components.h"
 #include "progress.h"
-#include "torvyn/host/component_build.h"
+#include "component_build.h"
 #include "torvyn/base/json_text.h"
 
 namespace torvyn::cli {
@@ -19,12 +19,12 @@ struct BuildArgs {
   std::vector<std::string> config;
 };
 
-const char* kind_name(host::BuildOutcome::Kind k) {
+const char* kind_name(BuildOutcome::Kind k) {
   switch (k) {
-    case host::BuildOutcome::Kind::Built: return "built";
-    case host::BuildOutcome::Kind::UpToDate: return "up-to-date";
-    case host::BuildOutcome::Kind::Prebuilt: return "prebuilt";
-    case host::BuildOutcome::Kind::Failed: return "failed";
+    case BuildOutcome::Kind::Built: return "built";
+    case BuildOutcome::Kind::UpToDate: return "up-to-date";
+    case BuildOutcome::Kind::Prebuilt: return "prebuilt";
+    case BuildOutcome::Kind::Failed: return "failed";
   }
   return "?";
 }
@@ -40,8 +40,8 @@ int build(const Globals& g, const BuildArgs& a) {
   if (!g.quiet)
     for (const Diagnostic& d : oci_notes) std::cerr << g.err_text(render_human(d)) << "\n";
   Progress progress(Progress::mode_for(g));
-  host::BuildOptions bo{a.components, a.force, g.verbose, show_builds(progress)};
-  auto r = host::build_components(*cfg, bo);
+  BuildOptions bo{a.components, a.force, g.verbose, show_builds(progress)};
+  auto r = build_components(*cfg, bo);
   progress.stop();
   if (!r) {
     print_error(g, r.error());
@@ -50,20 +50,20 @@ int build(const Globals& g, const BuildArgs& a) {
   bool failed = false;
   nlohmann::json j = nlohmann::json::array();
   for (const auto& o : *r) {
-    failed = failed || o.kind == host::BuildOutcome::Kind::Failed;
+    failed = failed || o.kind == BuildOutcome::Kind::Failed;
     if (g.json()) {
       j.push_back({{"component", o.component}, {"world", o.world}, {"output", o.output.string()}, {"status", kind_name(o.kind)},
                    {"seconds", o.seconds}, {"log", o.log}});
       continue;
     }
-    if (o.kind == host::BuildOutcome::Kind::Failed) {
+    if (o.kind == BuildOutcome::Kind::Failed) {
       std::cerr << "error: component `" << o.component << "` failed to build\n" << o.log;
       if (!o.log.empty() && o.log.back() != '\n') std::cerr << "\n";
     } else if (!g.quiet) {
       std::cout << "  " << kind_name(o.kind) << "  " << o.component;
       if (!o.world.empty()) std::cout << " (" << o.world << ")";
       std::cout << " -> " << o.output.string();
-      if (o.kind == host::BuildOutcome::Kind::Built) std::printf(" in %.1f s", o.seconds);
+      if (o.kind == BuildOutcome::Kind::Built) std::printf(" in %.1f s", o.seconds);
       std::cout << "\n";
       if (g.verbose) std::cout << o.log;
     }

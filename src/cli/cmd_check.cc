@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "oci_components.h"
 #include "torvyn/contracts/project.h"
-#include "torvyn/host/component_build.h"
+#include "component_build.h"
 #include "torvyn/host/runtime.h"
 
 namespace torvyn::cli {

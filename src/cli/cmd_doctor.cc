@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "torvyn/host/component_build.h"
+#include "component_build.h"
 #include "torvyn/base/find_program.h"
 #include "torvyn/base/json_text.h"
 
@@ -28,7 +28,7 @@ int doctor(const Globals& g) {
   checks.push_back({"clang-19 (guest toolchain)", !clang.empty(), clang.empty() ? "apt-get install clang-19 lld-19" : clang, false});
   std::string node = find_program("node");
   checks.push_back({"node (jco)", !node.empty(), node.empty() ? "Node.js 20 is needed by `torvyn build`" : node, false});
-  fs::path sdk = host::sdk_dir();
+  fs::path sdk = sdk_dir();
   bool has_sdk = fs::is_regular_file(sdk / "tools" / "torvyn-component-build");
   checks.push_back({"Torvyn SDK", has_sdk, has_sdk ? sdk.string() : sdk.string() + " not found (set TORVYN_SDK_DIR)", false});
   // The npm packages of package-lock.json: jco, and componentize-js for language = "js" components.

@@ -12,7 +12,7 @@
 #include "oci_components.h"
 #include "torvyn/contracts/compat_paths.h"
 #include "torvyn/contracts/project.h"
-#include "torvyn/host/component_build.h"
+#include "component_build.h"
 #include "torvyn/host/runtime.h"
 
 namespace torvyn::cli {

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "oci_components.h"
 #include "torvyn/contracts/project.h"
-#include "torvyn/host/component_build.h"
+#include "component_build.h"
 #include "torvyn/host/runtime.h"
 
 namespace torvyn::cli {
@@ -17,7 +17,7 @@ namespace torvyn::cli {
 contracts::ProjectHooks project_hooks() {
   contracts::ProjectHooks h;
   h.built_path = host::built_component_path;
-  h.world_of = host::component_world;
+  h.world_of = component_world;
   return h;
 }
 

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "cli.h"
-#include "torvyn/host/component_build.h"
+#include "component_build.h"
 #include "torvyn/host/load_events.h"
 
 namespace torvyn::cli {
@@ -84,6 +84,6 @@ std::string human_seconds(double seconds);
 
 // The renderers of the host's events (progress_events.cc).
 host::LoadObserver show_loads(Progress& p);
-host::BuildObserver show_builds(Progress& p);
+BuildObserver show_builds(Progress& p);
 
 }  // namespace torvyn::cli

@@ -45,14 +45,14 @@ host::LoadObserver show_loads(Progress& p) {
   };
 }
 
-host::BuildObserver show_builds(Progress& p) {
+BuildObserver show_builds(Progress& p) {
   // Toolchain runs overlap (one per core): the ids are kept by component.
   struct State {
     std::mutex mu;
     std::map<std::string, uint64_t> ids;
   };
   auto state = std::make_shared<State>();
-  return [&p, state](const host::BuildOutcome& o, bool started) {
+  return [&p, state](const BuildOutcome& o, bool started) {
     if (started) {
       uint64_t id = p.begin("building " + o.component + (o.world.empty() ? "" : " (" + o.world + ")"));
       std::lock_guard lock(state->mu);
@@ -65,14 +65,14 @@ host::BuildObserver show_builds(Progress& p) {
       if (auto it = state->ids.find(o.component); it != state->ids.end()) id = it->second;
     }
     switch (o.kind) {
-      case host::BuildOutcome::Kind::Built: p.end(id, "built " + o.component + " in " + human_seconds(o.seconds)); break;
-      case host::BuildOutcome::Kind::Failed:
+      case BuildOutcome::Kind::Built: p.end(id, "built " + o.component + " in " + human_seconds(o.seconds)); break;
+      case BuildOutcome::Kind::Failed:
         // One that failed before it ran (no sources, no world) is reported with its log afterwards.
         if (id) p.end(id, "building " + o.component + " failed after " + human_seconds(o.seconds));
         break;
       // The summary on stdout lists these; nothing was waited on.
-      case host::BuildOutcome::Kind::UpToDate:
-      case host::BuildOutcome::Kind::Prebuilt: break;
+      case BuildOutcome::Kind::UpToDate:
+      case BuildOutcome::Kind::Prebuilt: break;
     }
   };
 }

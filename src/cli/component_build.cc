@@ -1,4 +1,4 @@
-#include "torvyn/host/component_build.h"
+#include "component_build.h"
 
 #include <sys/wait.h>
 
@@ -13,7 +13,7 @@
 #include "torvyn/base/newest_file.h"
 #include "torvyn/host/runtime.h"
 
-namespace torvyn::host {
+namespace torvyn::cli {
 
 namespace fs = std::filesystem;
 
@@ -137,7 +137,7 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
       continue;
     }
     o.world = *world;
-    o.output = built_component_path(cfg, c);
+    o.output = host::built_component_path(cfg, c);
     const bool js = c.language == "js";
     std::vector<fs::path> sources;
     if (js) {
@@ -217,4 +217,4 @@ Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, co
   return out;
 }
 
-}  // namespace torvyn::host
+}  // namespace torvyn::cli

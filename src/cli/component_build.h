@@ -11,7 +11,7 @@
 #include "torvyn/base/result.h"
 #include "torvyn/config/config.h"
 
-namespace torvyn::host {
+namespace torvyn::cli {
 
 struct BuildOutcome {
   std::string component;
@@ -47,4 +47,4 @@ Result<std::string> component_world(const config::Config& cfg, const config::Com
 // error only when nothing could be attempted (no SDK, unknown component name).
 Result<std::vector<BuildOutcome>> build_components(const config::Config& cfg, const BuildOptions& options);
 
-}  // namespace torvyn::host
+}  // namespace torvyn::cli
