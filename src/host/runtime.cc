@@ -1,5 +1,6 @@
 #include "torvyn/host/runtime.h"
 
+#include "graph_splice.h"
 #include "limit_help.h"
 #include "load_tracker.h"
 #include "running_flow.h"
@@ -10,9 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <set>
 #include <thread>
-#include <tuple>
 
 #include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/executor.h"
@@ -391,15 +390,11 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     built.push_back({&n, std::move(*node), role});
   }
 
-  std::string input_id, output_id;
-  std::set<std::string> replaced;  // source/sink nodes replaced by --input/--output
+  // --input / --output: the built-in file stages, spliced into the graph (graph_splice.h).
   if (!options.input.empty()) {
     reactor::FileStageOptions io{options.input, options.input_chunk, options.input_content_type, reservation};
     auto src = reactor::FileSource::open(io, *pool_, decl.name + "/input");
     if (!src) return src.take_error();
-    input_id = "input";
-    for (auto& b : built)
-      if (b.role == reactor::Role::Source) replaced.insert(b.decl->id);
     // First, so that the summary lists the stages in the order elements flow through them.
     built.insert(built.begin(), {nullptr, std::move(*src), reactor::Role::Source});
   }
@@ -411,17 +406,18 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     if (!sink) return sink.take_error();
     (*sink)->on_reader_gone([flow = rf->flow.get()] { flow->request_stop(); });
     rf->output = sink->get();
-    output_id = "output";
-    for (auto& b : built)
-      if (b.role == reactor::Role::Sink) replaced.insert(b.decl->id);
     built.push_back({nullptr, std::move(*sink), reactor::Role::Sink});
   }
+  auto id_of = [](const auto& b) -> std::string { return b.decl ? b.decl->id : b.role == reactor::Role::Source ? kInputNode : kOutputNode; };
+  std::vector<GraphNode> graph;
+  for (auto& b : built) graph.push_back({id_of(b), b.role});
+  auto spliced = splice_io(graph, decl.edges, !options.input.empty(), !options.output.empty());
+  if (!spliced) return build_error(decl.name, spliced.error().message);
 
   std::map<std::string, size_t> index;
-  std::map<std::string, bool> has_input, has_output;
   for (auto& b : built) {
-    std::string id = b.decl ? b.decl->id : (b.role == reactor::Role::Source ? input_id : output_id);
-    if (replaced.count(id)) continue;  // its stage is dropped; its edges re-point to input/output
+    std::string id = id_of(b);
+    if (spliced->replaced.count(id)) continue;  // its stage is dropped; its edges re-point to input/output
     std::string config;
     if (b.decl) {
       config = b.decl->config;
@@ -431,38 +427,14 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     index[id] = rf->flow->add_node(id, std::move(b.stage), config);
   }
   uint32_t default_depth = decl.default_queue_depth.value_or(rt.backpressure.default_queue_depth);
-  auto endpoint = [&](const std::string& id, bool from) -> std::string {
-    if (replaced.count(id)) return from ? input_id : output_id;
-    return id;
-  };
-  // Several sources replaced by --input feed a node once, and one port feeding several sinks
-  // replaced by --output writes each element once; but every distinct port keeps its edge (a
-  // router's `even` and `odd` sinks both reach the output).
-  std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
-  for (const config::EdgeDecl& e : decl.edges) {
-    std::string from = endpoint(e.from.node, true), to = endpoint(e.to.node, false);
-    if (!index.count(from)) return build_error(decl.name, "edge from unknown node `" + e.from.node + "`");
-    if (!index.count(to)) return build_error(decl.name, "edge to unknown node `" + e.to.node + "`");
-    std::string from_port = from == input_id ? "" : e.from.port, to_port = to == output_id ? "" : e.to.port;
-    if ((from == input_id || to == output_id) && !seen.insert({from, from_port, to, to_port}).second) continue;
-    reactor::EdgeOptions eo{e.queue_depth.value_or(default_depth), to_reactor(e.backpressure_policy.value_or(rt.backpressure.policy))};
-    rf->flow->add_edge(index[from], from_port, index[to], to_port, eo);
-    has_input[to] = true;
-    has_output[from] = true;
+  for (const SplicedEdge& e : spliced->edges) {
+    reactor::EdgeOptions eo{default_depth, to_reactor(rt.backpressure.policy)};
+    if (e.decl != SplicedEdge::kAdded) {
+      const config::EdgeDecl& d = decl.edges[e.decl];
+      eo = {d.queue_depth.value_or(default_depth), to_reactor(d.backpressure_policy.value_or(rt.backpressure.policy))};
+    }
+    rf->flow->add_edge(index[e.from], e.from_port, index[e.to], e.to_port, eo);
   }
-  // --input with no source in the flow feeds every stage that has no input; --output likewise
-  // drains every stage that has no output.
-  reactor::EdgeOptions eo{default_depth, to_reactor(rt.backpressure.policy)};
-  if (!input_id.empty() && !has_output[input_id])
-    for (auto& [id, i] : index)
-      if (id != input_id && id != output_id && !has_input[id] && rf->flow->nodes()[i].stage->role() != reactor::Role::Source) {
-        rf->flow->add_edge(index[input_id], "", i, "", eo);
-        has_output[input_id] = true;
-      }
-  if (!output_id.empty() && !has_input[output_id])
-    for (auto& [id, i] : index)
-      if (id != input_id && id != output_id && !has_output[id] && rf->flow->nodes()[i].stage->role() != reactor::Role::Sink)
-        rf->flow->add_edge(i, "", index[output_id], "", eo);
 
   if (auto s = rf->flow->validate(); !s) return s;
   if (tracer_) {
