@@ -146,7 +146,17 @@ class Resolver {
                           Scope& scope, FunctionKind kind, const TypeDef* resource, ast::Span result_span);
   void resource_functions(const ast::TypeDecl& d, TypeDef* res, Scope& scope,
                           std::vector<const Function*>* out);
+  // Worlds (resolve_worlds.cc): resolve_world runs one pass per step below.
+  struct WorldParts;  // the imports and exports being gathered, with their names
   void resolve_world(const ast::World& a, World* w, size_t body);
+  std::map<const ast::WorldItem*, std::vector<TypeDef*>> resolve_world_types(const ast::World& a, World* w, size_t body, Scope& scope);
+  void add_world_item(WorldParts& parts, const World* w, WorldItem item, bool is_import, ast::Span span, bool included,
+                      const std::string& include_name);
+  void add_world_types(WorldParts& parts, const World* w, const ast::WorldItem& it, const std::vector<TypeDef*>& types, Scope& scope);
+  void add_world_extern(WorldParts& parts, World* w, const ast::WorldItem& it, size_t body, Scope& scope);
+  void add_world_include(WorldParts& parts, World* w, const ast::Include& inc, size_t body);
+  std::vector<WorldItem> order_imports(std::vector<WorldItem> imports, std::set<const Interface*>& present);
+  void check_export_uses(const World* w, const std::vector<WorldItem>& exports, std::set<const Interface*> present);
   void check_gate(const ast::Attributes& a);
 
   Input in_;
