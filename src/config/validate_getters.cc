@@ -1,0 +1,214 @@
+// The manifest validator (validator.h): typed getters. Each reads one key of a section, checks its
+// type and range, reports what is wrong with its location, and returns nullopt then (the default
+// stands).
+#include "validator.h"
+
+namespace torvyn::config::detail {
+
+std::optional<std::string> Validator::get_string(const Section& s, std::string_view name) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  if (!n->is_string()) {
+    wrong_type(s, name, *n);
+    return std::nullopt;
+  }
+  return n->as_string()->get();
+}
+
+std::optional<int64_t> Validator::get_int(const Section& s, std::string_view name, int64_t min, int64_t max,
+                                          std::string_view why) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  if (!n->is_integer()) {
+    wrong_type(s, name, *n);
+    return std::nullopt;
+  }
+  int64_t v = n->as_integer()->get();
+  if (v < min || v > max) {
+    const std::string key = join_key(s.key, name);
+    std::string bounds = max == kI64Max ? "of at least " + std::to_string(min)
+                                        : "from " + std::to_string(min) + " to " + std::to_string(max);
+    error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is out of range", "an integer " + bounds,
+          describe_found(*n), why.empty() ? "use a value " + bounds : std::string(why));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<double> Validator::get_float(const Section& s, std::string_view name, const FloatRange& r) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  double v;
+  if (n->is_floating_point()) v = n->as_floating_point()->get();
+  else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
+  else {
+    wrong_type(s, name, *n);
+    return std::nullopt;
+  }
+  bool ok = (r.lo_open ? v > r.lo : v >= r.lo) && (r.hi_open ? v < r.hi : v <= r.hi) && v == v;
+  if (!ok) {
+    const std::string key = join_key(s.key, name);
+    error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is out of range", r.text, describe_found(*n),
+          "use " + r.text);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> Validator::get_bool(const Section& s, std::string_view name) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  if (!n->is_boolean()) {
+    wrong_type(s, name, *n);
+    return std::nullopt;
+  }
+  return n->as_boolean()->get();
+}
+
+std::optional<uint64_t> Validator::get_size(const Section& s, std::string_view name, uint64_t min, uint64_t max,
+                                            bool zero_ok) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  const std::string key = join_key(s.key, name);
+  std::optional<uint64_t> v;
+  if (n->is_integer()) {
+    if (n->as_integer()->get() >= 0) v = static_cast<uint64_t>(n->as_integer()->get());
+  } else if (n->is_string()) {
+    v = parse_size(n->as_string()->get());
+    if (!v) {
+      error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is not a size", describe(def_of(s, name)),
+            describe_found(*n), "write a number with a unit: B, KiB, MiB, GiB (binary) or KB, MB, GB (decimal), "
+            "e.g. \"64MiB\"");
+      return std::nullopt;
+    }
+  } else {
+    wrong_type(s, name, *n);
+    return std::nullopt;
+  }
+  if (!v || ((*v < min || *v > max) && !(zero_ok && *v == 0))) {
+    std::string range = "a size from " + size_text(min) + " to " + size_text(max) + (zero_ok ? ", or 0" : "");
+    error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is out of range", range, describe_found(*n),
+          "use " + range);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<uint64_t> Validator::get_duration(const Section& s, std::string_view name, uint64_t min_ms) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  const std::string key = join_key(s.key, name);
+  std::optional<uint64_t> v;
+  if (n->is_integer()) {
+    if (n->as_integer()->get() >= 0) v = static_cast<uint64_t>(n->as_integer()->get());
+  } else if (n->is_string()) {
+    v = parse_duration_ms(n->as_string()->get());
+    if (!v) {
+      error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is not a duration", describe(def_of(s, name)),
+            describe_found(*n), "write a number with a unit: ms, s, m or h, e.g. \"250ms\" or \"5s\"");
+      return std::nullopt;
+    }
+  } else {
+    wrong_type(s, name, *n);
+    return std::nullopt;
+  }
+  if (!v || *v < min_ms) {
+    std::string range = "a duration of at least " + std::to_string(min_ms) + "ms";
+    error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is out of range", range, describe_found(*n),
+          "use " + range);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::string> Validator::get_choice(const Section& s, std::string_view name) {
+  auto v = get_string(s, name);
+  if (!v) return std::nullopt;
+  const KeyDef& k = def_of(s, name);
+  if (k.choices && std::find(k.choices->begin(), k.choices->end(), *v) != k.choices->end()) return v;
+  const std::string key = join_key(s.key, name);
+  const toml::node* n = s.get(name);
+  std::string help;
+  if (auto sug = k.choices ? suggest(*v, *k.choices) : std::nullopt) help = "did you mean \"" + *sug + "\"?";
+  else help = "use " + describe(k);
+  error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` has an unknown value", describe(k), describe_found(*n),
+        help);
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> Validator::get_string_list(const Section& s, std::string_view name) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  const toml::array* a = n->as_array();
+  if (!a) {
+    wrong_type(s, name, *n);
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (size_t i = 0; i < a->size(); ++i) {
+    const toml::node& e = (*a)[i];
+    const std::string key = join_key(s.key, name) + "[" + std::to_string(i) + "]";
+    if (!e.is_string()) {
+      error(ErrorCode::ConfigWrongType, &e, key, "`" + key + "` must be a string", "a string", describe_found(e),
+            "quote it: \"...\"");
+      ok = false;
+    } else if (e.as_string()->get().empty()) {
+      error(ErrorCode::ConfigInvalidValue, &e, key, "`" + key + "` is empty", "a non-empty string", "\"\" (string)",
+            "remove the empty entry");
+      ok = false;
+    } else {
+      out.push_back(e.as_string()->get());
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> Validator::get_json(const Section& s, std::string_view name) {
+  const toml::node* n = s.get(name);
+  if (!n) return std::nullopt;
+  if (n->is_string()) {
+    // Config text is the component's business, but text that starts like JSON and is not JSON is
+    // almost certainly a mistake worth pointing out before the component's init() rejects it.
+    const std::string& text = n->as_string()->get();
+    size_t first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && (text[first] == '{' || text[first] == '[') && !nlohmann::json::accept(text)) {
+      const std::string key = join_key(s.key, name);
+      error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` looks like JSON but does not parse",
+            "valid JSON, or a TOML table", describe_found(*n),
+            "fix the JSON (keys need double quotes), or write the config as a TOML table: " + std::string(name) +
+                " = { key = \"value\" }",
+            Severity::Warning);
+    }
+    return text;
+  }
+  if (n->is_table()) return to_json_text(*n);
+  wrong_type(s, name, *n);
+  return std::nullopt;
+}
+
+std::string Validator::resolve_path(const toml::node* n, const std::string& text) {
+  if (text.empty()) return text;
+  std::filesystem::path p(text);
+  if (p.is_absolute()) return p.lexically_normal().string();
+  std::filesystem::path base;
+  const toml::source_region& r = n ? n->source() : toml::source_region{};
+  if (n && cx_.origin(n)) {
+    std::error_code ec;
+    base = std::filesystem::current_path(ec);
+  } else if (r.path && !bases_.user_config_file.empty() && *r.path == bases_.user_config_file) {
+    base = bases_.user_dir;
+  } else {
+    base = bases_.project_dir;
+  }
+  return (base / p).lexically_normal().string();
+}
+
+std::optional<std::string> Validator::get_path(const Section& s, std::string_view name) {
+  auto v = get_string(s, name);
+  if (!v) return std::nullopt;
+  return resolve_path(s.get(name), *v);
+}
+
+}  // namespace torvyn::config::detail
