@@ -109,8 +109,8 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
 
 // A guest-defined resource's destructor (its own core function), run by resource.drop.
 [[gnu::noinline]] wasm::TrapKind run_guest_destructor(Instance& inst, wasm::Store& store, uint32_t resource, uint64_t rep) {
-  auto d = inst.state->guest_dtors.find(resource);
-  if (d == inst.state->guest_dtors.end()) return wasm::TrapKind::None;
+  auto d = detail::RuntimeAccess::state(inst).guest_dtors.find(resource);
+  if (d == detail::RuntimeAccess::state(inst).guest_dtors.end()) return wasm::TrapKind::None;
   wasm::Slot args[1] = {rep};
   wasm::Trap t = inst.store().call(d->second, args, nullptr);
   if (!t) return wasm::TrapKind::None;
@@ -144,7 +144,7 @@ wasm::TrapKind drop_handle(ResourceBuiltin& b, wasm::Store& store, uint32_t arg)
   handles.erase(arg);
   if (!own) {
     // The scope that lent it is almost always the innermost (the export call running now).
-    auto& scopes = inst.state->scopes;
+    auto& scopes = detail::RuntimeAccess::state(inst).scopes;
     if (!scopes.empty() && scopes.back().id == borrow_scope) [[likely]] {
       if (scopes.back().outstanding > 0) --scopes.back().outstanding;
       return wasm::TrapKind::None;
@@ -205,25 +205,25 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
 
 Instance::~Instance() = default;
 
-bool Instance::poisoned() const { return state->poisoned; }
+bool Instance::poisoned() const { return state_->poisoned; }
 
 uint64_t Instance::memory_bytes() {
   uint64_t total = 0;
   std::vector<uint64_t> seen;
-  for (const auto& env : state->envs)
+  for (const auto& env : state_->envs)
     for (const wasm::Extern& m : env->core_memories) {
       if (std::find(seen.begin(), seen.end(), m.handle) != seen.end()) continue;
       seen.push_back(m.handle);
-      total += state->store->memory(m).size;
+      total += state_->store->memory(m).size;
     }
   return total;
 }
-wasm::Store& Instance::store() { return *state->store; }
-HandleTable& Instance::handles() { return state->handles; }
-const Linker& Instance::linker() const { return *state->linker; }
+wasm::Store& Instance::store() { return *state_->store; }
+HandleTable& Instance::handles() { return state_->handles; }
+const Linker& Instance::linker() const { return *state_->linker; }
 
 ExportedFunc Instance::find_function(std::string_view instance_name, std::string_view function) const {
-  const Env& root = *state->envs.front();
+  const Env& root = *state_->envs.front();
   const Item* item = nullptr;
   if (instance_name.empty()) {
     auto it = root.exports.find(function);
@@ -241,7 +241,7 @@ ExportedFunc Instance::find_function(std::string_view instance_name, std::string
 
 std::vector<std::string> Instance::export_names() const {
   std::vector<std::string> out;
-  for (const auto& [name, item] : state->envs.front()->exports) {
+  for (const auto& [name, item] : state_->envs.front()->exports) {
     if (item.instance)
       for (const auto& [f, sub] : item.instance->items) out.push_back(name + "#" + f);
     else
@@ -252,7 +252,7 @@ std::vector<std::string> Instance::export_names() const {
 
 Result<std::vector<Value>> Instance::call(ExportedFunc f, const std::vector<Value>& args) {
   if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
-  if (state->poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
+  if (state_->poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
   const auto* fv = static_cast<const FuncVal*>(f.handle);
   if (fv->host) {
     if (!fv->host->fn) return Error(ErrorCode::ComponentUnsupportedFeature, "calling a fast-path host function through the generic path");
@@ -329,7 +329,7 @@ void run_compiled_call(void* p) {
 // Inlined into both callers: the per-element path pays no extra call for sharing the bracket.
 [[gnu::always_inline]] inline Status Instance::call_lifted(ExportedFunc f, LowerArgs lower, LiftResults lift, bool compiled) {
   if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
-  State& st = *state;
+  State& st = *state_;
   if (st.poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
   const auto* fv = static_cast<const FuncVal*>(f.handle);
   if (fv->host) return Error(ErrorCode::ComponentUnsupportedFeature, "the fast path calls only lifted guest functions");

@@ -26,7 +26,7 @@ Result<typename V::value_type> at(const V& space, Index i, const char* what) {
 
 class Instantiator {
  public:
-  explicit Instantiator(Instance& ci) : ci_(ci), st_(*ci.state) {}
+  explicit Instantiator(Instance& ci) : ci_(ci), st_(detail::RuntimeAccess::state(ci)) {}
 
   Result<Env*> run(const Component& ast, const Env* outer, std::map<std::string, Item, std::less<>> args) {
     st_.envs.push_back(std::make_unique<Env>());
@@ -530,21 +530,21 @@ Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load(std::shared_ptr<w
   }
   auto lc = std::make_shared<LoadedComponent>();
   lc->name_ = std::move(name);
-  lc->impl = std::make_shared<Impl>();
-  lc->impl->engine = std::move(engine);
-  lc->impl->decoded = *decoded;
-  if (auto s = compile_modules(*lc->impl, lc->impl->decoded->component, lc->name_); !s) return s.take_error();
+  lc->impl_ = std::make_shared<Impl>();
+  lc->impl_->engine = std::move(engine);
+  lc->impl_->decoded = *decoded;
+  if (auto s = compile_modules(*lc->impl_, lc->impl_->decoded->component, lc->name_); !s) return s.take_error();
   return lc;
 }
 
 Result<std::unique_ptr<Instance>> Instance::instantiate(const LoadedComponent& component, const Linker& linker) {
   auto ci = std::make_unique<Instance>();
-  ci->state = std::make_unique<State>();
-  ci->state->component = component.impl;
-  ci->state->linker = &linker;
-  ci->state->store = component.impl->engine->new_store();
+  ci->state_ = std::make_unique<State>();
+  ci->state_->component = detail::RuntimeAccess::impl(component);
+  ci->state_->linker = &linker;
+  ci->state_->store = detail::RuntimeAccess::impl(component)->engine->new_store();
   Instantiator in(*ci);
-  auto root = in.run(component.impl->decoded->component, nullptr, {});
+  auto root = in.run(detail::RuntimeAccess::impl(component)->decoded->component, nullptr, {});
   if (!root) {
     Error e = root.take_error();
     e.message = component.name() + ": " + e.message;

@@ -130,3 +130,13 @@ struct Instance::State {
 };
 
 }  // namespace torvyn::component
+
+namespace torvyn::component::detail {
+
+// The runtime's own access to what Instance and LoadedComponent keep private (runtime.h).
+struct RuntimeAccess {
+  static Instance::State& state(Instance& i) { return *i.state_; }
+  static const std::shared_ptr<LoadedComponent::Impl>& impl(const LoadedComponent& c) { return c.impl_; }
+};
+
+}  // namespace torvyn::component::detail

@@ -88,6 +88,9 @@ class Linker {
 };
 
 struct DecodedComponent;
+namespace detail {
+struct RuntimeAccess;  // runtime/internal.h: the runtime's own access to the members kept private below
+}
 
 // A loaded component: decoded, validated, and its core modules compiled (aot: cached).
 class LoadedComponent {
@@ -96,9 +99,10 @@ class LoadedComponent {
   const std::string& name() const { return name_; }
 
   struct Impl;
-  std::shared_ptr<Impl> impl;
 
  private:
+  friend struct detail::RuntimeAccess;
+  std::shared_ptr<Impl> impl_;
   std::string name_;
 };
 
@@ -148,9 +152,10 @@ class Instance {
   void set_may_leave(bool v) { may_leave_ = v; }
 
   struct State;
-  std::unique_ptr<State> state;
 
  private:
+  friend struct detail::RuntimeAccess;
+  std::unique_ptr<State> state_;
   // The one call bracket both call() and call_fast() run: poison and re-entry checks, the borrow
   // scope, lowering, the call, lifting, post-return and the held-borrow check. `compiled`: on an
   // engine with raw entries, lowering and lifting may run under the export call's one trap guard,
