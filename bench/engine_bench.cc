@@ -9,7 +9,7 @@
 #include <map>
 
 #include "torvyn/wasm/engine.h"
-#include "torvyn/wasm/typed_func.h"
+#include "typed_func.h"
 #include "wat.h"
 
 extern "C" uint32_t transform(uint8_t* buf, uint32_t len, uint32_t rounds);

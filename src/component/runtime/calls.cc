@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "torvyn/wasm/trap_guard.h"
 
 #include "torvyn/component/canonical.h"
 
@@ -173,7 +172,7 @@ void resource_drop_typed(void* env, uint32_t handle) {
   auto* b = static_cast<ResourceBuiltin*>(env);
   wasm::TrapKind k = drop_handle(*b, *b->store, handle);
   if (k != wasm::TrapKind::None) [[unlikely]]
-    wasm::rt::raise_host_trap(static_cast<int>(k));
+    wasm::raise_host_trap(k);
 }
 
 wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {

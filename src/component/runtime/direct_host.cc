@@ -5,7 +5,6 @@
 
 #include "realloc_call.h"
 
-#include "torvyn/wasm/trap_guard.h"
 
 namespace torvyn::component {
 
@@ -60,7 +59,7 @@ namespace {
 
 void Caller::raise() {
   hand_over(store_, failure_);
-  wasm::rt::raise_host_trap(static_cast<int>(wasm::TrapKind::HostError));
+  wasm::raise_host_trap(wasm::TrapKind::HostError);
 }
 
 wasm::TrapKind Caller::report(wasm::HostContext& ctx) {

@@ -22,7 +22,7 @@
 #include "../common/module_ir.h"
 #include "compile_cache.h"
 #include "glue_abi.h"
-#include "torvyn/wasm/trap_guard.h"
+#include "rt/trap_guard.h"
 
 namespace torvyn::wasm {
 namespace {
@@ -316,17 +316,6 @@ class AotStore final : public Store, private Interruptible {
     if (top) end_top();
     *trap = describe(code, remaining);
     return false;
-  }
-
-  void begin_raw_call() override {
-    begin_top();
-    ++depth_;
-  }
-
-  Trap end_raw_call(int code) override {
-    --depth_;
-    int64_t remaining = end_top();
-    return code == 0 ? Trap{} : describe(code, remaining);
   }
 
   Result<Extern> new_memory(const MemoryType& type) override {

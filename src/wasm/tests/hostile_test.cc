@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "torvyn/wasm/engine.h"
-#include "torvyn/wasm/trap_guard.h"
+#include "aot/rt/trap_guard.h"
 #include "test_support.h"
 #include "wat.h"
 

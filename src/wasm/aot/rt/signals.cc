@@ -16,7 +16,7 @@
 #include <wasm-rt.h>
 
 #include "reservations.h"
-#include "torvyn/wasm/trap_guard.h"
+#include "trap_guard.h"
 
 namespace torvyn::wasm::rt {
 

@@ -16,7 +16,8 @@
 #include <wasm-rt.h>
 
 #include "reservations.h"
-#include "torvyn/wasm/trap_guard.h"
+#include "torvyn/wasm/engine.h"
+#include "trap_guard.h"
 
 namespace torvyn::wasm::rt {
 namespace {
@@ -93,6 +94,10 @@ uint64_t live_reservations() { return reservation_count(); }
 void raise_host_trap(int trap_kind) { wasm_rt_trap(static_cast<wasm_rt_trap_t>(kHostTrapBase + trap_kind)); }
 
 }  // namespace torvyn::wasm::rt
+
+namespace torvyn::wasm {
+void raise_host_trap(TrapKind kind) { rt::raise_host_trap(static_cast<int>(kind)); }
+}  // namespace torvyn::wasm
 
 using namespace torvyn::wasm::rt;
 

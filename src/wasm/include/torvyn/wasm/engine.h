@@ -127,7 +127,7 @@ struct HostContext {
 using HostFn = TrapKind (*)(void* env, HostContext& ctx, Slot* slots);
 
 // The C entry point of a compiled wasm function, for typed calls without slot marshalling
-// (aot only; see typed_func.h). `fn` takes (instance, params...) and returns the C result type.
+// (aot only). `fn` takes (instance, params...) and returns the C result type.
 struct RawFunc {
   void* fn = nullptr;
   void* instance = nullptr;
@@ -142,6 +142,12 @@ struct RawInvoke {
   explicit operator bool() const { return invoke != nullptr; }
   void operator()(uint64_t* slots) const { invoke(instance, slots); }
 };
+
+// For typed host functions (Store::new_host_func's typed_fn) and direct host entries called from
+// compiled guest code on the aot backend: abandons the guest call with a trap of kind `kind`,
+// which the innermost Store::run_guarded / call reports. Unwinds with siglongjmp: no destructors
+// run in the frames it leaves, so those must hold none.
+[[noreturn]] void raise_host_trap(TrapKind kind);
 
 class Instance {
  public:
@@ -162,7 +168,7 @@ class Store {
   // `typed_fn`, optional, is the same function with a C signature `R f(void* env, P...)` (i32 ->
   // uint32_t, i64 -> uint64_t, f32 -> float, f64 -> double; at most one result). The aot backend
   // calls it directly from guest code, skipping slot marshalling; it reports a trap by calling
-  // Store::set_trap_message and then rt::raise_host_trap (and must hold no objects with
+  // Store::set_trap_message and then raise_host_trap (and must hold no objects with
   // destructors at that point). Backends that cannot use it call `fn`.
   virtual Extern new_host_func(const FuncType& type, HostFn fn, void* env, void* typed_fn = nullptr) = 0;
   virtual Result<Extern> new_memory(const MemoryType& type) = 0;
@@ -210,12 +216,9 @@ class Store {
   // For host functions: the message that goes with the trap they are about to return.
   virtual void set_trap_message(std::string message) = 0;
 
-  // Fast path for typed calls (typed_func.h). raw_func is empty on backends without one.
+  // The C entry of a compiled function, for calls with C arguments made inside run_guarded.
+  // Empty on backends without one.
   virtual RawFunc raw_func(Extern func) { return {}; }
-  // Bracket a raw top-level call made under TORVYN_RT_GUARDED: begin refills fuel and arms the
-  // watchdog; end turns the guard's code into a Trap (and records fuel use).
-  virtual void begin_raw_call() {}
-  virtual Trap end_raw_call(int guard_code) { return {}; }
   // Slot-array entry of a wasm function; empty on backends without one.
   virtual RawInvoke raw_invoke(Extern func) { return {}; }
   // Runs `region(arg)`, host code that calls guest code through raw entries (raw_func,

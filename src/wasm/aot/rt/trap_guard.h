@@ -54,8 +54,7 @@ void set_trap_message(std::string message);
 // Number of live linear-memory reservations (for tests: nothing may leak).
 uint64_t live_reservations();
 
-// For typed host functions (Store::new_host_func's typed_fn) on the aot backend: abandon the guest
-// call with a trap of this TrapKind value. Unwinds with siglongjmp: no destructors run.
+// wasm::raise_host_trap (engine.h) with the TrapKind as an int.
 [[noreturn]] void raise_host_trap(int trap_kind);
 
 }  // namespace torvyn::wasm::rt

@@ -1,5 +1,6 @@
-// Typed calls into guest exports without slot marshalling: on aot a call is one guarded indirect
-// call into the compiled function; on interp (no raw entry points) it falls back to Store::call.
+// Typed calls into guest exports without slot marshalling, for engine_bench: on aot a call is one
+// direct call into the compiled function inside Store::run_guarded; on interp (no raw entry
+// points) it falls back to Store::call.
 //
 //   TypedFunc<uint32_t(uint32_t, uint32_t)> add(store, instance->find_export("add").value());
 //   uint32_t sum = 0;
@@ -7,10 +8,10 @@
 #pragma once
 
 #include <cstring>
+#include <tuple>
 #include <type_traits>
 
 #include "torvyn/wasm/engine.h"
-#include "torvyn/wasm/trap_guard.h"
 
 namespace torvyn::wasm {
 
@@ -44,9 +45,20 @@ class TypedFunc<R(A...)> {
   // Top-level call (not from inside a host function). `out` may be null for void.
   Trap call(std::conditional_t<std::is_void_v<R>, void*, R*> out, A... args) {
     if (raw_) {
-      store_->begin_raw_call();
-      int code = invoke_raw(reinterpret_cast<Fn>(raw_.fn), raw_.instance, out, args...);
-      return store_->end_raw_call(code);
+      // One guarded region around the direct call: all it holds is scalars (no destructors).
+      struct Call {
+        Fn fn;
+        void* instance;
+        Out out;
+        std::tuple<A...> args;
+      } c{reinterpret_cast<Fn>(raw_.fn), raw_.instance, out, {args...}};
+      Trap t;
+      auto region = [](void* p) {
+        auto& c = *static_cast<Call*>(p);
+        if constexpr (std::is_void_v<R>) std::apply([&](A... a) { c.fn(c.instance, a...); }, c.args);
+        else *c.out = std::apply([&](A... a) { return c.fn(c.instance, a...); }, c.args);
+      };
+      return store_->run_guarded(region, &c, &t) ? Trap{} : t;
     }
     Slot slots[sizeof...(A) + 1] = {detail::to_slot(args)...};
     Slot res[1] = {0};
@@ -60,18 +72,6 @@ class TypedFunc<R(A...)> {
  private:
   using Fn = R (*)(void*, A...);
   using Out = std::conditional_t<std::is_void_v<R>, void*, R*>;
-
-  // The guarded call in a frame of its own, so that nothing live across sigsetjmp is modified.
-  [[gnu::noinline]] static int invoke_raw(Fn fn, void* inst, Out out, A... args) {
-    int code;
-    if constexpr (std::is_void_v<R>) {
-      (void)out;
-      TORVYN_RT_GUARDED(code, fn(inst, args...));
-    } else {
-      TORVYN_RT_GUARDED(code, *out = fn(inst, args...));
-    }
-    return code;
-  }
 
   Store* store_ = nullptr;
   Extern func_;
