@@ -497,7 +497,7 @@ Status BufferPool::Impl::to_transit(Slot& s) {
 Status BufferPool::set_state(BufferId id, BufferState state) {
   Slot* s = impl_->live(id);
   if (!s) return stale(id);
-  if (state != BufferState::Owned && state != BufferState::Borrowed && state != BufferState::Transit)
+  if (state != BufferState::Owned && state != BufferState::Transit)
     return Error(ErrorCode::BufferOwnership, "buffer state '" + std::string(state_name(state)) +
                                                  "' is set by the pool itself (use release)");
   s->buf.state = state;

@@ -152,7 +152,7 @@ TEST(BufferPool, ReleasedIdsGoStale) {
   EXPECT_EQ(pool.get(a), nullptr);
   EXPECT_NE(pool.get(b), nullptr);
   for (Status st : {pool.write(a, 0, "x", 1), pool.freeze(a), pool.transfer(a, kHostOwner),
-                    pool.set_state(a, BufferState::Borrowed), pool.reserve(a, 10)}) {
+                    pool.set_state(a, BufferState::Transit), pool.reserve(a, 10)}) {
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::BufferStale);
   }
@@ -313,7 +313,7 @@ TEST(BufferPool, CreateInTransitOverTheOwnersBudgetLeavesNothing) {
 TEST(BufferPool, StatesOnlyTheHolderMaySet) {
   BufferPool pool(small_pools());
   BufferId a = must(pool.allocate(kHostOwner, 0));
-  for (BufferState s : {BufferState::Borrowed, BufferState::Transit, BufferState::Owned}) {
+  for (BufferState s : {BufferState::Transit, BufferState::Owned}) {
     ASSERT_TRUE(pool.set_state(a, s).ok());
     EXPECT_EQ(pool.get(a)->state, s);
   }

@@ -145,7 +145,7 @@ class BufferPool {
   // is left allocated.
   Result<BufferId> create_in_transit(OwnerId owner, const void* bytes, uint64_t len, std::string_view content_type);
 
-  // Owned, Borrowed or Transit; Pooled and Freed belong to the pool (BufferOwnership).
+  // Owned or Transit; Pooled and Freed belong to the pool (BufferOwnership).
   Status set_state(BufferId id, BufferState s);
 
   // Capacity >= new_capacity, keeping the contents and the id: grows on-demand memory in place when

@@ -47,15 +47,16 @@ constexpr std::string_view tier_name(Tier t) {
   return "?";
 }
 
-// Pooled: free in a pool. Owned: held by one owner. Borrowed: lent for a call. Transit: in a
-// queue between components. Freed: on-demand memory given back (a released huge buffer).
-enum class BufferState : uint8_t { Pooled, Owned, Borrowed, Transit, Freed };
+// Pooled: free in a pool. Owned: held by one owner. Transit: in a queue between components.
+// Freed: on-demand memory given back (a released huge buffer). A buffer lent to a component for a
+// call stays Transit: the lend is the instance's (its handle table counts it and the call's borrow
+// scope ends it), so the pool has no Borrowed state to keep in step.
+enum class BufferState : uint8_t { Pooled, Owned, Transit, Freed };
 
 constexpr std::string_view state_name(BufferState s) {
   switch (s) {
     case BufferState::Pooled: return "pooled";
     case BufferState::Owned: return "owned";
-    case BufferState::Borrowed: return "borrowed";
     case BufferState::Transit: return "transit";
     case BufferState::Freed: return "freed";
   }
