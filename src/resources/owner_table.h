@@ -58,6 +58,10 @@ struct alignas(64) OwnerRecord {
     return true;
   }
   void credit(uint64_t n) { bytes.fetch_sub(n, std::memory_order_relaxed); }
+  // Whether n more bytes would stay within the budget (nothing is charged).
+  bool fits(uint64_t n) const {
+    return budget == 0 || (n <= budget && bytes.load(std::memory_order_relaxed) <= budget - n);
+  }
 };
 
 class OwnerTable {

@@ -308,6 +308,13 @@ TEST(BufferPool, CreateInTransitOverTheOwnersBudgetLeavesNothing) {
   EXPECT_EQ(pool.stats(Tier::Small).in_use, 1u);    // only `held`
   EXPECT_EQ(pool.owner_bytes(kHostOwner), 0u);
   ASSERT_TRUE(pool.release(held).ok());
+  // With room, the owner's budget admits it and only the host is charged: the owner's bytes never
+  // move (a buffer in transit is the host's).
+  BufferId ok = must(pool.create_in_transit(comp, "abc", 3, "text/plain"));
+  EXPECT_EQ(pool.owner_bytes(comp), 0u);
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 4096u);
+  ASSERT_TRUE(pool.release(ok).ok());
+  EXPECT_EQ(pool.owner_bytes(kHostOwner), 0u);
 }
 
 TEST(BufferPool, StatesOnlyTheHolderMaySet) {

@@ -139,10 +139,11 @@ class BufferPool {
   Status take_in_transit(BufferId id);
 
   // What the runtime makes of an element's bytes handed back by a component, in one call: a buffer
-  // allocated for `owner` (charged, as allocate), holding a copy of `len` bytes with
-  // `content_type`, frozen, then taken in transit by the host (as take_in_transit). The same
-  // result, errors and accounting as those five calls, with one slot lookup; on an error nothing
-  // is left allocated.
+  // allocated for `owner` (its reservation and budget admit it, as allocate), holding a copy of
+  // `len` bytes with `content_type`, frozen, then taken in transit by the host (as
+  // take_in_transit). The same result, errors and final accounting as those five calls, with one
+  // slot lookup and without charging `owner` only to credit it again; on an error nothing is left
+  // allocated.
   Result<BufferId> create_in_transit(OwnerId owner, const void* bytes, uint64_t len, std::string_view content_type);
 
   // Owned or Transit; Pooled and Freed belong to the pool (BufferOwnership).
