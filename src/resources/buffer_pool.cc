@@ -233,7 +233,9 @@ struct BufferPool::Impl {
     if (idx != kNoSlot) give_blockless_locked(idx);
   }
 
-  Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint, OwnerId holder);
+  // kForHost: the host holds (and is charged for) the buffer, not `owner` (create_in_transit).
+  template <bool kForHost>
+  Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint);
   Result<BufferId> allocate_on_demand(uint64_t bytes, OwnerId owner, Reservation* r);
   void release_on_demand(uint32_t idx, Slot& s);
   Status grow(Slot& s, uint64_t need);
@@ -324,7 +326,7 @@ ReservationStats BufferPool::reservation_stats(ReservationId id) const {
 }
 
 Result<BufferId> BufferPool::allocate(OwnerId owner, uint64_t capacity_hint) {
-  auto id = impl_->counted(owner, impl_->allocate(owner, capacity_hint, owner));
+  auto id = impl_->counted(owner, impl_->allocate<false>(owner, capacity_hint));
   if (id) impl_->slots.at(id->slot()).buf.content_type.clear();  // (release keeps the last one: see there)
   return id;
 }
@@ -332,18 +334,19 @@ Result<BufferId> BufferPool::allocate(OwnerId owner, uint64_t capacity_hint) {
 // `owner`'s reservation admits the block and its budget must allow it; `holder` is charged for it
 // and holds it: the owner itself (allocate), or the host for a buffer created in transit, which
 // then skips charging the component and crediting it again a moment later (create_in_transit).
-Result<BufferId> BufferPool::Impl::allocate(OwnerId owner, uint64_t capacity_hint, OwnerId holder) {
+template <bool kForHost>
+Result<BufferId> BufferPool::Impl::allocate(OwnerId owner, uint64_t capacity_hint) {
   Impl& p = *this;
   OwnerRecord* o = p.owners.find(owner);
   if (!o) return unknown_owner(owner);
-  OwnerRecord* h = holder == owner ? o : p.owners.find(holder);
-  if (!h) return unknown_owner(holder);
+  const OwnerId holder = kForHost ? kHostOwner : owner;
+  OwnerRecord* h = kForHost ? p.owners.find(kHostOwner) : o;  // the host is always registered
   if (capacity_hint > kMaxBufferBytes) return too_big(capacity_hint);
   Tier t = tier_for(capacity_hint);
   uint64_t want = t == Tier::Huge ? round_up(capacity_hint, kPage) : tier_bytes(t);
   // The owner's budget must allow the block (when the host holds it, the owner's budget is only
   // checked, not charged); the holder is charged.
-  const bool checked_only = h != o;
+  constexpr bool checked_only = kForHost;
   if (checked_only && !o->fits(want)) return over_budget(owner, *o, want);
   if (!h->try_charge(want)) return over_budget(holder, *h, want);
   Reservation& res = *o->reservation;
@@ -475,7 +478,7 @@ Status BufferPool::take_in_transit(BufferId id) {
 
 Result<BufferId> BufferPool::create_in_transit(OwnerId owner, const void* bytes, uint64_t len, std::string_view content_type) {
   Impl& p = *impl_;
-  auto id = p.counted(owner, p.allocate(owner, len, kHostOwner));  // held (and charged) by the host at once
+  auto id = p.counted(owner, p.allocate<true>(owner, len));  // held (and charged) by the host at once
   if (!id) return id;
   Slot& s = *p.slots.find(id->slot());  // just handed out: live, and ours alone
   Buffer& b = s.buf;                    // capacity >= len: allocate sized it
