@@ -486,10 +486,7 @@ Result<BufferId> BufferPool::create_in_transit(OwnerId owner, const void* bytes,
   b.size = len;
   if (b.content_type != content_type) b.content_type.assign(content_type);
   b.frozen = true;
-  if (Status st = p.to_transit(s); !st) {
-    (void)release(*id);
-    return st.take_error();
-  }
+  b.state = BufferState::Transit;  // already the host's (allocate<true>): what to_transit would do
   return id;
 }
 

@@ -53,15 +53,17 @@ struct alignas(64) OwnerRecord {
     }
     uint64_t cur = bytes.load(std::memory_order_relaxed);
     do {
-      if (n > budget || cur > budget - n) return false;
+      if (!room(cur, n)) return false;
     } while (!bytes.compare_exchange_weak(cur, cur + n, std::memory_order_relaxed));
     return true;
   }
   void credit(uint64_t n) { bytes.fetch_sub(n, std::memory_order_relaxed); }
   // Whether n more bytes would stay within the budget (nothing is charged).
-  bool fits(uint64_t n) const {
-    return budget == 0 || (n <= budget && bytes.load(std::memory_order_relaxed) <= budget - n);
-  }
+  bool fits(uint64_t n) const { return budget == 0 || room(bytes.load(std::memory_order_relaxed), n); }
+
+ private:
+  // n more bytes on top of `cur` stay within a set budget (written so that nothing overflows).
+  bool room(uint64_t cur, uint64_t n) const { return n <= budget && cur <= budget - n; }
 };
 
 class OwnerTable {
