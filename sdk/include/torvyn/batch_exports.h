@@ -160,40 +160,35 @@ static inline void torvyn__batch_add(torvyn__batch_builder_t* bb, torvyn_output_
   const uint8_t* data = 0;
   size_t len = 0;
   torvyn_list_u8_t host_bytes = {0, 0};
+  torvyn__local_t* staged = 0; /* a buffer make_buffer staged in this batch's payload bytes */
   if (torvyn__is_local(o->payload.handle)) {
     torvyn__local_t* l = torvyn__local_get(o->payload.handle, TORVYN__LOCAL_BUFFER, false);
-    if (l->staged && l->off != b->payloads.len) {
-      /* Not the next bytes in line: the other staged buffers move out of the way, and these
-       * bytes move down to the end of the emitted ones. */
-      torvyn__unstage_all(o->payload.handle);
-      __builtin_memmove(b->payloads.ptr + b->payloads.len, b->payloads.ptr + l->off, l->len);
-      l->off = b->payloads.len;
-    }
-    if (l->staged) {
-      /* Already in place (off == payloads.len, and off + len <= top <= capacity). */
-      if (l->len > 0xffffffffu - b->payloads.len) torvyn_trap(); /* ends are u32 */
-      b->payloads.len += l->len;
-      torvyn_buffer_drop(o->payload); /* no longer staged */
-      len = SIZE_MAX;                 /* (done) */
-    } else {
-      data = l->data;
-      len = l->len;
-    }
+    if (l->staged) staged = l;
+    data = l->data;
+    len = l->len;
   } else {
     host_bytes = torvyn_buffer_read_all(torvyn_buffer_borrow(o->payload));
     data = host_bytes.ptr;
     len = host_bytes.len;
   }
-  if (len != SIZE_MAX) {
-    if (len > 0xffffffffu - b->payloads.len) torvyn_trap(); /* ends are u32 */
+  if (len > 0xffffffffu - b->payloads.len) torvyn_trap(); /* ends are u32 */
+  if (staged) {
+    if (staged->off != b->payloads.len) {
+      /* Not the next bytes in line: the other staged buffers move out of the way, and these
+       * bytes move down to the end of the emitted ones. */
+      torvyn__unstage_all(o->payload.handle);
+      __builtin_memmove(b->payloads.ptr + b->payloads.len, b->payloads.ptr + staged->off, len);
+    }
+    /* Now in place (the end of the emitted bytes; off + len <= top <= capacity). */
+  } else {
     if (torvyn__staging && torvyn__staging->live) torvyn__unstage_all(-1); /* we write where they are */
     /* Growing keeps staged bytes: they are within the old capacity, which realloc copies. */
     torvyn__grow((void**)&b->payloads.ptr, &bb->bytes_cap, b->payloads.len + len, 1);
     if (len) __builtin_memcpy(b->payloads.ptr + b->payloads.len, data, len);
-    b->payloads.len += len;
-    torvyn_list_u8_free(&host_bytes);
-    torvyn_buffer_drop(o->payload);
   }
+  b->payloads.len += len;
+  torvyn_list_u8_free(&host_bytes);
+  torvyn_buffer_drop(o->payload); /* a staged one stops being staged */
 
   size_t i = b->metas.len;
   torvyn__grow((void**)&b->metas.ptr, &bb->metas_cap, i + 1, sizeof(torvyn_batch_meta_t));
