@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-
 #include "torvyn/component/canonical.h"
 
 namespace torvyn::component {
@@ -108,8 +107,9 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
 
 // A guest-defined resource's destructor (its own core function), run by resource.drop.
 [[gnu::noinline]] wasm::TrapKind run_guest_destructor(Instance& inst, wasm::Store& store, uint32_t resource, uint64_t rep) {
-  auto d = detail::RuntimeAccess::state(inst).guest_dtors.find(resource);
-  if (d == detail::RuntimeAccess::state(inst).guest_dtors.end()) return wasm::TrapKind::None;
+  const auto& dtors = detail::RuntimeAccess::state(inst).guest_dtors;
+  auto d = dtors.find(resource);
+  if (d == dtors.end()) return wasm::TrapKind::None;
   wasm::Slot args[1] = {rep};
   wasm::Trap t = inst.store().call(d->second, args, nullptr);
   if (!t) return wasm::TrapKind::None;

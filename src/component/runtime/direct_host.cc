@@ -5,7 +5,6 @@
 
 #include "realloc_call.h"
 
-
 namespace torvyn::component {
 
 namespace {

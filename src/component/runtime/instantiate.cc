@@ -539,12 +539,13 @@ Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load(std::shared_ptr<w
 
 Result<std::unique_ptr<Instance>> Instance::instantiate(const LoadedComponent& component, const Linker& linker) {
   auto ci = std::make_unique<Instance>();
+  const std::shared_ptr<LoadedComponent::Impl>& impl = detail::RuntimeAccess::impl(component);
   ci->state_ = std::make_unique<State>();
-  ci->state_->component = detail::RuntimeAccess::impl(component);
+  ci->state_->component = impl;
   ci->state_->linker = &linker;
-  ci->state_->store = detail::RuntimeAccess::impl(component)->engine->new_store();
+  ci->state_->store = impl->engine->new_store();
   Instantiator in(*ci);
-  auto root = in.run(detail::RuntimeAccess::impl(component)->decoded->component, nullptr, {});
+  auto root = in.run(impl->decoded->component, nullptr, {});
   if (!root) {
     Error e = root.take_error();
     e.message = component.name() + ": " + e.message;

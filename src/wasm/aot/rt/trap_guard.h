@@ -54,8 +54,6 @@ void set_trap_message(std::string message);
 // Number of live linear-memory reservations (for tests: nothing may leak).
 uint64_t live_reservations();
 
-// wasm::raise_host_trap (engine.h) with the TrapKind as an int.
-[[noreturn]] void raise_host_trap(int trap_kind);
 
 }  // namespace torvyn::wasm::rt
 

@@ -91,12 +91,10 @@ std::string take_trap_message() { return std::move(tl_message); }
 void set_trap_message(std::string message) { tl_message = std::move(message); }
 uint64_t live_reservations() { return reservation_count(); }
 
-void raise_host_trap(int trap_kind) { wasm_rt_trap(static_cast<wasm_rt_trap_t>(kHostTrapBase + trap_kind)); }
-
 }  // namespace torvyn::wasm::rt
 
 namespace torvyn::wasm {
-void raise_host_trap(TrapKind kind) { rt::raise_host_trap(static_cast<int>(kind)); }
+void raise_host_trap(TrapKind kind) { wasm_rt_trap(static_cast<wasm_rt_trap_t>(rt::kHostTrapBase + static_cast<int>(kind))); }
 }  // namespace torvyn::wasm
 
 using namespace torvyn::wasm::rt;
