@@ -18,6 +18,7 @@
 #include <wasm-rt.h>
 
 #include "../common/fuel_pass.h"
+#include "../common/state_exports.h"
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "compile_cache.h"
@@ -37,10 +38,13 @@ class AotModule final : public Module, public std::enable_shared_from_this<AotMo
   const std::vector<ImportDesc>& imports() const override { return imports_; }
   const std::vector<ExportDesc>& exports() const override { return exports_; }
   const std::string& name() const override { return name_; }
+  const StateLayout& state_layout() const override { return state_; }
 
   std::string name_;
   std::vector<ImportDesc> imports_;
   std::vector<ExportDesc> exports_;
+  StateLayout state_;
+  size_t state_first_export = 0;  // the state exports follow the guest's own in export_table
   void* dl = nullptr;
   size_t instance_size = 0;
   void (*instantiate_fn)(void*, torvyn_import_ctx*) = nullptr;
@@ -186,6 +190,9 @@ class AotInstance final : public Instance {
   AotInstance(std::shared_ptr<const AotModule> m) : module_(std::move(m)), exports_(module_->exports().size()) {}
   const Module& module() const override { return *module_; }
   std::optional<Extern> find_export(std::string_view name) const override;
+  std::vector<Extern> state() const override;
+  // Export k of the compiled module (the guest's, then the state exports), made an Extern.
+  std::optional<Extern> export_at(size_t k, const ExternType& type) const;
 
   std::shared_ptr<const AotModule> module_;
   AotStore* store = nullptr;
@@ -434,8 +441,10 @@ class AotStore final : public Store, private Interruptible {
   uint32_t table_size(Extern t) override { return static_cast<const AotStore*>(this)->table_size(t); }
 
   void set_fuel_per_invocation(uint64_t fuel) override { limits_.set_fuel_per_invocation(fuel); }
+  uint64_t fuel_per_invocation() const override { return limits_.fuel_per_invocation(); }
   uint64_t fuel_consumed() const override { return limits_.consumed(); }
   void set_timeout(std::chrono::nanoseconds t) override { limits_.set_timeout(t); }
+  std::chrono::nanoseconds timeout() const override { return limits_.timeout(); }
   void set_trap_message(std::string m) override { host_message_ = std::move(m); }
 
   Extern add_func(std::unique_ptr<AotFunc> f) {
@@ -621,46 +630,57 @@ std::optional<Extern> AotInstance::find_export(std::string_view name) const {
   for (size_t k = 0; k < exps.size(); ++k) {
     if (exps[k].name != name) continue;
     if (exports_[k]) return exports_[k];
-    const torvyn_export_entry& entry = module_->export_table[k];
-    const ExternType& type = exps[k].type;
-    Extern e;
-    switch (type.kind) {
-      case ExternKind::Func: {
-        auto f = std::make_unique<AotFunc>();
-        f->type = type.func;
-        f->raw = entry.raw;
-        f->instance = mem;
-        f->invoke = entry.invoke;
-        e = store->add_func(std::move(f));
-        break;
-      }
-      case ExternKind::Memory: {
-        auto m = std::make_unique<AotMemory>();
-        m->mem = static_cast<wasm_rt_memory_t*>(reinterpret_cast<torvyn_export_ptr_fn_t>(entry.raw)(mem));
-        m->declared_max = type.memory.limits.max;
-        e = store->add_memory(std::move(m));
-        break;
-      }
-      case ExternKind::Table: {
-        auto t = std::make_unique<AotTable>();
-        t->table = reinterpret_cast<torvyn_export_ptr_fn_t>(entry.raw)(mem);
-        t->type = type.table;
-        e = store->add_table(std::move(t));
-        break;
-      }
-      case ExternKind::Global: {
-        auto g = std::make_unique<AotGlobal>();
-        g->type = type.global;
-        g->cell = reinterpret_cast<torvyn_export_ptr_fn_t>(entry.raw)(mem);
-        e = store->add_global(std::move(g));
-        break;
-      }
-      case ExternKind::Tag: return std::nullopt;
-    }
-    exports_[k] = e;
-    return e;
+    exports_[k] = export_at(k, exps[k].type);
+    return exports_[k];
   }
   return std::nullopt;
+}
+
+std::vector<Extern> AotInstance::state() const {
+  std::vector<Extern> out;
+  const auto& items = module_->state_layout().items;
+  for (size_t j = 0; j < items.size(); ++j)
+    if (auto e = export_at(module_->state_first_export + j, items[j])) out.push_back(*e);
+  return out;
+}
+
+std::optional<Extern> AotInstance::export_at(size_t k, const ExternType& type) const {
+  const torvyn_export_entry& entry = module_->export_table[k];
+  Extern e;
+  switch (type.kind) {
+    case ExternKind::Func: {
+      auto f = std::make_unique<AotFunc>();
+      f->type = type.func;
+      f->raw = entry.raw;
+      f->instance = mem;
+      f->invoke = entry.invoke;
+      e = store->add_func(std::move(f));
+      break;
+    }
+    case ExternKind::Memory: {
+      auto m = std::make_unique<AotMemory>();
+      m->mem = static_cast<wasm_rt_memory_t*>(reinterpret_cast<torvyn_export_ptr_fn_t>(entry.raw)(mem));
+      m->declared_max = type.memory.limits.max;
+      e = store->add_memory(std::move(m));
+      break;
+    }
+    case ExternKind::Table: {
+      auto t = std::make_unique<AotTable>();
+      t->table = reinterpret_cast<torvyn_export_ptr_fn_t>(entry.raw)(mem);
+      t->type = type.table;
+      e = store->add_table(std::move(t));
+      break;
+    }
+    case ExternKind::Global: {
+      auto g = std::make_unique<AotGlobal>();
+      g->type = type.global;
+      g->cell = reinterpret_cast<torvyn_export_ptr_fn_t>(entry.raw)(mem);
+      e = store->add_global(std::move(g));
+      break;
+    }
+    case ExternKind::Tag: return std::nullopt;
+  }
+  return e;
 }
 
 class AotEngine final : public Engine {
@@ -676,6 +696,9 @@ class AotEngine final : public Engine {
     module->name_ = name.empty() ? "<module>" : std::string(name);
     module->imports_ = describe_imports(**ir);
     module->exports_ = describe_exports(**ir);
+    StateExports state = add_state_exports(**ir);
+    module->state_ = StateLayout{std::move(state.items), std::move(state.not_movable)};
+    module->state_first_export = state.first_export;
 
     std::string key = cache_.key_for(bytes, cfg_.fuel_metering);
     // The cache calls translate only on a miss: that is when the long wait starts.

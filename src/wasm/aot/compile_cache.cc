@@ -37,7 +37,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCacheFormat = "torvyn-aot-6";  // 6: split into units
+constexpr const char* kCacheFormat = "torvyn-aot-7";  // 6: split into units; 7: state exports (tiering)
 constexpr const char* kObjectName = "module.so";
 constexpr const char* kDigestName = "module.sha256";
 constexpr uint64_t kMaxObjectBytes = 1ull << 30;  // a cached object larger than this is not trusted

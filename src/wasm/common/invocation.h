@@ -19,6 +19,8 @@ class InvocationLimits {
 
   void set_fuel_per_invocation(uint64_t fuel) { budget_ = fuel == 0 || fuel > kMaxFuel ? kMaxFuel : static_cast<int64_t>(fuel); }
   void set_timeout(std::chrono::nanoseconds t) { timeout_ = t; }
+  uint64_t fuel_per_invocation() const { return budget_ == kMaxFuel ? 0 : static_cast<uint64_t>(budget_); }
+  std::chrono::nanoseconds timeout() const { return timeout_; }
 
   // Returns the fuel to load into the counter for a new top-level call.
   int64_t begin() {

@@ -14,6 +14,7 @@
 #include <wabt/interp/interp.h>
 
 #include "../common/fuel_pass.h"
+#include "../common/state_exports.h"
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "interp_frame_bound.h"
@@ -73,9 +74,12 @@ class InterpModule final : public Module, public std::enable_shared_from_this<In
   std::vector<ImportDesc> imports_;
   std::vector<ExportDesc> exports_;
   wi::ModuleDesc desc;  // of the instrumented module, with capped memory/table limits
+  StateLayout state_;
+  size_t state_first_export = 0;
   const std::vector<ImportDesc>& imports() const override { return imports_; }
   const std::vector<ExportDesc>& exports() const override { return exports_; }
   const std::string& name() const override { return name_; }
+  const StateLayout& state_layout() const override { return state_; }
 };
 
 class InterpStore;
@@ -90,6 +94,12 @@ class InterpInstance final : public Instance {
       if (exps[i].name == name) return Extern{exps[i].type.kind, inst_->exports()[i].index};
     }
     return std::nullopt;
+  }
+  std::vector<Extern> state() const override {
+    std::vector<Extern> out;
+    const auto& items = module_->state_layout().items;
+    for (size_t j = 0; j < items.size(); ++j) out.push_back(Extern{items[j].kind, inst_->exports()[module_->state_first_export + j].index});
+    return out;
   }
   // Pages of this instance's largest linear memory.
   uint64_t largest_memory_pages(wi::Store& store) const {
@@ -326,8 +336,10 @@ class InterpStore final : public Store, private Interruptible {
   uint32_t table_size(Extern t) override { return store_.UnsafeGet<wi::Table>(wi::Ref(t.handle))->size(); }
 
   void set_fuel_per_invocation(uint64_t fuel) override { limits_.set_fuel_per_invocation(fuel); }
+  uint64_t fuel_per_invocation() const override { return limits_.fuel_per_invocation(); }
   uint64_t fuel_consumed() const override { return limits_.consumed(); }
   void set_timeout(std::chrono::nanoseconds t) override { limits_.set_timeout(t); }
+  std::chrono::nanoseconds timeout() const override { return limits_.timeout(); }
   void set_trap_message(std::string m) override { host_message_ = std::move(m); }
 
  private:
@@ -470,6 +482,9 @@ class InterpEngine final : public Engine {
     module->name_ = name.empty() ? "<module>" : std::string(name);
     module->imports_ = describe_imports(**ir);
     module->exports_ = describe_exports(**ir);
+    StateExports state = add_state_exports(**ir);
+    module->state_ = StateLayout{std::move(state.items), std::move(state.not_movable)};
+    module->state_first_export = state.first_export;
     // Fuel first: it then charges only the guest's own code, exactly as on aot (which has no
     // stack pass). The stack pass's import comes after the fuel import.
     if (cfg_.fuel_metering) instrument_fuel(**ir);

@@ -81,14 +81,24 @@ struct EngineConfig {
 class Store;
 class Instance;
 
+// What an instance holds that its calls can change, for moving it to another engine (tiering,
+// move_instance_state below): the memories, mutable globals and tables the module defines, exported
+// or not, in the module's order. The same bytes loaded by either engine give the same layout.
+struct StateLayout {
+  std::vector<ExternType> items;  // memories, then mutable globals, then tables
+  std::string not_movable;        // why an instance of this module cannot be moved; empty: it can
+};
+
 // A loaded, validated, instrumented and (aot) compiled module. Immutable; shareable across Stores.
 class Module {
  public:
   virtual ~Module() = default;
   // Imports as the guest declared them (the engine's own fuel import is not listed).
   virtual const std::vector<ImportDesc>& imports() const = 0;
+  // Exports as the guest declared them (the engine's state exports are not listed).
   virtual const std::vector<ExportDesc>& exports() const = 0;
   virtual const std::string& name() const = 0;
+  virtual const StateLayout& state_layout() const = 0;
 };
 
 // A handle to a function, memory, table or global living in a Store. Only meaningful for the Store
@@ -154,6 +164,8 @@ class Instance {
   virtual ~Instance() = default;
   virtual const Module& module() const = 0;
   virtual std::optional<Extern> find_export(std::string_view name) const = 0;
+  // The items of module().state_layout(), in its order (empty when the module is not movable).
+  virtual std::vector<Extern> state() const = 0;
 };
 
 class Store {
@@ -202,10 +214,12 @@ class Store {
 
   // Fuel: each top-level call starts with this budget (0 = unlimited, the default).
   virtual void set_fuel_per_invocation(uint64_t fuel) = 0;
+  virtual uint64_t fuel_per_invocation() const = 0;
   // Fuel used by the most recent top-level call (including one that trapped).
   virtual uint64_t fuel_consumed() const = 0;
   // Wall-clock limit on each top-level call (0 = none). Stops even a loop that never calls out.
   virtual void set_timeout(std::chrono::nanoseconds timeout) = 0;
+  virtual std::chrono::nanoseconds timeout() const = 0;
 
   // Brackets several top-level calls as one invocation (a component export call with the
   // cabi_realloc calls that lower its arguments and its post-return): fuel is refilled and the
@@ -232,6 +246,12 @@ class Store {
     return true;
   }
 };
+
+// Tiering: copies the state of `from` (an instance in `src`) into `to` (in `dst`), a fresh instance of
+// the same module bytes, typically loaded by the other engine: every memory (grown to the same
+// size) and mutable global. Tables are checked, not copied (StateLayout). Fails, changing nothing
+// the old instance can see, when the module is not movable or the layouts differ.
+Status move_instance_state(Store& src, const Instance& from, Store& dst, const Instance& to);
 
 class Engine {
  public:

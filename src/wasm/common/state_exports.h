@@ -1,0 +1,37 @@
+// Tiering (runtime.tiering) moves a running instance from the interpreter to compiled code: a new
+// instance of the same module is made on the other engine and the old one's state is copied into it
+// (move_instance_state, engine.h). That state is what a call can change: the module's own linear
+// memories and mutable globals. Most of it is not exported, so this pass, run by both backends on
+// the decoded module before instrumentation, appends an export for each memory, mutable global and
+// table the module defines (imports are defined, and moved, elsewhere). Each backend then reaches
+// the whole state through the export mechanism it already has.
+//
+// Tables are not copied: they are moved only when the module cannot change them (no table.set,
+// table.grow, table.fill, table.copy or table.init), so the new instance's element segments have
+// filled them exactly as the old one's were. A module with a start function is not movable either
+// (instantiating the new instance would run guest code, and its host calls, a second time), nor
+// one that drops a data segment (the new instance would still have it) or keeps a reference in a
+// mutable global (references are engine-specific values).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <wabt/ir.h>
+
+#include "torvyn/wasm/types.h"
+
+namespace torvyn::wasm {
+
+struct StateExports {
+  std::vector<ExternType> items;  // memories, then mutable globals, then tables, each in index order
+  size_t first_export = 0;        // index of the first appended export in the module's export list
+  std::string not_movable;        // why an instance of this module cannot be moved; empty: it can
+};
+
+// Appends the exports (named "torvyn.state.<m|g|t><index>") when the module is movable; otherwise
+// leaves it unchanged and says why in not_movable.
+StateExports add_state_exports(wabt::Module& m);
+
+}  // namespace torvyn::wasm
