@@ -169,10 +169,19 @@ Status ComponentNode::bind_batch() {
                                                                 : b->types.push_batch;
   auto bound = bind_export(iface, fn, want, false);
   if (!bound) return bound.take_error();
+  if (batch_) {  // again, after a move: the same export of the new core instances
+    batch_->f = bound->f;
+    return {};
+  }
   if (!*bound) return {};
   b->f = bound->f;
   batch_ = std::move(b);
   return {};
+}
+
+void ComponentNode::unbind_all() {
+  init_ = teardown_ = pull_ = notify_ = process_ = evaluate_ = route_ = ingest_ = flush_ = push_ = complete_ = Bound{};
+  if (batch_) batch_->f = {};  // every call then fails (no such export) instead of reaching a freed function
 }
 
 void ComponentNode::set_batch_limits(const BatchLimits& limits) {
@@ -372,6 +381,7 @@ Status make_output(resources::BufferPool& pool, resources::CopyTally& copies, re
 // ---- processor ----
 
 CallStatus ComponentNode::process_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed) {
+  at_boundary();
   completed = 0;
   if (!batch_ || role_ != Role::Processor || batch_->limits.max_batch <= 1) return Stage::process_batch(in, outcomes, completed);
   BatchBinding& b = *batch_;
@@ -443,6 +453,7 @@ CallStatus ComponentNode::process_batch(std::span<const InElement> in, std::span
 // ---- sink ----
 
 CallStatus ComponentNode::push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause) {
+  at_boundary();
   completed = 0;
   pause = false;
   if (!batch_ || role_ != Role::Sink || batch_->limits.max_batch <= 1) return Stage::push_batch(in, outcomes, completed, pause);
@@ -525,6 +536,7 @@ CallStatus drain_pending(BatchBinding& b, resources::BufferPool& pool, resources
 }  // namespace
 
 CallStatus ComponentNode::pull_batch(uint32_t max, std::vector<OutElement>& out, bool& done) {
+  at_boundary();
   done = false;
   if (!batch_ || role_ != Role::Source || batch_->limits.max_batch <= 1) return Stage::pull_batch(max, out, done);
   BatchBinding& b = *batch_;

@@ -124,41 +124,71 @@ Result<std::unique_ptr<ComponentNode>> ComponentNode::bind(std::unique_ptr<compo
                                                        "` exports several role interfaces; set the node's `interface` to pick one");
     n->role_ = found[0];
   }
-  const ContractTypes& t = n->t_;
+  if (Status s = n->bind_exports(); !s) return s.take_error();
+  return n;
+}
+
+Status ComponentNode::bind_exports() {
+  const ContractTypes& t = t_;
   auto bind = [&](Bound& slot, std::string_view iface, std::string_view fn, const component::AbiFuncType& type, bool required) -> Status {
-    auto b = n->bind_export(iface, fn, type, required);
+    auto b = bind_export(iface, fn, type, required);
     if (!b) return b.take_error();
     slot = *b;
     return {};
   };
   Status s;
-  switch (n->role_) {
+  switch (role_) {
     case Role::Source:
-      if (!(s = bind(n->pull_, "torvyn:streaming/source", "pull", t.pull, true))) return s.take_error();
-      if (!(s = bind(n->notify_, "torvyn:streaming/source", "notify-backpressure", t.notify_backpressure, true))) return s.take_error();
+      if (!(s = bind(pull_, "torvyn:streaming/source", "pull", t.pull, true))) return s;
+      if (!(s = bind(notify_, "torvyn:streaming/source", "notify-backpressure", t.notify_backpressure, true))) return s;
       break;
     case Role::Processor:
-      if (!(s = bind(n->process_, "torvyn:streaming/processor", "process", t.process, true))) return s.take_error();
+      if (!(s = bind(process_, "torvyn:streaming/processor", "process", t.process, true))) return s;
       break;
     case Role::Sink:
-      if (!(s = bind(n->push_, "torvyn:streaming/sink", "push", t.push, true))) return s.take_error();
-      if (!(s = bind(n->complete_, "torvyn:streaming/sink", "complete", t.complete, true))) return s.take_error();
+      if (!(s = bind(push_, "torvyn:streaming/sink", "push", t.push, true))) return s;
+      if (!(s = bind(complete_, "torvyn:streaming/sink", "complete", t.complete, true))) return s;
       break;
     case Role::Filter:
-      if (!(s = bind(n->evaluate_, "torvyn:filtering/filter", "evaluate", t.evaluate, true))) return s.take_error();
+      if (!(s = bind(evaluate_, "torvyn:filtering/filter", "evaluate", t.evaluate, true))) return s;
       break;
     case Role::Router:
-      if (!(s = bind(n->route_, "torvyn:filtering/router", "route", t.route, true))) return s.take_error();
+      if (!(s = bind(route_, "torvyn:filtering/router", "route", t.route, true))) return s;
       break;
     case Role::Aggregator:
-      if (!(s = bind(n->ingest_, "torvyn:aggregation/aggregator", "ingest", t.ingest, true))) return s.take_error();
-      if (!(s = bind(n->flush_, "torvyn:aggregation/aggregator", "flush", t.flush, true))) return s.take_error();
+      if (!(s = bind(ingest_, "torvyn:aggregation/aggregator", "ingest", t.ingest, true))) return s;
+      if (!(s = bind(flush_, "torvyn:aggregation/aggregator", "flush", t.flush, true))) return s;
       break;
   }
-  if (!(s = n->bind_batch())) return s.take_error();
-  if (!(s = bind(n->init_, kLifecycle, "init", t.init, false))) return s.take_error();
-  if (!(s = bind(n->teardown_, kLifecycle, "teardown", t.teardown, false))) return s.take_error();
-  return n;
+  if (!(s = bind_batch())) return s;
+  if (!(s = bind(init_, kLifecycle, "init", t.init, false))) return s;
+  if (!(s = bind(teardown_, kLifecycle, "teardown", t.teardown, false))) return s;
+  return {};
+}
+
+void ComponentNode::tier_step() {
+  if (!tier_up_->ready.load(std::memory_order_acquire)) {
+    ++tier_move_.calls_before;
+    return;
+  }
+  std::shared_ptr<const TierUp> up = std::move(tier_up_);  // one try, whatever its outcome
+  tier_move_.done = true;
+  if (!up->target) {
+    tier_move_.error = up->failure;
+    return;
+  }
+  if (Status s = instance_->move_to(*up->target); !s) {
+    tier_move_.error = s.error().message;
+    return;
+  }
+  // The instance's exports are new objects now; a failure here would leave the node unusable
+  // (it cannot happen for the same component, which bound before), so it poisons the node.
+  if (Status s = bind_exports(); !s) {
+    tier_move_.error = s.error().message;
+    unbind_all();
+    return;
+  }
+  tier_move_.moved = true;
 }
 
 // ---- result areas ----
@@ -255,6 +285,7 @@ CallStatus ComponentNode::call_no_args(const Bound& b, Read&& read) {
 }
 
 CallStatus ComponentNode::init(std::string_view config) {
+  at_boundary();
   if (!init_) return {};
   return call_result(
       init_,
@@ -269,6 +300,7 @@ CallStatus ComponentNode::init(std::string_view config) {
 }
 
 CallStatus ComponentNode::teardown() {
+  at_boundary();
   if (!teardown_ || instance_->poisoned()) return {};
   Status s = instance_->call_fast(
       teardown_.f, [](GuestAbi&, Slot*) -> Result<size_t> { return size_t{0}; }, [](GuestAbi&, const Slot*) -> Status { return {}; });
@@ -277,11 +309,13 @@ CallStatus ComponentNode::teardown() {
 }
 
 CallStatus ComponentNode::pull(std::optional<OutElement>& out) {
+  at_boundary();
   out.reset();
   return call_no_args(pull_, [&](GuestAbi& abi, const Area& a, uint32_t payload) { return read_optional_output(abi, t_, host_, a, payload, out); });
 }
 
 CallStatus ComponentNode::notify_backpressure(bool pause) {
+  at_boundary();
   if (!notify_) return {};
   Status s = instance_->call_fast(
       notify_.f,
@@ -295,6 +329,7 @@ CallStatus ComponentNode::notify_backpressure(bool pause) {
 }
 
 CallStatus ComponentNode::process(const InElement& in, std::optional<OutElement>& out) {
+  at_boundary();
   out.reset();
   return call_with_element(process_, in, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
     uint8_t kase = a.get<uint8_t>(payload);
@@ -306,6 +341,7 @@ CallStatus ComponentNode::process(const InElement& in, std::optional<OutElement>
 }
 
 CallStatus ComponentNode::evaluate(const InElement& in, bool& keep) {
+  at_boundary();
   return call_with_element(evaluate_, in, [&](GuestAbi&, const Area& a, uint32_t payload) -> Status {
     keep = a.get<uint8_t>(payload) != 0;
     return {};
@@ -313,6 +349,7 @@ CallStatus ComponentNode::evaluate(const InElement& in, bool& keep) {
 }
 
 CallStatus ComponentNode::route(const InElement& in, std::vector<std::string>& ports) {
+  at_boundary();
   ports.clear();
   return call_with_element(route_, in, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
     uint32_t ptr = a.get<uint32_t>(payload), len = a.get<uint32_t>(payload + 4);
@@ -328,12 +365,14 @@ CallStatus ComponentNode::route(const InElement& in, std::vector<std::string>& p
 }
 
 CallStatus ComponentNode::ingest(const InElement& in, std::optional<OutElement>& out) {
+  at_boundary();
   out.reset();
   return call_with_element(ingest_, in,
                            [&](GuestAbi& abi, const Area& a, uint32_t payload) { return read_optional_output(abi, t_, host_, a, payload, out); });
 }
 
 CallStatus ComponentNode::flush(std::vector<OutElement>& out) {
+  at_boundary();
   out.clear();
   return call_no_args(flush_, [&](GuestAbi& abi, const Area& a, uint32_t payload) -> Status {
     uint32_t ptr = a.get<uint32_t>(payload), len = a.get<uint32_t>(payload + 4);
@@ -351,6 +390,7 @@ CallStatus ComponentNode::flush(std::vector<OutElement>& out) {
 }
 
 CallStatus ComponentNode::push(const InElement& in, bool& pause) {
+  at_boundary();
   pause = false;
   return call_with_element(push_, in, [&](GuestAbi&, const Area& a, uint32_t payload) -> Status {
     uint8_t signal = a.get<uint8_t>(payload);
@@ -361,6 +401,7 @@ CallStatus ComponentNode::push(const InElement& in, bool& pause) {
 }
 
 CallStatus ComponentNode::complete() {
+  at_boundary();
   return call_no_args(complete_, [](GuestAbi&, const Area&, uint32_t) -> Status { return {}; });
 }
 

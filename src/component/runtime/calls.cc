@@ -107,7 +107,7 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
 
 // A guest-defined resource's destructor (its own core function), run by resource.drop.
 [[gnu::noinline]] wasm::TrapKind run_guest_destructor(Instance& inst, wasm::Store& store, uint32_t resource, uint64_t rep) {
-  const auto& dtors = detail::RuntimeAccess::state(inst).guest_dtors;
+  const auto& dtors = detail::RuntimeAccess::state(inst).guest.dtors;
   auto d = dtors.find(resource);
   if (d == dtors.end()) return wasm::TrapKind::None;
   wasm::Slot args[1] = {rep};

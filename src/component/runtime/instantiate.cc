@@ -26,7 +26,8 @@ Result<typename V::value_type> at(const V& space, Index i, const char* what) {
 
 class Instantiator {
  public:
-  explicit Instantiator(Instance& ci) : ci_(ci), st_(detail::RuntimeAccess::state(ci)) {}
+  // Fills `st` (the instance's state, or the next state of an instance being moved) for `ci`.
+  Instantiator(Instance& ci, Instance::State& st) : ci_(ci), st_(st) {}
 
   Result<Env*> run(const Component& ast, const Env* outer, std::map<std::string, Item, std::less<>> args) {
     st_.envs.push_back(std::make_unique<Env>());
@@ -174,7 +175,7 @@ class Instantiator {
   }
 
   Status on(Env& env, const std::shared_ptr<Type>& t) {
-    auto tv = resolve_type(env, *t, st_.guest_dtors);
+    auto tv = resolve_type(env, *t, st_.guest);
     if (!tv) return tv.take_error();
     env.types.push_back(*tv);
     return {};
@@ -351,7 +352,7 @@ class Instantiator {
       switch (d.kind) {
         case ComponentDecl::Kind::CoreType: break;
         case ComponentDecl::Kind::Type: {
-          auto tv = resolve_type(local, *d.type, st_.guest_dtors);
+          auto tv = resolve_type(local, *d.type, st_.guest);
           if (!tv) return Error(ErrorCode::ComponentUnlinkable, iface + ": " + tv.error().message);
           local.types.push_back(*tv);
           break;
@@ -537,6 +538,18 @@ Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load(std::shared_ptr<w
   return lc;
 }
 
+Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load_on(std::shared_ptr<wasm::Engine> engine) const {
+  auto lc = std::make_shared<LoadedComponent>();
+  lc->name_ = name_;
+  lc->impl_ = std::make_shared<Impl>();
+  lc->impl_->engine = std::move(engine);
+  lc->impl_->decoded = impl_->decoded;
+  if (auto s = compile_modules(*lc->impl_, lc->impl_->decoded->component, lc->name_); !s) return s.take_error();
+  return lc;
+}
+
+wasm::EngineKind LoadedComponent::engine_kind() const { return impl_->engine->kind(); }
+
 Result<std::unique_ptr<Instance>> Instance::instantiate(const LoadedComponent& component, const Linker& linker) {
   auto ci = std::make_unique<Instance>();
   const std::shared_ptr<LoadedComponent::Impl>& impl = detail::RuntimeAccess::impl(component);
@@ -544,14 +557,19 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(const LoadedComponent& c
   ci->state_->component = impl;
   ci->state_->linker = &linker;
   ci->state_->store = impl->engine->new_store();
-  Instantiator in(*ci);
-  auto root = in.run(impl->decoded->component, nullptr, {});
-  if (!root) {
-    Error e = root.take_error();
+  if (auto s = detail::instantiate_into(*ci, *ci->state_); !s) {
+    Error e = s.take_error();
     e.message = component.name() + ": " + e.message;
     return e;
   }
   return ci;
+}
+
+Status detail::instantiate_into(Instance& ci, Instance::State& st) {
+  Instantiator in(ci, st);
+  auto root = in.run(st.component->decoded->component, nullptr, {});
+  if (!root) return root.take_error();
+  return {};
 }
 
 }  // namespace torvyn::component

@@ -15,6 +15,16 @@ namespace torvyn::component::detail {
 
 struct Env;
 
+// The resource types a component defines itself: each instantiation gives them fresh identities,
+// except a move to another engine (Instance::move_to), which gives the new core instances the
+// identities the guest's live handles already carry.
+struct GuestResources {
+  std::map<uint32_t, wasm::Extern> dtors;  // id -> its destructor core function
+  std::vector<uint32_t> ids;               // every one, in definition order
+  std::vector<uint32_t> reuse;             // move_to: the moved instance's ids, handed out again in order
+  uint32_t take_id();
+};
+
 // How a lifted function reaches its core code.
 struct CanonOpts {
   std::optional<wasm::Extern> memory;
@@ -121,7 +131,7 @@ struct Instance::State {
   std::vector<std::unique_ptr<detail::Env>> envs;  // root first; nested instantiations after
   std::vector<std::unique_ptr<LoweredImport>> lowered;
   std::vector<std::unique_ptr<ResourceBuiltin>> builtins;
-  std::map<uint32_t, wasm::Extern> guest_dtors;  // guest-defined resource id -> its destructor core func
+  detail::GuestResources guest;  // the component's own resource types
   std::vector<BorrowScope> scopes;  // active export calls, innermost last
   uint32_t next_scope = 1;
   bool on_stack = false;
@@ -132,6 +142,10 @@ struct Instance::State {
 }  // namespace torvyn::component
 
 namespace torvyn::component::detail {
+
+// Walks the component of `st` (st.component, st.store, st.linker set) and fills `st` for `ci`: its
+// core instances, lowered imports, lifted exports (instantiate.cc).
+Status instantiate_into(Instance& ci, Instance::State& st);
 
 // The runtime's own access to what Instance and LoadedComponent keep private (runtime.h).
 struct RuntimeAccess {

@@ -117,7 +117,7 @@ Result<AbiTypePtr> resolve_valtype(const Env& env, const ValType& v) {
   return env.types[v.type_index].value;
 }
 
-Result<TypeVal> resolve_type(Env& env, const Type& t, std::map<uint32_t, wasm::Extern>& guest_dtors) {
+Result<TypeVal> resolve_type(Env& env, const Type& t, GuestResources& guest) {
   TypeVal out;
   if (const auto* d = std::get_if<DefValType>(&t.def)) {
     auto v = resolve_defval(env, *d);
@@ -148,10 +148,10 @@ Result<TypeVal> resolve_type(Env& env, const Type& t, std::map<uint32_t, wasm::E
     }
     out.func = std::move(ft);
   } else if (const auto* r = std::get_if<ResourceType>(&t.def)) {
-    out.resource = new_resource_type_id();
+    out.resource = guest.take_id();
     if (r->dtor_core_func) {
       if (*r->dtor_core_func >= env.core_funcs.size()) return bad("resource destructor is not a core function");
-      guest_dtors[*out.resource] = env.core_funcs[*r->dtor_core_func];
+      guest.dtors[*out.resource] = env.core_funcs[*r->dtor_core_func];
     }
   } else if (const auto* it = std::get_if<InstanceType>(&t.def)) {
     out.instance_type = it;

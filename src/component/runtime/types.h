@@ -7,7 +7,7 @@
 namespace torvyn::component::detail {
 
 Result<AbiTypePtr> resolve_valtype(const Env& env, const ValType& v);
-Result<TypeVal> resolve_type(Env& env, const Type& t, std::map<uint32_t, wasm::Extern>& guest_dtors);
+Result<TypeVal> resolve_type(Env& env, const Type& t, GuestResources& guest);
 // Structural equality of two resolved types (labels, kinds, resource identities).
 bool same_shape(const AbiType& a, const AbiType& b);
 bool same_shape(const AbiFuncType& a, const AbiFuncType& b);

@@ -97,6 +97,14 @@ class LoadedComponent {
  public:
   static Result<std::shared_ptr<LoadedComponent>> load(std::shared_ptr<wasm::Engine> engine, std::vector<uint8_t> bytes, std::string name);
   const std::string& name() const { return name_; }
+  wasm::EngineKind engine_kind() const;
+
+  // Tiering: the same component with its core modules loaded by `engine` (for aot: compiled), sharing
+  // the decoded component. Its instances' state can take over a running instance's (Instance::move_to).
+  Result<std::shared_ptr<LoadedComponent>> load_on(std::shared_ptr<wasm::Engine> engine) const;
+  // Why a running instance of this component cannot be moved to another engine (a core module's
+  // wasm::StateLayout::not_movable, named); empty when it can.
+  std::string not_movable() const;
 
   struct Impl;
 
@@ -136,6 +144,16 @@ class Instance {
   Status call_fast(ExportedFunc f, LowerArgs lower, LiftResults lift);
 
   bool poisoned() const;
+  wasm::EngineKind engine_kind() const;
+
+  // Tiering: moves this instance onto `target` (this instance's component loaded by another engine,
+  // LoadedComponent::load_on) between calls. New core instances are made there and every core
+  // instance's memories and mutable globals are copied into them; the resource handles, the host
+  // data and the store's fuel budget and timeout stay as they were, so the guest goes on exactly
+  // where it was. Every ExportedFunc found before is invalid afterwards: find them again. On an
+  // error (not movable, inside a call, poisoned) the instance is unchanged and goes on where it is.
+  Status move_to(const LoadedComponent& target);
+
   // Bytes of linear memory the instance's core modules hold (component.memory_current). Call it
   // from the thread that runs the instance.
   uint64_t memory_bytes();

@@ -2,6 +2,7 @@
 // against the contract types, and typed calls to them on the fast path (no Value trees).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -35,6 +36,22 @@ struct BatchLimits {
 class BatchBinding;
 struct BatchBindingDeleter {  // (BatchBinding is defined in batch_binding.cc)
   void operator()(BatchBinding* b) const;
+};
+
+// Tiering (runtime.tiering): a node starts on the interpreter while its component compiles in the
+// background, then moves to the compiled code at an element boundary (component::Instance::move_to).
+// The host fills `target` (or `failure`) and then sets `ready`; each node using the component moves
+// at its first call after that and records what happened in its own TierMove.
+struct TierUp {
+  std::atomic<bool> ready{false};
+  std::shared_ptr<component::LoadedComponent> target;  // set before ready; null when the compile failed
+  std::string failure;                                 // why there is no target
+};
+struct TierMove {
+  bool done = false;          // the node has tried (or had nothing to move to)
+  bool moved = false;         // it runs on the target engine now
+  uint64_t calls_before = 0;  // calls made on the first engine
+  std::string error;          // why it stays (the compile failed, or the move did)
 };
 
 // "torvyn:streaming/processor" (with or without @version) -> Processor.
@@ -73,6 +90,9 @@ class ComponentNode final : public Stage {
   CallStatus process_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed) override;
   CallStatus push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause) override;
   CallStatus pull_batch(uint32_t max, std::vector<OutElement>& out, bool& done) override;
+  // Tiering: move to `up->target` once `up->ready` (see TierUp); until then every call counts.
+  void move_when_ready(std::shared_ptr<const TierUp> up) { tier_up_ = std::move(up); }
+  const TierMove& tier_move() const { return tier_move_; }
   uint64_t memory_bytes() override { return instance_->memory_bytes(); }
   uint64_t fuel_consumed() override { return instance_->store().fuel_consumed(); }
 
@@ -86,7 +106,15 @@ class ComponentNode final : public Stage {
     explicit operator bool() const { return bool(f); }
   };
   Result<Bound> bind_export(std::string_view iface, std::string_view fn, const component::AbiFuncType& want, bool required);
-  Status bind_batch();  // batch_binding.cc
+  Status bind_exports();  // role_'s exports, its batch form and the lifecycle; again after a move
+  Status bind_batch();    // batch_binding.cc; keeps an existing binding's limits and pending elements
+  void unbind_all();      // batch_binding.cc: every export forgotten (a move that could not rebind)
+
+  // Every call starts here: one test of a pointer unless a tiering move is pending.
+  void at_boundary() {
+    if (tier_up_) [[unlikely]] tier_step();
+  }
+  void tier_step();
 
   // Element-taking calls share argument lowering; `read` lifts the result area.
   template <typename Lower, typename Read>
@@ -103,6 +131,8 @@ class ComponentNode final : public Stage {
   Role role_ = Role::Processor;
   Bound init_, teardown_, pull_, notify_, process_, evaluate_, route_, ingest_, flush_, push_, complete_;
   std::unique_ptr<BatchBinding, BatchBindingDeleter> batch_;  // null: no batch form
+  std::shared_ptr<const TierUp> tier_up_;  // null: no move pending
+  TierMove tier_move_;
 };
 
 }  // namespace torvyn::streaming

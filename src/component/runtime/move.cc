@@ -1,0 +1,65 @@
+// Tiering: moving a running component instance to the same component on another engine
+// (runtime.h Instance::move_to). Everything the guest can see stays: its linear memories and
+// globals are copied into new core instances, and its handle table, host data and limits are kept.
+#include "calls.h"  // the State's members, destroyed here when the old state goes
+#include "internal.h"
+#include "torvyn/component/validate.h"
+
+namespace torvyn::component {
+
+using namespace detail;
+
+uint32_t GuestResources::take_id() {
+  uint32_t id = ids.size() < reuse.size() ? reuse[ids.size()] : new_resource_type_id();
+  ids.push_back(id);
+  return id;
+}
+
+std::string LoadedComponent::not_movable() const {
+  for (const auto& [offset, module] : impl_->core_modules)
+    if (const std::string& why = module->state_layout().not_movable; !why.empty()) return "core module " + module->name() + ": " + why;
+  return {};
+}
+
+wasm::EngineKind Instance::engine_kind() const { return state_->component->engine->kind(); }
+
+namespace {
+Error cannot_move(const std::string& why) { return Error(ErrorCode::ComponentUnsupportedFeature, "cannot move the instance to another engine: " + why); }
+}  // namespace
+
+Status Instance::move_to(const LoadedComponent& target) {
+  State& old = *state_;
+  const std::shared_ptr<LoadedComponent::Impl>& impl = RuntimeAccess::impl(target);
+  if (impl->decoded != old.component->decoded) return cannot_move("the target is another component");
+  if (old.poisoned) return cannot_move("the instance is poisoned");
+  if (old.on_stack || !old.scopes.empty()) return cannot_move("the instance is inside a call");
+  if (std::string why = target.not_movable(); !why.empty()) return cannot_move(why);
+
+  auto next = std::make_unique<State>();
+  next->component = impl;
+  next->linker = old.linker;
+  next->store = impl->engine->new_store();
+  next->guest.reuse = old.guest.ids;  // the live handles name these resource types
+  next->next_scope = old.next_scope;
+  if (auto s = instantiate_into(*this, *next); !s) return s.take_error();
+
+  // The same component walked the same way: the same envs and core instances, in the same order.
+  if (next->envs.size() != old.envs.size()) return cannot_move("the instantiations differ");
+  for (size_t e = 0; e < old.envs.size(); ++e) {
+    const auto& a = old.envs[e]->core_instances;
+    const auto& b = next->envs[e]->core_instances;
+    if (a.size() != b.size()) return cannot_move("the instantiations differ");
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (bool(a[i].instance) != bool(b[i].instance)) return cannot_move("the instantiations differ");
+      if (!a[i].instance) continue;
+      if (auto s = wasm::move_instance_state(*old.store, *a[i].instance, *next->store, *b[i].instance); !s) return s.take_error();
+    }
+  }
+  next->store->set_fuel_per_invocation(old.store->fuel_per_invocation());
+  next->store->set_timeout(old.store->timeout());
+  next->handles = std::move(old.handles);  // into the object the new lowered imports point at
+  state_ = std::move(next);
+  return {};
+}
+
+}  // namespace torvyn::component
