@@ -9,34 +9,45 @@
 namespace torvyn::cli {
 
 host::LoadObserver show_loads(Progress& p) {
-  // Component loads happen one at a time on the building thread, so one pending id is enough.
+  // Loads happen one at a time on the building thread, but a tiering compile goes on in the
+  // background on a thread of its own: the pending ids are kept by component.
   // A large module compiles as many units: the status line counts them; a log gets a line at each
   // tenth (and the last), not one per unit.
-  struct State {
+  struct Pending {
     uint64_t id = 0;
     size_t last_tenth = 0;
   };
-  auto pending = std::make_shared<State>();
-  return [&p, pending](const host::LoadEvent& e) {
+  struct State {
+    std::mutex mu;
+    std::map<std::string, Pending> by_component;
+  };
+  auto state = std::make_shared<State>();
+  return [&p, state](const host::LoadEvent& e) {
     const std::string name = e.file.filename().string();
+    std::lock_guard lock(state->mu);
+    Pending& pending = state->by_component[e.component];
+    const std::string what = name + " (" + e.engine + ", " + human_bytes(e.bytes) + ")";
     switch (e.kind) {
       case host::LoadEvent::Kind::Compiling:
-        *pending = State{p.begin("compiling " + name + " (" + e.engine + ", " + human_bytes(e.bytes) + ")"), 0};
+        pending = Pending{p.begin((e.background ? "compiling " + what + " in the background; running on interp meanwhile" : "compiling " + what)), 0};
         break;
       case host::LoadEvent::Kind::Progress: {
         if (e.units_total == 0) break;
         size_t tenth = e.units_done * 10 / e.units_total;
-        if (p.mode().style == Progress::Style::Lines && tenth == pending->last_tenth) break;
-        pending->last_tenth = tenth;
-        p.update(pending->id, "compiling " + name + " (" + e.engine + ", " + human_bytes(e.bytes) + "): module " + e.module + ", " +
-                                  std::to_string(e.units_done) + "/" + std::to_string(e.units_total) + " units compiled");
+        if (p.mode().style == Progress::Style::Lines && tenth == pending.last_tenth) break;
+        pending.last_tenth = tenth;
+        p.update(pending.id, "compiling " + what + ": module " + e.module + ", " + std::to_string(e.units_done) + "/" +
+                                 std::to_string(e.units_total) + " units compiled");
         break;
       }
       case host::LoadEvent::Kind::Compiled:
-        p.end(pending->id, "compiled " + name + " in " + human_seconds(e.seconds));
+        p.end(pending.id, "compiled " + name + " in " + human_seconds(e.seconds) + (e.background ? "; its nodes move to aot at their next element" : ""));
         break;
       case host::LoadEvent::Kind::Failed:
-        p.end(pending->id, "compiling " + name + " failed after " + human_seconds(e.seconds));
+        p.end(pending.id, "compiling " + name + " failed after " + human_seconds(e.seconds) + (e.background ? "; its nodes stay on interp" : ""));
+        break;
+      case host::LoadEvent::Kind::Stopped:
+        p.end(pending.id, "stopped compiling " + name + " after " + human_seconds(e.seconds) + ": the run ended first (nothing cached)");
         break;
       case host::LoadEvent::Kind::Cached:
         if (p.mode().verbose) p.note(name + ": cached (" + e.engine + ")");

@@ -46,7 +46,7 @@ std::vector<SectionDef> build() {
       {"runtime", false, {{"worker_threads", K::Integer}, {"max_memory_per_component", K::Size},
                           {"fuel_per_invocation", K::Integer}, {"invocation_timeout", K::Duration},
                           {"compilation_cache_dir", K::String}, {"engine", K::Enum, &engine_names()},
-                          {"max_batch", K::Integer},
+                          {"max_batch", K::Integer}, {"tiering", K::Bool},
                           {"backpressure", K::Table}, {"pools", K::Table}}},
       {"runtime.backpressure", false, {{"default_queue_depth", K::Integer},
                                        {"backpressure_policy", K::Enum, &backpressure_policy_names()},

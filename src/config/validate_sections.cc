@@ -142,6 +142,7 @@ void Validator::read_runtime(const Section& s, RuntimeConfig& r) {
   if (auto v = get_int(s, "max_batch", 1, 4096, "use 1 to call components once per element, or up to 4096 elements per batch call "
                                                 "(64 is the default)"))
     r.max_batch = static_cast<uint32_t>(*v);
+  if (auto v = get_bool(s, "tiering")) r.tiering = *v;
 
   Section bp = sub(s, "backpressure");
   if (auto v = get_int(bp, "default_queue_depth", 1, kMaxQueueDepth))

@@ -37,6 +37,10 @@ void LoadTracker::finish(bool ok) {
   }
 }
 
+void LoadTracker::stopped() {
+  if (compiling_) emit(LoadEvent::Kind::Stopped, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+}
+
 void LoadTracker::emit(LoadEvent::Kind kind, double seconds) {
   if (!observer_) return;
   what_.kind = kind;

@@ -23,6 +23,8 @@ class LoadTracker {
   static void on_compile(const wasm::CompileEvent& e);
   // The load ended: Compiled/Failed if anything compiled, else Cached when it succeeded.
   void finish(bool ok);
+  // The load was stopped before it finished (its run ended first): Stopped if anything compiled.
+  void stopped();
 
  private:
   void emit(LoadEvent::Kind kind, double seconds);

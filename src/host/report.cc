@@ -77,6 +77,14 @@ std::string render_human(const std::vector<FlowReport>& reports) {
                     count_of(s.errors, "error", "errors").c_str());
       out += line;
     }
+    for (const StageReport& s : r.stages) {
+      if (!s.tiering) continue;
+      const TieringReport& t = *s.tiering;
+      out += "  tiering    " + s.node + ": " +
+             (t.moved ? "moved to aot after " + count_of(t.calls_before, "call", "calls") + " on interp"
+                      : "ran on interp (" + count_of(t.calls_before, "call", "calls") + "): " + t.why_not) +
+             "\n";
+    }
   }
   return out;
 }
@@ -118,6 +126,14 @@ nlohmann::json to_json(const FlowReport& r) {
                            {"dropped", s.dropped},
                            {"processing_ns", {{"p50", s.p50_ns}, {"p99", s.p99_ns}}},
                            {"copies", {{"total", s.copies}, {"bytes", s.copy_bytes}}}});
+  for (size_t i = 0; i < r.stages.size(); ++i) {
+    const StageReport& s = r.stages[i];
+    if (!s.engine.empty()) j["stages"][i]["engine"] = s.engine;
+    if (s.tiering) {
+      j["stages"][i]["tiering"] = {{"moved", s.tiering->moved}, {"calls_before", s.tiering->calls_before}};
+      if (!s.tiering->moved) j["stages"][i]["tiering"]["why_not"] = s.tiering->why_not;
+    }
+  }
   for (const QueueReport& q : r.queues)
     j["queues"].push_back({{"from", q.from},
                            {"to", q.to},

@@ -2,6 +2,7 @@
 
 #include "graph_splice.h"
 #include "limit_help.h"
+#include "background_compiles.h"
 #include "load_tracker.h"
 #include "running_flow.h"
 
@@ -83,6 +84,7 @@ Runtime::Runtime(config::Config config) : config_(std::move(config)) {
 }
 
 Runtime::~Runtime() {
+  if (compiles_) compiles_->stop();  // their threads use the engines
   flows_.clear();  // instances before engines and the pool
   guest_log().flush(std::chrono::milliseconds(250));  // their last lines, if stderr is being read
   if (tracer_) tracer_->shutdown();
@@ -130,6 +132,20 @@ Result<std::shared_ptr<wasm::Engine>> Runtime::engine_for(uint64_t max_memory) {
   cfg.max_memory_pages = static_cast<uint32_t>(std::max<uint64_t>(1, max_memory / 65536));
   cfg.cache_dir = config_.runtime.compilation_cache_dir.empty() ? default_cache_dir() : config_.runtime.compilation_cache_dir;
   cfg.on_compile = &LoadTracker::on_compile;
+  cfg.compile_cancel = compile_cancel_;
+  auto r = wasm::Engine::create(cfg);
+  if (!r) return r.take_error();
+  e = *r;
+  return e;
+}
+
+Result<std::shared_ptr<wasm::Engine>> Runtime::interp_engine_for(uint64_t max_memory) {
+  auto& e = interp_engines_[max_memory];
+  if (e) return e;
+  auto aot = engine_for(max_memory);
+  if (!aot) return aot.take_error();
+  wasm::EngineConfig cfg = (*aot)->config();  // the same limits, so a node moves between equals
+  cfg.kind = wasm::EngineKind::Interp;
   auto r = wasm::Engine::create(cfg);
   if (!r) return r.take_error();
   e = *r;
@@ -179,10 +195,34 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
   what.file = path;
   what.bytes = bytes.size();
   what.engine = wasm::to_string((*engine)->kind());
-  LoadTracker tracker(on_load_, std::move(what));
-  auto loaded = component::LoadedComponent::load(*engine, std::move(bytes), name);
-  tracker.finish(loaded.ok());
+  // Tiering: a component the aot cache does not hold yet starts on the interpreter.
+  std::shared_ptr<wasm::Engine> meanwhile;
+  if (config_.runtime.tiering && (*engine)->kind() == wasm::EngineKind::Aot) {
+    auto interp = interp_engine_for(max_memory);
+    if (!interp) return interp.take_error();
+    meanwhile = *interp;
+  }
+  Result<std::shared_ptr<component::LoadedComponent>> loaded = Error(ErrorCode::Internal, "not loaded");
+  {
+    LoadTracker tracker(on_load_, what);
+    loaded = component::LoadedComponent::load_preferring(*engine, meanwhile, std::move(bytes), name);
+    tracker.finish(loaded.ok());
+  }
   if (!loaded) return Error(loaded.error().code, "component `" + name + "` (" + path.string() + "): " + loaded.error().message);
+  if ((*loaded)->engine_kind() != (*engine)->kind()) {
+    if (std::string why = (*loaded)->not_movable(); !why.empty()) {
+      // Its nodes could never move: compile now, as without tiering.
+      std::fprintf(stderr, "torvyn: %s cannot move between engines (%s): compiling it before the run\n", name.c_str(), why.c_str());
+      LoadTracker tracker(on_load_, what);
+      loaded = (*loaded)->load_on(*engine);
+      tracker.finish(loaded.ok());
+      if (!loaded) return Error(loaded.error().code, "component `" + name + "` (" + path.string() + "): " + loaded.error().message);
+    } else {
+      if (!compiles_) compiles_ = std::make_unique<BackgroundCompiles>(compile_cancel_);
+      what.background = true;
+      tier_ups_[loaded->get()] = compiles_->start(*loaded, *engine, on_load_, what);
+    }
+  }
   slot = *loaded;
   return slot;
 }
@@ -381,6 +421,10 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     streaming::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, buffer_budget(n), reservation), n.id};
     auto node = streaming::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
     if (!node) return build_error(decl.name, "node `" + n.id + "`: " + node.error().message);
+    if (auto up = tier_ups_.find(lc->get()); up != tier_ups_.end()) {
+      (*node)->move_when_ready(up->second);
+      rf->tiering[n.id] = node->get();
+    }
     // On interp the batch forms are slower (the SDK's per-element loop runs interpreted instead of
     // in native host functions; docs/batching.md): per element there.
     const uint32_t max_batch = rt.engine == config::Engine::Interp ? 1 : rt.max_batch;
@@ -504,6 +548,8 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   for (auto& t : pool) t.join();
+  // Compiles for nodes that no longer run: stopped (and their progress lines ended) before the summary.
+  if (compiles_) compiles_->stop();
   // Every span of the run reaches the exporter before the run is reported.
   if (tracer_) tracer_->shutdown();
   std::vector<FlowReport> reports;
@@ -599,6 +645,13 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
     st.p99_ns = processing.quantile(0.99);
     st.copies = minus(e.copies, b.copies);
     st.copy_bytes = minus(e.copy_bytes, b.copy_bytes);
+    if (auto t = rf.tiering.find(n.id); t != rf.tiering.end()) {
+      const streaming::TierMove& m = t->second->tier_move();
+      st.engine = wasm::to_string(t->second->engine_kind());
+      st.tiering = TieringReport{m.moved, m.calls_before, m.done ? m.error : "the aot compile had not finished"};
+    } else if (const auto* cn = dynamic_cast<const streaming::ComponentNode*>(n.stage)) {
+      st.engine = wasm::to_string(cn->engine_kind());
+    }
     r.copies += st.copies;
     r.copy_bytes += st.copy_bytes;
     r.stages.push_back(std::move(st));

@@ -520,15 +520,33 @@ Status compile_modules(LoadedComponent::Impl& impl, const Component& c, const st
   return {};
 }
 
+bool ready_on(const wasm::Engine& engine, const Component& c) {
+  for (const auto& d : c.definitions) {
+    if (const auto* m = std::get_if<CoreModule>(&d)) {
+      if (!engine.is_ready(m->bytes)) return false;
+    } else if (const auto* nested = std::get_if<std::shared_ptr<Component>>(&d)) {
+      if (!ready_on(engine, **nested)) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load(std::shared_ptr<wasm::Engine> engine, std::vector<uint8_t> bytes, std::string name) {
+  return load_preferring(std::move(engine), nullptr, std::move(bytes), std::move(name));
+}
+
+Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load_preferring(std::shared_ptr<wasm::Engine> preferred, std::shared_ptr<wasm::Engine> meanwhile,
+                                                                          std::vector<uint8_t> bytes, std::string name) {
   auto decoded = load_component(std::move(bytes));
   if (!decoded) {
     Error e = decoded.take_error();
     e.message = name + ": " + e.message;
     return e;
   }
+  std::shared_ptr<wasm::Engine> engine = std::move(preferred);
+  if (meanwhile && !ready_on(*engine, (*decoded)->component)) engine = std::move(meanwhile);
   auto lc = std::make_shared<LoadedComponent>();
   lc->name_ = std::move(name);
   lc->impl_ = std::make_shared<Impl>();

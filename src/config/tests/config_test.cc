@@ -142,6 +142,7 @@ TEST(ConfigLoad, FullFileWithEveryKey) {
   EXPECT_EQ(c.runtime.compilation_cache_dir, kData + "/cache");
   EXPECT_EQ(c.runtime.engine, Engine::Interp);
   EXPECT_EQ(c.runtime.max_batch, 128u);
+  EXPECT_TRUE(c.runtime.tiering);
   EXPECT_EQ(c.runtime.backpressure.default_queue_depth, 256u);
   EXPECT_EQ(c.runtime.backpressure.policy, BackpressurePolicy::DropNewest);
   EXPECT_DOUBLE_EQ(c.runtime.backpressure.low_watermark_ratio, 0.25);
@@ -187,6 +188,7 @@ TEST(ConfigLoad, MinimalFileGetsDefaults) {
   EXPECT_EQ(c.runtime.engine, Engine::Aot);
   EXPECT_EQ(c.runtime.compilation_cache_dir, "");
   EXPECT_EQ(c.runtime.max_batch, 64u);
+  EXPECT_FALSE(c.runtime.tiering);
   EXPECT_EQ(c.runtime.backpressure.default_queue_depth, 64u);
   EXPECT_EQ(c.runtime.backpressure.policy, BackpressurePolicy::BlockProducer);
   EXPECT_DOUBLE_EQ(c.runtime.backpressure.low_watermark_ratio, 0.5);

@@ -749,6 +749,10 @@ class AotEngine final : public Engine {
 
   std::unique_ptr<Store> new_store() override { return std::make_unique<AotStore>(cfg_); }
 
+  bool is_ready(std::span<const uint8_t> bytes) const override {
+    return cache_.has_entry(cache_.key_for(bytes, cfg_.fuel_metering));
+  }
+
  private:
   EngineConfig cfg_;
   CompileCache cache_;
@@ -767,6 +771,7 @@ Result<std::shared_ptr<Engine>> make_aot_engine(const EngineConfig& config) {
   opts.unit_bytes = config.compile_unit_bytes;
   opts.max_units = config.compile_max_units;
   opts.jobs = config.compile_jobs;
+  opts.cancel = config.compile_cancel;
   auto cache = CompileCache::open(opts);
   if (!cache) return cache.take_error();
   return std::static_pointer_cast<Engine>(std::make_shared<AotEngine>(config, std::move(*cache)));

@@ -74,13 +74,17 @@ struct Fd {
 
 // ---- running the compiler --------------------------------------------------------------------
 
+Error cancelled() { return Error(ErrorCode::WasmCompileLimit, "the compile was stopped before it finished (its run ended first)"); }
+
 struct RunLimits {
   uint64_t address_space = 0;  // RLIMIT_AS; 0 = none
   uint64_t cpu_seconds = 0;    // RLIMIT_CPU; 0 = none
+  const std::atomic<bool>* cancel = nullptr;  // reads true: kill it (CompileCache::Options::cancel)
 };
 
 struct RunResult {
   bool timed_out = false;
+  bool cancelled = false;
   int status = -1;  // exit status, or -1 when it could not run / was killed
   int signal = 0;   // the signal that killed it, if one did
   std::string output;
@@ -154,12 +158,17 @@ RunResult run_process(const std::vector<std::string>& argv, const std::string& l
       rr.timed_out = true;
       break;
     }
+    if (limits.cancel && limits.cancel->load(std::memory_order_relaxed)) {
+      rr.cancelled = true;
+      break;
+    }
     std::this_thread::sleep_for(sleep);
     if (sleep < std::chrono::milliseconds(20)) sleep *= 2;
   }
   ::kill(-pid, SIGKILL);  // on a timeout the whole compile; else whatever the driver left running
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (rr.cancelled) return rr;
   if (!rr.timed_out && WIFEXITED(status)) rr.status = WEXITSTATUS(status);
   if (!rr.timed_out && WIFSIGNALED(status)) rr.signal = WTERMSIG(status);
   // The log is ours (0600 in our directory); read at most its last 64 KiB.
@@ -444,6 +453,7 @@ Result<CompileCache> CompileCache::open(const Options& options) {
   c.max_units_ = std::max<size_t>(1, options.max_units);
   c.huge_function_bytes_ = options.huge_function_bytes;
   c.jobs_ = options.jobs ? options.jobs : default_compile_jobs(c.memory_limit_);
+  c.cancel_ = options.cancel;
   c.flags_ = {"-shared", "-fPIC", options.opt_level,
               // what wasm2c documents for correct float and call semantics
               "-fno-optimize-sibling-calls", "-frounding-math", "-fsignaling-nans",
@@ -485,6 +495,11 @@ std::string CompileCache::key_for(std::span<const uint8_t> module_bytes, bool me
   return sha256_hex(buf);
 }
 
+bool CompileCache::has_entry(const std::string& key) const {
+  struct stat st{};
+  return ::lstat((fs::path(entry_dir(key)) / kObjectName).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 std::string CompileCache::entry_dir(const std::string& key) const { return (fs::path(dir_) / key.substr(0, 2) / key).string(); }
 
 Status CompileCache::run_jobs(const std::filesystem::path& work, const std::vector<CompileJob>& jobs, const UnitObserver& on_unit) const {
@@ -495,7 +510,7 @@ Status CompileCache::run_jobs(const std::filesystem::path& work, const std::vect
   std::condition_variable changed;
   size_t next = 0, done = 0, finished_workers = 0;
   std::optional<Error> failure;
-  RunLimits limits{memory_limit_, static_cast<uint64_t>(std::max<int64_t>(1, timeout_.count()))};
+  RunLimits limits{memory_limit_, static_cast<uint64_t>(std::max<int64_t>(1, timeout_.count())), cancel_.get()};
   const std::string interp_hint = "; run this component with engine = \"interp\", which does not compile it";
   auto worker = [&]() noexcept {
     for (;;) {
@@ -509,7 +524,9 @@ Status CompileCache::run_jobs(const std::filesystem::path& work, const std::vect
       const std::string log = (work / ("cc-" + std::to_string(j) + ".log")).string();
       RunResult rr = run_process(job.argv, log, work.string(), timeout_, limits);
       std::optional<Error> e;
-      if (rr.timed_out) {
+      if (rr.cancelled) {
+        e = cancelled();
+      } else if (rr.timed_out) {
         e = Error(ErrorCode::WasmCompileLimit, "compiling " + job.what + " took longer than " + std::to_string(timeout_.count()) + " s and was stopped" + interp_hint);
       } else if (rr.status != 0) {
         if (hit_limit(rr))
@@ -570,8 +587,10 @@ Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, cons
     }
   }
 
+  if (cancel_ && cancel_->load()) return cancelled();
   auto tr = translate();
   if (!tr) return tr.take_error();
+  if (cancel_ && cancel_->load()) return cancelled();
 
   const fs::path shard = entry.parent_path();
   if (::mkdir(shard.c_str(), 0700) != 0 && errno != EEXIST)

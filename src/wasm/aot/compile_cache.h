@@ -19,10 +19,12 @@
 // removed when a cache is opened.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -74,6 +76,9 @@ class CompileCache {
     // A unit holding a function of more C than this is compiled at -O1 whatever `opt_level` says:
     // GCC's -O2 passes grow super-linearly on functions of tens of thousands of locals.
     size_t huge_function_bytes = 1u << 20;
+    // Reads true: compiles under way are stopped (their compiler processes killed) and fail, and
+    // no new one starts. Optional.
+    std::shared_ptr<const std::atomic<bool>> cancel;
   };
 
   // Told as units finish: (units compiled, units in all). Called from the pool's threads.
@@ -89,6 +94,8 @@ class CompileCache {
 
   std::string key_for(std::span<const uint8_t> module_bytes, bool metered) const;
   std::string entry_dir(const std::string& key) const;  // <dir>/<kk>/<key>
+  // Whether an entry for `key` exists (not verified: get_or_compile checks it).
+  bool has_entry(const std::string& key) const;
 
   // The verified compiled object for `key`, compiling `translate()` on a miss or when the cached
   // entry fails its check. `module_name` goes into warnings.
@@ -112,6 +119,7 @@ class CompileCache {
   std::string opt_level_;
   size_t unit_bytes_ = 0, max_units_ = 1, huge_function_bytes_ = 0;
   unsigned jobs_ = 1;
+  std::shared_ptr<const std::atomic<bool>> cancel_;
 };
 
 // 4 GiB, or 3/4 of physical memory when that is less (at least 512 MiB).

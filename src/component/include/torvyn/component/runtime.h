@@ -97,6 +97,11 @@ class LoadedComponent {
  public:
   static Result<std::shared_ptr<LoadedComponent>> load(std::shared_ptr<wasm::Engine> engine, std::vector<uint8_t> bytes, std::string name);
   const std::string& name() const { return name_; }
+  // Tiering: loads on `preferred` when every core module is ready there without compiling
+  // (wasm::Engine::is_ready), else on `meanwhile` (null: always `preferred`, as load() does). The
+  // caller then compiles it on `preferred` in the background (load_on) and moves its instances.
+  static Result<std::shared_ptr<LoadedComponent>> load_preferring(std::shared_ptr<wasm::Engine> preferred, std::shared_ptr<wasm::Engine> meanwhile,
+                                                                  std::vector<uint8_t> bytes, std::string name);
   wasm::EngineKind engine_kind() const;
 
   // Tiering: the same component with its core modules loaded by `engine` (for aot: compiled), sharing

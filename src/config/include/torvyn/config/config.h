@@ -133,6 +133,10 @@ struct RuntimeConfig {
   // Elements per call of a component's batch form (torvyn:batching, docs/batching.md): 1..4096;
   // 1 = per element (the batch forms are not used).
   uint32_t max_batch = 64;
+  // With engine = "aot": a component the compile cache does not hold yet starts on the interpreter
+  // while it compiles in the background, and each of its nodes moves to the compiled code at an
+  // element boundary (docs/tiering.md). Off: the run waits for the compile.
+  bool tiering = false;
   BackpressureConfig backpressure;
   PoolConfig pools;
 };

@@ -9,8 +9,17 @@
 
 namespace torvyn::host {
 
+// A node that started on the interpreter while its component compiled (runtime.tiering).
+struct TieringReport {
+  bool moved = false;       // it runs compiled code now
+  uint64_t calls_before = 0;  // calls it made on the interpreter (before the move, or all of them)
+  std::string why_not;      // when it did not move
+};
+
 struct StageReport {
   std::string node, component, role;
+  std::string engine;  // a component's: "aot" | "interp" (where it ran last); "" for built-in stages
+  std::optional<TieringReport> tiering;
   uint64_t invocations = 0, errors = 0, elements_in = 0, elements_out = 0, dropped = 0;
   uint64_t p50_ns = 0, p99_ns = 0;  // processing time per invocation
   uint64_t copies = 0, copy_bytes = 0;

@@ -26,7 +26,13 @@ namespace torvyn::security {
 struct WasiOptions;
 }
 
+namespace torvyn::streaming {
+struct TierUp;
+}
+
 namespace torvyn::host {
+
+class BackgroundCompiles;
 
 struct RunOptions {
   std::vector<std::string> flows;          // empty = every flow in the manifest
@@ -79,6 +85,7 @@ class Runtime {
 
  private:
   Result<std::shared_ptr<wasm::Engine>> engine_for(uint64_t max_memory);
+  Result<std::shared_ptr<wasm::Engine>> interp_engine_for(uint64_t max_memory);  // tiering's first engine
   Result<std::shared_ptr<component::LoadedComponent>> load_component(const std::string& reference, const std::string& node_id,
                                                                      uint64_t max_memory);
   Status build_flow(const config::FlowDecl& decl, const RunOptions& options);
@@ -93,6 +100,12 @@ class Runtime {
   std::unique_ptr<resources::BufferPool> pool_;
   resources::CopyLedger ledger_;
   std::map<uint64_t, std::shared_ptr<wasm::Engine>> engines_;  // by memory limit
+  // Tiering (runtime.tiering): interpreters to start on, the compiles in the background (stopped
+  // when the run ends) and, per component loaded on an interpreter, what its nodes wait for.
+  std::map<uint64_t, std::shared_ptr<wasm::Engine>> interp_engines_;
+  std::shared_ptr<std::atomic<bool>> compile_cancel_ = std::make_shared<std::atomic<bool>>(false);
+  std::unique_ptr<BackgroundCompiles> compiles_;
+  std::map<const component::LoadedComponent*, std::shared_ptr<streaming::TierUp>> tier_ups_;
   std::map<std::string, std::shared_ptr<component::LoadedComponent>> components_;
   std::map<std::string, std::string> digests_;  // component reference -> sha256:<hex> of its bytes
   std::vector<std::unique_ptr<RunningFlow>> flows_;

@@ -93,6 +93,7 @@ class ComponentNode final : public Stage {
   // Tiering: move to `up->target` once `up->ready` (see TierUp); until then every call counts.
   void move_when_ready(std::shared_ptr<const TierUp> up) { tier_up_ = std::move(up); }
   const TierMove& tier_move() const { return tier_move_; }
+  wasm::EngineKind engine_kind() const { return instance_->engine_kind(); }
   uint64_t memory_bytes() override { return instance_->memory_bytes(); }
   uint64_t fuel_consumed() override { return instance_->store().fuel_consumed(); }
 

@@ -7,6 +7,7 @@
 // thread at a time; different Stores may run concurrently on different threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -72,6 +73,10 @@ struct EngineConfig {
   unsigned compile_jobs = 0;
   // aot: told when a load compiles or finds its module in the cache (see CompileEvent). Optional.
   CompileObserver on_compile;
+  // aot: reads true: a compile under way stops (its compiler processes are killed) and its load
+  // fails with WasmCompileLimit; later loads that would compile fail at once. Optional. For a
+  // compile in the background (tiering) that its run no longer needs.
+  std::shared_ptr<const std::atomic<bool>> compile_cancel;
   // interp: upper bound on the interpreter's value stack in bytes. The stack grows with the frames
   // actually live (each charged its own bound); a call that would pass the limit traps with
   // TrapKind::StackExhausted. Any module size loads.
@@ -266,6 +271,10 @@ class Engine {
   virtual Result<std::shared_ptr<Module>> load(std::span<const uint8_t> bytes, std::string_view name = {}) = 0;
 
   virtual std::unique_ptr<Store> new_store() = 0;
+
+  // Whether load(bytes) would find the module ready, without compiling (aot: its cache holds an
+  // entry for it; interp: always). A hint for tiering: the entry is still verified at load.
+  virtual bool is_ready(std::span<const uint8_t> bytes) const { return true; }
 };
 
 }  // namespace torvyn::wasm

@@ -1,0 +1,41 @@
+// Tiering (runtime.tiering, docs/tiering.md): the aot compiles a run starts in the background while
+// its nodes run the same components on the interpreter. Each compile runs on a thread of its own
+// and, when it ends, fills the streaming::TierUp its nodes wait on; the nodes move at their next
+// element boundary. A run that ends first stops the compiles still under way (their compiler
+// processes are killed, nothing is cached) and waits for their threads.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "torvyn/component/runtime.h"
+#include "torvyn/host/load_events.h"
+#include "torvyn/streaming/component_node.h"
+
+namespace torvyn::host {
+
+class BackgroundCompiles {
+ public:
+  // `cancel` is the flag the aot engines were given (EngineConfig::compile_cancel).
+  explicit BackgroundCompiles(std::shared_ptr<std::atomic<bool>> cancel) : cancel_(std::move(cancel)) {}
+  ~BackgroundCompiles() { stop(); }
+  BackgroundCompiles(const BackgroundCompiles&) = delete;
+  BackgroundCompiles& operator=(const BackgroundCompiles&) = delete;
+
+  // Compiles `running` (loaded on the interpreter) on `engine`; `observer` hears the compile's
+  // LoadEvents (from the compile's thread) as `what`.
+  std::shared_ptr<streaming::TierUp> start(std::shared_ptr<const component::LoadedComponent> running, std::shared_ptr<wasm::Engine> engine,
+                                           LoadObserver observer, LoadEvent what);
+  // Stops the compiles still under way and waits for every thread. Idempotent.
+  void stop();
+
+ private:
+  std::shared_ptr<std::atomic<bool>> cancel_;
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace torvyn::host
