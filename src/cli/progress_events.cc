@@ -27,9 +27,30 @@ host::LoadObserver show_loads(Progress& p) {
     std::lock_guard lock(state->mu);
     Pending& pending = state->by_component[e.component];
     const std::string what = name + " (" + e.engine + ", " + human_bytes(e.bytes) + ")";
+    if (e.background) {
+      // While the flows run (the status line is gone by then): plain lines, a unit count at each tenth.
+      switch (e.kind) {
+        case host::LoadEvent::Kind::Compiling: p.note("compiling " + what + " in the background; running on interp meanwhile"); break;
+        case host::LoadEvent::Kind::Progress: {
+          size_t tenth = e.units_total ? e.units_done * 10 / e.units_total : 0;
+          if (tenth == pending.last_tenth) break;
+          pending.last_tenth = tenth;
+          p.note("compiling " + name + " in the background: " + std::to_string(e.units_done) + "/" + std::to_string(e.units_total) +
+                 " units compiled (" + human_seconds(e.seconds) + ")");
+          break;
+        }
+        case host::LoadEvent::Kind::Compiled: p.note("compiled " + name + " in " + human_seconds(e.seconds) + "; its nodes move to aot at their next element"); break;
+        case host::LoadEvent::Kind::Failed: p.note("compiling " + name + " failed after " + human_seconds(e.seconds) + "; its nodes stay on interp"); break;
+        case host::LoadEvent::Kind::Stopped:
+          p.note("stopped compiling " + name + " after " + human_seconds(e.seconds) + ": the run ended first (nothing cached)");
+          break;
+        case host::LoadEvent::Kind::Cached: break;
+      }
+      return;
+    }
     switch (e.kind) {
       case host::LoadEvent::Kind::Compiling:
-        pending = Pending{p.begin((e.background ? "compiling " + what + " in the background; running on interp meanwhile" : "compiling " + what)), 0};
+        pending = Pending{p.begin("compiling " + what), 0};
         break;
       case host::LoadEvent::Kind::Progress: {
         if (e.units_total == 0) break;
@@ -41,14 +62,12 @@ host::LoadObserver show_loads(Progress& p) {
         break;
       }
       case host::LoadEvent::Kind::Compiled:
-        p.end(pending.id, "compiled " + name + " in " + human_seconds(e.seconds) + (e.background ? "; its nodes move to aot at their next element" : ""));
+        p.end(pending.id, "compiled " + name + " in " + human_seconds(e.seconds));
         break;
       case host::LoadEvent::Kind::Failed:
-        p.end(pending.id, "compiling " + name + " failed after " + human_seconds(e.seconds) + (e.background ? "; its nodes stay on interp" : ""));
+        p.end(pending.id, "compiling " + name + " failed after " + human_seconds(e.seconds));
         break;
-      case host::LoadEvent::Kind::Stopped:
-        p.end(pending.id, "stopped compiling " + name + " after " + human_seconds(e.seconds) + ": the run ended first (nothing cached)");
-        break;
+      case host::LoadEvent::Kind::Stopped: break;  // (background compiles only)
       case host::LoadEvent::Kind::Cached:
         if (p.mode().verbose) p.note(name + ": cached (" + e.engine + ")");
         break;
