@@ -81,7 +81,7 @@ std::string render_human(const std::vector<FlowReport>& reports) {
       if (!s.tiering) continue;
       const TieringReport& t = *s.tiering;
       out += "  tiering    " + s.node + ": " +
-             (t.moved ? "moved to aot after " + count_of(t.calls_before, "call", "calls") + " on interp"
+             (t.moved ? "moved to aot after " + count_of(t.calls_before, "call", "calls") + " on interp (the move took " + human_duration(t.move_ns) + ")"
                       : "ran on interp (" + count_of(t.calls_before, "call", "calls") + "): " + t.why_not) +
              "\n";
     }
@@ -130,7 +130,7 @@ nlohmann::json to_json(const FlowReport& r) {
     const StageReport& s = r.stages[i];
     if (!s.engine.empty()) j["stages"][i]["engine"] = s.engine;
     if (s.tiering) {
-      j["stages"][i]["tiering"] = {{"moved", s.tiering->moved}, {"calls_before", s.tiering->calls_before}};
+      j["stages"][i]["tiering"] = {{"moved", s.tiering->moved}, {"calls_before", s.tiering->calls_before}, {"move_ns", s.tiering->move_ns}};
       if (!s.tiering->moved) j["stages"][i]["tiering"]["why_not"] = s.tiering->why_not;
     }
   }

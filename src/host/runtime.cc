@@ -648,7 +648,7 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
     if (auto t = rf.tiering.find(n.id); t != rf.tiering.end()) {
       const streaming::TierMove& m = t->second->tier_move();
       st.engine = wasm::to_string(t->second->engine_kind());
-      st.tiering = TieringReport{m.moved, m.calls_before, m.done ? m.error : "the aot compile had not finished"};
+      st.tiering = TieringReport{m.moved, m.calls_before, m.move_ns, m.done ? m.error : "the aot compile had not finished"};
     } else if (const auto* cn = dynamic_cast<const streaming::ComponentNode*>(n.stage)) {
       st.engine = wasm::to_string(cn->engine_kind());
     }

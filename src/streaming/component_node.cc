@@ -177,6 +177,12 @@ void ComponentNode::tier_step() {
     tier_move_.error = up->failure;
     return;
   }
+  const auto started = std::chrono::steady_clock::now();
+  struct Timed {  // how long the node was held, whatever the outcome
+    TierMove& m;
+    std::chrono::steady_clock::time_point t;
+    ~Timed() { m.move_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t).count()); }
+  } timed{tier_move_, started};
   if (Status s = instance_->move_to(*up->target); !s) {
     tier_move_.error = s.error().message;
     return;

@@ -13,6 +13,7 @@ namespace torvyn::host {
 struct TieringReport {
   bool moved = false;       // it runs compiled code now
   uint64_t calls_before = 0;  // calls it made on the interpreter (before the move, or all of them)
+  uint64_t move_ns = 0;       // how long the move held the node
   std::string why_not;      // when it did not move
 };
 

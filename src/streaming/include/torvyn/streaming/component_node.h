@@ -51,6 +51,7 @@ struct TierMove {
   bool done = false;          // the node has tried (or had nothing to move to)
   bool moved = false;         // it runs on the target engine now
   uint64_t calls_before = 0;  // calls made on the first engine
+  uint64_t move_ns = 0;       // how long the move held the node (instantiating, copying its state)
   std::string error;          // why it stays (the compile failed, or the move did)
 };
 
