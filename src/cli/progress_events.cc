@@ -42,7 +42,7 @@ host::LoadObserver show_loads(Progress& p) {
         case host::LoadEvent::Kind::Compiled: p.note("compiled " + name + " in " + human_seconds(e.seconds) + "; its nodes move to aot at their next element"); break;
         case host::LoadEvent::Kind::Failed: p.note("compiling " + name + " failed after " + human_seconds(e.seconds) + "; its nodes stay on interp"); break;
         case host::LoadEvent::Kind::Stopped:
-          p.note("stopped compiling " + name + " after " + human_seconds(e.seconds) + ": the run ended first (nothing cached)");
+          p.note("stopped compiling " + name + " after " + human_seconds(e.seconds) + ": the run ended first; nothing cached (a run with --config runtime.tiering=false waits for the compile once)");
           break;
         case host::LoadEvent::Kind::Cached: break;
       }
