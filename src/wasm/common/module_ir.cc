@@ -1,7 +1,11 @@
 #include "module_ir.h"
 
 #include "nesting_check.h"
+#include "torvyn/base/sha256.h"
 #include "torvyn/wasm/validate.h"
+
+#include <mutex>
+#include <unordered_set>
 
 #include <wabt/binary-reader-ir.h>
 #include <wabt/cast.h>
@@ -64,6 +68,33 @@ ExternType extern_type_of(const wabt::Module& m, wabt::ExternalKind kind, const 
   return t;
 }
 
+// The modules this process has already checked and validated, by the SHA-256 of their bytes. A run
+// meets the same bytes several times — `link` validates every core module before `run` loads it,
+// and a tiered component loads on the interpreter and then on aot — and a 12 MB module takes about
+// a second to validate. The same bytes with the same limit give the same verdict, so only the
+// first decode checks; later ones only build the IR.
+class ValidatedModules {
+ public:
+  static ValidatedModules& instance() {
+    static ValidatedModules v;
+    return v;
+  }
+  bool contains(const std::string& digest) {
+    std::lock_guard lock(mu_);
+    return digests_.count(digest) != 0;
+  }
+  void add(std::string digest) {
+    std::lock_guard lock(mu_);
+    if (digests_.size() >= kMaxRemembered) digests_.clear();  // a bound, not an eviction policy
+    digests_.insert(std::move(digest));
+  }
+
+ private:
+  static constexpr size_t kMaxRemembered = 4096;
+  std::mutex mu_;
+  std::unordered_set<std::string> digests_;
+};
+
 }  // namespace
 
 ValType to_val_type(wabt::Type t) {
@@ -87,8 +118,12 @@ FuncType func_type_of(const wabt::FuncSignature& sig) {
 }
 
 Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> bytes, std::string_view name, uint32_t nesting_limit) {
+  // Only modules checked at the standard limit are remembered (tests decode at other limits).
+  std::string digest = nesting_limit == kMaxControlNesting ? sha256_hex(bytes) : std::string();
+  const bool checked = !digest.empty() && ValidatedModules::instance().contains(digest);
   // Before any IR exists: the IR is a tree that later passes (and its destructor) walk recursively.
-  if (Status s = check_control_nesting(bytes, name, nesting_limit); !s) return s.take_error();
+  if (!checked)
+    if (Status s = check_control_nesting(bytes, name, nesting_limit); !s) return s.take_error();
   auto module = std::make_unique<wabt::Module>();
   wabt::Errors errors;
   wabt::Features features;  // wabt 1.0.32 defaults: MVP + mutable globals, sat-conv, sign-ext, simd,
@@ -98,9 +133,11 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
   std::string filename(name.empty() ? "<module>" : name);
   if (wabt::Failed(wabt::ReadBinaryIr(filename.c_str(), bytes.data(), bytes.size(), options, &errors, module.get())))
     return Error(ErrorCode::WasmMalformed, filename + ": malformed module: " + format_errors(errors));
+  if (checked) return module;
   wabt::ValidateOptions vopts(features);
   if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts)))
     return Error(ErrorCode::WasmInvalid, filename + ": invalid module: " + format_errors(errors));
+  if (!digest.empty()) ValidatedModules::instance().add(std::move(digest));
   return module;
 }
 

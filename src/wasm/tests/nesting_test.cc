@@ -4,9 +4,12 @@
 // nesting up to the limit still loads and runs on both engines.
 #include <gtest/gtest.h>
 
+#include "../common/module_ir.h"
 #include "../common/nesting_check.h"
 #include "test_support.h"
 #include "torvyn/wasm/engine.h"
+#include "torvyn/wasm/validate.h"
+#include "wat.h"
 #include "torvyn_test/engines.h"
 
 namespace torvyn::wasm {
@@ -77,6 +80,27 @@ TEST_P(NestingOnEngine, DeepButAllowedNestingRuns) {
 }
 
 TORVYN_INSTANTIATE_ON_ENGINES(NestingOnEngine);
+
+}  // namespace
+}  // namespace torvyn::wasm
+
+namespace torvyn::wasm {
+namespace {
+
+// decode_module remembers the bytes it validated, so that `link` and a load (or two loads, on two
+// engines) do not validate the same module twice: an invalid module must stay invalid however
+// often it is decoded, and a valid one valid.
+TEST(ValidatedModules, AVerdictIsTheSameEveryTime) {
+  const std::vector<uint8_t> invalid = testing::wat(R"((module (func (result i32))))");  // nothing on the stack
+  const std::vector<uint8_t> valid = testing::wat(R"((module (func (result i32) i32.const 1)))");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(validate_module(invalid, "invalid").error().code, ErrorCode::WasmInvalid) << i;
+    EXPECT_TRUE(validate_module(valid, "valid").ok()) << i;
+    auto ir = decode_module(valid, "valid");
+    ASSERT_TRUE(ir.ok());
+    EXPECT_EQ((*ir)->funcs.size(), 1u);
+  }
+}
 
 }  // namespace
 }  // namespace torvyn::wasm
