@@ -20,11 +20,7 @@ std::vector<uint8_t> read_component(const std::string& name) {
 class ComponentRuntime : public ::testing::TestWithParam<wasm::EngineKind> {
  public:
   void SetUp() override {
-    wasm::EngineConfig cfg;
-    cfg.kind = GetParam();
-    cfg.cache_dir = TORVYN_TEST_CACHE_DIR;
-    cfg.opt_level = "-O1";
-    engine = *wasm::Engine::create(cfg);
+    engine = test::make_test_engine(GetParam(), TORVYN_TEST_CACHE_DIR);
   }
 
   std::unique_ptr<Instance> instantiate(const std::string& name) {

@@ -93,11 +93,7 @@ struct Guest {
 class Wasi : public ::testing::TestWithParam<wasm::EngineKind> {
  public:
   void SetUp() override {
-    wasm::EngineConfig cfg;
-    cfg.kind = GetParam();
-    cfg.cache_dir = TORVYN_TEST_CACHE_DIR;
-    cfg.opt_level = "-O1";
-    engine = *wasm::Engine::create(cfg);
+    engine = test::make_test_engine(GetParam(), TORVYN_TEST_CACHE_DIR);
   }
 
   // Loads `name` with a WASI host configured by `configure` (called before define_wasi).

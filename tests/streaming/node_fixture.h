@@ -45,11 +45,7 @@ inline std::ostream& operator<<(std::ostream& o, const Result1& r) {
 class Batch : public ::testing::TestWithParam<wasm::EngineKind> {
  public:
   void SetUp() override {
-    wasm::EngineConfig cfg;
-    cfg.kind = GetParam();
-    cfg.cache_dir = TORVYN_TEST_CACHE_DIR;
-    cfg.opt_level = "-O1";
-    engine = *wasm::Engine::create(cfg);
+    engine = test::make_test_engine(GetParam(), TORVYN_TEST_CACHE_DIR);
     host.define(linker);
   }
   void TearDown() override {

@@ -17,11 +17,7 @@ class Tiering : public Batch {
  public:
   void SetUp() override {
     Batch::SetUp();
-    wasm::EngineConfig cfg;
-    cfg.kind = GetParam() == wasm::EngineKind::Aot ? wasm::EngineKind::Interp : wasm::EngineKind::Aot;
-    cfg.cache_dir = TORVYN_TEST_CACHE_DIR;
-    cfg.opt_level = "-O1";
-    first = *wasm::Engine::create(cfg);
+    first = test::make_test_engine(GetParam() == wasm::EngineKind::Aot ? wasm::EngineKind::Interp : wasm::EngineKind::Aot, TORVYN_TEST_CACHE_DIR);
   }
 
   // A node on the first engine, with a pending move to the fixture's engine.

@@ -1,11 +1,29 @@
 // Running a value-parameterised test suite once per Wasm engine.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "torvyn/wasm/engine.h"
+
+namespace torvyn::test {
+
+// An engine as the unit tests use one: compiled modules cached in `cache_dir` (the build tree's
+// test cache), at -O1 to keep cold compiles short. Fails the test (and returns null) if it cannot
+// be made.
+inline std::shared_ptr<wasm::Engine> make_test_engine(wasm::EngineKind kind, const std::string& cache_dir) {
+  wasm::EngineConfig cfg;
+  cfg.kind = kind;
+  cfg.cache_dir = cache_dir;
+  cfg.opt_level = "-O1";
+  auto e = wasm::Engine::create(cfg);
+  EXPECT_TRUE(e.ok()) << e.error().to_string();
+  return e.ok() ? *e : nullptr;
+}
+
+}  // namespace torvyn::test
 
 // Instantiates `suite` (a ::testing::TestWithParam<torvyn::wasm::EngineKind>) for the interpreter
 // and the aot engine, named "Engines/<suite>.<test>/interp" and ".../aot".
