@@ -19,22 +19,7 @@
 
 namespace torvyn::host {
 
-// A flow's cumulative numbers at one moment. A report is the difference between two of them: the
-// end of the run and its start (zeros), or the end of a warm-up (RunOptions::warmup).
-struct FlowCounters {
-  std::chrono::steady_clock::time_point at;
-  uint64_t produced = 0, delivered = 0, dropped = 0, errors = 0, retries = 0;
-  HistogramCounts latency;
-  struct Stage {
-    uint64_t invocations = 0, errors = 0, elements_in = 0, elements_out = 0, dropped = 0, copies = 0, copy_bytes = 0;
-    HistogramCounts processing;
-  };
-  std::vector<Stage> stages;  // per node, in the flow's node order
-  struct Queue {
-    uint64_t backpressure_events = 0, backpressure_ns = 0, dropped = 0;
-  };
-  std::vector<Queue> queues;  // per edge, in the flow's edge order
-};
+struct FlowCounters;  // flow_snapshot.h
 
 struct Runtime::RunningFlow {
   std::string name;
@@ -48,7 +33,7 @@ struct Runtime::RunningFlow {
   std::map<std::string, std::shared_ptr<connectors::ConnectorStats>> connectors;  // node id -> its connector's counters
   bool started = false;
   const reactor::FileSink* output = nullptr;  // the built-in sink of --output, if any
-  std::optional<FlowCounters> warm;  // taken when the warm-up ended (flow thread), if it did
+  std::shared_ptr<const FlowCounters> warm;  // taken when the warm-up ended (flow thread), if it did
   std::map<std::string, streaming::ComponentNode*> tiering;  // node id -> its node, when it waits to move (runtime.tiering)
 };
 

@@ -3,6 +3,7 @@
 #include "graph_splice.h"
 #include "limit_help.h"
 #include "background_compiles.h"
+#include "flow_snapshot.h"
 #include "load_tracker.h"
 #include "running_flow.h"
 
@@ -494,8 +495,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
 
 namespace {
 
-FlowCounters counters_of(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger);
-FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger);
+FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger, const resources::BufferPool& pool);
 
 }  // namespace
 
@@ -529,7 +529,8 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
       executor.on_turn([&](const std::vector<reactor::Flow*>& active) {
         if (warmed || Clock::now() < warm_end) return;
         warmed = true;  // the measured window starts: each running flow's counters now
-        for (reactor::Flow* f : active) running[f]->warm = counters_of(*running[f], ledger_);
+        for (reactor::Flow* f : active)
+          running[f]->warm = std::make_shared<const FlowCounters>(freeze(snapshot_flow(*running[f], ledger_, *pool_), Clock::now()));
       });
     }
     executor.run(&stopping_all);
@@ -554,7 +555,7 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
   if (tracer_) tracer_->shutdown();
   std::vector<FlowReport> reports;
   for (const auto& f : flows_) {
-    reports.push_back(make_report(*f, ledger_));
+    reports.push_back(make_report(*f, ledger_, *pool_));
     if (const Error* failure = f->flow->failure(); failure && !f->flow->failed_node().empty())
       if (const config::FlowDecl* decl = config_.find_flow(f->name))
         reports.back().help = limit_help(config_, *decl, f->flow->failed_node(), failure->code);
@@ -565,42 +566,13 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
 
 namespace {
 
-FlowCounters counters_of(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
-  const reactor::Flow& flow = *rf.flow;
-  const reactor::FlowStats& s = flow.stats();
-  FlowCounters c;
-  c.at = Clock::now();
-  c.produced = s.elements_produced.get();
-  c.delivered = s.elements_delivered.get();
-  c.dropped = s.elements_dropped.get();
-  c.errors = s.errors.get();
-  c.retries = s.retries.get();
-  c.latency = s.latency_ns.counts();
-  for (const auto& n : flow.nodes()) {
-    FlowCounters::Stage st;
-    st.invocations = n.stats->invocations.get();
-    st.errors = n.stats->errors.get();
-    st.elements_in = n.stats->elements_in.get();
-    st.elements_out = n.stats->elements_out.get();
-    st.dropped = n.stats->dropped.get();
-    st.processing = n.stats->processing_ns.counts();
-    if (n.stage->owner() != resources::kHostOwner) {
-      st.copies = ledger.copies(n.stage->owner());
-      st.copy_bytes = ledger.bytes(n.stage->owner());
-    }
-    c.stages.push_back(std::move(st));
-  }
-  for (const auto& e : flow.edges())
-    c.queues.push_back({e.queue->stats.backpressure_events.get(), e.queue->backpressure_ns_now(), e.queue->stats.dropped.get()});
-  return c;
-}
-
 // The report of the measured window: the flow's counters at its end minus those at the end of
 // its warm-up (or at its start).
-FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger) {
+FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedger& ledger, const resources::BufferPool& pool) {
   const reactor::Flow& flow = *rf.flow;
   const reactor::FlowStats& s = flow.stats();
-  const FlowCounters end = counters_of(rf, ledger);
+  const observability::FlowSnapshot now = snapshot_flow(rf, ledger, pool);
+  const FlowCounters end = freeze(now, Clock::now());
   const FlowCounters start = rf.warm ? *rf.warm : FlowCounters{};
   auto minus = [](uint64_t a, uint64_t b) { return a >= b ? a - b : 0; };
   FlowReport r;
@@ -629,12 +601,12 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
   for (const auto& n : flow.nodes()) {
     const FlowCounters::Stage& e = end.stages[i];
     const FlowCounters::Stage b = i < start.stages.size() ? start.stages[i] : FlowCounters::Stage{};
+    const observability::StageSnapshot& seen = now.stages[i];
     ++i;
     StageReport st;
-    st.node = n.id;
-    auto it = rf.component_of.find(n.id);
-    st.component = it != rf.component_of.end() ? it->second : "(built-in)";
-    st.role = std::string(reactor::role_name(n.stage->role()));
+    st.node = seen.node;
+    st.component = seen.component;
+    st.role = seen.role;
     st.invocations = minus(e.invocations, b.invocations);
     st.errors = minus(e.errors, b.errors);
     st.elements_in = minus(e.elements_in, b.elements_in);
@@ -665,16 +637,15 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
     for (StageReport& st : r.stages)
       if (st.node == "output") st.dropped += d;
   }
-  i = 0;
-  for (const auto& edge : flow.edges()) {
+  for (i = 0; i < now.streams.size(); ++i) {
     const FlowCounters::Queue& e = end.queues[i];
     const FlowCounters::Queue b = i < start.queues.size() ? start.queues[i] : FlowCounters::Queue{};
-    ++i;
+    const observability::StreamSnapshot& seen = now.streams[i];
     QueueReport q;
-    q.from = edge.from + (edge.from_port.empty() ? "" : "." + edge.from_port);
-    q.to = edge.to;
-    q.capacity = edge.queue->capacity();
-    q.peak_depth = edge.queue->stats.peak_depth.get();
+    q.from = seen.from;
+    q.to = seen.to;
+    q.capacity = seen.capacity;
+    q.peak_depth = seen.peak_depth;
     q.backpressure_events = minus(e.backpressure_events, b.backpressure_events);
     q.backpressure_ns = minus(e.backpressure_ns, b.backpressure_ns);
     q.dropped = minus(e.dropped, b.dropped);

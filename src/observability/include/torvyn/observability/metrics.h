@@ -33,6 +33,7 @@ struct StageSnapshot {
   std::string component;  // component name ([[component]] name, or the file it came from)
   std::string role;       // source | processor | filter | router | aggregator | sink
   uint64_t invocations = 0;
+  uint64_t elements_in = 0, elements_out = 0, dropped = 0;
   uint64_t batch = 1;                        // elements per call now: > 1 when the batch contract is in use
   uint64_t errors = 0;                       // component.errors
   const Histogram* processing_ns = nullptr;  // component.processing_time, per invocation (null: not measured)
@@ -54,6 +55,7 @@ struct StreamSnapshot {
   uint64_t peak_depth = 0;
   uint64_t backpressure_events = 0;  // times the queue became full
   uint64_t backpressure_ns = 0;      // stream.backpressure.duration_ns (including an open episode)
+  uint64_t dropped = 0;              // elements a drop policy discarded here
 };
 
 // A built-in connector node (nodes.<id> = { connector = "nats-jetstream", ... }): what it exchanged
@@ -76,6 +78,7 @@ struct FlowSnapshot {
   uint64_t elements_delivered = 0;  // elements that reached a sink
   uint64_t dropped = 0;
   uint64_t errors = 0;
+  uint64_t retries = 0;
   double throughput = 0;                  // elements per second (the host's choice of window)
   const Histogram* latency_ns = nullptr;  // flow.latency: source -> sink per delivered element
   std::vector<StageSnapshot> stages;
