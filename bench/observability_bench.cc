@@ -1,20 +1,15 @@
-// Observability overhead per element (DESIGN.md §10: < 50 ns at the production level), at each
-// level in one run, plus the cost of a Prometheus scrape.
+// Observability costs that are not the reactor's own recording, in one run: rendering a Prometheus
+// scrape and what tracing adds per element. (What the reactor records per element — counters,
+// the latency histogram, per-stage processing time — is measured on the production loop itself:
+// pipeline_bench's BM_Reactor_*/metrics:1 against /metrics:0.)
 //
-// An element is modelled as what a 3-stage flow records for it: 1 flow counter add + 1 latency
-// histogram record (element_delivered), 3 stage processing-time histogram records
-// (stage_invocation) and 2 queue depth sets (queue_depth). Values vary per element (a table of
-// pseudo-random latencies) so every histogram bucket index is computed for real.
-//
-// BM_ElementRecording/<level>: the recording calls alone (the runtime measures time anyway).
-// BM_ElementRecordingWithClock/<level>: adds the 4 steady_clock reads that stage timing needs
-// (skipped when the level is Off), i.e. the whole cost of turning metrics on.
 // BM_PrometheusScrape/<level>: rendering /metrics for 8 flows x 5 stages x 4 streams.
 // BM_ElementTracing/<mode>: what a 3-stage flow's tracing adds per element (trace + span ids,
 // 3 invocation spans, the keep decision, ring pushes) with the export thread draining into the
 // "none" exporter concurrently: 0 = production, sample_rate 0.01, no promotion (head sampling
 // only); 1 = the seed's production setting (0.01, error_promote, latency promotion: every
 // element's spans are collected until its keep decision); 2 = sample_rate 1.0; 3 = diagnostic.
+// BM_SteadyClockNow: one clock read, for reference.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -23,7 +18,6 @@
 #include <vector>
 
 #include "torvyn/observability/prometheus.h"
-#include "torvyn/observability/recorder.h"
 #include "torvyn/observability/tracer.h"
 
 namespace torvyn::observability {
@@ -44,54 +38,9 @@ std::array<uint64_t, 4096> make_values() {
 }
 const std::array<uint64_t, 4096> kValues = make_values();
 
-void BM_ElementRecording(benchmark::State& st) {
-  auto level = static_cast<MetricsLevel>(st.range(0));
-  FlowRecorder rec(level, 3, 2);
-  size_t i = 0;
-  for (auto _ : st) {
-    uint64_t v = kValues[i & 4095];
-    rec.stage_invocation(0, v >> 3);
-    rec.queue_depth(0, v & 63);
-    rec.stage_invocation(1, v >> 2);
-    rec.queue_depth(1, (v >> 6) & 63);
-    rec.stage_invocation(2, v >> 4);
-    rec.element_delivered(v);
-    ++i;
-  }
-  benchmark::DoNotOptimize(rec.latency_ns().count());
-  st.SetItemsProcessed(st.iterations());
-  st.SetLabel(kLevelName[st.range(0)]);
-}
-BENCHMARK(BM_ElementRecording)->DenseRange(0, 2);
-
 uint64_t now_ns() {
   return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
-
-void BM_ElementRecordingWithClock(benchmark::State& st) {
-  auto level = static_cast<MetricsLevel>(st.range(0));
-  FlowRecorder rec(level, 3, 2);
-  const bool timed = rec.enabled();
-  size_t i = 0;
-  for (auto _ : st) {
-    uint64_t v = kValues[i & 4095];
-    uint64_t t0 = timed ? now_ns() : 0;
-    uint64_t t1 = timed ? now_ns() : 0;
-    rec.stage_invocation(0, t1 - t0);
-    rec.queue_depth(0, v & 63);
-    uint64_t t2 = timed ? now_ns() : 0;
-    rec.stage_invocation(1, t2 - t1);
-    rec.queue_depth(1, (v >> 6) & 63);
-    uint64_t t3 = timed ? now_ns() : 0;
-    rec.stage_invocation(2, t3 - t2);
-    rec.element_delivered(t3 - t0 + v);
-    ++i;
-  }
-  benchmark::DoNotOptimize(rec.latency_ns().count());
-  st.SetItemsProcessed(st.iterations());
-  st.SetLabel(kLevelName[st.range(0)]);
-}
-BENCHMARK(BM_ElementRecordingWithClock)->DenseRange(0, 2);
 
 void BM_ElementTracing(benchmark::State& st) {
   static constexpr const char* kModes[] = {"production 1% head-only", "production 1% + promotion", "production 100%", "diagnostic"};
@@ -141,35 +90,42 @@ void BM_SteadyClockNow(benchmark::State& st) {
 }
 BENCHMARK(BM_SteadyClockNow);
 
-// A host-sized source: 8 running flows of 5 stages and 4 streams, with recorded histograms.
+// A host-sized source: 8 running flows of 5 stages and 4 streams, with filled histograms.
 class BenchSource : public MetricsSource {
  public:
   BenchSource() {
     for (int f = 0; f < 8; ++f) {
-      auto rec = std::make_unique<FlowRecorder>(MetricsLevel::Diagnostic, 5, 4);
+      auto h = std::make_unique<Flow>();
       for (size_t i = 0; i < 100000; ++i) {
         uint64_t v = kValues[i & 4095];
-        for (size_t s = 0; s < 5; ++s) rec->stage_invocation(s, v >> s);
-        for (size_t q = 0; q < 4; ++q) rec->queue_depth(q, (v >> q) & 63);
-        rec->element_produced();
-        rec->element_delivered(v);
+        for (size_t s = 0; s < 5; ++s) h->processing[s].record(v >> s);
+        h->latency.record(v);
       }
-      recorders_.push_back(std::move(rec));
+      flows_.push_back(std::move(h));
     }
   }
   std::vector<FlowSnapshot> flows() const override {
     std::vector<FlowSnapshot> out;
-    for (size_t f = 0; f < recorders_.size(); ++f) {
+    for (size_t f = 0; f < flows_.size(); ++f) {
       FlowSnapshot s;
       s.id = "flow-" + std::to_string(f);
       s.name = "pipeline-" + std::to_string(f);
       s.state = "Running";
       s.throughput = 1e6;
-      for (int i = 0; i < 5; ++i)
-        s.stages.push_back(StageSnapshot{"node" + std::to_string(i), "component-" + std::to_string(i), "processor"});
-      for (int i = 0; i < 4; ++i)
-        s.streams.push_back(StreamSnapshot{"node" + std::to_string(i), "node" + std::to_string(i + 1), 64});
-      recorders_[f]->fill(s);
+      s.elements_total = s.elements_delivered = 100000;
+      s.latency_ns = &flows_[f]->latency;
+      for (int i = 0; i < 5; ++i) {
+        StageSnapshot st{"node" + std::to_string(i), "component-" + std::to_string(i), "processor"};
+        st.invocations = 100000;
+        st.processing_ns = &flows_[f]->processing[i];
+        s.stages.push_back(std::move(st));
+      }
+      for (int i = 0; i < 4; ++i) {
+        StreamSnapshot q{"node" + std::to_string(i), "node" + std::to_string(i + 1), 64};
+        q.depth = static_cast<uint64_t>(i) * 7;
+        q.peak_depth = 64;
+        s.streams.push_back(std::move(q));
+      }
       out.push_back(std::move(s));
     }
     return out;
@@ -183,7 +139,11 @@ class BenchSource : public MetricsSource {
   std::vector<ComponentSnapshot> components() const override { return {}; }
 
  private:
-  std::vector<std::unique_ptr<FlowRecorder>> recorders_;
+  struct Flow {
+    Histogram latency;
+    Histogram processing[5];
+  };
+  std::vector<std::unique_ptr<Flow>> flows_;
 };
 
 void BM_PrometheusScrape(benchmark::State& st) {
