@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "torvyn/base/short_text.h"
+
 #include "owner_table.h"
 #include "slot_table.h"
 
@@ -484,7 +486,7 @@ Result<BufferId> BufferPool::create_in_transit(OwnerId owner, const void* bytes,
   Buffer& b = s.buf;                    // capacity >= len: allocate sized it
   if (len) std::memcpy(b.data, bytes, len);
   b.size = len;
-  if (b.content_type != content_type) b.content_type.assign(content_type);
+  if (!same_short_text(b.content_type, content_type)) b.content_type.assign(content_type);
   b.frozen = true;
   b.state = BufferState::Transit;  // already the host's (allocate<true>): what to_transit would do
   return id;

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "torvyn/base/short_text.h"
 #include "torvyn/streaming/batch_types.h"
 #include "torvyn/streaming/component_node.h"
 
@@ -225,7 +226,7 @@ Result<size_t> plan_batch(BatchBinding& b, const resources::BufferPool& pool, st
     std::string_view ct = in[i].content_type;
     uint32_t k = 0;
     // Usually one content type per stream: try the previous element's first.
-    if (!b.in_type_of.empty() && b.in_types[b.in_type_of.back()] == ct)
+    if (!b.in_type_of.empty() && same_short_text(b.in_types[b.in_type_of.back()], ct))
       k = b.in_type_of.back();
     else {
       k = static_cast<uint32_t>(std::find(b.in_types.begin(), b.in_types.end(), ct) - b.in_types.begin());
