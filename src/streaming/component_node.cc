@@ -306,7 +306,7 @@ CallStatus ComponentNode::init(std::string_view config) {
 }
 
 CallStatus ComponentNode::teardown() {
-  at_boundary();
+  // No move for the last call of all: it would pay instantiation and a state copy for nothing.
   if (!teardown_ || instance_->poisoned()) return {};
   Status s = instance_->call_fast(
       teardown_.f, [](GuestAbi&, Slot*) -> Result<size_t> { return size_t{0}; }, [](GuestAbi&, const Slot*) -> Status { return {}; });
