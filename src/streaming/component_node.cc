@@ -187,8 +187,8 @@ void ComponentNode::tier_step() {
     tier_move_.error = s.error().message;
     return;
   }
-  // The instance's exports are new objects now; a failure here would leave the node unusable
-  // (it cannot happen for the same component, which bound before), so it poisons the node.
+  // The instance's exports are new objects now. Binding them cannot fail for the component that
+  // bound before; if it did, every call fails from then on rather than reach a freed function.
   if (Status s = bind_exports(); !s) {
     tier_move_.error = s.error().message;
     unbind_all();
