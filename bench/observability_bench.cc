@@ -115,7 +115,10 @@ class BenchSource : public MetricsSource {
       s.elements_total = s.elements_delivered = 100000;
       s.latency_ns = &flows_[f]->latency;
       for (int i = 0; i < 5; ++i) {
-        StageSnapshot st{"node" + std::to_string(i), "component-" + std::to_string(i), "processor"};
+        StageSnapshot st;
+        st.node = "node" + std::to_string(i);
+        st.component = "component-" + std::to_string(i);
+        st.role = "processor";
         st.invocations = 100000;
         st.processing_ns = &flows_[f]->processing[i];
         s.stages.push_back(std::move(st));

@@ -38,6 +38,7 @@ obs::FlowSnapshot snapshot_flow(const Runtime::RunningFlow& rf, const resources:
     auto conn = rf.connectors.find(n.id);
     st.component = it != rf.component_of.end() ? it->second : conn != rf.connectors.end() ? "(" + conn->second->connector + ")" : "(built-in)";
     st.role = std::string(reactor::role_name(n.stage->role()));
+    if (const auto* cn = dynamic_cast<const streaming::ComponentNode*>(n.stage)) st.engine = wasm::to_string(cn->engine_kind());
     st.invocations = n.stats->invocations.get();
     st.elements_in = n.stats->elements_in.get();
     st.elements_out = n.stats->elements_out.get();

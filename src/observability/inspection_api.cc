@@ -73,6 +73,7 @@ json flow_detail(const FlowSnapshot& f) {
                           {"buffer_bytes", s.buffer_bytes},
                           {"buffer_budget_bytes", s.buffer_budget_bytes},
                           {"budget_exceeded", s.budget_exceeded}});
+    if (!s.engine.empty()) stages.back()["engine"] = s.engine;
   }
   j["stages"] = std::move(stages);
   json streams = json::array();

@@ -75,7 +75,7 @@ std::optional<Role> role_from_interface(std::string_view interface) {
 }
 
 ComponentNode::ComponentNode(std::unique_ptr<component::Instance> instance, StreamingHost& host, InstanceAccount account)
-    : instance_(std::move(instance)), host_(host), t_(host.types()), account_(std::move(account)) {
+    : instance_(std::move(instance)), host_(host), t_(host.types()), account_(std::move(account)), engine_(instance_->engine_kind()) {
   instance_->set_host_data(&account_);
 }
 
@@ -195,6 +195,7 @@ void ComponentNode::tier_step() {
     return;
   }
   tier_move_.moved = true;
+  engine_.store(instance_->engine_kind(), std::memory_order_relaxed);
 }
 
 // ---- result areas ----

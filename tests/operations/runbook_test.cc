@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "ops_harness.h"
@@ -366,10 +367,37 @@ TEST(Runbook, FlowsShowTheBatchInEffectPerStage) {
       double batch = stage_of(flow, node).value("batch", 0.0);
       if (*extra) EXPECT_EQ(batch, 1) << node << flow;
       else EXPECT_GT(batch, 1) << node << flow;
+      EXPECT_EQ(stage_of(flow, node).value("engine", ""), "aot") << node << flow;
     }
     test::ProcResult r = p.stop();
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   }
+}
+
+// runtime.tiering as an operator sees it: on a cold compile cache the stages start on the
+// interpreter and GET /flows/{id} says so per stage ("engine"); once the background compiles are
+// done every stage says "aot" while the flow keeps delivering, and the summary says after how many
+// calls each moved.
+TEST(Runbook, FlowsShowEachStageMovingToCompiledCode) {
+  test::TempDir cold("torvyn-ops-cold-cache");
+  RunbookProject p("tiering", pipeline("main", "count=0", {{"proc", ""}}, "", 64),
+                   "tiering = true\ncompilation_cache_dir = \"" + cold.path().string() + "\"\n");
+  START_OR_FAIL(p);
+  auto engines = [&] {
+    std::set<std::string> seen;
+    json flow = p.get_json("/flows/main");
+    for (const char* node : {"src", "proc", "sink"}) seen.insert(stage_of(flow, node).value("engine", "?"));
+    return seen;
+  };
+  std::set<std::string> first = engines();
+  EXPECT_TRUE(first.count("interp") || first == std::set<std::string>{"aot"}) << p.get("/flows/main").body;
+  ASSERT_TRUE(p.wait_until([&] { return engines() == std::set<std::string>{"aot"}; }, 120s)) << p.get("/flows/main").body << p.output();
+  long long at_move = delivered(p, "main");
+  ASSERT_TRUE(p.wait_until([&] { return delivered(p, "main") >= at_move + 1000; }, 30s)) << p.get("/flows").body;
+  test::ProcResult r = p.stop();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* node : {"src", "proc", "sink"})
+    EXPECT_NE((r.out + r.err).find(std::string("tiering    ") + node + ": moved to aot after"), std::string::npos) << node << r.out << r.err;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ struct StageSnapshot {
   std::string node;       // node id in the flow
   std::string component;  // component name ([[component]] name, or the file it came from)
   std::string role;       // source | processor | filter | router | aggregator | sink
+  std::string engine;     // a component's engine now: "aot" | "interp" (it changes once under runtime.tiering); "" for built-in stages
   uint64_t invocations = 0;
   uint64_t elements_in = 0, elements_out = 0, dropped = 0;
   uint64_t batch = 1;                        // elements per call now: > 1 when the batch contract is in use

@@ -94,7 +94,9 @@ class ComponentNode final : public Stage {
   // Tiering: move to `up->target` once `up->ready` (see TierUp); until then every call counts.
   void move_when_ready(std::shared_ptr<const TierUp> up) { tier_up_ = std::move(up); }
   const TierMove& tier_move() const { return tier_move_; }
-  wasm::EngineKind engine_kind() const { return instance_->engine_kind(); }
+  // Where the instance runs now. Any thread may ask (the inspection API does, while the flow's
+  // thread may be moving the instance): kept apart from the instance, in an atomic.
+  wasm::EngineKind engine_kind() const { return engine_.load(std::memory_order_relaxed); }
   uint64_t memory_bytes() override { return instance_->memory_bytes(); }
   uint64_t fuel_consumed() override { return instance_->store().fuel_consumed(); }
 
@@ -135,6 +137,7 @@ class ComponentNode final : public Stage {
   std::unique_ptr<BatchBinding, BatchBindingDeleter> batch_;  // null: no batch form
   std::shared_ptr<const TierUp> tier_up_;  // null: no move pending
   TierMove tier_move_;
+  std::atomic<wasm::EngineKind> engine_;
 };
 
 }  // namespace torvyn::streaming
