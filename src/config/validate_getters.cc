@@ -5,25 +5,25 @@
 
 namespace torvyn::config::detail {
 
-std::optional<std::string> Validator::get_string(const Section& s, std::string_view name) {
+template <typename T>
+const toml::value<T>* Validator::scalar(const Section& s, std::string_view name) {
   const toml::node* n = s.get(name);
-  if (!n) return std::nullopt;
-  if (!n->is_string()) {
-    wrong_type(s, name, *n);
-    return std::nullopt;
-  }
-  return n->as_string()->get();
+  if (!n) return nullptr;
+  if (const toml::value<T>* v = n->as<T>()) return v;
+  wrong_type(s, name, *n);
+  return nullptr;
+}
+
+std::optional<std::string> Validator::get_string(const Section& s, std::string_view name) {
+  if (const auto* v = scalar<std::string>(s, name)) return v->get();
+  return std::nullopt;
 }
 
 std::optional<int64_t> Validator::get_int(const Section& s, std::string_view name, int64_t min, int64_t max,
                                           std::string_view why) {
-  const toml::node* n = s.get(name);
+  const toml::value<int64_t>* n = scalar<int64_t>(s, name);
   if (!n) return std::nullopt;
-  if (!n->is_integer()) {
-    wrong_type(s, name, *n);
-    return std::nullopt;
-  }
-  int64_t v = n->as_integer()->get();
+  int64_t v = n->get();
   if (v < min || v > max) {
     const std::string key = join_key(s.key, name);
     std::string bounds = max == kI64Max ? "of at least " + std::to_string(min)
@@ -56,38 +56,43 @@ std::optional<double> Validator::get_float(const Section& s, std::string_view na
 }
 
 std::optional<bool> Validator::get_bool(const Section& s, std::string_view name) {
-  const toml::node* n = s.get(name);
-  if (!n) return std::nullopt;
-  if (!n->is_boolean()) {
-    wrong_type(s, name, *n);
-    return std::nullopt;
-  }
-  return n->as_boolean()->get();
+  if (const auto* v = scalar<bool>(s, name)) return v->get();
+  return std::nullopt;
 }
 
-std::optional<uint64_t> Validator::get_size(const Section& s, std::string_view name, uint64_t min, uint64_t max,
-                                            bool zero_ok) {
+std::optional<Validator::Quantity> Validator::quantity(const Section& s, std::string_view name,
+                                                     std::optional<uint64_t> (*parse)(std::string_view), std::string_view noun,
+                                                     std::string_view how) {
   const toml::node* n = s.get(name);
   if (!n) return std::nullopt;
-  const std::string key = join_key(s.key, name);
-  std::optional<uint64_t> v;
+  Quantity q{n, std::nullopt};
   if (n->is_integer()) {
-    if (n->as_integer()->get() >= 0) v = static_cast<uint64_t>(n->as_integer()->get());
+    if (n->as_integer()->get() >= 0) q.value = static_cast<uint64_t>(n->as_integer()->get());
   } else if (n->is_string()) {
-    v = parse_size(n->as_string()->get());
-    if (!v) {
-      error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is not a size", describe(def_of(s, name)),
-            describe_found(*n), "write a number with a unit: B, KiB, MiB, GiB (binary) or KB, MB, GB (decimal), "
-            "e.g. \"64MiB\"");
+    q.value = parse(n->as_string()->get());
+    if (!q.value) {
+      const std::string key = join_key(s.key, name);
+      error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is not a " + std::string(noun), describe(def_of(s, name)),
+            describe_found(*n), std::string(how));
       return std::nullopt;
     }
   } else {
     wrong_type(s, name, *n);
     return std::nullopt;
   }
+  return q;
+}
+
+std::optional<uint64_t> Validator::get_size(const Section& s, std::string_view name, uint64_t min, uint64_t max,
+                                            bool zero_ok) {
+  auto q = quantity(s, name, parse_size, "size",
+                    "write a number with a unit: B, KiB, MiB, GiB (binary) or KB, MB, GB (decimal), e.g. \"64MiB\"");
+  if (!q) return std::nullopt;
+  const std::optional<uint64_t>& v = q->value;
   if (!v || ((*v < min || *v > max) && !(zero_ok && *v == 0))) {
+    const std::string key = join_key(s.key, name);
     std::string range = "a size from " + size_text(min) + " to " + size_text(max) + (zero_ok ? ", or 0" : "");
-    error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is out of range", range, describe_found(*n),
+    error(ErrorCode::ConfigInvalidValue, q->node, key, "`" + key + "` is out of range", range, describe_found(*q->node),
           "use " + range);
     return std::nullopt;
   }
@@ -95,26 +100,13 @@ std::optional<uint64_t> Validator::get_size(const Section& s, std::string_view n
 }
 
 std::optional<uint64_t> Validator::get_duration(const Section& s, std::string_view name, uint64_t min_ms) {
-  const toml::node* n = s.get(name);
-  if (!n) return std::nullopt;
-  const std::string key = join_key(s.key, name);
-  std::optional<uint64_t> v;
-  if (n->is_integer()) {
-    if (n->as_integer()->get() >= 0) v = static_cast<uint64_t>(n->as_integer()->get());
-  } else if (n->is_string()) {
-    v = parse_duration_ms(n->as_string()->get());
-    if (!v) {
-      error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is not a duration", describe(def_of(s, name)),
-            describe_found(*n), "write a number with a unit: ms, s, m or h, e.g. \"250ms\" or \"5s\"");
-      return std::nullopt;
-    }
-  } else {
-    wrong_type(s, name, *n);
-    return std::nullopt;
-  }
+  auto q = quantity(s, name, parse_duration_ms, "duration", "write a number with a unit: ms, s, m or h, e.g. \"250ms\" or \"5s\"");
+  if (!q) return std::nullopt;
+  const std::optional<uint64_t>& v = q->value;
   if (!v || *v < min_ms) {
+    const std::string key = join_key(s.key, name);
     std::string range = "a duration of at least " + std::to_string(min_ms) + "ms";
-    error(ErrorCode::ConfigInvalidValue, n, key, "`" + key + "` is out of range", range, describe_found(*n),
+    error(ErrorCode::ConfigInvalidValue, q->node, key, "`" + key + "` is out of range", range, describe_found(*q->node),
           "use " + range);
     return std::nullopt;
   }

@@ -89,6 +89,21 @@ class Validator {
 
   // ---- typed getters ----------------------------------------------------------------------------
 
+  // The value of key `name` if it has TOML type T; a value of another type is reported (wrong_type).
+  template <typename T>
+  const toml::value<T>* scalar(const Section& s, std::string_view name);
+
+  // A size or a duration: a non-negative integer, or a string with a unit read by `parse`; a string
+  // `parse` refuses ("is not a <noun>", with `how` to write one) or another type is reported here.
+  // `value` is empty for a negative integer, which the caller reports as out of range.
+  struct Quantity {
+    const toml::node* node;
+    std::optional<uint64_t> value;
+  };
+  std::optional<Quantity> quantity(const Section& s, std::string_view name, std::optional<uint64_t> (*parse)(std::string_view),
+                                   std::string_view noun, std::string_view how);
+
+
   std::optional<std::string> get_string(const Section& s, std::string_view name);
 
   std::optional<int64_t> get_int(const Section& s, std::string_view name, int64_t min, int64_t max,
