@@ -18,7 +18,7 @@
 #include <wasm-rt.h>
 
 #include "../common/fuel_pass.h"
-#include "../common/state_exports.h"
+#include "../common/described_module.h"
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "compile_cache.h"
@@ -30,21 +30,12 @@ namespace {
 
 using aot::CompileCache;
 
-class AotModule final : public Module, public std::enable_shared_from_this<AotModule> {
+class AotModule final : public DescribedModule, public std::enable_shared_from_this<AotModule> {
  public:
   ~AotModule() override {
     if (dl) dlclose(dl);
   }
-  const std::vector<ImportDesc>& imports() const override { return imports_; }
-  const std::vector<ExportDesc>& exports() const override { return exports_; }
-  const std::string& name() const override { return name_; }
-  const StateLayout& state_layout() const override { return state_; }
 
-  std::string name_;
-  std::vector<ImportDesc> imports_;
-  std::vector<ExportDesc> exports_;
-  StateLayout state_;
-  size_t state_first_export = 0;  // the state exports follow the guest's own in export_table
   void* dl = nullptr;
   size_t instance_size = 0;
   void (*instantiate_fn)(void*, torvyn_import_ctx*) = nullptr;
@@ -693,12 +684,7 @@ class AotEngine final : public Engine {
     auto ir = decode_module(bytes, name);
     if (!ir) return ir.take_error();
     auto module = std::make_shared<AotModule>();
-    module->name_ = name.empty() ? "<module>" : std::string(name);
-    module->imports_ = describe_imports(**ir);
-    module->exports_ = describe_exports(**ir);
-    StateExports state = add_state_exports(**ir);
-    module->state_ = StateLayout{std::move(state.items), std::move(state.not_movable)};
-    module->state_first_export = state.first_export;
+    module->describe(**ir, name);
 
     std::string key = cache_.key_for(bytes, cfg_.fuel_metering);
     // The cache calls translate only on a miss: that is when the long wait starts.

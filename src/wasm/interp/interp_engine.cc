@@ -14,7 +14,7 @@
 #include <wabt/interp/interp.h>
 
 #include "../common/fuel_pass.h"
-#include "../common/state_exports.h"
+#include "../common/described_module.h"
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "interp_frame_bound.h"
@@ -67,19 +67,10 @@ TrapKind classify_message(const std::string& m) {
   return TrapKind::Other;
 }
 
-class InterpModule final : public Module, public std::enable_shared_from_this<InterpModule> {
+class InterpModule final : public DescribedModule, public std::enable_shared_from_this<InterpModule> {
  public:
-  std::string name_;
   std::string over_cap;  // non-empty: instantiation must fail with this message
-  std::vector<ImportDesc> imports_;
-  std::vector<ExportDesc> exports_;
   wi::ModuleDesc desc;  // of the instrumented module, with capped memory/table limits
-  StateLayout state_;
-  size_t state_first_export = 0;
-  const std::vector<ImportDesc>& imports() const override { return imports_; }
-  const std::vector<ExportDesc>& exports() const override { return exports_; }
-  const std::string& name() const override { return name_; }
-  const StateLayout& state_layout() const override { return state_; }
 };
 
 class InterpStore;
@@ -479,12 +470,7 @@ class InterpEngine final : public Engine {
     auto ir = decode_module(bytes, name);
     if (!ir) return ir.take_error();
     auto module = std::make_shared<InterpModule>();
-    module->name_ = name.empty() ? "<module>" : std::string(name);
-    module->imports_ = describe_imports(**ir);
-    module->exports_ = describe_exports(**ir);
-    StateExports state = add_state_exports(**ir);
-    module->state_ = StateLayout{std::move(state.items), std::move(state.not_movable)};
-    module->state_first_export = state.first_export;
+    module->describe(**ir, name);
     // Fuel first: it then charges only the guest's own code, exactly as on aot (which has no
     // stack pass). The stack pass's import comes after the fuel import.
     if (cfg_.fuel_metering) instrument_fuel(**ir);
