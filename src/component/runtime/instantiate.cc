@@ -547,21 +547,20 @@ Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load_preferring(std::s
   }
   std::shared_ptr<wasm::Engine> engine = std::move(preferred);
   if (meanwhile && !ready_on(*engine, (*decoded)->component)) engine = std::move(meanwhile);
+  return compiled(std::move(name), std::move(engine), *decoded);
+}
+
+Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load_on(std::shared_ptr<wasm::Engine> engine) const {
+  return compiled(name_, std::move(engine), impl_->decoded);
+}
+
+Result<std::shared_ptr<LoadedComponent>> LoadedComponent::compiled(std::string name, std::shared_ptr<wasm::Engine> engine,
+                                                                   std::shared_ptr<const DecodedComponent> decoded) {
   auto lc = std::make_shared<LoadedComponent>();
   lc->name_ = std::move(name);
   lc->impl_ = std::make_shared<Impl>();
   lc->impl_->engine = std::move(engine);
-  lc->impl_->decoded = *decoded;
-  if (auto s = compile_modules(*lc->impl_, lc->impl_->decoded->component, lc->name_); !s) return s.take_error();
-  return lc;
-}
-
-Result<std::shared_ptr<LoadedComponent>> LoadedComponent::load_on(std::shared_ptr<wasm::Engine> engine) const {
-  auto lc = std::make_shared<LoadedComponent>();
-  lc->name_ = name_;
-  lc->impl_ = std::make_shared<Impl>();
-  lc->impl_->engine = std::move(engine);
-  lc->impl_->decoded = impl_->decoded;
+  lc->impl_->decoded = std::move(decoded);
   if (auto s = compile_modules(*lc->impl_, lc->impl_->decoded->component, lc->name_); !s) return s.take_error();
   return lc;
 }
@@ -570,17 +569,21 @@ wasm::EngineKind LoadedComponent::engine_kind() const { return impl_->engine->ki
 
 Result<std::unique_ptr<Instance>> Instance::instantiate(const LoadedComponent& component, const Linker& linker) {
   auto ci = std::make_unique<Instance>();
-  const std::shared_ptr<LoadedComponent::Impl>& impl = detail::RuntimeAccess::impl(component);
-  ci->state_ = std::make_unique<State>();
-  ci->state_->component = impl;
-  ci->state_->linker = &linker;
-  ci->state_->store = impl->engine->new_store();
+  ci->state_ = detail::new_state(detail::RuntimeAccess::impl(component), linker);
   if (auto s = detail::instantiate_into(*ci, *ci->state_); !s) {
     Error e = s.take_error();
     e.message = component.name() + ": " + e.message;
     return e;
   }
   return ci;
+}
+
+std::unique_ptr<Instance::State> detail::new_state(std::shared_ptr<LoadedComponent::Impl> component, const Linker& linker) {
+  auto st = std::make_unique<Instance::State>();
+  st->store = component->engine->new_store();
+  st->component = std::move(component);
+  st->linker = &linker;
+  return st;
 }
 
 Status detail::instantiate_into(Instance& ci, Instance::State& st) {

@@ -143,8 +143,11 @@ struct Instance::State {
 
 namespace torvyn::component::detail {
 
-// Walks the component of `st` (st.component, st.store, st.linker set) and fills `st` for `ci`: its
-// core instances, lowered imports, lifted exports (instantiate.cc).
+// A state ready to instantiate `component` into: a new store of its engine and the linker.
+std::unique_ptr<Instance::State> new_state(std::shared_ptr<LoadedComponent::Impl> component, const Linker& linker);
+
+// Walks the component of `st` (from new_state) and fills `st` for `ci`: its core instances,
+// lowered imports, lifted exports (instantiate.cc).
 Status instantiate_into(Instance& ci, Instance::State& st);
 
 // The runtime's own access to what Instance and LoadedComponent keep private (runtime.h).

@@ -35,10 +35,7 @@ Status Instance::move_to(const LoadedComponent& target) {
   if (old.on_stack || !old.scopes.empty()) return cannot_move("the instance is inside a call");
   if (std::string why = target.not_movable(); !why.empty()) return cannot_move(why);
 
-  auto next = std::make_unique<State>();
-  next->component = impl;
-  next->linker = old.linker;
-  next->store = impl->engine->new_store();
+  std::unique_ptr<State> next = new_state(impl, *old.linker);
   next->guest.reuse = old.guest.ids;  // the live handles name these resource types
   next->next_scope = old.next_scope;
   if (auto s = instantiate_into(*this, *next); !s) return s.take_error();

@@ -115,6 +115,9 @@ class LoadedComponent {
 
  private:
   friend struct detail::RuntimeAccess;
+  // `decoded` with its core modules loaded (compiled) by `engine`: what load and load_on make.
+  static Result<std::shared_ptr<LoadedComponent>> compiled(std::string name, std::shared_ptr<wasm::Engine> engine,
+                                                           std::shared_ptr<const DecodedComponent> decoded);
   std::shared_ptr<Impl> impl_;
   std::string name_;
 };
