@@ -27,47 +27,44 @@ host::LoadObserver show_loads(Progress& p) {
     std::lock_guard lock(state->mu);
     Pending& pending = state->by_component[e.component];
     const std::string what = name + " (" + e.engine + ", " + human_bytes(e.bytes) + ")";
-    if (e.background) {
-      // While the flows run (the status line is gone by then): plain lines, a unit count at each tenth.
-      switch (e.kind) {
-        case host::LoadEvent::Kind::Compiling: p.note("compiling " + what + " in the background; running on interp meanwhile"); break;
-        case host::LoadEvent::Kind::Progress: {
-          size_t tenth = e.units_total ? e.units_done * 10 / e.units_total : 0;
-          if (tenth == pending.last_tenth) break;
-          pending.last_tenth = tenth;
-          p.note("compiling " + name + " in the background: " + std::to_string(e.units_done) + "/" + std::to_string(e.units_total) +
-                 " units compiled (" + human_seconds(e.seconds) + ")");
-          break;
-        }
-        case host::LoadEvent::Kind::Compiled: p.note("compiled " + name + " in " + human_seconds(e.seconds) + "; its nodes move to aot at their next element"); break;
-        case host::LoadEvent::Kind::Failed: p.note("compiling " + name + " failed after " + human_seconds(e.seconds) + "; its nodes stay on interp"); break;
-        case host::LoadEvent::Kind::Stopped:
-          p.note("stopped compiling " + name + " after " + human_seconds(e.seconds) + ": the run ended first; nothing cached (a run with --config runtime.tiering=false waits for the compile once)");
-          break;
-        case host::LoadEvent::Kind::Cached: break;
-      }
-      return;
-    }
+    // A compile in the background goes on while the flows run, after the status line is gone:
+    // each of its events is a plain line (a unit count at each tenth), said with what it means
+    // for the nodes.
+    const bool bg = e.background;
+    auto begin = [&](const std::string& line) {
+      if (bg) p.note(line);
+      else pending = Pending{p.begin(line), 0};
+    };
+    auto end = [&](const std::string& line) {
+      if (bg) p.note(line);
+      else p.end(pending.id, line);
+    };
     switch (e.kind) {
       case host::LoadEvent::Kind::Compiling:
-        pending = Pending{p.begin("compiling " + what), 0};
+        begin("compiling " + what + (bg ? " in the background; running on interp meanwhile" : "") +
+              (e.why_now.empty() ? "" : " before the run: " + e.why_now));
         break;
       case host::LoadEvent::Kind::Progress: {
         if (e.units_total == 0) break;
         size_t tenth = e.units_done * 10 / e.units_total;
-        if (p.mode().style == Progress::Style::Lines && tenth == pending.last_tenth) break;
+        if ((bg || p.mode().style == Progress::Style::Lines) && tenth == pending.last_tenth) break;
         pending.last_tenth = tenth;
-        p.update(pending.id, "compiling " + what + ": module " + e.module + ", " + std::to_string(e.units_done) + "/" +
-                                 std::to_string(e.units_total) + " units compiled");
+        std::string line = "compiling " + what + (bg ? " in the background" : "") + ": module " + e.module + ", " +
+                           std::to_string(e.units_done) + "/" + std::to_string(e.units_total) + " units compiled";
+        if (bg) p.note(line);
+        else p.update(pending.id, line);
         break;
       }
       case host::LoadEvent::Kind::Compiled:
-        p.end(pending.id, "compiled " + name + " in " + human_seconds(e.seconds));
+        end("compiled " + name + " in " + human_seconds(e.seconds) + (bg ? "; its nodes move to aot at their next element" : ""));
         break;
       case host::LoadEvent::Kind::Failed:
-        p.end(pending.id, "compiling " + name + " failed after " + human_seconds(e.seconds));
+        end("compiling " + name + " failed after " + human_seconds(e.seconds) + (bg ? "; its nodes stay on interp" : ""));
         break;
-      case host::LoadEvent::Kind::Stopped: break;  // (background compiles only)
+      case host::LoadEvent::Kind::Stopped:  // only a compile in the background is stopped
+        end("stopped compiling " + name + " after " + human_seconds(e.seconds) +
+            ": the run ended first; nothing cached (a run with --config runtime.tiering=false waits for the compile once)");
+        break;
       case host::LoadEvent::Kind::Cached:
         if (p.mode().verbose) p.note(name + ": cached (" + e.engine + ")");
         break;

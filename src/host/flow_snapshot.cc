@@ -1,5 +1,7 @@
 #include "flow_snapshot.h"
 
+#include "torvyn/streaming/component_node.h"
+
 namespace torvyn::host {
 
 namespace obs = observability;

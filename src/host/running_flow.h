@@ -13,7 +13,6 @@
 #include "torvyn/host/runtime.h"
 #include "torvyn/reactor/flow.h"
 #include "torvyn/reactor/host_stages.h"
-#include "torvyn/streaming/component_node.h"
 #include "torvyn/streaming/streaming_host.h"
 #include "torvyn/security/wasi_host.h"
 
@@ -34,7 +33,6 @@ struct Runtime::RunningFlow {
   bool started = false;
   const reactor::FileSink* output = nullptr;  // the built-in sink of --output, if any
   std::shared_ptr<const FlowCounters> warm;  // taken when the warm-up ended (flow thread), if it did
-  std::map<std::string, streaming::ComponentNode*> tiering;  // node id -> its node, when it waits to move (runtime.tiering)
 };
 
 }  // namespace torvyn::host

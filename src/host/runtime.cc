@@ -203,21 +203,23 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
     if (!interp) return interp.take_error();
     meanwhile = *interp;
   }
-  Result<std::shared_ptr<component::LoadedComponent>> loaded = Error(ErrorCode::Internal, "not loaded");
-  {
+  // Every load of this component is told to the progress observer as `what`.
+  auto tracked = [&](auto&& load) {
     LoadTracker tracker(on_load_, what);
-    loaded = component::LoadedComponent::load_preferring(*engine, meanwhile, std::move(bytes), name);
-    tracker.finish(loaded.ok());
-  }
-  if (!loaded) return Error(loaded.error().code, "component `" + name + "` (" + path.string() + "): " + loaded.error().message);
+    Result<std::shared_ptr<component::LoadedComponent>> r = load();
+    tracker.finish(r.ok());
+    if (!r) return Result<std::shared_ptr<component::LoadedComponent>>(
+                    Error(r.error().code, "component `" + name + "` (" + path.string() + "): " + r.error().message));
+    return r;
+  };
+  auto loaded = tracked([&] { return component::LoadedComponent::load_preferring(*engine, meanwhile, std::move(bytes), name); });
+  if (!loaded) return loaded.take_error();
   if ((*loaded)->engine_kind() != (*engine)->kind()) {
     if (std::string why = (*loaded)->not_movable(); !why.empty()) {
       // Its nodes could never move: compile now, as without tiering.
-      std::fprintf(stderr, "torvyn: %s cannot move between engines (%s): compiling it before the run\n", name.c_str(), why.c_str());
-      LoadTracker tracker(on_load_, what);
-      loaded = (*loaded)->load_on(*engine);
-      tracker.finish(loaded.ok());
-      if (!loaded) return Error(loaded.error().code, "component `" + name + "` (" + path.string() + "): " + loaded.error().message);
+      what.why_now = "it cannot move between engines (" + why + ")";
+      loaded = tracked([&] { return (*loaded)->load_on(*engine); });
+      if (!loaded) return loaded.take_error();
     } else {
       if (!compiles_) compiles_ = std::make_unique<BackgroundCompiles>(compile_cancel_);
       what.background = true;
@@ -422,10 +424,7 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
     streaming::InstanceAccount account{pool_->register_owner(decl.name + "/" + n.id, buffer_budget(n), reservation), n.id};
     auto node = streaming::ComponentNode::bind(std::move(*inst), *rf->streaming, account, want);
     if (!node) return build_error(decl.name, "node `" + n.id + "`: " + node.error().message);
-    if (auto up = tier_ups_.find(lc->get()); up != tier_ups_.end()) {
-      (*node)->move_when_ready(up->second);
-      rf->tiering[n.id] = node->get();
-    }
+    if (auto up = tier_ups_.find(lc->get()); up != tier_ups_.end()) (*node)->move_when_ready(up->second);
     // On interp the batch forms are slower (the SDK's per-element loop runs interpreted instead of
     // in native host functions; docs/batching.md): per element there.
     const uint32_t max_batch = rt.engine == config::Engine::Interp ? 1 : rt.max_batch;
@@ -617,13 +616,10 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
     st.p99_ns = processing.quantile(0.99);
     st.copies = minus(e.copies, b.copies);
     st.copy_bytes = minus(e.copy_bytes, b.copy_bytes);
-    if (auto t = rf.tiering.find(n.id); t != rf.tiering.end()) {
-      const streaming::TierMove& m = t->second->tier_move();
-      st.engine = wasm::to_string(t->second->engine_kind());
-      st.tiering = TieringReport{m.moved, m.calls_before, m.move_ns, m.done ? m.error : "the aot compile had not finished"};
-    } else if (const auto* cn = dynamic_cast<const streaming::ComponentNode*>(n.stage)) {
-      st.engine = wasm::to_string(cn->engine_kind());
-    }
+    st.engine = seen.engine;
+    const auto* cn = dynamic_cast<const streaming::ComponentNode*>(n.stage);
+    if (const streaming::TierMove* m = cn ? &cn->tier_move() : nullptr; m && m->tiered)
+      st.tiering = TieringReport{m->moved, m->calls_before, m->move_ns, m->done ? m->error : "the aot compile had not finished"};
     r.copies += st.copies;
     r.copy_bytes += st.copy_bytes;
     r.stages.push_back(std::move(st));

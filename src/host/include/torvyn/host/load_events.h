@@ -26,6 +26,7 @@ struct LoadEvent {
   size_t units_done = 0;        // Progress: its compiler runs finished ...
   size_t units_total = 0;       // ... of all of them
   bool background = false;      // a tiering compile: the component already runs on the interpreter
+  std::string why_now;          // a compile waited on under tiering: why it could not go to the background
 };
 
 // Called on the thread that runs Runtime::build, while it waits, and for compiles in the background

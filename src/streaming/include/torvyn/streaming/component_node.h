@@ -48,6 +48,7 @@ struct TierUp {
   std::string failure;                                 // why there is no target
 };
 struct TierMove {
+  bool tiered = false;        // the node was given a compile to move to (move_when_ready)
   bool done = false;          // the node has tried (or had nothing to move to)
   bool moved = false;         // it runs on the target engine now
   uint64_t calls_before = 0;  // calls made on the first engine
@@ -92,7 +93,10 @@ class ComponentNode final : public Stage {
   CallStatus push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause) override;
   CallStatus pull_batch(uint32_t max, std::vector<OutElement>& out, bool& done) override;
   // Tiering: move to `up->target` once `up->ready` (see TierUp); until then every call counts.
-  void move_when_ready(std::shared_ptr<const TierUp> up) { tier_up_ = std::move(up); }
+  void move_when_ready(std::shared_ptr<const TierUp> up) {
+    tier_up_ = std::move(up);
+    tier_move_.tiered = true;
+  }
   const TierMove& tier_move() const { return tier_move_; }
   // Where the instance runs now. Any thread may ask (the inspection API does, while the flow's
   // thread may be moving the instance): kept apart from the instance, in an atomic.
