@@ -164,19 +164,18 @@ Status ComponentNode::bind_batch() {
     case Role::Sink: iface = kBatchSinkInterface, fn = "push-batch"; break;
     default: return {};  // filters, routers and aggregators have no batch form
   }
-  std::unique_ptr<BatchBinding, BatchBindingDeleter> b(new BatchBinding(t_));
-  const component::AbiFuncType& want = role_ == Role::Processor ? b->types.process_batch
-                                       : role_ == Role::Source  ? b->types.pull_batch
-                                                                : b->types.push_batch;
+  // Again after a move: the same export of the new core instances, into the binding there is
+  // (its limits and pending elements stay).
+  std::unique_ptr<BatchBinding, BatchBindingDeleter> fresh;
+  if (!batch_) fresh.reset(new BatchBinding(t_));
+  BatchBinding& b = batch_ ? *batch_ : *fresh;
+  const component::AbiFuncType& want = role_ == Role::Processor ? b.types.process_batch
+                                       : role_ == Role::Source  ? b.types.pull_batch
+                                                                : b.types.push_batch;
   auto bound = bind_export(iface, fn, want, false);
   if (!bound) return bound.take_error();
-  if (batch_) {  // again, after a move: the same export of the new core instances
-    batch_->f = bound->f;
-    return {};
-  }
-  if (!*bound) return {};
-  b->f = bound->f;
-  batch_ = std::move(b);
+  b.f = bound->f;
+  if (fresh && b.f) batch_ = std::move(fresh);
   return {};
 }
 
