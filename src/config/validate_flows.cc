@@ -73,25 +73,10 @@ FlowDecl Validator::read_flow(const Section& s, std::string name) {
           "add nodes, e.g. nodes.src = { component = \"my-source\" }");
   }
 
-  if (const toml::node* e = s.get("edges")) {
-    const toml::array* arr = e->as_array();
-    if (!arr) {
-      wrong_type(s, "edges", *e);
-    } else {
-      const SectionDef* def = find_section("flow.*.edges[]");
-      for (size_t i = 0; i < arr->size(); ++i) {
-        const toml::node& en = (*arr)[i];
-        const std::string key = join_key(s.key, "edges") + "[" + std::to_string(i) + "]";
-        if (!en.is_table()) {
-          error(ErrorCode::ConfigWrongType, &en, key, "`" + key + "` must be a table",
-                "{ from = { node = \"...\" }, to = { node = \"...\" } }", describe_found(en),
-                "write each edge as an inline table with `from` and `to`");
-          continue;
-        }
-        if (auto edge = read_edge(Section{en.as_table(), key, def}, f)) f.edges.push_back(std::move(*edge));
-      }
-    }
-  }
+  table_array(s, "edges", "flow.*.edges[]", "{ from = { node = \"...\" }, to = { node = \"...\" } }",
+              "write each edge as an inline table with `from` and `to`", [&](const Section& edge) {
+                if (auto e = read_edge(edge, f)) f.edges.push_back(std::move(*e));
+              });
   connector_roles(f);
   return f;
 }

@@ -128,6 +128,28 @@ std::optional<std::string> Validator::get_choice(const Section& s, std::string_v
   return std::nullopt;
 }
 
+const toml::array* Validator::table_array(const Section& s, std::string_view name, std::string_view def_path, std::string expected,
+                                         std::string help, const std::function<void(const Section&)>& each) {
+  const toml::node* n = s.get(name);
+  if (!n) return nullptr;
+  const toml::array* arr = n->as_array();
+  if (!arr) {
+    wrong_type(s, name, *n);
+    return nullptr;
+  }
+  const SectionDef* def = find_section(def_path);
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& e = (*arr)[i];
+    const std::string key = join_key(s.key, name) + "[" + std::to_string(i) + "]";
+    if (!e.is_table()) {
+      error(ErrorCode::ConfigWrongType, &e, key, "`" + key + "` must be a table", expected, describe_found(e), help);
+      continue;
+    }
+    each(Section{e.as_table(), key, def});
+  }
+  return arr;
+}
+
 std::optional<std::vector<std::string>> Validator::get_string_list(const Section& s, std::string_view name) {
   const toml::node* n = s.get(name);
   if (!n) return std::nullopt;

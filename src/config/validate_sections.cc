@@ -248,30 +248,15 @@ void Validator::read_wasi_grant(const Section& g, const std::string& component, 
               "] (without it the component sees none of this)");
   };
   SecurityConfig::WasiGrant w;
-  bool any = false;
-  if (const toml::node* n = g.get("dirs")) {
-    any = true;
-    if (const toml::array* arr = n->as_array()) {
-      const SectionDef* def = find_section("security.grants.*.dirs[]");
-      std::map<std::string, const toml::node*> guests;
-      for (size_t i = 0; i < arr->size(); ++i) {
-        const toml::node& e = (*arr)[i];
-        const std::string key = join_key(g.key, "dirs") + "[" + std::to_string(i) + "]";
-        if (!e.is_table()) {
-          error(ErrorCode::ConfigWrongType, &e, key, "`" + key + "` must be a table",
-                "{ host = \"...\", guest = \"/data\", mode = \"ro\" }", describe_found(e),
-                "write each directory as an inline table, e.g. { host = \"data\", guest = \"/data\", mode = \"ro\" }");
-          continue;
-        }
-        Section d{e.as_table(), key, def};
-        check_keys(d);
-        if (auto dir = read_granted_dir(d, guests)) w.dirs.push_back(std::move(*dir));
-      }
-      if (!arr->empty() && !granted({"wasi:filesystem"})) need(n, "dirs", "wasi:filesystem", "preopens directories");
-    } else {
-      wrong_type(g, "dirs", *n);
-    }
-  }
+  bool any = g.get("dirs") != nullptr;
+  std::map<std::string, const toml::node*> guests;  // each directory's guest path, once
+  const toml::array* dirs = table_array(g, "dirs", "security.grants.*.dirs[]", "{ host = \"...\", guest = \"/data\", mode = \"ro\" }",
+                                        "write each directory as an inline table, e.g. { host = \"data\", guest = \"/data\", mode = \"ro\" }",
+                                        [&](const Section& d) {
+                                          check_keys(d);
+                                          if (auto dir = read_granted_dir(d, guests)) w.dirs.push_back(std::move(*dir));
+                                        });
+  if (dirs && !dirs->empty() && !granted({"wasi:filesystem"})) need(dirs, "dirs", "wasi:filesystem", "preopens directories");
   if (auto env = get_string_list(g, "env")) {
     any = true;
     const toml::array* arr = g.get("env")->as_array();

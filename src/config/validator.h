@@ -9,6 +9,7 @@
 #include <cctype>
 #include <limits>
 #include <map>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -137,6 +138,13 @@ class Validator {
   }
 
   std::optional<std::vector<std::string>> get_string_list(const Section& s, std::string_view name);
+
+  // An array of tables (`edges`, a grant's `dirs`): each element, as a Section of the schema's
+  // `def_path`, to `each`. An element that is not a table is reported — what one holds
+  // (`expected`) and how to write it (`help`) — and skipped; a value that is not an array is
+  // wrong_type. Returns the array; null when absent or not an array.
+  const toml::array* table_array(const Section& s, std::string_view name, std::string_view def_path, std::string expected,
+                                 std::string help, const std::function<void(const Section&)>& each);
 
   // A `config` value: a string (taken as the component's config text) or a table (serialised to JSON).
   std::optional<std::string> get_json(const Section& s, std::string_view name);
