@@ -15,6 +15,7 @@
 #include "torvyn/reactor/host_stages.h"
 #include "torvyn/streaming/streaming_host.h"
 #include "torvyn_test/files.h"
+#include "torvyn_test/engines.h"
 
 namespace torvyn::reactor {
 namespace {
@@ -37,11 +38,7 @@ std::string attr(const obs::SpanRecord& s, std::string_view key) {
 class Tracing : public ::testing::Test {
  public:
   void SetUp() override {
-    wasm::EngineConfig cfg;
-    cfg.kind = wasm::EngineKind::Aot;
-    cfg.cache_dir = TORVYN_TEST_CACHE_DIR;
-    cfg.opt_level = "-O1";
-    engine = *wasm::Engine::create(cfg);
+    engine = test::make_test_engine(wasm::EngineKind::Aot, TORVYN_TEST_CACHE_DIR);
     host.define(linker);
     dir = std::filesystem::temp_directory_path() / ("torvyn-tracing-" + std::to_string(::getpid()) + "-" +
                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());

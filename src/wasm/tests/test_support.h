@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "torvyn/wasm/engine.h"
+#include "torvyn_test/engines.h"
 
 namespace torvyn::wasm::testing {
 
@@ -20,14 +21,7 @@ inline std::string cache_dir() {
 
 // An engine with a small memory cap and a quick C optimisation level, as the tests use.
 inline std::shared_ptr<Engine> make_engine(EngineKind kind, uint32_t max_pages = 16) {
-  EngineConfig cfg;
-  cfg.kind = kind;
-  cfg.cache_dir = cache_dir();
-  cfg.opt_level = "-O1";
-  cfg.max_memory_pages = max_pages;
-  auto e = Engine::create(cfg);
-  EXPECT_TRUE(e.ok()) << e.error().to_string();
-  return e.ok() ? *e : nullptr;
+  return ::torvyn::test::make_test_engine(kind, cache_dir(), max_pages);
 }
 
 // Hand-made module binaries: an unsigned LEB128, and a section (id, size, body) appended to `m`.

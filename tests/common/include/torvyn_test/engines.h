@@ -11,13 +11,15 @@
 namespace torvyn::test {
 
 // An engine as the unit tests use one: compiled modules cached in `cache_dir` (the build tree's
-// test cache), at -O1 to keep cold compiles short. Fails the test (and returns null) if it cannot
-// be made.
-inline std::shared_ptr<wasm::Engine> make_test_engine(wasm::EngineKind kind, const std::string& cache_dir) {
+// test cache), at -O1 to keep cold compiles short, memories capped at `max_pages`. Fails the test
+// (and returns null) if it cannot be made.
+inline std::shared_ptr<wasm::Engine> make_test_engine(wasm::EngineKind kind, const std::string& cache_dir,
+                                                      uint32_t max_pages = wasm::EngineConfig{}.max_memory_pages) {
   wasm::EngineConfig cfg;
   cfg.kind = kind;
   cfg.cache_dir = cache_dir;
   cfg.opt_level = "-O1";
+  cfg.max_memory_pages = max_pages;
   auto e = wasm::Engine::create(cfg);
   EXPECT_TRUE(e.ok()) << e.error().to_string();
   return e.ok() ? *e : nullptr;
