@@ -27,7 +27,10 @@ class Tiering : public torvyn::test::BuiltHelloWorld {
  protected:
   Proc run(std::vector<std::string> args, const std::string& cache) {
     args.insert(args.begin(), "run");
-    return torvyn(args, project(), std::chrono::seconds(600), {{"XDG_CACHE_HOME", (tmp_.path() / cache).string()}});
+    // A state directory of its own: these runs last seconds, and the default inspection socket
+    // would be taken from (or by) a test running beside them.
+    return torvyn(args, project(), std::chrono::seconds(600),
+                  {{"XDG_CACHE_HOME", (tmp_.path() / cache).string()}, {"TORVYN_STATE_DIR", (tmp_.path() / "state").string()}});
   }
   torvyn::test::ExampleDir tmp_;
 };
