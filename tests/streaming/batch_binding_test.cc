@@ -41,6 +41,41 @@ TEST_P(Batch, ProcessorGivesTheSameOutputAndCopiesAsPerElement) {
   EXPECT_EQ(pool.live_buffers(), in.size());  // the inputs only: every output was taken and released
 }
 
+// The SDK builds each output batch in the blocks of the one before (they are the guest's again once
+// the export is entered anew). Batches that grow, shrink to a few bytes, carry only empty payloads
+// and grow past the kept size again must each come out exactly as per element.
+TEST_P(Batch, OutputBatchesOfChangingShapeReuseNothingStale) {
+  auto single = node(sdk("uppercase"), "single");
+  auto batched = node(sdk("uppercase"), "batched");
+  ASSERT_TRUE(single && batched);
+  std::vector<std::string> texts, types;
+  auto add = [&](size_t n, size_t len, char c, const char* type) {
+    for (size_t i = 0; i < n; ++i) {
+      texts.push_back(std::string(len, c) + std::to_string(texts.size()));
+      if (len == 0) texts.back().clear();
+      types.push_back(type);
+    }
+  };
+  add(64, 300, 'a', "text/plain");      // grows the payload block to ~20 KiB
+  add(3, 2, 'b', "text/x-small");        // a short batch in the big block
+  add(64, 0, 'c', "");                   // metas but no payload bytes
+  add(64, 20000, 'd', "text/plain");    // > 1 MiB: not kept for the next batch
+  add(5, 7, 'e', "text/x-after");
+  auto in = inputs(texts, types);
+  auto a = process_each(*single, in);
+  std::vector<Result1> b;
+  size_t at = 0;
+  for (size_t n : {64, 3, 64, 64, 5}) {
+    auto part = process_batched(*batched, std::span(in).subspan(at, n), n);
+    b.insert(b.end(), part.begin(), part.end());
+    at += n;
+  }
+  ASSERT_EQ(a.size(), in.size());
+  ASSERT_EQ(b.size(), in.size());
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "element " << i;
+  EXPECT_EQ(pool.live_buffers(), in.size());
+}
+
 // make_buffer in a batch writes the bytes straight into the output batch (staging). juggler keeps
 // buffers across elements and batches, drops some unused and emits others out of the order it
 // made them: every such order must give the per-element form's outputs.

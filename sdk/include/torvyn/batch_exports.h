@@ -118,9 +118,24 @@ typedef struct torvyn__batch_builder {
   torvyn__stage_t stage; /* make_buffer's staging into b.payloads (local_buffers.h) */
 } torvyn__batch_builder_t;
 
+/* The blocks of the last batch a batch export returned. The host has read that batch once the
+ * export is entered again (post-return), so the next batch is built in the same blocks instead of
+ * growing new ones from 16 entries (a 64-element batch of 64-byte payloads would otherwise
+ * reallocate and copy its payload bytes 9 times). `lent`: the batch the host holds now; `spare`:
+ * blocks waiting for the next batch (lengths 0). One of each suffices: an instance runs one export
+ * at a time, and each role has one batch export that returns a batch. */
+#define TORVYN__SPARE_BYTES_MAX ((size_t)1 << 20)
+TORVYN_WEAK torvyn__batch_builder_t torvyn__batch_lent;
+TORVYN_WEAK torvyn__batch_builder_t torvyn__batch_spare;
+
 /* An empty builder, which make_buffer stages into until torvyn__batch_end. */
 static inline void torvyn__batch_begin(torvyn__batch_builder_t* bb) {
   __builtin_memset(bb, 0, sizeof *bb);
+  if (torvyn__batch_spare.metas_cap | torvyn__batch_spare.types_cap | torvyn__batch_spare.bytes_cap |
+      torvyn__batch_spare.ends_cap) {
+    *bb = torvyn__batch_spare; /* lengths are 0 */
+    __builtin_memset(&torvyn__batch_spare, 0, sizeof torvyn__batch_spare);
+  }
   bb->stage.bytes = &bb->b.payloads.ptr;
   bb->stage.len = &bb->b.payloads.len;
   bb->stage.cap = &bb->bytes_cap;
@@ -211,14 +226,48 @@ static inline void torvyn__batch_free(torvyn_batch_t* b) {
   if (b->ends.len) torvyn_free(b->ends.ptr);
   __builtin_memset(b, 0, sizeof *b);
 }
-/* A builder's batch; its capacity may exceed its length, so an empty list is freed here. */
+/* Frees a builder's blocks, whatever their lengths. */
+static inline void torvyn__builder_free(torvyn__batch_builder_t* bb) {
+  if (bb->types_cap) torvyn_free(bb->b.content_types.ptr);
+  if (bb->metas_cap) torvyn_free(bb->b.metas.ptr);
+  if (bb->bytes_cap) torvyn_free(bb->b.payloads.ptr);
+  if (bb->ends_cap) torvyn_free(bb->b.ends.ptr);
+  __builtin_memset(bb, 0, sizeof *bb);
+}
+
+/* A builder's batch, for the host; its blocks (with their capacities) stay lent until
+ * torvyn__batch_recycle. An empty list goes out as a null pointer (any pointer is valid for zero
+ * elements; null keeps what the host sees independent of the blocks behind it). */
 static inline torvyn_batch_t torvyn__batch_take(torvyn__batch_builder_t* bb) {
-  torvyn_batch_t* b = &bb->b;
-  if (!b->content_types.len && bb->types_cap) torvyn_free(b->content_types.ptr), b->content_types.ptr = 0;
-  if (!b->metas.len && bb->metas_cap) torvyn_free(b->metas.ptr), b->metas.ptr = 0;
-  if (!b->payloads.len && bb->bytes_cap) torvyn_free(b->payloads.ptr), b->payloads.ptr = 0;
-  if (!b->ends.len && bb->ends_cap) torvyn_free(b->ends.ptr), b->ends.ptr = 0;
-  return *b;
+  torvyn__batch_lent = *bb;
+  torvyn_batch_t b = bb->b;
+  if (!b.content_types.len) b.content_types.ptr = 0;
+  if (!b.metas.len) b.metas.ptr = 0;
+  if (!b.payloads.len) b.payloads.ptr = 0;
+  if (!b.ends.len) b.ends.ptr = 0;
+  return b;
+}
+
+/* Post-return of a batch from torvyn__batch_take: its content-type strings are freed and its
+ * blocks wait for the next batch. */
+static inline void torvyn__batch_recycle(torvyn_batch_t* b) {
+  torvyn__batch_builder_t* l = &torvyn__batch_lent;
+  for (size_t j = 0; j < b->content_types.len; ++j) torvyn_string_free(&b->content_types.ptr[j]);
+  l->b.metas.len = l->b.content_types.len = l->b.payloads.len = l->b.ends.len = 0;
+  if (torvyn__batch_spare.metas_cap | torvyn__batch_spare.types_cap | torvyn__batch_spare.bytes_cap |
+      torvyn__batch_spare.ends_cap) {
+    /* Cannot happen (one batch is lent at a time); free rather than leak. */
+    torvyn__builder_free(&torvyn__batch_spare);
+  }
+  if (l->bytes_cap > TORVYN__SPARE_BYTES_MAX) { /* one batch of large payloads: not kept for the next */
+    torvyn_free(l->b.payloads.ptr);
+    l->b.payloads.ptr = 0;
+    l->bytes_cap = 0;
+  }
+  __builtin_memset(&l->stage, 0, sizeof l->stage);
+  torvyn__batch_spare = *l;
+  __builtin_memset(l, 0, sizeof *l);
+  __builtin_memset(b, 0, sizeof *b);
 }
 
 static inline void torvyn__statuses_free(torvyn_list_batch_status_t* l, uint8_t error_tag) {
@@ -323,7 +372,7 @@ static inline void torvyn__post_process_batch(torvyn_ret_process_batch_t* r) {
     return;
   }
   torvyn__statuses_free(&r->val.ok.outcomes, TORVYN_OUTCOME_ERROR);
-  torvyn__batch_free(&r->val.ok.out);
+  torvyn__batch_recycle(&r->val.ok.out);
 }
 
 /* pull-batch: up to `max` calls of `fn`; ends at the first `none` (done) or error (failed). */
@@ -352,7 +401,7 @@ static inline void torvyn__pull_batch(torvyn__pull_fn fn, uint32_t max, torvyn_r
 }
 static inline void torvyn__post_pull_batch(torvyn_ret_pull_batch_t* r) {
   if (r->end.tag == TORVYN_PULL_FAILED) torvyn_process_error_free(&r->end.error);
-  torvyn__batch_free(&r->batch);
+  torvyn__batch_recycle(&r->batch);
 }
 
 /* push-batch: one call of `fn` per element, in order. A `pause` does not stop the batch (the
