@@ -76,6 +76,33 @@ TEST_P(Batch, OutputBatchesOfChangingShapeReuseNothingStale) {
   EXPECT_EQ(pool.live_buffers(), in.size());
 }
 
+// The SDK interns the content types it copies (torvyn_intern: 32 texts in 2 KiB). More distinct
+// types than that, and long ones, fall back to owned copies: every element must still carry its
+// own type out, in both forms.
+TEST_P(Batch, ContentTypesPastTheSdksInternTableStayExact) {
+  auto single = node(sdk("uppercase"), "single");
+  auto batched = node(sdk("uppercase"), "batched");
+  ASSERT_TRUE(single && batched);
+  std::vector<std::string> texts, types;
+  for (int i = 0; i < 200; ++i) {
+    texts.push_back("t" + std::to_string(i));
+    // 60 distinct types, some 600 bytes long, each coming back now and then
+    std::string t = "application/x-kind-" + std::to_string(i % 60);
+    if (i % 60 % 7 == 0) t += "+" + std::string(600, char('a' + i % 26));
+    types.push_back(t);
+  }
+  auto in = inputs(texts, types);
+  auto a = process_each(*single, in);
+  auto b = process_batched(*batched, in, 64);
+  ASSERT_EQ(a.size(), in.size());
+  ASSERT_EQ(b.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    ASSERT_TRUE(a[i].out && b[i].out) << "element " << i;
+    EXPECT_EQ(a[i].out->content_type, types[i]) << "element " << i;
+    EXPECT_EQ(b[i], a[i]) << "element " << i;
+  }
+}
+
 // make_buffer in a batch writes the bytes straight into the output batch (staging). juggler keeps
 // buffers across elements and batches, drops some unused and emits others out of the order it
 // made them: every such order must give the per-element form's outputs.

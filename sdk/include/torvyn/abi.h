@@ -230,6 +230,25 @@ __attribute__((noreturn)) TORVYN_INLINE void torvyn_trap(void) { __builtin_trap(
 /* Returned for zero-size requests: never allocated, never freed. */
 TORVYN_WEAK uint8_t torvyn__empty_block[8] __attribute__((aligned(8)));
 
+/* Interned strings (content types): a few distinct texts kept once for the instance's life in a
+ * static arena, each behind a 4-byte length. torvyn_free ignores them and torvyn_realloc copies
+ * them out, so an interned string can go wherever an owned one goes (an export's results, a
+ * batch's content types) and copying an element's meta allocates nothing. */
+#define TORVYN__INTERN_BYTES 2048
+#define TORVYN__INTERN_MAX 32
+TORVYN_WEAK char torvyn__intern_arena[TORVYN__INTERN_BYTES] __attribute__((aligned(4)));
+TORVYN_WEAK uint32_t torvyn__intern_used;
+TORVYN_WEAK torvyn_string_t torvyn__interned[TORVYN__INTERN_MAX];
+TORVYN_WEAK uint32_t torvyn__interned_len;
+TORVYN_WEAK uint32_t torvyn__intern_last; /* the last hit: an element's type is mostly the last one's */
+
+void* torvyn_malloc(size_t n);
+static void* torvyn__unintern(void* p, size_t n);
+TORVYN_INLINE bool torvyn__is_interned(const void* p) {
+  uintptr_t a = (uintptr_t)p, base = (uintptr_t)torvyn__intern_arena;
+  return a - base < TORVYN__INTERN_BYTES; /* (wraps below base) */
+}
+
 #if defined(__wasi__)
 /* WASI guests: wasi-libc's malloc. */
 void* malloc(size_t);
@@ -242,10 +261,11 @@ TORVYN_WEAK void* torvyn_malloc(size_t n) {
   return p;
 }
 TORVYN_WEAK void torvyn_free(void* p) {
-  if (p && p != (void*)torvyn__empty_block) free(p);
+  if (p && p != (void*)torvyn__empty_block && !torvyn__is_interned(p)) free(p);
 }
 TORVYN_WEAK void* torvyn_realloc(void* p, size_t n) {
   if (!p || p == (void*)torvyn__empty_block) return torvyn_malloc(n);
+  if (torvyn__is_interned(p)) return torvyn__unintern(p, n);
   if (n == 0) { free(p); return torvyn__empty_block; }
   void* q = realloc(p, n);
   if (!q) torvyn_trap();
@@ -295,7 +315,7 @@ TORVYN_WEAK void* torvyn_malloc(size_t n) {
 }
 
 TORVYN_WEAK void torvyn_free(void* p) {
-  if (!p || p == (void*)torvyn__empty_block) return;
+  if (!p || p == (void*)torvyn__empty_block || torvyn__is_interned(p)) return;
   uint8_t* block = (uint8_t*)p - 8;
   uint32_t k = *(uint32_t*)block;
   if ((uintptr_t)block < (uintptr_t)&__heap_base || k < 4 || k >= TORVYN__CLASSES) torvyn_trap();
@@ -306,6 +326,7 @@ TORVYN_WEAK void torvyn_free(void* p) {
 
 TORVYN_WEAK void* torvyn_realloc(void* p, size_t n) {
   if (!p || p == (void*)torvyn__empty_block) return torvyn_malloc(n);
+  if (torvyn__is_interned(p)) return torvyn__unintern(p, n);
   if (n == 0) { torvyn_free(p); return torvyn__empty_block; }
   uint32_t k = *(uint32_t*)((uint8_t*)p - 8);
   if (k < 4 || k >= TORVYN__CLASSES) torvyn_trap();
@@ -407,6 +428,66 @@ TORVYN_INLINE size_t torvyn_strlen(const char* s) {
   while (s[n]) ++n;
   return n;
 #endif
+}
+
+/* Equal bytes, compared 8 at a time (the SDK's memcmp goes byte by byte, with a fuel check per
+ * iteration). */
+TORVYN_INLINE bool torvyn__equal_bytes(const void* a, const void* b, size_t n) {
+  typedef uint64_t __attribute__((may_alias, aligned(1))) word_t;
+  const char* x = (const char*)a;
+  const char* y = (const char*)b;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    if (*(const word_t*)(x + i) != *(const word_t*)(y + i)) return false;
+  for (; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
+/* An interned string's bytes in a block of its own (torvyn_realloc of an interned pointer). */
+static void* torvyn__unintern(void* p, size_t n) {
+  uint32_t len = ((const uint32_t*)p)[-1];
+  void* q = torvyn_malloc(n);
+  __builtin_memcpy(q, p, n < len ? n : len);
+  return q;
+}
+
+/* torvyn_intern past the last hit: the other interned texts, then a new entry. */
+__attribute__((noinline)) TORVYN_WEAK torvyn_string_t torvyn__intern_slow(const char* s, size_t len) {
+  torvyn_string_t r = {0, 0};
+  uint32_t n = torvyn__interned_len;
+  for (uint32_t j = 0; j < n; ++j) {
+    torvyn_string_t t = torvyn__interned[j];
+    if (t.len == len && torvyn__equal_bytes(t.ptr, s, len)) {
+      torvyn__intern_last = j;
+      return t;
+    }
+  }
+  uint32_t at = (torvyn__intern_used + 3u) & ~3u;
+  if (n == TORVYN__INTERN_MAX || len > TORVYN__INTERN_BYTES || at + 4 + len > TORVYN__INTERN_BYTES) return r;
+  *(uint32_t*)(torvyn__intern_arena + at) = (uint32_t)len;
+  r.ptr = torvyn__intern_arena + at + 4;
+  r.len = len;
+  __builtin_memcpy(r.ptr, s, len);
+  torvyn__intern_used = at + 4 + (uint32_t)len;
+  torvyn__interned[n] = r;
+  torvyn__interned_len = n + 1;
+  torvyn__intern_last = n;
+  return r;
+}
+
+/** The interned copy of `len` bytes at `s` (see torvyn__is_interned): the same pointer for the same
+ * text every time. {NULL, 0} for an empty text and when the arena is full (the caller copies then).
+ * Inline: one comparison with the last hit (an element's type is mostly the last one's). */
+TORVYN_INLINE torvyn_string_t torvyn_intern(const char* s, size_t len) {
+  torvyn_string_t t = torvyn__interned[torvyn__intern_last];
+  if (len == 0) {
+    t.ptr = 0;
+    t.len = 0;
+    return t;
+  }
+  if (t.len == len && torvyn__equal_bytes(t.ptr, s, len)) return t;
+  return torvyn__intern_slow(s, len);
 }
 
 /** Copies `len` bytes into a new torvyn_malloc'd string (len 0: no allocation). */

@@ -99,17 +99,9 @@ TORVYN_STATIC_ASSERT(offsetof(torvyn_ret_pull_batch_t, end) == 32, "tuple field 
 
 /* ---- Output batches ------------------------------------------------------------------------ */
 
-/* Equal strings, compared 8 bytes at a time (the SDK's memcmp goes byte by byte, and in a batch
- * every output's content type is compared with the previous one's). */
+/* Equal strings (interned ones are equal by pointer). */
 static inline bool torvyn__same_string(torvyn_string_t a, torvyn_string_t b) {
-  typedef uint64_t __attribute__((may_alias, aligned(1))) word_t;
-  if (a.len != b.len) return false;
-  size_t i = 0;
-  for (; i + 8 <= a.len; i += 8)
-    if (*(const word_t*)(a.ptr + i) != *(const word_t*)(b.ptr + i)) return false;
-  for (; i < a.len; ++i)
-    if (a.ptr[i] != b.ptr[i]) return false;
-  return true;
+  return a.len == b.len && (a.ptr == b.ptr || torvyn__equal_bytes(a.ptr, b.ptr, a.len));
 }
 
 typedef struct torvyn__batch_builder {

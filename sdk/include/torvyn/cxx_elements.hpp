@@ -18,11 +18,62 @@ struct ElementMetaRef {
   StringView content_type;
 };
 
+/// An element's content type (owned). The few distinct types a component meets are interned
+/// (torvyn_intern): copying one, as `{in.meta, buffer}` does for every element, allocates and frees
+/// nothing. Reads like a StringView.
+class ContentType {
+ public:
+  ContentType() = default;
+  ContentType(StringView s) { set(s); }                        // NOLINT
+  ContentType(const char* s) : ContentType(StringView(s)) {}  // NOLINT
+  ContentType(const String& s) : ContentType(s.view()) {}     // NOLINT
+  ContentType(const ContentType& o) { set(o.view()); }
+  ContentType(ContentType&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr, o.n_ = 0; }
+  ContentType& operator=(const ContentType& o) {
+    if (this != &o) reset(), set(o.view());
+    return *this;
+  }
+  ContentType& operator=(ContentType&& o) noexcept {
+    if (this != &o) reset(), p_ = o.p_, n_ = o.n_, o.p_ = nullptr, o.n_ = 0;
+    return *this;
+  }
+  ~ContentType() { reset(); }
+
+  StringView view() const { return StringView(p_, n_); }
+  operator StringView() const { return view(); }  // NOLINT
+  const char* data() const { return p_; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  bool operator==(StringView o) const { return view() == o; }
+  bool operator!=(StringView o) const { return view() != o; }
+  bool starts_with(StringView o) const { return view().starts_with(o); }
+  /// For a Canonical ABI result: the SDK frees it after the host has read it (an interned one is
+  /// never freed).
+  torvyn_string_t release() {
+    torvyn_string_t s = {p_, n_};
+    p_ = nullptr, n_ = 0;
+    return s;
+  }
+
+ private:
+  void set(StringView s) {
+    torvyn_string_t t = torvyn_intern(s.data(), s.size());
+    if (!t.ptr && s.size()) t = torvyn_string_dup_n(s.data(), s.size());  // the arena is full
+    p_ = t.ptr, n_ = t.len;
+  }
+  void reset() {
+    if (n_) torvyn_free(p_);  // a no-op for an interned one
+    p_ = nullptr, n_ = 0;
+  }
+  char* p_ = nullptr;
+  size_t n_ = 0;
+};
+
 /// `record element-meta` (owned).
 struct ElementMeta {
   uint64_t sequence = 0;
   uint64_t timestamp_ns = 0;
-  String content_type;
+  ContentType content_type;
 
   ElementMeta() = default;
   ElementMeta(uint64_t seq, uint64_t ts, StringView ct) : sequence(seq), timestamp_ns(ts), content_type(ct) {}

@@ -31,6 +31,26 @@ TORVYN_EXPORT("selftest") int selftest(void) {
   torvyn_free(s);
   void* big = torvyn_malloc(3u << 20); if (!big) return 8; memset(big, 1, 3u << 20); torvyn_free(big);
   if (cabi_realloc(0, 0, 1, 0) != (void*)torvyn__empty_block) return 9;
+  /* interned strings: one copy per text, the last hit first, and a full table answers {0, 0} */
+  char text[16] = "text/plain";
+  torvyn_string_t t1 = torvyn_intern(text, 10);
+  torvyn_string_t h1 = torvyn_intern("text/html", 9);
+  memcpy(text, "text/PLAIN", 10); /* the caller's bytes change: the interned copy does not */
+  torvyn_string_t t2 = torvyn_intern("text/plain", 10);
+  if (!t1.ptr || t1.ptr != t2.ptr || t1.ptr == text || memcmp(t2.ptr, "text/plain", 10) != 0) return 10;
+  if (h1.ptr == t1.ptr || torvyn_intern("text/html", 9).ptr != h1.ptr) return 11;
+  if (torvyn_intern("x", 0).ptr != 0 || torvyn_intern(text, 10).ptr == t1.ptr) return 12;
+  torvyn_free(t1.ptr); /* ignored */
+  torvyn_string_free(&t2);
+  if (torvyn_intern("text/plain", 10).ptr != t1.ptr) return 13;
+  char* grown = torvyn_realloc(h1.ptr, 64); /* copies out; the interned text stays */
+  if (grown == h1.ptr || memcmp(grown, "text/html", 9) != 0 || memcmp(h1.ptr, "text/html", 9) != 0) return 14;
+  torvyn_free(grown);
+  char name[8] = "t/00";
+  for (int i = 0; i < 40; i++) { name[2] = (char)('0' + i / 10); name[3] = (char)('0' + i % 10); (void)torvyn_intern(name, 4); }
+  name[2] = 'z';
+  if (torvyn_intern(name, 4).ptr != 0) return 15; /* 32 entries: full */
+  if (torvyn_intern("t/07", 4).ptr == 0 || torvyn_intern(text, 10).ptr == 0) return 16; /* old ones still found */
   return 0;
 }
 
