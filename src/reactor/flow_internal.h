@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 
+#include "torvyn/base/short_text.h"
 #include "torvyn/reactor/flow.h"
 
 namespace torvyn::reactor {
@@ -57,25 +58,9 @@ struct Flow::Reply {
 
 // ---- the per-element fast paths (one output, room in it, no backlog, not traced: inline) ----
 
-// Equal text, compared a word at a time (content types are short; no call to memcmp).
-inline bool same_text(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  size_t n = a.size();
-  const char *p = a.data(), *q = b.data();
-  for (; n >= 8; n -= 8, p += 8, q += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, p, 8);
-    std::memcpy(&y, q, 8);
-    if (x != y) return false;
-  }
-  for (; n; --n)
-    if (*p++ != *q++) return false;
-  return true;
-}
-
 // A stage almost always emits the content type it emitted last.
 inline uint32_t Flow::intern(std::string_view ct) {
-  return same_text(ct, last_content_type_) ? last_interned_ : intern_slow(ct);
+  return same_short_text(ct, last_content_type_) ? last_interned_ : intern_slow(ct);
 }
 
 inline void Flow::release(const Element& e) {
