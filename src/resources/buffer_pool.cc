@@ -96,6 +96,7 @@ struct BufferPool::Impl {
   PoolSizes sizes;
   detail::ReservationTable reservations;  // before owners: the host owner points into it
   detail::OwnerTable owners;
+  OwnerRecord* host;  // owners.find(kHostOwner): registered first, never removed, never moves
   detail::SlotTable slots;
   TierState tiers[kFixedTierCount];
   OnDemand huge;
@@ -150,7 +151,7 @@ struct BufferPool::Impl {
   // Pops a free block, admitted for `r`, from `from` or the next larger pre-allocated tier; each
   // tier found empty (or whose share for `r` is spent) counts an exhaustion event. kNoSlot when
   // all are.
-  uint32_t pop_fixed(Tier from, Reservation& r, Tier* got) {
+  [[gnu::always_inline]] uint32_t pop_fixed(Tier from, Reservation& r, Tier* got) {
     for (int t = static_cast<int>(from); t < kFixedTierCount; ++t) {
       TierState& ts = tiers[t];
       if (ts.total == 0) continue;  // tier configured off: not an exhaustion
@@ -236,8 +237,10 @@ struct BufferPool::Impl {
   }
 
   // kForHost: the host holds (and is charged for) the buffer, not `owner` (create_in_transit).
+  // Inlined into its callers: it is most of create_in_transit's per-element cost, which a call
+  // frame and a second slot lookup would add to. `slot_out`: the slot handed out.
   template <bool kForHost>
-  Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint);
+  [[gnu::always_inline]] inline Result<BufferId> allocate(OwnerId owner, uint64_t capacity_hint, Slot** slot_out = nullptr);
   Result<BufferId> allocate_on_demand(uint64_t bytes, OwnerId owner, Reservation* r);
   void release_on_demand(uint32_t idx, Slot& s);
   Status grow(Slot& s, uint64_t need);
@@ -251,6 +254,7 @@ struct BufferPool::Impl {
 BufferPool::Impl::Impl(PoolSizes s)
     : sizes(s),
       owners(reservations.find(kNoReservation)),
+      host(owners.find(kHostOwner)),
       slots([&] {
         uint64_t n = uint64_t{s.small} + s.medium + s.large;
         if (n > kMaxFixedSlots) throw std::length_error("torvyn: too many pooled buffers configured");
@@ -337,12 +341,12 @@ Result<BufferId> BufferPool::allocate(OwnerId owner, uint64_t capacity_hint) {
 // and holds it: the owner itself (allocate), or the host for a buffer created in transit, which
 // then skips charging the component and crediting it again a moment later (create_in_transit).
 template <bool kForHost>
-Result<BufferId> BufferPool::Impl::allocate(OwnerId owner, uint64_t capacity_hint) {
+inline Result<BufferId> BufferPool::Impl::allocate(OwnerId owner, uint64_t capacity_hint, Slot** slot_out) {
   Impl& p = *this;
   OwnerRecord* o = p.owners.find(owner);
   if (!o) return unknown_owner(owner);
   const OwnerId holder = kForHost ? kHostOwner : owner;
-  OwnerRecord* h = kForHost ? p.owners.find(kHostOwner) : o;  // the host is always registered
+  OwnerRecord* h = kForHost ? p.host : o;
   if (capacity_hint > kMaxBufferBytes) return too_big(capacity_hint);
   Tier t = tier_for(capacity_hint);
   uint64_t want = t == Tier::Huge ? round_up(capacity_hint, kPage) : tier_bytes(t);
@@ -367,11 +371,13 @@ Result<BufferId> BufferPool::Impl::allocate(OwnerId owner, uint64_t capacity_hin
         }
       }
       p.note_acquired(got, s);
+      if (slot_out) *slot_out = &s;
       return p.hand_out(s, idx, holder, &res);
     }
   }
   auto r = p.allocate_on_demand(want, holder, &res);
   if (!r.ok()) h->credit(want);
+  else if (slot_out) *slot_out = &p.slots.at(r->slot());
   return r;
 }
 
@@ -480,10 +486,10 @@ Status BufferPool::take_in_transit(BufferId id) {
 
 Result<BufferId> BufferPool::create_in_transit(OwnerId owner, const void* bytes, uint64_t len, std::string_view content_type) {
   Impl& p = *impl_;
-  auto id = p.counted(owner, p.allocate<true>(owner, len));  // held (and charged) by the host at once
+  Slot* slot = nullptr;
+  auto id = p.counted(owner, p.allocate<true>(owner, len, &slot));  // held (and charged) by the host at once
   if (!id) return id;
-  Slot& s = *p.slots.find(id->slot());  // just handed out: live, and ours alone
-  Buffer& b = s.buf;                    // capacity >= len: allocate sized it
+  Buffer& b = slot->buf;  // just handed out: live, ours alone, and capacity >= len (allocate sized it)
   if (len) std::memcpy(b.data, bytes, len);
   b.size = len;
   if (!same_short_text(b.content_type, content_type)) b.content_type.assign(content_type);
@@ -495,7 +501,6 @@ Result<BufferId> BufferPool::create_in_transit(OwnerId owner, const void* bytes,
 Status BufferPool::Impl::to_transit(Slot& s) {
   Buffer& b = s.buf;
   if (b.owner != kHostOwner) {
-    OwnerRecord* host = owners.find(kHostOwner);
     if (!host->try_charge(b.capacity)) {
       host->exceeded.fetch_add(1, std::memory_order_relaxed);
       return over_budget(kHostOwner, *host, b.capacity);
