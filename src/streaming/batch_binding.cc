@@ -360,7 +360,7 @@ Status read_batch(GuestAbi& abi, const BatchTypes& T, const Area& a, uint32_t at
 
 // Output element i of a checked batch, copied into a pool buffer of `owner` and taken in transit.
 // Written into `o` where the caller keeps it (an OutElement is ~130 bytes: no temporaries).
-Status make_output(resources::BufferPool& pool, resources::CopyTally& copies, resources::OwnerId owner, const BatchTypes& T,
+[[gnu::always_inline]] inline Status make_output(resources::BufferPool& pool, resources::CopyTally& copies, resources::OwnerId owner, const BatchTypes& T,
                    const BatchView& v, uint32_t i, OutElement& o) {
   uint32_t start = i ? v.ends.get<uint32_t>(uint64_t{i - 1} * 4) : 0;
   uint32_t size = v.ends.get<uint32_t>(uint64_t{i} * 4) - start;
