@@ -429,7 +429,8 @@ Status BufferPool::release(BufferId id) {
   if (g == 0 || !s || !s->live_gen.compare_exchange_strong(g, 0, std::memory_order_acquire, std::memory_order_relaxed))
     return stale(id);
   Buffer& b = s->buf;
-  if (OwnerRecord* o = p.owners.find(b.owner)) o->credit(b.capacity);
+  // Buffers in flight between stages are the host's: its record needs no lookup.
+  if (OwnerRecord* o = b.owner == kHostOwner ? p.host : p.owners.find(b.owner)) o->credit(b.capacity);
   uint32_t next = id.generation() + 1;
   s->next_gen = next ? next : 1;  // generation 0 is never handed out
   b.size = 0;
