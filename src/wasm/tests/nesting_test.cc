@@ -102,5 +102,50 @@ TEST(ValidatedModules, AVerdictIsTheSameEveryTime) {
   }
 }
 
+// validate_module checks without building the IR (wabt's interpreter reader); decode_module at
+// another nesting limit still runs the IR reader and ValidateModule without the memo. Both must
+// give every module the same verdict, with the same code and message for a bad one.
+TEST(ValidatedModules, ValidationWithoutTheIrAgreesWithTheIrValidator) {
+  const char* valid[] = {
+      "(module (func (param i32) (result i32 i32) local.get 0 local.get 0))",                       // multi-value
+      "(module (memory 1) (func (memory.copy (i32.const 0) (i32.const 8) (i32.const 4))))",     // bulk memory
+      "(module (table 2 funcref) (func (result funcref) (table.get 0 (i32.const 0))))",            // reference types
+      "(module (func (result v128) (i32x4.splat (i32.const 3))))",                                 // simd
+      "(module (global (export \"g\") (mut i64) (i64.const 5)) (func (result i32) (i32.extend8_s (i32.const 200))))",
+      "(module (func (result i32) (i32.trunc_sat_f32_s (f32.const 1e30))))",                       // saturating
+  };
+  const char* invalid[] = {
+      "(module (func (result i32)))",                                  // nothing on the stack
+      "(module (func (result i32) (f32.const 1)))",                    // wrong type
+      "(module (func (local.get 3) drop))",                            // no such local
+      "(module (func (i32.load (i32.const 0)) drop))",                 // no memory
+      "(module (func $f (param i32)) (start $f))",                     // start with a parameter
+      "(module (func) (export \"x\" (func 0)) (export \"x\" (func 0)))",  // duplicate export
+  };
+  for (const char* text : valid) {
+    auto bytes = testing::wat(text);
+    Status fast = validate_module(bytes, "m");
+    auto ir = decode_module(bytes, "m", kMaxControlNesting - 1);
+    EXPECT_TRUE(fast.ok()) << text << ": " << fast.error().to_string();
+    EXPECT_TRUE(ir.ok()) << text;
+  }
+  std::vector<std::vector<uint8_t>> bad;
+  for (const char* text : invalid) bad.push_back(testing::wat(text));
+  bad.push_back({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00});                    // truncated header
+  bad.push_back({0x00, 0x61, 0x73, 0x6e, 0x01, 0x00, 0x00, 0x00});              // bad magic
+  bad.push_back({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x2a, 0x00});  // unknown section
+  auto cut = testing::wat(valid[0]);
+  cut.resize(cut.size() - 3);
+  bad.push_back(cut);  // a function body cut short
+  for (size_t i = 0; i < bad.size(); ++i) {
+    Status fast = validate_module(bad[i], "m");
+    auto ir = decode_module(bad[i], "m", kMaxControlNesting - 1);
+    ASSERT_FALSE(fast.ok()) << i;
+    ASSERT_FALSE(ir.ok()) << i;
+    EXPECT_EQ(fast.error().code, ir.error().code) << i;
+    EXPECT_EQ(fast.error().message, ir.error().message) << i;
+  }
+}
+
 }  // namespace
 }  // namespace torvyn::wasm
