@@ -1,8 +1,25 @@
 #include "background_compiles.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "load_tracker.h"
 
 namespace torvyn::host {
+
+// The flow runs meanwhile and is what the user waits for: a background compile yields the CPU to
+// it. On Linux the nice value belongs to the thread, and the compile's worker threads and compiler
+// processes inherit it from this one. Raising one's own nice value needs no privilege; if it
+// fails all the same, the compile runs at normal priority.
+void BackgroundCompiles::lower_priority() {
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  int now = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(now + kNiceIncrement, 19));
+}
 
 std::shared_ptr<streaming::TierUp> BackgroundCompiles::start(std::shared_ptr<const component::LoadedComponent> running,
                                                              std::shared_ptr<wasm::Engine> engine, LoadObserver observer, LoadEvent what) {
@@ -11,6 +28,7 @@ std::shared_ptr<streaming::TierUp> BackgroundCompiles::start(std::shared_ptr<con
   threads_.emplace_back([up, running = std::move(running), engine = std::move(engine), observer = std::move(observer), what = std::move(what),
                          cancel = cancel_]() mutable noexcept {
     Result<std::shared_ptr<component::LoadedComponent>> compiled = Error(ErrorCode::Internal, "not compiled");
+    lower_priority();
     {
       // On this thread: the engine's compile events for this load reach this tracker.
       LoadTracker tracker(observer, std::move(what));

@@ -32,6 +32,11 @@ class BackgroundCompiles {
   // Stops the compiles still under way and waits for every thread. Idempotent.
   void stop();
 
+  // How much nicer than the flow a compile runs (and its compiler processes).
+  static constexpr int kNiceIncrement = 10;
+  // Lowers the calling thread's priority by kNiceIncrement (what each compile thread does first).
+  static void lower_priority();
+
  private:
   std::shared_ptr<std::atomic<bool>> cancel_;
   std::mutex mu_;
