@@ -64,9 +64,9 @@ uint64_t count_and_instrument(ExprList& exprs, Index fuel, FuelPassStats& stats)
 
 }  // namespace
 
-FuelPassStats instrument_fuel(wabt::Module& m) {
-  Index fuel = add_i64_global_import(m, kFuelModule, kFuelField);
+FuelPassStats instrument_fuel(wabt::Module& m) { return instrument_fuel_with(m, add_i64_global_import(m, kFuelModule, kFuelField)); }
 
+FuelPassStats instrument_fuel_with(wabt::Module& m, wabt::Index fuel) {
   FuelPassStats stats;
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) instrument_region(m.funcs[i]->exprs, fuel, stats);
   return stats;

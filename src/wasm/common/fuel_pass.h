@@ -21,6 +21,9 @@ struct FuelPassStats {
 
 // Instruments `m` in place. `m` must be a validated module decoded from binary (index-based vars).
 FuelPassStats instrument_fuel(wabt::Module& m);
+// The same with the fuel import already added (add_i64_global_imports, kFuelModule.kFuelField),
+// as global `fuel`.
+FuelPassStats instrument_fuel_with(wabt::Module& m, wabt::Index fuel);
 
 // Index of the fuel global in an instrumented module's global index space.
 wabt::Index fuel_global_index(const wabt::Module& m);

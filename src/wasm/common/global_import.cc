@@ -10,29 +10,29 @@ namespace {
 
 using namespace wabt;
 
-// --- shifting references to defined globals by one (the new import goes before them) ----------
+// --- shifting references to defined globals by `by` (the new imports go before them) ----------
 
-void shift_global_var(Var& var, Index first_defined) {
-  if (var.is_index() && var.index() >= first_defined) var.set_index(var.index() + 1);
+void shift_global_var(Var& var, Index first_defined, Index by) {
+  if (var.is_index() && var.index() >= first_defined) var.set_index(var.index() + by);
 }
 
-void shift_globals(ExprList& exprs, Index first_defined) {
+void shift_globals(ExprList& exprs, Index first_defined, Index by) {
   for (Expr& e : exprs) {
     switch (e.type()) {
-      case ExprType::GlobalGet: shift_global_var(cast<GlobalGetExpr>(&e)->var, first_defined); break;
-      case ExprType::GlobalSet: shift_global_var(cast<GlobalSetExpr>(&e)->var, first_defined); break;
-      case ExprType::Block: shift_globals(cast<BlockExpr>(&e)->block.exprs, first_defined); break;
-      case ExprType::Loop: shift_globals(cast<LoopExpr>(&e)->block.exprs, first_defined); break;
+      case ExprType::GlobalGet: shift_global_var(cast<GlobalGetExpr>(&e)->var, first_defined, by); break;
+      case ExprType::GlobalSet: shift_global_var(cast<GlobalSetExpr>(&e)->var, first_defined, by); break;
+      case ExprType::Block: shift_globals(cast<BlockExpr>(&e)->block.exprs, first_defined, by); break;
+      case ExprType::Loop: shift_globals(cast<LoopExpr>(&e)->block.exprs, first_defined, by); break;
       case ExprType::If: {
         auto* i = cast<IfExpr>(&e);
-        shift_globals(i->true_.exprs, first_defined);
-        shift_globals(i->false_, first_defined);
+        shift_globals(i->true_.exprs, first_defined, by);
+        shift_globals(i->false_, first_defined, by);
         break;
       }
       case ExprType::Try: {
         auto* t = cast<TryExpr>(&e);
-        shift_globals(t->block.exprs, first_defined);
-        for (Catch& c : t->catches) shift_globals(c.exprs, first_defined);
+        shift_globals(t->block.exprs, first_defined, by);
+        for (Catch& c : t->catches) shift_globals(c.exprs, first_defined, by);
         break;
       }
       default: break;
@@ -40,22 +40,22 @@ void shift_globals(ExprList& exprs, Index first_defined) {
   }
 }
 
-void shift_defined_globals(Module& m) {
+void shift_defined_globals(Module& m, Index by) {
   Index first_defined = m.num_global_imports;
   for (ModuleField& f : m.fields) {
     switch (f.type()) {
-      case ModuleFieldType::Func: shift_globals(cast<FuncModuleField>(&f)->func.exprs, first_defined); break;
-      case ModuleFieldType::Global: shift_globals(cast<GlobalModuleField>(&f)->global.init_expr, first_defined); break;
+      case ModuleFieldType::Func: shift_globals(cast<FuncModuleField>(&f)->func.exprs, first_defined, by); break;
+      case ModuleFieldType::Global: shift_globals(cast<GlobalModuleField>(&f)->global.init_expr, first_defined, by); break;
       case ModuleFieldType::ElemSegment: {
         auto& seg = cast<ElemSegmentModuleField>(&f)->elem_segment;
-        shift_globals(seg.offset, first_defined);
-        for (ExprList& el : seg.elem_exprs) shift_globals(el, first_defined);
+        shift_globals(seg.offset, first_defined, by);
+        for (ExprList& el : seg.elem_exprs) shift_globals(el, first_defined, by);
         break;
       }
-      case ModuleFieldType::DataSegment: shift_globals(cast<DataSegmentModuleField>(&f)->data_segment.offset, first_defined); break;
+      case ModuleFieldType::DataSegment: shift_globals(cast<DataSegmentModuleField>(&f)->data_segment.offset, first_defined, by); break;
       case ModuleFieldType::Export: {
         Export& ex = cast<ExportModuleField>(&f)->export_;
-        if (ex.kind == ExternalKind::Global) shift_global_var(ex.var, first_defined);
+        if (ex.kind == ExternalKind::Global) shift_global_var(ex.var, first_defined, by);
         break;
       }
       default: break;
@@ -63,10 +63,8 @@ void shift_defined_globals(Module& m) {
   }
 }
 
-}  // namespace
-
-Index add_i64_global_import(Module& m, std::string_view module, std::string_view field_name) {
-  shift_defined_globals(m);
+// Adds one import without moving any reference (the caller has moved them).
+Index append_i64_global_import(Module& m, std::string_view module, std::string_view field_name) {
   auto field = std::make_unique<ImportModuleField>();
   auto import = std::make_unique<GlobalImport>();
   import->module_name = std::string(module);
@@ -88,6 +86,19 @@ Index add_i64_global_import(Module& m, std::string_view module, std::string_view
     if (it->type() == ModuleFieldType::Import) pos = std::next(it);
   m.fields.insert(pos, std::move(field));
   return index;
+}
+
+}  // namespace
+
+Index add_i64_global_imports(Module& m, std::initializer_list<GlobalImportName> names) {
+  shift_defined_globals(m, static_cast<Index>(names.size()));
+  Index first = m.num_global_imports;
+  for (const GlobalImportName& n : names) append_i64_global_import(m, n.module, n.field);
+  return first;
+}
+
+Index add_i64_global_import(Module& m, std::string_view module, std::string_view field_name) {
+  return add_i64_global_imports(m, {{module, field_name}});
 }
 
 }  // namespace torvyn::wasm

@@ -14,6 +14,7 @@
 #include <wabt/interp/interp.h>
 
 #include "../common/fuel_pass.h"
+#include "../common/global_import.h"
 #include "../common/described_module.h"
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
@@ -473,8 +474,14 @@ class InterpEngine final : public Engine {
     module->describe(**ir, name);
     // Fuel first: it then charges only the guest's own code, exactly as on aot (which has no
     // stack pass). The stack pass's import comes after the fuel import.
-    if (cfg_.fuel_metering) instrument_fuel(**ir);
-    instrument_stack(**ir);
+    if (cfg_.fuel_metering) {
+      // Both imports in one walk over the code (each import moves every defined global's index).
+      wabt::Index first = add_i64_global_imports(**ir, {{kFuelModule, kFuelField}, {kStackModule, kStackField}});
+      instrument_fuel_with(**ir, first);
+      instrument_stack_with(**ir, first + 1);
+    } else {
+      instrument_stack(**ir);
+    }
     auto encoded = encode_module(**ir);
     if (!encoded) return encoded.take_error();
     wabt::Errors errors;

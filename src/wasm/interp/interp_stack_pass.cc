@@ -105,12 +105,14 @@ void instrument_function(Module& m, Func& f, Index stack, int64_t slots) {
 
 }  // namespace
 
-wabt::Index instrument_stack(wabt::Module& m) {
-  // Frame bounds first: they describe the guest's own code, not our instrumentation.
+wabt::Index instrument_stack(wabt::Module& m) { return instrument_stack_with(m, add_i64_global_import(m, kStackModule, kStackField)); }
+
+wabt::Index instrument_stack_with(wabt::Module& m, wabt::Index stack) {
+  // Frame bounds first: they describe the guest's own code, not our instrumentation (global
+  // indices do not enter them: an import added already changes nothing).
   std::vector<uint64_t> slots(m.funcs.size(), 0);
   // (+8: the operands of this pass's own instrumentation.)
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) slots[i] = interp_frame_slots(m, i) + 8;
-  Index stack = add_i64_global_import(m, kStackModule, kStackField);
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i)
     instrument_function(m, *m.funcs[i], stack, static_cast<int64_t>(std::min<uint64_t>(slots[i], INT32_MAX)));
   return stack;

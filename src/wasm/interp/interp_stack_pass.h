@@ -32,5 +32,7 @@ inline constexpr uint32_t kStackPassExtraNesting = 1;
 // so that fuel is charged for the guest's code alone (the same on both engines); its import is
 // then the last one. Returns the index of the stack global in the global index space.
 wabt::Index instrument_stack(wabt::Module& m);
+// The same with the stack import already added (add_i64_global_imports) as global `stack`.
+wabt::Index instrument_stack_with(wabt::Module& m, wabt::Index stack);
 
 }  // namespace torvyn::wasm
