@@ -132,3 +132,46 @@ TEST(InterpStack, EveryWayOutOfAFunctionGivesItsFrameBack) {
 
 }  // namespace
 }  // namespace torvyn::wasm
+
+#include "common/fuel_pass.h"
+#include "common/global_import.h"
+#include "common/module_ir.h"
+#include "interp/interp_stack_pass.h"
+
+namespace torvyn::wasm {
+namespace {
+
+// The interpreter adds the fuel and stack imports in one move of the module's globals
+// (add_i64_global_imports); the module must be byte for byte what the two passes made one after
+// the other, with defined globals read and written in code, initialisers, segments and exports.
+TEST(InterpStackPass, BothImportsAtOnceGiveTheSameModuleAsOneAfterTheOther) {
+  auto bytes = testing::wat(R"((module
+    (import "env" "g0" (global $g0 i32))
+    (global $a (mut i32) (i32.const 1))
+    (global $b i32 (global.get $g0))
+    (global $c (export "c") (mut i64) (i64.const 7))
+    (memory 1)
+    (table 1 funcref)
+    (elem (global.get $g0) func $f)
+    (data (global.get $g0) "x")
+    (func $f (export "f") (param i32) (result i32)
+      (global.set $a (i32.add (global.get $a) (global.get $b)))
+      (loop $l (br_if $l (i32.eqz (global.get $a))))
+      (block (result i32) (if (result i32) (local.get 0) (then (global.get $b)) (else (global.get $g0)))))))");
+  auto two = decode_module(bytes, "m");
+  auto one = decode_module(bytes, "m");
+  ASSERT_TRUE(two.ok() && one.ok());
+  instrument_fuel(**two);
+  instrument_stack(**two);
+  wabt::Index first = add_i64_global_imports(**one, {{kFuelModule, kFuelField}, {kStackModule, kStackField}});
+  instrument_fuel_with(**one, first);
+  instrument_stack_with(**one, first + 1);
+  auto a = encode_module(**two);
+  auto b = encode_module(**one);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(first, 1u);  // after the module's own global import
+}
+
+}  // namespace
+}  // namespace torvyn::wasm
