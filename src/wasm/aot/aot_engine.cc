@@ -22,6 +22,7 @@
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "compile_cache.h"
+#include "module_description.h"
 #include "glue_abi.h"
 #include "rt/trap_guard.h"
 
@@ -681,12 +682,20 @@ class AotEngine final : public Engine {
   const EngineConfig& config() const override { return cfg_; }
 
   Result<std::shared_ptr<Module>> load(std::span<const uint8_t> bytes, std::string_view name) override {
-    auto ir = decode_module(bytes, name);
-    if (!ir) return ir.take_error();
     auto module = std::make_shared<AotModule>();
-    module->describe(**ir, name);
-
     std::string key = cache_.key_for(bytes, cfg_.fuel_metering);
+    // A cached entry records what describe() would read (aot/module_description.h): a warm load
+    // decodes nothing. The entry's existence also means these bytes were validated when they were
+    // compiled. Otherwise decode (and validate) as always.
+    std::unique_ptr<wabt::Module> ir;
+    const bool described = aot::describe_from_text(*module, cache_.description(key), name);
+    if (!described) {
+      auto decoded = decode_module(bytes, name);
+      if (!decoded) return decoded.take_error();
+      ir = std::move(*decoded);
+      module->describe(*ir, name);
+    }
+
     // The cache calls translate only on a miss: that is when the long wait starts.
     bool compiled = false;
     auto started = std::chrono::steady_clock::now();
@@ -700,11 +709,22 @@ class AotEngine final : public Engine {
           compiled = true;
           started = std::chrono::steady_clock::now();
           tell(CompileEvent::Kind::Started);
-          if (cfg_.fuel_metering) instrument_fuel(**ir);
-          return aot::translate(**ir, cfg_.fuel_metering);
+          if (!ir) {  // described from an entry that then failed its check: compile from the bytes
+            auto decoded = decode_module(bytes, name);
+            if (!decoded) return decoded.take_error();
+            ir = std::move(*decoded);
+            module->describe(*ir, name);
+          }
+          std::string description = aot::description_text(*module);
+          if (cfg_.fuel_metering) instrument_fuel(*ir);
+          auto tr = aot::translate(*ir, cfg_.fuel_metering);
+          if (tr) tr->description = std::move(description);
+          return tr;
         },
         module->name_, [&](size_t done, size_t total) { tell(CompileEvent::Kind::Progress, done, total); });
     if (object || compiled) tell(!object ? CompileEvent::Kind::Failed : compiled ? CompileEvent::Kind::Finished : CompileEvent::Kind::CacheHit);
+    // An entry compiled before descriptions were stored: add one, so the next load skips the decode.
+    if (object && !compiled && !described) cache_.store_description(key, aot::description_text(*module));
     if (!object) {
       Error e = object.take_error();
       e.message = module->name_ + ": " + e.message;

@@ -40,6 +40,8 @@ namespace fs = std::filesystem;
 constexpr const char* kCacheFormat = "torvyn-aot-7";  // 6: split into units; 7: state exports (tiering)
 constexpr const char* kObjectName = "module.so";
 constexpr const char* kDigestName = "module.sha256";
+constexpr const char* kDescriptionName = "module.desc";
+constexpr uint64_t kMaxDescriptionBytes = 64ull << 20;
 constexpr uint64_t kMaxObjectBytes = 1ull << 30;  // a cached object larger than this is not trusted
 
 std::string errno_text(int e) { return std::strerror(e); }
@@ -220,6 +222,11 @@ std::string tail(const std::string& s, size_t max) { return s.size() <= max ? s 
 // ---- digests ---------------------------------------------------------------------------------
 
 std::string digest_record(const std::string& digest, const std::string& key) { return "sha256 " + digest + "\nkey " + key + "\n"; }
+
+// module.desc: the digest record of the text (its SHA-256 and the key), then the text.
+std::string description_record(const std::string& text, const std::string& key) {
+  return digest_record(sha256_hex(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())), key) + text;
+}
 
 // Whether `st` is something only we can have written.
 std::string ownership_problem(const struct stat& st) {
@@ -572,6 +579,49 @@ Status CompileCache::run_jobs(const std::filesystem::path& work, const std::vect
   return {};
 }
 
+std::string CompileCache::description(const std::string& key) const {
+  const fs::path entry = entry_dir(key);
+  Fd shard(::open(entry.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (shard.fd < 0) return {};
+  Fd dir(::openat(shard.fd, entry.filename().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir.fd < 0) return {};
+  struct stat st{};
+  if (::fstat(dir.fd, &st) != 0 || !ownership_problem(st).empty()) return {};
+  Fd file(::openat(dir.fd, kDescriptionName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (file.fd < 0) return {};
+  if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode) || !ownership_problem(st).empty()) return {};
+  if (static_cast<uint64_t>(st.st_size) > kMaxDescriptionBytes) return {};
+  std::string record(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < record.size()) {
+    ssize_t n = ::pread(file.fd, record.data() + got, record.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return {};
+    got += static_cast<size_t>(n);
+  }
+  // "sha256 <hex>\nkey <key>\n" then the text.
+  size_t first = record.find('\n');
+  size_t second = first == std::string::npos ? first : record.find('\n', first + 1);
+  if (second == std::string::npos) return {};
+  std::string text = record.substr(second + 1);
+  if (record.compare(0, second + 1, digest_record(sha256_hex(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())), key)) != 0)
+    return {};
+  return text;
+}
+
+void CompileCache::store_description(const std::string& key, const std::string& text) const {
+  const fs::path entry = entry_dir(key);
+  struct stat st{};
+  if (::lstat(entry.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !ownership_problem(st).empty()) return;
+  const fs::path tmp = entry / ("desc-" + pid_namespace() + "-" + std::to_string(::getpid()) + ".tmp");
+  std::error_code ec;
+  if (!write_file(tmp, description_record(text, key))) {
+    fs::remove(tmp, ec);
+    return;
+  }
+  if (::rename(tmp.c_str(), (entry / kDescriptionName).c_str()) != 0) fs::remove(tmp, ec);
+}
+
 Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate,
                                                     const std::string& module_name, const UnitObserver& on_unit) const {
   const fs::path entry = entry_dir(key);
@@ -665,6 +715,8 @@ Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, cons
   std::string digest = sha256_hex_of_fd(object.fd);
   if (digest.empty() || !write_file(work / kDigestName, digest_record(digest, key)))
     return Error(ErrorCode::IoError, "cannot record the digest of the compiled module in " + work.string());
+  if (!tr->description.empty() && !write_file(work / kDescriptionName, description_record(tr->description, key)))
+    return Error(ErrorCode::IoError, "cannot record the description of the compiled module in " + work.string());
   if (::rename(work.c_str(), entry.c_str()) == 0) {
     cleanup.p.clear();
     return CompiledObject(object.release(), object_path.string());

@@ -1,7 +1,7 @@
 // The content-addressed cache of compiled modules, and running the C compiler to fill it.
 // Key = SHA-256 of (module bytes, compiler identity, flags, glue ABI version).
 //
-// Layout: <dir>/<key[0:2]>/<key>/{module.so, module.sha256}. An entry is compiled in a private
+// Layout: <dir>/<key[0:2]>/<key>/{module.so, module.sha256, module.desc}. An entry is compiled in a private
 // directory <dir>/tmp-<pid namespace>-<pid>-XXXXXX and published by renaming that whole directory into
 // place, so the object and the digest recorded beside it appear together or not at all.
 //
@@ -101,6 +101,16 @@ class CompileCache {
   // entry fails its check. `module_name` goes into warnings.
   Result<CompiledObject> get_or_compile(const std::string& key, const std::function<Result<Translation>()>& translate,
                                         const std::string& module_name = "", const UnitObserver& on_unit = {}) const;
+
+  // The description stored with `key`'s entry (Translation::description), read without following
+  // a symbolic link from a file we own, and checked against the digest recorded in it (which
+  // names the key too). Empty when there is none, or it fails a check: the caller decodes the
+  // module then, and may store one with store_description().
+  std::string description(const std::string& key) const;
+  // Adds a description to an existing entry that lacks one (entries compiled before descriptions
+  // were stored). Written beside it and renamed into place; a failure only means the next load
+  // decodes again.
+  void store_description(const std::string& key, const std::string& text) const;
 
   const std::string& dir() const { return dir_; }
   const std::vector<std::string>& flags() const { return flags_; }

@@ -15,6 +15,9 @@ struct Translation {
   std::string module_c;  // wasm2c output
   std::string module_h;
   std::string glue_c;    // our glue unit
+  // Stored with the compiled object (CompileCache::description): what the engine needs to know of
+  // the module without decoding it again. Opaque to the cache; empty: nothing stored.
+  std::string description;
 };
 
 // When `metered`, the module must already carry the fuel import (instrument_fuel). Renames imports to `i.x<k>` and

@@ -329,3 +329,98 @@ TEST(AotCompileEvents, MissStartsAndFinishesHitSaysCached) {
 
 }  // namespace
 }  // namespace torvyn::wasm
+
+namespace torvyn::wasm {
+namespace {
+
+// A warm load reads what it needs to know of the module from the entry (module.desc) instead of
+// decoding the module: it must describe the module exactly as a cold load did, and fall back to
+// decoding whenever the description is missing, altered or from another version.
+const char* kDescribedModule = R"((module
+  (import "env" "f" (func $f (param i32 i64) (result f32)))
+  (import "env" "m" (memory 1 4))
+  (import "env" "g" (global i64))
+  (table (export "t") 2 funcref)
+  (global $c (export "c") (mut i32) (i32.const 3))
+  (global (export "k") f64 (f64.const 1))
+  (data $d "xy")
+  (func (export "run") (result i32) data.drop $d (global.get $c))))";
+
+struct Described {
+  std::vector<ImportDesc> imports;
+  std::vector<ExportDesc> exports;
+  StateLayout state;
+};
+bool operator==(const ExternType& a, const ExternType& b) {
+  return a.kind == b.kind && a.func == b.func && a.table == b.table && a.memory == b.memory && a.global == b.global;
+}
+
+Described load_described(const std::string& dir) {
+  auto e = Engine::create(aot_config(dir));
+  EXPECT_TRUE(e.ok());
+  if (!e.ok()) return {};
+  auto m = (*e)->load(testing::wat(kDescribedModule), "described");
+  EXPECT_TRUE(m.ok()) << m.error().to_string();
+  if (!m.ok()) return {};
+  return {(*m)->imports(), (*m)->exports(), (*m)->state_layout()};
+}
+
+void expect_same(const Described& a, const Described& b) {
+  ASSERT_EQ(a.imports.size(), b.imports.size());
+  for (size_t i = 0; i < a.imports.size(); ++i) {
+    EXPECT_EQ(a.imports[i].module, b.imports[i].module);
+    EXPECT_EQ(a.imports[i].name, b.imports[i].name);
+    EXPECT_TRUE(a.imports[i].type == b.imports[i].type) << i;
+  }
+  ASSERT_EQ(a.exports.size(), b.exports.size());
+  for (size_t i = 0; i < a.exports.size(); ++i) {
+    EXPECT_EQ(a.exports[i].name, b.exports[i].name);
+    EXPECT_TRUE(a.exports[i].type == b.exports[i].type) << a.exports[i].name;
+  }
+  ASSERT_EQ(a.state.items.size(), b.state.items.size());
+  for (size_t i = 0; i < a.state.items.size(); ++i) EXPECT_TRUE(a.state.items[i] == b.state.items[i]) << i;
+  EXPECT_EQ(a.state.not_movable, b.state.not_movable);
+}
+
+fs::path the_description(const std::string& dir) { return the_object(dir).parent_path() / "module.desc"; }
+
+TEST(AotCacheDescription, AWarmLoadDescribesTheModuleAsTheColdLoadDid) {
+  TempCache c("described");
+  Described cold = load_described(c.dir);
+  ASSERT_TRUE(fs::exists(the_description(c.dir)));
+  EXPECT_EQ(cold.imports.size(), 3u);
+  EXPECT_EQ(cold.exports.size(), 4u);
+  EXPECT_FALSE(cold.state.not_movable.empty());  // data.drop: read from the code, kept in the entry
+  expect_same(cold, load_described(c.dir));
+  // And the compiled code runs from a warm load (no decode in between).
+  EXPECT_EQ(load_and_call(c.dir), 41);
+}
+
+TEST(AotCacheDescription, AnAlteredDescriptionIsNotBelieved) {
+  TempCache c("altered");
+  Described cold = load_described(c.dir);
+  fs::path desc = the_description(c.dir);
+  std::string text;
+  {
+    std::ifstream in(desc);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  size_t at = text.find("\"run\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 5, "\"out\"");  // an export renamed; the recorded digest no longer matches
+  fs::permissions(desc, fs::perms::owner_read | fs::perms::owner_write);
+  std::ofstream(desc, std::ios::trunc) << text;
+  expect_same(cold, load_described(c.dir));
+}
+
+TEST(AotCacheDescription, AnEntryWithoutADescriptionGetsOne) {
+  TempCache c("backfilled");
+  Described cold = load_described(c.dir);
+  fs::remove(the_description(c.dir));  // as entries compiled before descriptions were stored
+  expect_same(cold, load_described(c.dir));
+  ASSERT_TRUE(fs::exists(the_description(c.dir)));
+  expect_same(cold, load_described(c.dir));
+}
+
+}  // namespace
+}  // namespace torvyn::wasm
