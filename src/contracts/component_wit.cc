@@ -819,13 +819,14 @@ static Status validate_core_modules(const cm::Component& root) {
   return {};
 }
 
-Result<ComponentWit> component_wit_from_bytes(std::vector<uint8_t> bytes) {
+Result<ComponentWit> component_wit_from_bytes(std::vector<uint8_t> bytes, bool check_core_modules) {
   if (cm::sniff_binary_kind(bytes) == cm::BinaryKind::CoreModule)
     return Error(ErrorCode::ComponentMalformed,
                  "this is a core WebAssembly module, not a component; turn it into one with `torvyn build` (or `jco new`)");
   auto decoded = cm::load_component(std::move(bytes));
   if (!decoded) return decoded.take_error();
-  if (auto st = validate_core_modules((*decoded)->component); !st) return st.take_error();
+  if (check_core_modules)
+    if (auto st = validate_core_modules((*decoded)->component); !st) return st.take_error();
   return component_wit((*decoded)->component);
 }
 

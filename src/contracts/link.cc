@@ -32,7 +32,7 @@ std::string edge_text(const config::EdgeDecl& e) {
 class Linker {
  public:
   Linker(const config::Config& cfg, const std::string& text, const LinkOptions& o)
-      : cfg_(cfg), opts_(o), text_(detail::manifest_file_name(cfg), text) {}
+      : cfg_(cfg), opts_(o), text_(detail::manifest_file_name(cfg), text), cache_(o.check_core_modules) {}
 
   Report run() {
     report_.sources[text_.file()] = text_.text();

@@ -137,7 +137,7 @@ const ComponentCache::Entry& ComponentCache::get(const fs::path& file) {
     auto read = read_file_capped(file.string(), kMaxComponentFileBytes, "component");
     if (read) {
       e.bytes.assign(read->begin(), read->end());
-      auto w = component_wit_from_bytes(std::move(*read));
+      auto w = component_wit_from_bytes(std::move(*read), check_core_modules_);
       if (w) e.wit = std::move(*w);
       else e.error = Error(w.error().code, w.error().message);
     } else {

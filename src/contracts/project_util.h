@@ -35,9 +35,11 @@ class ComponentCache {
     std::optional<Error> error;
     std::string bytes;  // the binary (when it exists), e.g. to look for a router's port names
   };
+  explicit ComponentCache(bool check_core_modules = true) : check_core_modules_(check_core_modules) {}
   const Entry& get(const std::filesystem::path& file);
 
  private:
+  bool check_core_modules_ = true;
   std::map<std::filesystem::path, Entry> entries_;
 };
 

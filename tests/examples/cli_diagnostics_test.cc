@@ -104,6 +104,61 @@ TEST_F(FlowDiagnostics, ABuildOlderThanItsSourcesIsWarned) {
   fs::last_write_time(source, was - std::chrono::seconds(10));
 }
 
+// The first core module of a component, with one `i32.add` in its code turned into `i64.add`:
+// still well formed, no longer valid.
+std::string with_an_invalid_core_module(std::string wasm) {
+  auto leb = [&](size_t& i) {
+    uint64_t r = 0;
+    for (int shift = 0;; shift += 7) {
+      uint8_t b = static_cast<uint8_t>(wasm.at(i++));
+      r |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return r;
+    }
+  };
+  for (size_t i = 8; i < wasm.size();) {
+    uint8_t id = static_cast<uint8_t>(wasm[i++]);
+    size_t size = leb(i);
+    if (id == 1) {  // core module: its sections, after its 8-byte header
+      for (size_t k = i + 8; k < i + size;) {
+        uint8_t sid = static_cast<uint8_t>(wasm[k++]);
+        size_t ssize = leb(k);
+        if (sid == 10) {  // code
+          size_t at = wasm.find('\x6a', k);
+          EXPECT_LT(at, k + ssize);
+          wasm[at] = '\x7c';
+          return wasm;
+        }
+        k += ssize;
+      }
+    }
+    i += size;
+  }
+  ADD_FAILURE() << "no code section";
+  return wasm;
+}
+
+// An invalid core module: link says which and where; run (which leaves core modules to the engine
+// that loads them) fails before any element with the same finding, on both engines.
+TEST_F(FlowDiagnostics, AnInvalidCoreModuleIsNamedByLinkAndByRun) {
+  fs::path wasm = built_ / "target" / "components" / "greeter.wasm";
+  const std::string good = read_file(wasm);
+  write_file(wasm, with_an_invalid_core_module(good));
+  std::vector<std::string> args = {"link"};
+  Proc r = torvyn(args, built_);
+  EXPECT_EQ(r.exit_code, 1) << describe(args, r);
+  EXPECT_NE(r.err.find("invalid module"), std::string::npos) << describe(args, r);
+  EXPECT_NE(r.err.find("type mismatch in i64.add"), std::string::npos) << describe(args, r);
+  for (auto engine : {"runtime.engine=interp", "runtime.engine=aot"}) {
+    args = {"run", "--output", "-", "--config", engine};
+    r = torvyn(args, built_);
+    EXPECT_EQ(r.exit_code, 1) << describe(args, r);
+    EXPECT_NE(r.err.find("greeter"), std::string::npos) << describe(args, r);
+    EXPECT_NE(r.err.find("type mismatch in i64.add"), std::string::npos) << describe(args, r);
+    EXPECT_EQ(r.out, "") << describe(args, r);
+  }
+  write_file(wasm, good);
+}
+
 TEST(CliUsage, NoArgumentsPrintsUsage) {
   torvyn::test::ExampleDir tmp;
   Proc r = torvyn({}, tmp.path());

@@ -52,7 +52,10 @@ Result<ComponentWit> component_wit(const component::Component& c);
 // Reads, decodes and validates a .wasm component, then component_wit. Errors: E0900 IoError,
 // E0200-E0202 from the decoder, and a clear E0200 when the file is a core module, not a component.
 Result<ComponentWit> read_component_wit(const std::filesystem::path& wasm);
-Result<ComponentWit> component_wit_from_bytes(std::vector<uint8_t> bytes);
+// `check_core_modules` false: the component's own structure is checked, its core modules are not
+// validated (run's preflight: the engine validates each module when it loads it, or loads a
+// compiled entry made from bytes validated when they were compiled).
+Result<ComponentWit> component_wit_from_bytes(std::vector<uint8_t> bytes, bool check_core_modules = true);
 
 // Splits "ns:pkg/iface@1.2.3" into its parts; false for plain names ("run", "my-handler").
 struct InterfaceName {

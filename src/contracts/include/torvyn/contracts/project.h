@@ -70,6 +70,10 @@ Report check_project(const config::Config& cfg, const std::string& manifest_text
 struct LinkOptions {
   std::vector<std::string> flows;  // empty = every flow
   ProjectHooks hooks = default_hooks();
+  // Validate every component's core modules (`link`, `check`). run/trace/bench's preflight turns
+  // this off: the engines validate what they load (a 12 MB module takes ~0.5 s), and a warm aot
+  // load reuses a compile of the same bytes, validated then.
+  bool check_core_modules = true;
 };
 Report link_project(const config::Config& cfg, const std::string& manifest_text, const LinkOptions& options = {});
 
