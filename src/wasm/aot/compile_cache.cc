@@ -250,18 +250,27 @@ EntryCheck rejected(std::string why) {
   return c;
 }
 
+// Opens the entry directory `entry` through its shard, following a symbolic link at neither level.
+// On failure: -1 with errno set, and `shard_failed` saying which level failed.
+Fd open_entry_dir(const fs::path& entry, bool& shard_failed) {
+  Fd shard(::open(entry.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  shard_failed = shard.fd < 0;
+  if (shard_failed) return Fd(-1);
+  Fd dir(::openat(shard.fd, entry.filename().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  const int e = errno;
+  shard = Fd();  // closed here, so that its close cannot touch errno after this
+  errno = e;
+  return dir;
+}
+
 // Opens and checks the entry in directory `entry`: both files reached without following symbolic
 // links, ours and not writable by others, the object's SHA-256 and the key as recorded.
 EntryCheck check_entry(const fs::path& entry, const std::string& key) {
-  Fd shard(::open(entry.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (shard.fd < 0) {
-    if (errno == ENOENT) return {};
-    return rejected("cannot open " + entry.parent_path().string() + ": " + errno_text(errno));
-  }
-  Fd dir(::openat(shard.fd, entry.filename().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  bool shard_failed = false;
+  Fd dir = open_entry_dir(entry, shard_failed);
   if (dir.fd < 0) {
     if (errno == ENOENT) return {};
-    return rejected("cannot open it: " + errno_text(errno));
+    return rejected(shard_failed ? "cannot open " + entry.parent_path().string() + ": " + errno_text(errno) : "cannot open it: " + errno_text(errno));
   }
   struct stat st{};
   if (::fstat(dir.fd, &st) != 0) return rejected("cannot stat it: " + errno_text(errno));
@@ -580,10 +589,8 @@ Status CompileCache::run_jobs(const std::filesystem::path& work, const std::vect
 }
 
 std::string CompileCache::description(const std::string& key) const {
-  const fs::path entry = entry_dir(key);
-  Fd shard(::open(entry.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (shard.fd < 0) return {};
-  Fd dir(::openat(shard.fd, entry.filename().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  bool shard_failed = false;
+  Fd dir = open_entry_dir(entry_dir(key), shard_failed);
   if (dir.fd < 0) return {};
   struct stat st{};
   if (::fstat(dir.fd, &st) != 0 || !ownership_problem(st).empty()) return {};
