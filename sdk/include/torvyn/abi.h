@@ -523,7 +523,7 @@ TORVYN_INLINE void torvyn_list_string_free(torvyn_list_string_t* l) {
 }
 TORVYN_INLINE bool torvyn_string_eq(torvyn_string_t s, const char* lit) {
   size_t n = torvyn_strlen(lit);
-  return s.len == n && (n == 0 || __builtin_memcmp(s.ptr, lit, n) == 0);
+  return s.len == n && torvyn__equal_bytes(s.ptr, lit, n);
 }
 
 /** Builds a process-error; `message` is copied (ignored for DEADLINE_EXCEEDED). */

@@ -72,7 +72,7 @@ class StringView {
   constexpr const char* begin() const { return p_; }
   constexpr const char* end() const { return p_ + n_; }
   constexpr char operator[](size_t i) const { return p_[i]; }
-  bool operator==(StringView o) const { return n_ == o.n_ && (n_ == 0 || __builtin_memcmp(p_, o.p_, n_) == 0); }
+  bool operator==(StringView o) const { return n_ == o.n_ && torvyn__equal_bytes(p_, o.p_, n_); }
   bool operator!=(StringView o) const { return !(*this == o); }
   bool starts_with(StringView o) const { return o.n_ <= n_ && StringView(p_, o.n_) == o; }
   bool ends_with(StringView o) const { return o.n_ <= n_ && StringView(p_ + n_ - o.n_, o.n_) == o; }
