@@ -120,11 +120,14 @@ typedef struct torvyn__batch_builder {
 TORVYN_WEAK torvyn__batch_builder_t torvyn__batch_lent;
 TORVYN_WEAK torvyn__batch_builder_t torvyn__batch_spare;
 
+static inline bool torvyn__builder_has_blocks(const torvyn__batch_builder_t* bb) {
+  return (bb->metas_cap | bb->types_cap | bb->bytes_cap | bb->ends_cap) != 0;
+}
+
 /* An empty builder, which make_buffer stages into until torvyn__batch_end. */
 static inline void torvyn__batch_begin(torvyn__batch_builder_t* bb) {
   __builtin_memset(bb, 0, sizeof *bb);
-  if (torvyn__batch_spare.metas_cap | torvyn__batch_spare.types_cap | torvyn__batch_spare.bytes_cap |
-      torvyn__batch_spare.ends_cap) {
+  if (torvyn__builder_has_blocks(&torvyn__batch_spare)) {
     *bb = torvyn__batch_spare; /* lengths are 0 */
     __builtin_memset(&torvyn__batch_spare, 0, sizeof torvyn__batch_spare);
   }
@@ -246,8 +249,7 @@ static inline void torvyn__batch_recycle(torvyn_batch_t* b) {
   torvyn__batch_builder_t* l = &torvyn__batch_lent;
   for (size_t j = 0; j < b->content_types.len; ++j) torvyn_string_free(&b->content_types.ptr[j]);
   l->b.metas.len = l->b.content_types.len = l->b.payloads.len = l->b.ends.len = 0;
-  if (torvyn__batch_spare.metas_cap | torvyn__batch_spare.types_cap | torvyn__batch_spare.bytes_cap |
-      torvyn__batch_spare.ends_cap) {
+  if (torvyn__builder_has_blocks(&torvyn__batch_spare)) {
     /* Cannot happen (one batch is lent at a time); free rather than leak. */
     torvyn__builder_free(&torvyn__batch_spare);
   }
