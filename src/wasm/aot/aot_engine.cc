@@ -688,13 +688,16 @@ class AotEngine final : public Engine {
     // decodes nothing. The entry's existence also means these bytes were validated when they were
     // compiled. Otherwise decode (and validate) as always.
     std::unique_ptr<wabt::Module> ir;
-    const bool described = aot::describe_from_text(*module, cache_.description(key), name);
-    if (!described) {
+    auto decode = [&]() -> Status {
       auto decoded = decode_module(bytes, name);
       if (!decoded) return decoded.take_error();
       ir = std::move(*decoded);
       module->describe(*ir, name);
-    }
+      return {};
+    };
+    const bool described = aot::describe_from_text(*module, cache_.description(key), name);
+    if (!described)
+      if (Status s = decode(); !s) return s.take_error();
 
     // The cache calls translate only on a miss: that is when the long wait starts.
     bool compiled = false;
@@ -709,12 +712,8 @@ class AotEngine final : public Engine {
           compiled = true;
           started = std::chrono::steady_clock::now();
           tell(CompileEvent::Kind::Started);
-          if (!ir) {  // described from an entry that then failed its check: compile from the bytes
-            auto decoded = decode_module(bytes, name);
-            if (!decoded) return decoded.take_error();
-            ir = std::move(*decoded);
-            module->describe(*ir, name);
-          }
+          if (!ir)  // described from an entry that then failed its check: compile from the bytes
+            if (Status s = decode(); !s) return s.take_error();
           std::string description = aot::description_text(*module);
           if (cfg_.fuel_metering) instrument_fuel(*ir);
           auto tr = aot::translate(*ir, cfg_.fuel_metering);
