@@ -54,7 +54,7 @@ obs::FlowSnapshot snapshot_flow(const Runtime::RunningFlow& rf, const resources:
       st.copies = ledger.copies(n.stage->owner());
       st.copy_bytes = ledger.bytes(n.stage->owner());
     }
-    if (rf.component_of.count(n.id)) {  // a component instance: its buffers against its budget
+    if (it != rf.component_of.end()) {  // a component instance: its buffers against its budget
       st.has_buffer_budget = true;
       st.buffer_bytes = pool.owner_bytes(n.stage->owner());
       st.buffer_budget_bytes = pool.owner_budget(n.stage->owner());
