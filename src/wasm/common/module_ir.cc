@@ -69,10 +69,10 @@ ExternType extern_type_of(const wabt::Module& m, wabt::ExternalKind kind, const 
   return t;
 }
 
-// The modules this process has already checked and validated, by the SHA-256 of their bytes. A run
-// meets the same bytes several times — `link` validates every core module before `run` loads it,
-// and a tiered component loads on the interpreter and then on aot — and a 12 MB module takes about
-// a second to validate. The same bytes with the same limit give the same verdict, so only the
+// The modules this process has already checked and validated, by the SHA-256 of their bytes. A
+// process may meet the same bytes several times — a tiered component loads on the interpreter and
+// then on aot, and a project may use one component in several flows — and a 12 MB module takes
+// about a second to validate. The same bytes with the same limit give the same verdict, so only the
 // first decode checks; later ones only build the IR.
 class ValidatedModules {
  public:
@@ -95,6 +95,14 @@ class ValidatedModules {
   std::mutex mu_;
   std::unordered_set<std::string> digests_;
 };
+
+// How both readers read a guest module: wabt 1.0.32's default features (MVP + mutable globals,
+// sat-conv, sign-ext, simd, multi-value, bulk memory, reference types), no debug names, stop at the
+// first error, and a malformed custom section is an error.
+wabt::ReadBinaryOptions guest_read_options() {
+  return wabt::ReadBinaryOptions(wabt::Features(), nullptr, /*read_debug_names=*/false, /*stop_on_first_error=*/true,
+                                 /*fail_on_custom_section_error=*/true);
+}
 
 }  // namespace
 
@@ -127,15 +135,12 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
     if (Status s = check_control_nesting(bytes, name, nesting_limit); !s) return s.take_error();
   auto module = std::make_unique<wabt::Module>();
   wabt::Errors errors;
-  wabt::Features features;  // wabt 1.0.32 defaults: MVP + mutable globals, sat-conv, sign-ext, simd,
-                            // multi-value, bulk memory, reference types
-  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
-                                  /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/true);
+  const wabt::ReadBinaryOptions options = guest_read_options();
   std::string filename(name.empty() ? "<module>" : name);
   if (wabt::Failed(wabt::ReadBinaryIr(filename.c_str(), bytes.data(), bytes.size(), options, &errors, module.get())))
     return Error(ErrorCode::WasmMalformed, filename + ": malformed module: " + format_errors(errors));
   if (checked) return module;
-  wabt::ValidateOptions vopts(features);
+  wabt::ValidateOptions vopts(options.features);
   if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts)))
     return Error(ErrorCode::WasmInvalid, filename + ": invalid module: " + format_errors(errors));
   if (!digest.empty()) ValidatedModules::instance().add(std::move(digest));
@@ -144,8 +149,8 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
 
 // Validation without building the IR. wabt's interpreter reader checks every instruction with the
 // same SharedValidator that ValidateModule uses, as it reads, and builds no expression tree (nor
-// frees one): about half the time of decode + validate for a 12 MB module, which `link` and the
-// preflight of `run` pay before anything starts. A module it refuses goes through decode_module,
+// frees one): about half the time of decode + validate for a 12 MB module, which `link` and
+// `check` pay for every core module of a project. A module it refuses goes through decode_module,
 // which gives the verdict and the message it always gave (malformed or invalid); one the IR path
 // accepts after all is valid, as it always was.
 Status validate_module(std::span<const uint8_t> bytes, std::string_view name) {
@@ -155,11 +160,8 @@ Status validate_module(std::span<const uint8_t> bytes, std::string_view name) {
   {
     wabt::interp::ModuleDesc desc;
     wabt::Errors errors;
-    wabt::Features features;  // as decode_module
-    wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
-                                    /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/true);
     std::string filename(name.empty() ? "<module>" : name);
-    if (wabt::Succeeded(wabt::interp::ReadBinaryInterp(filename, bytes.data(), bytes.size(), options, &errors, &desc))) {
+    if (wabt::Succeeded(wabt::interp::ReadBinaryInterp(filename, bytes.data(), bytes.size(), guest_read_options(), &errors, &desc))) {
       ValidatedModules::instance().add(std::move(digest));
       return {};
     }
