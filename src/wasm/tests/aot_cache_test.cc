@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "torvyn/base/sha256.h"
 #include "torvyn/wasm/engine.h"
 #include "wat.h"
 
@@ -410,6 +411,33 @@ TEST(AotCacheDescription, AnAlteredDescriptionIsNotBelieved) {
   text.replace(at, 5, "\"out\"");  // an export renamed; the recorded digest no longer matches
   fs::permissions(desc, fs::perms::owner_read | fs::perms::owner_write);
   std::ofstream(desc, std::ios::trunc) << text;
+  expect_same(cold, load_described(c.dir));
+}
+
+TEST(AotCacheDescription, ASymlinkedDescriptionIsNotFollowed) {
+  TempCache c("symlinked");
+  Described cold = load_described(c.dir);
+  fs::path desc = the_description(c.dir);
+  // Elsewhere, a description that would pass every check of its content (an export renamed, its
+  // digest recomputed), reached through a symbolic link: it must not be read.
+  std::string record;
+  {
+    std::ifstream in(desc);
+    record.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  size_t key_line = record.find('\n') + 1, text_at = record.find('\n', key_line) + 1;
+  std::string text = record.substr(text_at);
+  size_t at = text.find("\"run\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 5, "\"out\"");
+  std::string forged = "sha256 " + sha256_hex(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())) + "\n" +
+                       record.substr(key_line, text_at - key_line) + text;
+  fs::path elsewhere = c.dir + "/elsewhere.desc";
+  std::ofstream(elsewhere) << forged;
+  fs::remove(desc);
+  fs::create_symlink(elsewhere, desc);
+  expect_same(cold, load_described(c.dir));
+  EXPECT_FALSE(fs::is_symlink(desc)) << "the load wrote its own description in place of the link";
   expect_same(cold, load_described(c.dir));
 }
 
