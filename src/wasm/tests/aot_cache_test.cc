@@ -19,6 +19,7 @@
 
 #include "torvyn/base/sha256.h"
 #include "torvyn/wasm/engine.h"
+#include "torvyn_test/files.h"
 #include "wat.h"
 
 namespace torvyn::wasm {
@@ -401,16 +402,12 @@ TEST(AotCacheDescription, AnAlteredDescriptionIsNotBelieved) {
   TempCache c("altered");
   Described cold = load_described(c.dir);
   fs::path desc = the_description(c.dir);
-  std::string text;
-  {
-    std::ifstream in(desc);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string text = test::read_file(desc);
   size_t at = text.find("\"run\"");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 5, "\"out\"");  // an export renamed; the recorded digest no longer matches
   fs::permissions(desc, fs::perms::owner_read | fs::perms::owner_write);
-  std::ofstream(desc, std::ios::trunc) << text;
+  test::write_file(desc, text);
   expect_same(cold, load_described(c.dir));
 }
 
@@ -420,11 +417,7 @@ TEST(AotCacheDescription, ASymlinkedDescriptionIsNotFollowed) {
   fs::path desc = the_description(c.dir);
   // Elsewhere, a description that would pass every check of its content (an export renamed, its
   // digest recomputed), reached through a symbolic link: it must not be read.
-  std::string record;
-  {
-    std::ifstream in(desc);
-    record.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string record = test::read_file(desc);
   size_t key_line = record.find('\n') + 1, text_at = record.find('\n', key_line) + 1;
   std::string text = record.substr(text_at);
   size_t at = text.find("\"run\"");
@@ -433,7 +426,7 @@ TEST(AotCacheDescription, ASymlinkedDescriptionIsNotFollowed) {
   std::string forged = "sha256 " + sha256_hex(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())) + "\n" +
                        record.substr(key_line, text_at - key_line) + text;
   fs::path elsewhere = c.dir + "/elsewhere.desc";
-  std::ofstream(elsewhere) << forged;
+  test::write_file(elsewhere, forged);
   fs::remove(desc);
   fs::create_symlink(elsewhere, desc);
   expect_same(cold, load_described(c.dir));
