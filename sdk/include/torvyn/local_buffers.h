@@ -149,6 +149,21 @@ static inline torvyn_string_t torvyn__local_dup(const void* p, size_t n) {
   return s;
 }
 
+/* A local buffer's own content type: the interned text (no allocation, and torvyn_free ignores
+ * it), or a copy when the intern table is full. Content types are few per stream, and make_buffer
+ * in a batch would otherwise allocate, copy and free one per element. */
+static inline torvyn_string_t torvyn__local_type(const char* s, size_t n) {
+  torvyn_string_t t = {0, 0};
+  if (!n) return t;
+  if (torvyn__is_interned(s)) { /* an element's ContentType, passed on */
+    t.ptr = (char*)s;
+    t.len = n;
+    return t;
+  }
+  t = torvyn_intern(s, n);
+  return t.ptr ? t : torvyn__local_dup(s, n);
+}
+
 /* A new local mutable buffer (allocate / clone-into-mutable), holding `len` bytes of `bytes`. */
 static inline int32_t torvyn__local_mutable(const void* bytes, size_t len, size_t hint) {
   int32_t h = torvyn__local_new(TORVYN__LOCAL_MUTABLE);
@@ -185,7 +200,7 @@ static inline int32_t torvyn__local_frozen(const void* bytes, size_t len, const 
     l->data = (uint8_t*)data.ptr;
     l->len = l->cap = data.len;
   }
-  torvyn_string_t type = torvyn__local_dup(ct, ct_len);
+  torvyn_string_t type = torvyn__local_type(ct, ct_len);
   l->ct = type.ptr;
   l->ct_len = type.len;
   return h;
@@ -250,7 +265,7 @@ static inline int32_t torvyn__local_freeze(int32_t handle) {
   if (m->frozen) torvyn_trap(); /* the host traps a second freeze too */
   uint8_t* data = m->data;
   size_t len = m->len, cap = m->cap;
-  torvyn_string_t ct = torvyn__local_dup(m->ct, m->ct_len);
+  torvyn_string_t ct = torvyn__local_type(m->ct, m->ct_len);
   m->frozen = 1;
   int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER); /* may move the table: `m` is stale now */
   torvyn__local_t* b = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
@@ -267,7 +282,7 @@ static inline void torvyn__local_set_content_type(int32_t handle, const char* s,
   if (l->frozen) return; /* ignored, as by the host */
   if (len > 1024) torvyn_trap(); /* the host's limit on a content type is a trap too */
   if (l->ct_len) torvyn_free(l->ct);
-  torvyn_string_t ct = torvyn__local_dup(s, len);
+  torvyn_string_t ct = torvyn__local_type(s, len);
   l->ct = ct.ptr;
   l->ct_len = ct.len;
 }
