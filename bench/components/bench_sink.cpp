@@ -1,4 +1,6 @@
-// Benchmark sink: reads every payload (one copy into the guest) and uses a byte of it.
+// Benchmark sink: reads every payload and uses a byte of it. It reads through a view: in a batch
+// the bytes are already in guest memory (the host's copy into the guest is the element's fourth
+// copy), so the sink copies nothing more; per element the view is one read-all.
 #include <torvyn/torvyn.hpp>
 
 using namespace torvyn;
@@ -9,7 +11,7 @@ static Result<void> init(StringView) { return {}; }
 static void teardown() {}
 
 static Result<BackpressureSignal> push(const StreamElement& in) {
-  Bytes data = in.payload.read_all();
+  PayloadView data = in.payload.view();
   // The native baseline's sink uses one byte of what it copied: the same work here, so the
   // comparison measures the runtime rather than a checksum loop (with a fuel check per byte).
   if (data.size() > 7) g_sum += data[7];

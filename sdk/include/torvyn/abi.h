@@ -655,6 +655,18 @@ TORVYN_INLINE torvyn_list_u8_t torvyn_buffer_read_all(torvyn_borrow_buffer_t sel
   torvyn__import_buffer_read_all(self.handle, &ret);
   return ret;
 }
+/** The bytes of `self` without a copy, when they are already in guest memory: a batch brought
+ * them (an input element of a batch export). `*data` and `*len` stay valid until the export call
+ * returns. Returns false for every other buffer, whose bytes are in host memory: read those with
+ * torvyn_buffer_read_all. */
+TORVYN_INLINE bool torvyn_buffer_peek(torvyn_borrow_buffer_t self, const uint8_t** data, size_t* len) {
+  if (!torvyn__is_local(self.handle)) return false;
+  const torvyn__local_t* l = torvyn__local_get(self.handle, TORVYN__LOCAL_INPUT, true);
+  if (l->kind != TORVYN__LOCAL_INPUT) return false; /* made in this call: its bytes may move */
+  *data = l->data;
+  *len = l->len;
+  return true;
+}
 /** Drops an owned buffer handle (`[resource-drop]buffer`). */
 TORVYN_INLINE void torvyn_buffer_drop(torvyn_buffer_t own) {
   if (torvyn__is_local(own.handle)) {

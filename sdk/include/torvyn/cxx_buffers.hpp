@@ -11,6 +11,33 @@ namespace torvyn {
 // Handles
 // --------------------------------------------------------------------------------------------
 
+/// A payload's bytes to read, for the current call. When a batch brought them into guest memory
+/// this is a view of them (no copy, no allocation); otherwise it holds one `read_all()`. Read-only:
+/// to change the bytes, copy them (`Bytes(view)`) or use `read_all()`.
+class PayloadView {
+ public:
+  explicit PayloadView(BytesView v) : p_(v.data()), n_(v.size()) {}
+  explicit PayloadView(Bytes&& b) : owned_(static_cast<Bytes&&>(b)), p_(owned_.data()), n_(owned_.size()) {}
+  // A moved Bytes keeps its block, so p_ stays valid in the moved-to view.
+  PayloadView(PayloadView&&) = default;
+  PayloadView& operator=(PayloadView&&) = default;
+  const uint8_t* data() const { return p_; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const uint8_t* begin() const { return p_; }
+  const uint8_t* end() const { return p_ + n_; }
+  uint8_t operator[](size_t i) const { return p_[i]; }
+  BytesView bytes() const { return BytesView(p_, n_); }
+  operator BytesView() const { return bytes(); }  // NOLINT
+  /// The bytes as text (no UTF-8 validation).
+  StringView as_string() const { return bytes().as_string(); }
+
+ private:
+  Bytes owned_;
+  const uint8_t* p_ = nullptr;
+  size_t n_ = 0;
+};
+
 /// A borrowed `buffer` (an element's payload). Valid only during the current call; never dropped
 /// by user code.
 class BufferRef {
@@ -25,6 +52,13 @@ class BufferRef {
   /// Up to `len` bytes from `offset` (short read past the end).
   Bytes read(uint64_t offset, uint64_t len) const { return Bytes::adopt(torvyn_buffer_read(c(), offset, len)); }
   Bytes read_all() const { return Bytes::adopt(torvyn_buffer_read_all(c())); }
+  /// The bytes to read, without a copy when they are in guest memory already (see PayloadView).
+  PayloadView view() const {
+    const uint8_t* p;
+    size_t n;
+    if (torvyn_buffer_peek(c(), &p, &n)) return PayloadView(BytesView(p, n));
+    return PayloadView(read_all());
+  }
 
  private:
   int32_t h_ = TORVYN_INVALID_HANDLE;
@@ -61,6 +95,7 @@ class Buffer {
   String content_type() const { return borrow().content_type(); }
   Bytes read(uint64_t offset, uint64_t len) const { return borrow().read(offset, len); }
   Bytes read_all() const { return borrow().read_all(); }
+  PayloadView view() const { return borrow().view(); }
   /// Gives up ownership without dropping.
   torvyn_buffer_t release() {
     torvyn_buffer_t b = {h_};

@@ -3,6 +3,8 @@
 //   "pause-every=<k>"  answers `pause` to every k-th element
 //   "chunk=<c>"        reads payloads with buffer.read in c-byte chunks (short read at the end)
 //                      instead of one buffer.read-all
+//   "view"             reads payloads through BufferRef::view() (no copy in a batch) and checks
+//                      the view against a read-all: a mismatch is an internal error
 // Payloads that are not text/* are rejected with invalid-input.
 #include <torvyn/torvyn.hpp>
 
@@ -11,6 +13,7 @@ using namespace torvyn;
 static uint64_t g_expect = ~uint64_t(0);
 static uint64_t g_pause_every = 0;
 static uint64_t g_chunk = 0;
+static bool g_view = false;
 static uint64_t g_seen = 0;
 static uint64_t g_bytes = 0;
 
@@ -38,6 +41,8 @@ static Result<void> init(StringView config) {
       if (!parse_u64(StringView(item.data() + 12, item.size() - 12), &g_pause_every)) return ProcessError::invalid_input("bad pause-every");
     } else if (item.starts_with("chunk=")) {
       if (!parse_u64(StringView(item.data() + 6, item.size() - 6), &g_chunk)) return ProcessError::invalid_input("bad chunk");
+    } else if (item == "view") {
+      g_view = true;
     } else if (!item.empty()) {
       return ProcessError::invalid_input("unknown config key");
     }
@@ -52,7 +57,14 @@ static Result<BackpressureSignal> push(const StreamElement& in) {
   if (!in.meta.content_type.starts_with("text/")) return ProcessError::invalid_input("sink accepts text/* only");
   uint64_t size = in.payload.size();
   uint64_t got = 0;
-  if (g_chunk == 0) {
+  if (g_view) {
+    PayloadView view = in.payload.view();
+    Bytes copy = in.payload.read_all();
+    if (view.size() != copy.size()) return ProcessError::internal("view size differs from read-all");
+    for (size_t i = 0; i < view.size(); ++i)
+      if (view[i] != copy[i]) return ProcessError::internal("view bytes differ from read-all");
+    got = view.size();
+  } else if (g_chunk == 0) {
     got = in.payload.read_all().size();
   } else {
     for (uint64_t off = 0;; off += g_chunk) {
