@@ -86,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   instrument_fuel(**ir);
   auto encoded = encode_module(**ir);
   if (!encoded) __builtin_trap();  // an instrumented valid module always encodes
-  auto again = decode_module(*encoded, "fuzz-instrumented", kMaxControlNesting + kStackPassExtraNesting);
+  auto again = decode_module(*encoded, "fuzz-instrumented", kMaxControlNesting + kStackPassExtraNesting + kFuelPassExtraNesting);
   if (!again) __builtin_trap();  // ... and still validates
   return 0;
 }

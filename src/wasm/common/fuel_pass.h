@@ -15,6 +15,10 @@ namespace torvyn::wasm {
 inline constexpr const char* kFuelModule = "torvyn";
 inline constexpr const char* kFuelField = "fuel";
 
+// A charge is `if (fuel < 0) unreachable`, at the start of every loop body too: an instrumented
+// module nests one level deeper than the module it came from wherever a loop is at the deepest.
+inline constexpr uint32_t kFuelPassExtraNesting = 1;
+
 struct FuelPassStats {
   uint32_t charge_points = 0;  // function entries + loop headers instrumented
 };
