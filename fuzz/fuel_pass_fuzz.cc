@@ -4,13 +4,16 @@
 // enclosing label), so inputs reach any nesting depth — deep enough to pass the nesting limit. The
 // module must either be refused cleanly (WasmNestingTooDeep, or another error with a message) or
 // decode, take the fuel instrumentation, re-encode, decode again and have a finite interpreter
-// frame bound. Nothing may crash, in particular not by exhausting the stack.
+// frame bound; the interpreter's one-walk instrumentation must give what the passes give. Nothing
+// may crash, in particular not by exhausting the stack.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "common/fuel_pass.h"
 #include "common/module_ir.h"
+#include "common/global_import.h"
+#include "interp/interp_instrument.h"
 #include "interp/interp_stack_pass.h"
 
 namespace {
@@ -88,5 +91,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!encoded) __builtin_trap();  // an instrumented valid module always encodes
   auto again = decode_module(*encoded, "fuzz-instrumented", kMaxControlNesting + kStackPassExtraNesting + kFuelPassExtraNesting);
   if (!again) __builtin_trap();  // ... and still validates
+  // The interpreter's one-walk instrumentation gives the module of the passes one after the other.
+  auto one = decode_module(bytes, "fuzz");
+  auto seq = decode_module(bytes, "fuzz");
+  if (!one || !seq) __builtin_trap();  // decoded the first time
+  instrument_for_interp(**one, true);
+  wabt::Index first = add_i64_global_imports(**seq, {{kFuelModule, kFuelField}, {kStackModule, kStackField}});
+  instrument_fuel_with(**seq, first);
+  instrument_stack_with(**seq, first + 1);
+  auto a = encode_module(**one);
+  auto b = encode_module(**seq);
+  if (!a || !b || *a != *b) __builtin_trap();
   return 0;
 }

@@ -9,9 +9,11 @@ namespace {
 
 using namespace wabt;
 
-// --- charging ---------------------------------------------------------------------------------
+uint64_t count_and_instrument(ExprList& exprs, Index fuel, FuelPassStats& stats);
 
-ExprList charge_sequence(Index fuel, uint64_t cost) {
+}  // namespace
+
+ExprList fuel_charge(Index fuel, uint64_t cost) {
   ExprList seq;
   seq.push_back(std::make_unique<GlobalGetExpr>(Var(fuel, Location())));
   seq.push_back(std::make_unique<ConstExpr>(Const::I64(cost)));
@@ -26,13 +28,13 @@ ExprList charge_sequence(Index fuel, uint64_t cost) {
   return seq;
 }
 
+namespace {
+
 // Counts the instructions that belong to this charge region and instruments nested loops, each of
 // which starts a region of its own.
-uint64_t count_and_instrument(ExprList& exprs, Index fuel, FuelPassStats& stats);
-
 void instrument_region(ExprList& exprs, Index fuel, FuelPassStats& stats) {
   uint64_t cost = 1 + count_and_instrument(exprs, fuel, stats);
-  ExprList seq = charge_sequence(fuel, cost);
+  ExprList seq = fuel_charge(fuel, cost);
   exprs.splice(exprs.begin(), seq);
   ++stats.charge_points;
 }

@@ -29,6 +29,10 @@ FuelPassStats instrument_fuel(wabt::Module& m);
 // as global `fuel`.
 FuelPassStats instrument_fuel_with(wabt::Module& m, wabt::Index fuel);
 
+// The charge of one region: `fuel -= cost`, then `unreachable` when it went negative. A region
+// costs 1 + its instructions (not counting nested loops' bodies, which are regions of their own).
+wabt::ExprList fuel_charge(wabt::Index fuel, uint64_t cost);
+
 // Index of the fuel global in an instrumented module's global index space.
 wabt::Index fuel_global_index(const wabt::Module& m);
 

@@ -40,11 +40,13 @@ void shift_globals(ExprList& exprs, Index first_defined, Index by) {
   }
 }
 
-void shift_defined_globals(Module& m, Index by) {
+void shift_defined_globals(Module& m, Index by, bool in_code) {
   Index first_defined = m.num_global_imports;
   for (ModuleField& f : m.fields) {
     switch (f.type()) {
-      case ModuleFieldType::Func: shift_globals(cast<FuncModuleField>(&f)->func.exprs, first_defined, by); break;
+      case ModuleFieldType::Func:
+        if (in_code) shift_globals(cast<FuncModuleField>(&f)->func.exprs, first_defined, by);
+        break;
       case ModuleFieldType::Global: shift_globals(cast<GlobalModuleField>(&f)->global.init_expr, first_defined, by); break;
       case ModuleFieldType::ElemSegment: {
         auto& seg = cast<ElemSegmentModuleField>(&f)->elem_segment;
@@ -90,8 +92,8 @@ Index append_i64_global_import(Module& m, std::string_view module, std::string_v
 
 }  // namespace
 
-Index add_i64_global_imports(Module& m, std::initializer_list<GlobalImportName> names) {
-  shift_defined_globals(m, static_cast<Index>(names.size()));
+Index add_i64_global_imports(Module& m, std::initializer_list<GlobalImportName> names, bool move_in_code) {
+  shift_defined_globals(m, static_cast<Index>(names.size()), move_in_code);
   Index first = m.num_global_imports;
   for (const GlobalImportName& n : names) append_i64_global_import(m, n.module, n.field);
   return first;

@@ -19,6 +19,9 @@ wabt::Index add_i64_global_import(wabt::Module& m, std::string_view module, std:
 struct GlobalImportName {
   std::string_view module, field;
 };
-wabt::Index add_i64_global_imports(wabt::Module& m, std::initializer_list<GlobalImportName> names);
+// With `move_in_code` false, references in function bodies are left for the caller to move
+// (instrument_for_interp, which walks the code anyway): each by names.size() when at or above the
+// module's global import count before the call.
+wabt::Index add_i64_global_imports(wabt::Module& m, std::initializer_list<GlobalImportName> names, bool move_in_code = true);
 
 }  // namespace torvyn::wasm

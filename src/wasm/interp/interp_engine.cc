@@ -19,6 +19,7 @@
 #include "../common/invocation.h"
 #include "../common/module_ir.h"
 #include "interp_frame_bound.h"
+#include "interp_instrument.h"
 #include "interp_stack_pass.h"
 
 namespace torvyn::wasm {
@@ -472,16 +473,9 @@ class InterpEngine final : public Engine {
     if (!ir) return ir.take_error();
     auto module = std::make_shared<InterpModule>();
     module->describe(**ir, name);
-    // Fuel first: it then charges only the guest's own code, exactly as on aot (which has no
-    // stack pass). The stack pass's import comes after the fuel import.
-    if (cfg_.fuel_metering) {
-      // Both imports in one walk over the code (each import moves every defined global's index).
-      wabt::Index first = add_i64_global_imports(**ir, {{kFuelModule, kFuelField}, {kStackModule, kStackField}});
-      instrument_fuel_with(**ir, first);
-      instrument_stack_with(**ir, first + 1);
-    } else {
-      instrument_stack(**ir);
-    }
+    // Fuel, then the stack pass, as if one after the other (fuel then charges only the guest's own
+    // code, exactly as on aot, which has no stack pass), in one walk over the code.
+    instrument_for_interp(**ir, cfg_.fuel_metering);
     auto encoded = encode_module(**ir);
     if (!encoded) return encoded.take_error();
     wabt::Errors errors;

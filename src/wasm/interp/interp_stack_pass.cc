@@ -13,8 +13,9 @@ namespace {
 
 using namespace wabt;
 
-// `stack += delta` (delta may be negative), then, when `check`, trap if it went negative.
-ExprList adjust(Index stack, int64_t delta, bool check) {
+}  // namespace
+
+ExprList stack_adjust(Index stack, int64_t delta, bool check) {
   ExprList seq;
   seq.push_back(std::make_unique<GlobalGetExpr>(Var(stack, Location())));
   seq.push_back(std::make_unique<ConstExpr>(Const::I64(static_cast<uint64_t>(delta))));
@@ -30,6 +31,8 @@ ExprList adjust(Index stack, int64_t delta, bool check) {
   }
   return seq;
 }
+
+namespace {
 
 // Inside the wrapping block: `return` at nesting depth d becomes `br d` (to the wrapper, whose end
 // gives the frame back); a tail call gives the frame back first, since control never returns here.
@@ -49,7 +52,7 @@ void rewrite_exits(ExprList& body, Index stack, int64_t slots) {
           break;
         case ExprType::ReturnCall:
         case ExprType::ReturnCallIndirect: {
-          ExprList give_back = adjust(stack, slots, false);
+          ExprList give_back = stack_adjust(stack, slots, false);
           while (!give_back.empty()) exprs->insert(it, give_back.extract_front());
           break;
         }
@@ -89,6 +92,15 @@ Index block_type_for(Module& m, const TypeVector& results) {
 }
 
 void instrument_function(Module& m, Func& f, Index stack, int64_t slots) {
+  rewrite_exits(f.exprs, stack, slots);
+  wrap_frame(m, f, stack, slots);
+}
+
+}  // namespace
+
+// The body in one block, so that falling off its end and every rewritten exit (a branch to that
+// block) reach the give-back after it.
+void wrap_frame(Module& m, Func& f, Index stack, int64_t slots) {
   auto wrap = std::make_unique<BlockExpr>();
   wrap->block.decl.sig.result_types = f.decl.sig.result_types;
   if (f.decl.sig.result_types.size() > 1) {
@@ -96,25 +108,23 @@ void instrument_function(Module& m, Func& f, Index stack, int64_t slots) {
     wrap->block.decl.type_var = Var(block_type_for(m, f.decl.sig.result_types), Location());
   }
   wrap->block.exprs = std::move(f.exprs);
-  rewrite_exits(wrap->block.exprs, stack, slots);
-  f.exprs = adjust(stack, -slots, true);
+  f.exprs = stack_adjust(stack, -slots, true);
   f.exprs.push_back(std::move(wrap));
-  ExprList give_back = adjust(stack, slots, false);
+  ExprList give_back = stack_adjust(stack, slots, false);
   f.exprs.splice(f.exprs.end(), give_back);
 }
 
-}  // namespace
+// (+8: the operands of this pass's own instrumentation.)
+int64_t stack_pass_charge(uint64_t frame_slots) { return static_cast<int64_t>(std::min<uint64_t>(frame_slots + 8, INT32_MAX)); }
 
 wabt::Index instrument_stack(wabt::Module& m) { return instrument_stack_with(m, add_i64_global_import(m, kStackModule, kStackField)); }
 
 wabt::Index instrument_stack_with(wabt::Module& m, wabt::Index stack) {
   // Frame bounds first: they describe the guest's own code, not our instrumentation (global
   // indices do not enter them: an import added already changes nothing).
-  std::vector<uint64_t> slots(m.funcs.size(), 0);
-  // (+8: the operands of this pass's own instrumentation.)
-  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) slots[i] = interp_frame_slots(m, i) + 8;
-  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i)
-    instrument_function(m, *m.funcs[i], stack, static_cast<int64_t>(std::min<uint64_t>(slots[i], INT32_MAX)));
+  std::vector<int64_t> slots(m.funcs.size(), 0);
+  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) slots[i] = stack_pass_charge(interp_frame_slots(m, i));
+  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) instrument_function(m, *m.funcs[i], stack, slots[i]);
   return stack;
 }
 

@@ -35,4 +35,12 @@ wabt::Index instrument_stack(wabt::Module& m);
 // The same with the stack import already added (add_i64_global_imports) as global `stack`.
 wabt::Index instrument_stack_with(wabt::Module& m, wabt::Index stack);
 
+// The pieces instrument_for_interp shares (it rewrites the exits in its own walk):
+// `stack += delta`, then, when `check`, `unreachable` if it went negative.
+wabt::ExprList stack_adjust(wabt::Index stack, int64_t delta, bool check);
+// What a function is charged per call: its frame bound plus this pass's own operands, capped.
+int64_t stack_pass_charge(uint64_t frame_slots);
+// Wraps `f`'s body, whose exits are already rewritten, in the charge and the give-back.
+void wrap_frame(wabt::Module& m, wabt::Func& f, wabt::Index stack, int64_t slots);
+
 }  // namespace torvyn::wasm

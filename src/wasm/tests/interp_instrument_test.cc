@@ -1,0 +1,136 @@
+// instrument_for_interp does in one walk what add_i64_global_imports, instrument_fuel_with and
+// instrument_stack_with do one after the other: the encoded modules must be byte for byte the
+// same, with and without fuel metering, on hand-made modules that reach every case of the walk and
+// on every core module of the SDK's test components (real compiler output).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/fuel_pass.h"
+#include "common/global_import.h"
+#include "common/module_ir.h"
+#include "interp/interp_instrument.h"
+#include "interp/interp_stack_pass.h"
+#include "torvyn_test/files.h"
+#include "wat.h"
+
+namespace torvyn::wasm {
+namespace {
+
+std::vector<uint8_t> by_passes(std::span<const uint8_t> bytes, bool fuel) {
+  auto m = decode_module(bytes, "m");
+  EXPECT_TRUE(m.ok()) << m.error().to_string();
+  if (!m.ok()) return {};
+  if (fuel) {
+    wabt::Index first = add_i64_global_imports(**m, {{kFuelModule, kFuelField}, {kStackModule, kStackField}});
+    instrument_fuel_with(**m, first);
+    instrument_stack_with(**m, first + 1);
+  } else {
+    instrument_stack(**m);
+  }
+  auto out = encode_module(**m);
+  EXPECT_TRUE(out.ok());
+  return out.ok() ? *out : std::vector<uint8_t>{};
+}
+
+std::vector<uint8_t> in_one_walk(std::span<const uint8_t> bytes, bool fuel) {
+  auto m = decode_module(bytes, "m");
+  EXPECT_TRUE(m.ok()) << m.error().to_string();
+  if (!m.ok()) return {};
+  instrument_for_interp(**m, fuel);
+  auto out = encode_module(**m);
+  EXPECT_TRUE(out.ok());
+  return out.ok() ? *out : std::vector<uint8_t>{};
+}
+
+void expect_same(std::span<const uint8_t> bytes, const std::string& what) {
+  for (bool fuel : {true, false}) {
+    auto a = by_passes(bytes, fuel);
+    auto b = in_one_walk(bytes, fuel);
+    ASSERT_FALSE(a.empty()) << what;
+    EXPECT_TRUE(a == b) << what << (fuel ? " with fuel" : " without fuel") << ": " << a.size() << " vs " << b.size() << " bytes";
+  }
+}
+
+TEST(InterpInstrument, OneWalkGivesTheModuleOfThePassesOneAfterTheOther) {
+  expect_same(testing::wat(R"((module
+    (import "env" "g0" (global $g0 i32))
+    (import "env" "h" (func $h (param i32) (result i32 i32)))
+    (global $a (mut i32) (i32.const 1))
+    (global $b i32 (global.get $g0))
+    (global $c (export "c") (mut i64) (i64.const 7))
+    (memory 1)
+    (table 2 funcref)
+    (type $t (func (param i32) (result i32)))
+    (elem (global.get $g0) func $f $pair)
+    (data (global.get $g0) "x")
+    (func $f (export "f") (param i32) (result i32) (local i64 f64)
+      (global.set $a (i32.add (global.get $a) (global.get $b)))
+      (loop $l (br_if $l (i32.eqz (global.get $a)))
+        (block $inner (loop $deep (br_if $inner (local.get 0)) (br $deep))))
+      (if (local.get 0) (then (return (i32.const 3))))
+      (block $out (result i32)
+        (if (result i32) (local.get 0)
+          (then (loop (result i32) (if (i32.const 0) (then (return (global.get $b)))) (i32.const 5)))
+          (else (block (result i32) (br_table 0 1 (global.get $g0) (local.get 0))))))
+      (drop (call_indirect (type $t) (i32.const 1) (i32.const 0)))
+      (drop (drop (call $h (i32.const 2))))
+      (return))
+    (func $pair (param i32) (result i32) (call $h (local.get 0)) (drop))
+    (func $two (export "two") (result i32 i64) (i32.const 1) (i64.const 2) (return))
+    (func $empty)
+    (func $deep_return (param i32) (result i32)
+      (block (block (block (if (local.get 0) (then (return (i32.const 9)))))))
+      (i32.const 0))))"),
+              "hand-made module");
+}
+
+TEST(InterpInstrument, AModuleWithoutGlobalsOrLoopsIsTheSameToo) {
+  expect_same(testing::wat("(module (func (export \"f\") (result i32) (i32.const 1)))"), "tiny module");
+}
+
+// Core modules of components, from the component binary's sections (id 1: a core module; id 4: a
+// nested component).
+void core_modules(std::span<const uint8_t> d, std::vector<std::vector<uint8_t>>& out) {
+  size_t i = 8;
+  auto leb = [&](size_t& at) {
+    uint64_t r = 0;
+    for (int shift = 0; at < d.size() && shift < 35; shift += 7) {
+      uint8_t b = d[at++];
+      r |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    return r;
+  };
+  while (i < d.size()) {
+    uint8_t id = d[i++];
+    uint64_t size = leb(i);
+    if (size > d.size() - i) return;
+    auto body = d.subspan(i, size);
+    if (id == 1) out.emplace_back(body.begin(), body.end());
+    if (id == 4) core_modules(body, out);
+    i += size;
+  }
+}
+
+TEST(InterpInstrument, EveryCoreModuleOfTheSdkTestComponentsIsTheSame) {
+  namespace fs = std::filesystem;
+  size_t modules = 0;
+  for (const auto& entry : fs::directory_iterator(TORVYN_SDK_COMPONENTS)) {
+    if (entry.path().extension() != ".wasm") continue;
+    auto bytes = test::read_bytes(entry.path());
+    std::vector<std::vector<uint8_t>> cores;
+    core_modules(bytes, cores);
+    for (size_t k = 0; k < cores.size(); ++k) {
+      if (!decode_module(cores[k], "m").ok()) continue;  // the broken corpus: not instrumented
+      expect_same(cores[k], entry.path().filename().string() + " core module " + std::to_string(k));
+      ++modules;
+    }
+  }
+  EXPECT_GT(modules, 20u);
+}
+
+}  // namespace
+}  // namespace torvyn::wasm
