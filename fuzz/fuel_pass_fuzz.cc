@@ -4,8 +4,8 @@
 // enclosing label), so inputs reach any nesting depth — deep enough to pass the nesting limit. The
 // module must either be refused cleanly (WasmNestingTooDeep, or another error with a message) or
 // decode, take the fuel instrumentation, re-encode, decode again and have a finite interpreter
-// frame bound; the interpreter's one-walk instrumentation must give what the passes give. Nothing
-// may crash, in particular not by exhausting the stack.
+// frame bound; the interpreter's one-walk instrumentation, and its pass over the bytes, must give
+// what the passes give. Nothing may crash, in particular not by exhausting the stack.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -13,6 +13,8 @@
 #include "common/fuel_pass.h"
 #include "common/module_ir.h"
 #include "common/global_import.h"
+#include "common/state_exports.h"
+#include "interp/interp_binary_instrument.h"
 #include "interp/interp_instrument.h"
 #include "interp/interp_stack_pass.h"
 
@@ -80,6 +82,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // bytes after it as a module of their own (anything at all).
   std::vector<uint8_t> bytes = size && (data[0] & 1) ? std::vector<uint8_t>(data + 1, data + size)
                                                      : module_from_recipe(size ? data + 1 : data, size ? size - 1 : 0);
+  // The interpreter's pass over the bytes takes anything without crashing; what it gives for a
+  // valid module is compared with the IR path below.
+  auto bin = instrument_binary_for_interp(bytes, true, kMaxControlNesting);
   auto ir = decode_module(bytes, "fuzz");
   if (!ir) {
     if (ir.error().message.empty()) __builtin_trap();  // every refusal says why
@@ -102,5 +107,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto a = encode_module(**one);
   auto b = encode_module(**seq);
   if (!a || !b || *a != *b) __builtin_trap();
+  // From the bytes alone: the same module once decoded (it decodes: the instrumentation keeps a
+  // module valid), unless the pass left this module to the IR path.
+  if (bin) {
+    auto from_bytes = decode_module(bin->bytes, "fuzz-binary", kMaxControlNesting + kStackPassExtraNesting + kFuelPassExtraNesting);
+    if (!from_bytes) __builtin_trap();
+    auto ir2 = decode_module(bytes, "fuzz");
+    if (!ir2) __builtin_trap();
+    (void)add_state_exports(**ir2);
+    instrument_for_interp(**ir2, true);
+    auto c = encode_module(**from_bytes);
+    auto d = encode_module(**ir2);
+    if (!c || !d || *c != *d) __builtin_trap();
+  }
   return 0;
 }

@@ -31,6 +31,16 @@ class DescribedModule : public Module {
     state_ = StateLayout{std::move(state.items), std::move(state.not_movable)};
     state_first_export = state.first_export;
   }
+  // The same, described without the IR (interp_binary_instrument.h, whose pass also added the state
+  // exports).
+  void describe(std::string_view name, std::vector<ImportDesc> imports, std::vector<ExportDesc> exports, StateLayout state,
+                size_t first_state_export) {
+    name_ = name.empty() ? "<module>" : std::string(name);
+    imports_ = std::move(imports);
+    exports_ = std::move(exports);
+    state_ = std::move(state);
+    state_first_export = first_state_export;
+  }
 
   std::string name_;
   std::vector<ImportDesc> imports_;

@@ -11,8 +11,11 @@
 #include "common/fuel_pass.h"
 #include "common/global_import.h"
 #include "common/module_ir.h"
+#include "common/state_exports.h"
+#include "interp/interp_binary_instrument.h"
 #include "interp/interp_instrument.h"
 #include "interp/interp_stack_pass.h"
+#include "test_support.h"
 #include "torvyn_test/files.h"
 #include "wat.h"
 
@@ -45,12 +48,64 @@ std::vector<uint8_t> in_one_walk(std::span<const uint8_t> bytes, bool fuel) {
   return out.ok() ? *out : std::vector<uint8_t>{};
 }
 
+std::string show(const ExternType& t) {
+  std::string s = to_string(t.kind);
+  auto lim = [](const Limits& l) { return " " + std::to_string(l.min) + (l.max ? ".." + std::to_string(*l.max) : ""); };
+  switch (t.kind) {
+    case ExternKind::Func:
+      s += " (";
+      for (ValType v : t.func.params) s += std::to_string(int(v)) + ",";
+      s += ") -> (";
+      for (ValType v : t.func.results) s += std::to_string(int(v)) + ",";
+      s += ")";
+      break;
+    case ExternKind::Table: s += " " + std::to_string(int(t.table.elem)) + lim(t.table.limits); break;
+    case ExternKind::Memory: s += lim(t.memory.limits); break;
+    case ExternKind::Global: s += " " + std::to_string(int(t.global.type)) + (t.global.is_mutable ? " mut" : ""); break;
+    case ExternKind::Tag: break;
+  }
+  return s;
+}
+
+// What the interpreter's load makes of `bytes` through the IR (describe, then the one walk) and
+// from the bytes alone: the same module once decoded again, and the same description.
+void expect_binary_path_same(std::span<const uint8_t> bytes, bool fuel, const std::string& what) {
+  auto ir = decode_module(bytes, "m");
+  ASSERT_TRUE(ir.ok()) << what;
+  std::vector<std::string> want;
+  for (const ImportDesc& d : describe_imports(**ir)) want.push_back("import " + d.module + "." + d.name + ": " + show(d.type));
+  for (const ExportDesc& d : describe_exports(**ir)) want.push_back("export " + d.name + ": " + show(d.type));
+  StateExports state = add_state_exports(**ir);
+  for (const ExternType& t : state.items) want.push_back("state " + show(t));
+  want.push_back("not movable: " + state.not_movable);
+  want.push_back("first state export " + std::to_string(state.first_export));
+  instrument_for_interp(**ir, fuel);
+  auto a = encode_module(**ir);
+  ASSERT_TRUE(a.ok());
+
+  auto bin = instrument_binary_for_interp(bytes, fuel, kMaxControlNesting);
+  ASSERT_TRUE(bin.has_value()) << what << ": the binary path refused it";
+  std::vector<std::string> got;
+  for (const ImportDesc& d : bin->imports) got.push_back("import " + d.module + "." + d.name + ": " + show(d.type));
+  for (const ExportDesc& d : bin->exports) got.push_back("export " + d.name + ": " + show(d.type));
+  for (const ExternType& t : bin->state.items) got.push_back("state " + show(t));
+  got.push_back("not movable: " + bin->state.not_movable);
+  got.push_back("first state export " + std::to_string(bin->state.not_movable.empty() ? bin->state_first_export : 0));
+  EXPECT_EQ(got, want) << what;
+  auto again = decode_module(bin->bytes, "instrumented", kMaxControlNesting + kStackPassExtraNesting + kFuelPassExtraNesting);
+  ASSERT_TRUE(again.ok()) << what << ": " << again.error().to_string();
+  auto b = encode_module(**again);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(*a == *b) << what << (fuel ? " with fuel" : " without fuel") << ": " << a->size() << " vs " << b->size() << " bytes";
+}
+
 void expect_same(std::span<const uint8_t> bytes, const std::string& what) {
   for (bool fuel : {true, false}) {
     auto a = by_passes(bytes, fuel);
     auto b = in_one_walk(bytes, fuel);
     ASSERT_FALSE(a.empty()) << what;
     EXPECT_TRUE(a == b) << what << (fuel ? " with fuel" : " without fuel") << ": " << a.size() << " vs " << b.size() << " bytes";
+    expect_binary_path_same(bytes, fuel, what);
   }
 }
 
@@ -89,6 +144,30 @@ TEST(InterpInstrument, OneWalkGivesTheModuleOfThePassesOneAfterTheOther) {
 
 TEST(InterpInstrument, AModuleWithoutGlobalsOrLoopsIsTheSameToo) {
   expect_same(testing::wat("(module (func (export \"f\") (result i32) (i32.const 1)))"), "tiny module");
+}
+
+// What the pass over the bytes leaves to the IR path still loads (or is refused) as before.
+TEST(InterpBinaryInstrument, ModulesItDoesNotTakeGoThroughTheIrPath) {
+  auto engine = testing::make_engine(EngineKind::Interp);
+  // Several results and no declared `() -> (i32 i32)` for the wrapping block: the IR path adds it.
+  auto pair = testing::wat("(module (func (export \"f\") (param i32) (result i32 i32) (local.get 0) (local.get 0)))");
+  EXPECT_FALSE(instrument_binary_for_interp(pair, true, kMaxControlNesting).has_value());
+  EXPECT_TRUE(engine->load(pair, "pair").ok());
+  // A branch past the function's own label is invalid; the wrapping block would make it valid.
+  std::vector<uint8_t> past = {0, 'a', 's', 'm', 1, 0, 0, 0};
+  testing::append_section(past, 1, {1, 0x60, 0, 0});
+  testing::append_section(past, 3, {1, 0});
+  testing::append_section(past, 10, {1, 4, 0, 0x0c, 1, 0x0b});  // br 1
+  EXPECT_FALSE(instrument_binary_for_interp(past, true, kMaxControlNesting).has_value());
+  auto refused = engine->load(past, "past");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::WasmInvalid) << refused.error().to_string();
+  // Malformed bytes: no module from the pass, the decoder's verdict from the engine.
+  std::vector<uint8_t> cut(past.begin(), past.end() - 2);
+  EXPECT_FALSE(instrument_binary_for_interp(cut, true, kMaxControlNesting).has_value());
+  auto malformed = engine->load(cut, "cut");
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(malformed.error().code, ErrorCode::WasmMalformed) << malformed.error().to_string();
 }
 
 // Core modules of components, from the component binary's sections (id 1: a core module; id 4: a
