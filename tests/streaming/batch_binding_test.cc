@@ -331,26 +331,9 @@ TEST_P(Batch, SinkConsumesTheSameAsPerElement) {
   std::string config = "expect=" + std::to_string(accepted) + ",pause-every=7";
   ASSERT_TRUE(bool(single->init(config)) && bool(batched->init(config)));
   auto in = inputs(texts, types);
-  std::vector<std::string> a, b;
-  size_t pauses = 0;
-  for (const auto& e : in) {
-    bool pause = false;
-    a.push_back(describe(single->push(e, pause)));
-    pauses += pause;
-  }
-  size_t at = 0, batch_pauses = 0;
-  while (at < in.size()) {
-    auto chunk = std::span(in).subspan(at, std::min<size_t>(64, in.size() - at));
-    std::vector<reactor::BatchOutcome> outcomes(chunk.size());
-    size_t completed = 0;
-    bool pause = false;
-    reactor::CallStatus st = batched->push_batch(chunk, outcomes, completed, pause);
-    ASSERT_TRUE(st) << st.describe();
-    ASSERT_EQ(completed, chunk.size());  // a pause does not cut the batch short
-    for (size_t i = 0; i < completed; ++i) b.push_back(describe(outcomes[i].status));
-    batch_pauses += pause;
-    at += completed;
-  }
+  size_t pauses = 0, batch_pauses = 0;
+  std::vector<std::string> a = push_each(*single, in, &pauses);
+  std::vector<std::string> b = push_batched(*batched, in, &batch_pauses);
   EXPECT_EQ(a, b);
   EXPECT_EQ(a[4], "invalid-input: sink accepts text/* only");
   EXPECT_GT(pauses, 0u);
@@ -381,22 +364,9 @@ TEST_P(Batch, ASinkReadingThroughViewsSeesTheSameBytesBothWays) {
   std::string config = "view,expect=" + std::to_string(texts.size());
   ASSERT_TRUE(bool(single->init(config)) && bool(batched->init(config)));
   auto in = inputs(texts, types);
-  for (const auto& e : in) {
-    bool pause = false;
-    ASSERT_EQ(describe(single->push(e, pause)), "");
-  }
-  size_t at = 0;
-  while (at < in.size()) {
-    auto chunk = std::span(in).subspan(at, std::min<size_t>(64, in.size() - at));
-    std::vector<reactor::BatchOutcome> outcomes(chunk.size());
-    size_t completed = 0;
-    bool pause = false;
-    reactor::CallStatus st = batched->push_batch(chunk, outcomes, completed, pause);
-    ASSERT_TRUE(st) << st.describe();
-    ASSERT_EQ(completed, chunk.size());
-    for (size_t i = 0; i < completed; ++i) ASSERT_EQ(describe(outcomes[i].status), "") << "element " << at + i;
-    at += completed;
-  }
+  const std::vector<std::string> ok(in.size(), "");
+  EXPECT_EQ(push_each(*single, in), ok);  // "" is ok; a mismatch names the element's failure
+  EXPECT_EQ(push_batched(*batched, in), ok);
   EXPECT_TRUE(bool(single->complete()));
   EXPECT_TRUE(bool(batched->complete()));
 }

@@ -133,6 +133,37 @@ class Batch : public ::testing::TestWithParam<wasm::EngineKind> {
     return r;
   }
 
+  // Per element: push() on each input; each status, and how many asked for a pause.
+  std::vector<std::string> push_each(ComponentNode& n, std::span<const reactor::InElement> in, size_t* pauses = nullptr) {
+    std::vector<std::string> r;
+    for (const auto& e : in) {
+      bool pause = false;
+      r.push_back(describe(n.push(e, pause)));
+      if (pauses) *pauses += pause;
+    }
+    return r;
+  }
+  // Batched: push_batch() over the inputs, 64 at a time; a pause never cuts a batch short. Each
+  // element's status, and how many batches asked for a pause.
+  std::vector<std::string> push_batched(ComponentNode& n, std::span<const reactor::InElement> in, size_t* pauses = nullptr) {
+    std::vector<std::string> r;
+    size_t at = 0;
+    while (at < in.size()) {
+      auto chunk = in.subspan(at, std::min<size_t>(64, in.size() - at));
+      std::vector<reactor::BatchOutcome> outcomes(chunk.size());
+      size_t completed = 0;
+      bool pause = false;
+      reactor::CallStatus st = n.push_batch(chunk, outcomes, completed, pause);
+      EXPECT_TRUE(st) << st.describe();
+      EXPECT_EQ(completed, chunk.size());
+      if (!st || completed == 0) break;
+      for (size_t i = 0; i < completed; ++i) r.push_back(describe(outcomes[i].status));
+      if (pauses) *pauses += pause;
+      at += completed;
+    }
+    return r;
+  }
+
   std::shared_ptr<wasm::Engine> engine;
   resources::BufferPool pool{resources::PoolSizes{256, 16, 8, 64u << 20, false}};
   resources::CopyLedger ledger;

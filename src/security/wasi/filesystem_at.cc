@@ -41,13 +41,7 @@ void define_path_methods(HostInstance& instance, const StatePtr& sp, const FsTyp
   using namespace component::abi;
   WasiState& s = *sp;
   const Types& t = s.t;
-  HostInstance* types = &instance;  // the registrations below read as in one definer
-  const AbiTypePtr &self = ft.self, &ec = ft.ec, &unit = ft.unit, &descriptor_flags = ft.descriptor_flags,
-                   &path_flags = ft.path_flags, &open_flags = ft.open_flags,
-                   &descriptor_stat = ft.descriptor_stat, &new_timestamp = ft.new_timestamp, &hash = ft.hash;
-  auto def = [&](const std::string& name, std::vector<AbiTypePtr> params, AbiTypePtr res, Method m) {
-    define_method(*types, sp, ft, name, std::move(params), std::move(res), std::move(m));
-  };
+  const MethodDefiner def{instance, sp, ft};
   auto stat_at = [](bool hash_only) {
     return [hash_only](WasiState&, Descriptor& d, const std::vector<Value>& a) {
       if (!d.directory) return failure(FsError::NotDirectory);
@@ -61,15 +55,15 @@ void define_path_methods(HostInstance& instance, const StatePtr& sp, const FsTyp
       return ok(hash_only ? hash_value(st) : stat_value(st));
     };
   };
-  def("create-directory-at", {t.string}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("create-directory-at", {t.string}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     if (!d.mutate) return failure(d.directory ? FsError::ReadOnly : FsError::NotDirectory);
     auto p = open_parent(d.fd->get(), a[1].str);
     if (auto* e = std::get_if<FsError>(&p)) return failure(*e);
     auto& parent = std::get<Parent>(p);
     return ::mkdirat(parent.fd->get(), parent.leaf.c_str(), 0777) == 0 ? ok() : failure_errno(errno);
   });
-  def("stat-at", {path_flags, t.string}, result(descriptor_stat, ec), stat_at(false));
-  def("set-times-at", {path_flags, t.string, new_timestamp, new_timestamp}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("stat-at", {ft.path_flags, t.string}, result(ft.descriptor_stat, ft.ec), stat_at(false));
+  def("set-times-at", {ft.path_flags, t.string, ft.new_timestamp, ft.new_timestamp}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     if (!d.mutate) return failure(d.directory ? FsError::ReadOnly : FsError::NotDirectory);
     timespec ts[2];
     if (!timestamps(a[3], a[4], ts)) return failure(FsError::Invalid);
@@ -87,7 +81,7 @@ void define_path_methods(HostInstance& instance, const StatePtr& sp, const FsTyp
     auto& parent = std::get<Parent>(p);
     return ::utimensat(parent.fd->get(), parent.leaf.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? ok() : failure_errno(errno);
   });
-  def("link-at", {path_flags, t.string, self, t.string}, unit, [](WasiState& s, Descriptor& d, auto& a) {
+  def("link-at", {ft.path_flags, t.string, ft.self, t.string}, ft.unit, [](WasiState& s, Descriptor& d, auto& a) {
     Descriptor* to = s.descriptors.find(a[3].u);
     if (!to) return failure(FsError::BadDescriptor);
     if (!d.mutate || !to->mutate) return failure(FsError::ReadOnly);
@@ -101,8 +95,8 @@ void define_path_methods(HostInstance& instance, const StatePtr& sp, const FsTyp
     auto& t2 = std::get<Parent>(dest);
     return ::linkat(f.fd->get(), f.leaf.c_str(), t2.fd->get(), t2.leaf.c_str(), 0) == 0 ? ok() : failure_errno(errno);
   });
-  def("open-at", {path_flags, t.string, open_flags, descriptor_flags}, result(own(s.ids.descriptor), ec), open_at);
-  def("readlink-at", {t.string}, result(t.string, ec), [](WasiState&, Descriptor& d, auto& a) {
+  def("open-at", {ft.path_flags, t.string, ft.open_flags, ft.descriptor_flags}, result(own(s.ids.descriptor), ft.ec), open_at);
+  def("readlink-at", {t.string}, result(t.string, ft.ec), [](WasiState&, Descriptor& d, auto& a) {
     if (!d.directory) return failure(FsError::NotDirectory);
     auto p = open_parent(d.fd->get(), a[1].str);
     if (auto* e = std::get_if<FsError>(&p)) return failure(*e);
@@ -116,14 +110,14 @@ void define_path_methods(HostInstance& instance, const StatePtr& sp, const FsTyp
     if (!valid_utf8(target)) return failure(FsError::IllegalByteSequence);
     return ok(Value::string(std::move(target)));
   });
-  def("remove-directory-at", {t.string}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("remove-directory-at", {t.string}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     if (!d.mutate) return failure(d.directory ? FsError::ReadOnly : FsError::NotDirectory);
     auto p = open_parent(d.fd->get(), a[1].str);
     if (auto* e = std::get_if<FsError>(&p)) return failure(*e);
     auto& parent = std::get<Parent>(p);
     return ::unlinkat(parent.fd->get(), parent.leaf.c_str(), AT_REMOVEDIR) == 0 ? ok() : failure_errno(errno);
   });
-  def("rename-at", {t.string, self, t.string}, unit, [](WasiState& s, Descriptor& d, auto& a) {
+  def("rename-at", {t.string, ft.self, t.string}, ft.unit, [](WasiState& s, Descriptor& d, auto& a) {
     Descriptor* to = s.descriptors.find(a[2].u);
     if (!to) return failure(FsError::BadDescriptor);
     if (!d.mutate || !to->mutate) return failure(FsError::ReadOnly);
@@ -135,7 +129,7 @@ void define_path_methods(HostInstance& instance, const StatePtr& sp, const FsTyp
     auto& t2 = std::get<Parent>(dest);
     return ::renameat(f.fd->get(), f.leaf.c_str(), t2.fd->get(), t2.leaf.c_str()) == 0 ? ok() : failure_errno(errno);
   });
-  def("symlink-at", {t.string, t.string}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("symlink-at", {t.string, t.string}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     if (!d.mutate) return failure(d.directory ? FsError::ReadOnly : FsError::NotDirectory);
     const std::string& target = a[1].str;
     if (!target.empty() && target[0] == '/') return failure(FsError::NotPermitted);
@@ -145,14 +139,14 @@ void define_path_methods(HostInstance& instance, const StatePtr& sp, const FsTyp
     auto& parent = std::get<Parent>(p);
     return ::symlinkat(target.c_str(), parent.fd->get(), parent.leaf.c_str()) == 0 ? ok() : failure_errno(errno);
   });
-  def("unlink-file-at", {t.string}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("unlink-file-at", {t.string}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     if (!d.mutate) return failure(d.directory ? FsError::ReadOnly : FsError::NotDirectory);
     auto p = open_parent(d.fd->get(), a[1].str);
     if (auto* e = std::get_if<FsError>(&p)) return failure(*e);
     auto& parent = std::get<Parent>(p);
     return ::unlinkat(parent.fd->get(), parent.leaf.c_str(), 0) == 0 ? ok() : failure_errno(errno);
   });
-  def("metadata-hash-at", {path_flags, t.string}, result(hash, ec), stat_at(true));
+  def("metadata-hash-at", {ft.path_flags, t.string}, result(ft.hash, ft.ec), stat_at(true));
 }
 
 }  // namespace torvyn::security::wasi::fs

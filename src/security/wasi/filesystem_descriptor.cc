@@ -62,15 +62,8 @@ void define_descriptor_methods(HostInstance& instance, const StatePtr& sp, const
   using namespace component::abi;
   WasiState& s = *sp;
   const Types& t = s.t;
-  HostInstance* types = &instance;  // the registrations below read as in one definer
-  const AbiTypePtr &self = ft.self, &ec = ft.ec, &unit = ft.unit, &descriptor_type = ft.descriptor_type,
-                   &descriptor_flags = ft.descriptor_flags, &descriptor_stat = ft.descriptor_stat,
-                   &new_timestamp = ft.new_timestamp, &directory_entry = ft.directory_entry,
-                   &advice = ft.advice, &hash = ft.hash;
-  auto def = [&](const std::string& name, std::vector<AbiTypePtr> params, AbiTypePtr res, Method m) {
-    define_method(*types, sp, ft, name, std::move(params), std::move(res), std::move(m));
-  };
-  def("read-via-stream", {t.u64}, result(own(s.ids.input_stream), ec), [](WasiState& s, Descriptor& d, auto& a) {
+  const MethodDefiner def{instance, sp, ft};
+  def("read-via-stream", {t.u64}, result(own(s.ids.input_stream), ft.ec), [](WasiState& s, Descriptor& d, auto& a) {
     if (d.directory) return failure(FsError::IsDirectory);
     if (!d.read) return failure(FsError::BadDescriptor);
     uint64_t rep = s.new_rep();
@@ -86,38 +79,38 @@ void define_descriptor_methods(HostInstance& instance, const StatePtr& sp, const
       return ok(own_handle(rep));
     };
   };
-  def("write-via-stream", {t.u64}, result(own(s.ids.output_stream), ec), writer(false));
-  def("append-via-stream", {}, result(own(s.ids.output_stream), ec), writer(true));
-  def("advise", {t.u64, t.u64, advice}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("write-via-stream", {t.u64}, result(own(s.ids.output_stream), ft.ec), writer(false));
+  def("append-via-stream", {}, result(own(s.ids.output_stream), ft.ec), writer(true));
+  def("advise", {t.u64, t.u64, ft.advice}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     static const int kAdvice[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM, POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
     if (d.directory) return failure(FsError::BadDescriptor);
     int rc = ::posix_fadvise(d.fd->get(), off_t(std::min<uint64_t>(a[1].u, INT64_MAX)), off_t(std::min<uint64_t>(a[2].u, INT64_MAX)),
                              kAdvice[std::min<uint32_t>(a[3].case_index, 5)]);
     return rc == 0 ? ok() : failure_errno(rc);
   });
-  def("sync-data", {}, unit, [](WasiState&, Descriptor& d, auto&) { return ::fdatasync(d.fd->get()) == 0 ? ok() : failure_errno(errno); });
-  def("sync", {}, unit, [](WasiState&, Descriptor& d, auto&) { return ::fsync(d.fd->get()) == 0 ? ok() : failure_errno(errno); });
-  def("get-flags", {}, result(descriptor_flags, ec), [](WasiState&, Descriptor& d, auto&) {
+  def("sync-data", {}, ft.unit, [](WasiState&, Descriptor& d, auto&) { return ::fdatasync(d.fd->get()) == 0 ? ok() : failure_errno(errno); });
+  def("sync", {}, ft.unit, [](WasiState&, Descriptor& d, auto&) { return ::fsync(d.fd->get()) == 0 ? ok() : failure_errno(errno); });
+  def("get-flags", {}, result(ft.descriptor_flags, ft.ec), [](WasiState&, Descriptor& d, auto&) {
     return ok(Value::flags({d.read, d.write, false, false, false, d.mutate}));
   });
-  def("get-type", {}, result(descriptor_type, ec), [](WasiState&, Descriptor& d, auto&) {
+  def("get-type", {}, result(ft.descriptor_type, ft.ec), [](WasiState&, Descriptor& d, auto&) {
     struct stat st{};
     if (::fstat(d.fd->get(), &st) != 0) return failure_errno(errno);
     return ok(Value::variant(AbiKind::Enum, type_of_mode(st.st_mode)));
   });
-  def("set-size", {t.u64}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("set-size", {t.u64}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     if (d.directory) return failure(FsError::IsDirectory);
     if (!d.write) return failure(FsError::BadDescriptor);
     if (a[1].u > uint64_t(INT64_MAX)) return failure(FsError::FileTooLarge);
     return ::ftruncate(d.fd->get(), off_t(a[1].u)) == 0 ? ok() : failure_errno(errno);
   });
-  def("set-times", {new_timestamp, new_timestamp}, unit, [](WasiState&, Descriptor& d, auto& a) {
+  def("set-times", {ft.new_timestamp, ft.new_timestamp}, ft.unit, [](WasiState&, Descriptor& d, auto& a) {
     if (!d.write && !d.mutate) return failure(FsError::ReadOnly);
     timespec ts[2];
     if (!timestamps(a[1], a[2], ts)) return failure(FsError::Invalid);
     return ::futimens(d.fd->get(), ts) == 0 ? ok() : failure_errno(errno);
   });
-  def("read", {t.u64, t.u64}, result(tuple({t.bytes, t.boolean}), ec), [](WasiState& s, Descriptor& d, auto& a) {
+  def("read", {t.u64, t.u64}, result(tuple({t.bytes, t.boolean}), ft.ec), [](WasiState& s, Descriptor& d, auto& a) {
     if (d.directory) return failure(FsError::IsDirectory);
     if (!d.read) return failure(FsError::BadDescriptor);
     if (a[2].u > uint64_t(INT64_MAX)) return failure(FsError::Invalid);
@@ -132,7 +125,7 @@ void define_descriptor_methods(HostInstance& instance, const StatePtr& sp, const
     bool eof = size_t(got) < n || (n == 0 && a[1].u != 0);
     return ok(Value::tuple({bytes_value(std::move(data)), Value::boolean(eof)}));
   });
-  def("write", {t.bytes, t.u64}, result(t.u64, ec), [](WasiState&, Descriptor& d, auto& a) {
+  def("write", {t.bytes, t.u64}, result(t.u64, ft.ec), [](WasiState&, Descriptor& d, auto& a) {
     if (d.directory) return failure(FsError::IsDirectory);
     if (!d.write) return failure(FsError::BadDescriptor);
     if (a[2].u > uint64_t(INT64_MAX)) return failure(FsError::FileTooLarge);
@@ -147,13 +140,13 @@ void define_descriptor_methods(HostInstance& instance, const StatePtr& sp, const
     }
     return ok(u64v(done));
   });
-  def("read-directory", {}, result(own(s.ids.directory_entry_stream), ec), [](WasiState& s, Descriptor& d, auto&) { return read_directory(s, d); });
-  def("stat", {}, result(descriptor_stat, ec), [](WasiState&, Descriptor& d, auto&) {
+  def("read-directory", {}, result(own(s.ids.directory_entry_stream), ft.ec), [](WasiState& s, Descriptor& d, auto&) { return read_directory(s, d); });
+  def("stat", {}, result(ft.descriptor_stat, ft.ec), [](WasiState&, Descriptor& d, auto&) {
     struct stat st{};
     if (::fstat(d.fd->get(), &st) != 0) return failure_errno(errno);
     return ok(stat_value(st));
   });
-  add_function(*types, "[method]descriptor.is-same-object", {self, self}, t.boolean, [sp](auto& a, auto& r) -> Status {
+  add_function(instance, "[method]descriptor.is-same-object", {ft.self, ft.self}, t.boolean, [sp](auto& a, auto& r) -> Status {
     Descriptor* x = sp->descriptors.find(a[0].u);
     Descriptor* y = sp->descriptors.find(a[1].u);
     if (!x || !y) return unknown_handle("descriptor.is-same-object", "descriptor");
@@ -163,13 +156,13 @@ void define_descriptor_methods(HostInstance& instance, const StatePtr& sp, const
     r = {Value::boolean(same)};
     return {};
   });
-  def("metadata-hash", {}, result(hash, ec), [](WasiState&, Descriptor& d, auto&) {
+  def("metadata-hash", {}, result(ft.hash, ft.ec), [](WasiState&, Descriptor& d, auto&) {
     struct stat st{};
     if (::fstat(d.fd->get(), &st) != 0) return failure_errno(errno);
     return ok(hash_value(st));
   });
-  add_function(*types, "[method]directory-entry-stream.read-directory-entry", {borrow(s.ids.directory_entry_stream)},
-               result(option(directory_entry), ec), [sp](auto& a, auto& r) -> Status {
+  add_function(instance, "[method]directory-entry-stream.read-directory-entry", {borrow(s.ids.directory_entry_stream)},
+               result(option(ft.directory_entry), ft.ec), [sp](auto& a, auto& r) -> Status {
                  DirectoryStream* ds = sp->dir_streams.find(a[0].u);
                  if (!ds) return unknown_handle("directory-entry-stream.read-directory-entry", "directory-entry-stream");
                  r = {next_entry(*ds)};

@@ -125,6 +125,16 @@ struct FsTypes {
 void define_method(HostInstance& types, const StatePtr& sp, const FsTypes& ft, const std::string& name,
                    std::vector<AbiTypePtr> params, AbiTypePtr result, Method m);
 
+// `def(name, params, result, body)` adds `[method]descriptor.<name>`: what each definer below uses.
+struct MethodDefiner {
+  HostInstance& types;
+  const StatePtr& sp;
+  const FsTypes& ft;
+  void operator()(const std::string& name, std::vector<AbiTypePtr> params, AbiTypePtr result, Method m) const {
+    define_method(types, sp, ft, name, std::move(params), std::move(result), std::move(m));
+  }
+};
+
 // The descriptor's own I/O, metadata and listing (filesystem_descriptor.cc), and the operations on
 // paths below a directory descriptor (filesystem_at.cc).
 void define_descriptor_methods(HostInstance& types, const StatePtr& sp, const FsTypes& ft);
