@@ -142,6 +142,35 @@ TEST(InterpInstrument, OneWalkGivesTheModuleOfThePassesOneAfterTheOther) {
               "hand-made module");
 }
 
+// The sections the pass writes itself (imports, exports) when the module has none, and the reasons
+// a module cannot move, in add_state_exports' order.
+TEST(InterpInstrument, ModulesWithoutImportsOrExportsAndUnmovableOnesAreTheSameToo) {
+  expect_same(testing::wat(R"((module
+    (memory 1)
+    (global $g (mut i32) (i32.const 0))
+    (data $d "abc")
+    (func (param i32) (result i32)
+      (memory.init $d (i32.const 0) (i32.const 0) (i32.const 3))
+      (data.drop $d)
+      (loop $l (if (local.get 0) (then (return (global.get $g)))) (br_if $l (i32.const 0)))
+      (i32.const 1))))"),
+              "no imports or exports, data.drop");
+  expect_same(testing::wat(R"((module
+    (global $g (mut i32) (i32.const 0))
+    (func $s (global.set $g (i32.const 1)))
+    (start $s)))"),
+              "start function");
+  expect_same(testing::wat(R"((module
+    (table $t 2 funcref)
+    (func $f (export "f") (table.set $t (i32.const 0) (ref.func $f)))
+    (elem declare func $f)))"),
+              "table.set");
+  expect_same(testing::wat(R"((module
+    (global $r (mut externref) (ref.null extern))
+    (func (export "torvyn.state.x"))))"),
+              "a reserved export name and a mutable reference global");
+}
+
 TEST(InterpInstrument, AModuleWithoutGlobalsOrLoopsIsTheSameToo) {
   expect_same(testing::wat("(module (func (export \"f\") (result i32) (i32.const 1)))"), "tiny module");
 }
