@@ -22,6 +22,9 @@ using namespace wabt;
 //    interp_operand_bound would look (not inside `try`),
 //  - turns `return` at nesting depth d into `br d` and notes each tail call, whose give-back
 //    needs the frame bound, known only at the end (interp_stack_pass.cc).
+// A work stack rather than recursion: nesting is bounded (kMaxControlNesting), but a native frame
+// per level of a 10,000-deep body takes megabytes of the loading thread's stack (more under
+// ASan, where the recursive form overflowed 8 MiB at ~6,000 levels).
 class FunctionWalk {
  public:
   FunctionWalk(const Module& m, Index fuel, Index first_defined, Index shift, uint64_t charge_bound)
@@ -31,76 +34,112 @@ class FunctionWalk {
   uint64_t body(ExprList& exprs) {
     bound_ = 0;
     tail_calls_.clear();
-    region(exprs, 0, true);
+    regions_.clear();
+    lists_.clear();
+    open_region(exprs, 0, true);
+    while (!lists_.empty()) step();
     return bound_;
   }
   // Where give-backs go: before each tail call.
   const std::vector<std::pair<ExprList*, ExprList::iterator>>& tail_calls() const { return tail_calls_; }
 
  private:
+  // A fuel region: a function body or a loop body, charged at its start once it is counted.
+  struct Region {
+    ExprList* exprs;
+    uint64_t count;  // its instructions so far, nested loops' bodies not counted
+    bool visible;
+  };
+  // An expression list being walked, in the innermost region open when it was entered.
+  struct List {
+    ExprList* exprs;
+    ExprList::iterator at;
+    Index depth;
+    bool visible;
+    size_t region;
+    bool ends_region;  // the region's own list: finishing it charges the region
+  };
+
   bool metering() const { return fuel_ != kInvalidIndex; }
 
-  // A list that starts a fuel region (a function body or a loop body).
-  void region(ExprList& exprs, Index depth, bool visible) {
-    uint64_t cost = 1 + walk(exprs, depth, visible);
-    if (!metering()) return;
-    ExprList charge = fuel_charge(fuel_, cost);
-    exprs.splice(exprs.begin(), charge);
-    if (visible) bound_ += charge_bound_;
+  void open_region(ExprList& exprs, Index depth, bool visible) {
+    regions_.push_back({&exprs, 0, visible});
+    lists_.push_back({&exprs, exprs.begin(), depth, visible, regions_.size() - 1, true});
+  }
+  void enter(ExprList& exprs, Index depth, bool visible, size_t region) {
+    lists_.push_back({&exprs, exprs.begin(), depth, visible, region, false});
   }
 
-  // Returns the fuel count of `exprs` within the current region.
-  uint64_t walk(ExprList& exprs, Index depth, bool visible) {
-    uint64_t n = 0;
-    for (auto it = exprs.begin(); it != exprs.end(); ++it) {
-      Expr& e = *it;
-      ++n;
-      if (visible) ++bound_;
-      switch (e.type()) {
-        case ExprType::GlobalGet: move(cast<GlobalGetExpr>(&e)->var); break;
-        case ExprType::GlobalSet: move(cast<GlobalSetExpr>(&e)->var); break;
-        case ExprType::Call:
-          if (visible)
-            if (const Func* f = m_.GetFunc(cast<CallExpr>(&e)->var)) bound_ += f->GetNumResults();
-          break;
-        case ExprType::CallIndirect:
-          if (visible) bound_ += cast<CallIndirectExpr>(&e)->decl.GetNumResults();
-          break;
-        case ExprType::Return:
-          it = exprs.erase(it);
-          it = exprs.insert(it, std::make_unique<BrExpr>(Var(depth, Location())));
-          break;
-        case ExprType::ReturnCall:
-        case ExprType::ReturnCallIndirect: tail_calls_.emplace_back(&exprs, it); break;
-        case ExprType::Block: {
-          auto* b = cast<BlockExpr>(&e);
-          if (visible) bound_ += b->block.decl.GetNumResults();
-          n += walk(b->block.exprs, depth + 1, visible);
-          break;
-        }
-        case ExprType::Loop: {
-          auto* b = cast<LoopExpr>(&e);
-          if (visible) bound_ += b->block.decl.GetNumResults();
-          region(b->block.exprs, depth + 1, visible);
-          break;
-        }
-        case ExprType::If: {
-          auto* i = cast<IfExpr>(&e);
-          if (visible) bound_ += i->true_.decl.GetNumResults();
-          n += walk(i->true_.exprs, depth + 1, visible);
-          n += walk(i->false_, depth + 1, visible);
-          break;
-        }
-        case ExprType::Try: {
-          auto* t = cast<TryExpr>(&e);
-          n += walk(t->block.exprs, depth + 1, false);
-          for (Catch& c : t->catches) n += walk(c.exprs, depth + 1, false);
-          break;
-        }
-        default: break;
-      }
+  // Handles the next expression of the innermost list, or finishes that list.
+  void step() {
+    List& l = lists_.back();
+    if (l.at == l.exprs->end()) {
+      const bool ends = l.ends_region;
+      lists_.pop_back();
+      if (ends) close_region();
+      return;
     }
-    return n;
+    auto it = l.at++;
+    const Index depth = l.depth;
+    const bool visible = l.visible;
+    const size_t region = l.region;
+    ExprList& exprs = *l.exprs;  // `l` may move below: lists_ grows
+    Expr& e = *it;
+    ++regions_[region].count;
+    if (visible) ++bound_;
+    switch (e.type()) {
+      case ExprType::GlobalGet: move(cast<GlobalGetExpr>(&e)->var); break;
+      case ExprType::GlobalSet: move(cast<GlobalSetExpr>(&e)->var); break;
+      case ExprType::Call:
+        if (visible)
+          if (const Func* f = m_.GetFunc(cast<CallExpr>(&e)->var)) bound_ += f->GetNumResults();
+        break;
+      case ExprType::CallIndirect:
+        if (visible) bound_ += cast<CallIndirectExpr>(&e)->decl.GetNumResults();
+        break;
+      case ExprType::Return:
+        it = exprs.erase(it);
+        exprs.insert(it, std::make_unique<BrExpr>(Var(depth, Location())));
+        break;
+      case ExprType::ReturnCall:
+      case ExprType::ReturnCallIndirect: tail_calls_.emplace_back(&exprs, it); break;
+      case ExprType::Block: {
+        auto* b = cast<BlockExpr>(&e);
+        if (visible) bound_ += b->block.decl.GetNumResults();
+        enter(b->block.exprs, depth + 1, visible, region);
+        break;
+      }
+      case ExprType::Loop: {
+        auto* b = cast<LoopExpr>(&e);
+        if (visible) bound_ += b->block.decl.GetNumResults();
+        open_region(b->block.exprs, depth + 1, visible);
+        break;
+      }
+      case ExprType::If: {
+        auto* i = cast<IfExpr>(&e);
+        if (visible) bound_ += i->true_.decl.GetNumResults();
+        // The else arm is walked after the then arm, as the recursive form did (stack: last in first).
+        enter(i->false_, depth + 1, visible, region);
+        enter(i->true_.exprs, depth + 1, visible, region);
+        break;
+      }
+      case ExprType::Try: {
+        auto* t = cast<TryExpr>(&e);
+        for (auto c = t->catches.rbegin(); c != t->catches.rend(); ++c) enter(c->exprs, depth + 1, false, region);
+        enter(t->block.exprs, depth + 1, false, region);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  void close_region() {
+    Region r = regions_.back();
+    regions_.pop_back();
+    if (!metering()) return;
+    ExprList charge = fuel_charge(fuel_, 1 + r.count);
+    r.exprs->splice(r.exprs->begin(), charge);
+    if (r.visible) bound_ += charge_bound_;
   }
 
   void move(Var& var) const {
@@ -113,6 +152,8 @@ class FunctionWalk {
   const uint64_t charge_bound_;
   uint64_t bound_ = 0;
   std::vector<std::pair<ExprList*, ExprList::iterator>> tail_calls_;
+  std::vector<Region> regions_;
+  std::vector<List> lists_;
 };
 
 }  // namespace
