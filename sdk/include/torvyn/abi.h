@@ -772,6 +772,7 @@ TORVYN_INLINE void torvyn_borrow_flow_context_drop(torvyn_borrow_flow_context_t 
 
 /** `buffer-allocator.allocate`. On failure returns false and fills `*err` (caller frees it). */
 TORVYN_INLINE bool torvyn_allocate(uint64_t capacity_hint, torvyn_mutable_buffer_t* out, torvyn_buffer_error_t* err) {
+  torvyn__not_building();
   if (torvyn__batch_active) { /* in a batch: the host makes the pool buffer when the batch returns */
     if (capacity_hint > TORVYN__MAX_BUFFER_BYTES) {
       torvyn__local_error(err, TORVYN_BUFFER_ERROR_CAPACITY_EXCEEDED, 0);
@@ -825,6 +826,7 @@ TORVYN_INLINE bool torvyn_has_capability(const char* name, size_t len) {
  * handle. Returns false (and fills `*err` if non-null) on failure. */
 TORVYN_INLINE bool torvyn_make_buffer(const void* bytes, size_t len, const char* content_type, size_t ct_len,
                                       torvyn_buffer_t* out, torvyn_buffer_error_t* err) {
+  torvyn__not_building();
   if (torvyn__batch_active) { /* what the four calls below would make, in one step */
     if (len > TORVYN__MAX_BUFFER_BYTES) {
       torvyn__local_error(err, TORVYN_BUFFER_ERROR_CAPACITY_EXCEEDED, 0);
@@ -847,6 +849,65 @@ TORVYN_INLINE bool torvyn_make_buffer(const void* bytes, size_t len, const char*
   *out = torvyn_mutable_buffer_freeze(b);
   torvyn_mutable_buffer_drop(mb);
   return true;
+}
+
+/** Starts a buffer of exactly `len` bytes that the caller writes at `*bytes`, then makes it with
+ * torvyn_finish_buffer: what torvyn_make_buffer does, without the caller's own block and its copy.
+ * In a batch the bytes are written straight into the output batch (no allocation, no copy); per
+ * element into a scratch block, copied to the host at the finish. Between start and finish no
+ * other buffer may be made or allocated (in a batch it would stage over these bytes, or move
+ * them): that traps, as does a second start, or a batch element returned with a buffer half built.
+ * False (and `*err`) when `len` is over the buffer size limit. */
+TORVYN_INLINE bool torvyn_start_buffer(size_t len, uint8_t** bytes, torvyn_buffer_error_t* err) {
+  torvyn__not_building();
+  if (len > TORVYN__MAX_BUFFER_BYTES) {
+    torvyn__local_error(err, TORVYN_BUFFER_ERROR_CAPACITY_EXCEEDED, 0);
+    *bytes = 0;
+    return false;
+  }
+  torvyn__build_t* b = &torvyn__building;
+  b->len = len;
+  b->staged = 0;
+  torvyn__stage_t* st = torvyn__batch_active ? torvyn__staging : 0;
+  if (st && len) {
+    size_t at = st->live ? st->top : *st->len;
+    torvyn__grow((void**)st->bytes, st->cap, at + len, 1);
+    b->staged = 1;
+    b->at = at;
+    *bytes = *st->bytes + at;
+  } else {
+    b->scratch = (uint8_t*)torvyn_malloc(len);
+    *bytes = b->scratch;
+  }
+  b->active = 1;
+  return true;
+}
+/** Makes the buffer torvyn_start_buffer started, with `content_type`: frozen, owned by the caller. */
+TORVYN_INLINE bool torvyn_finish_buffer(const char* content_type, size_t ct_len, torvyn_buffer_t* out, torvyn_buffer_error_t* err) {
+  torvyn__build_t* b = &torvyn__building;
+  if (!b->active) torvyn_trap(); /* nothing was started */
+  b->active = 0;
+  if (b->staged) {
+    if (ct_len > 1024) torvyn_trap(); /* the host's limit on a content type */
+    int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
+    torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+    torvyn__stage_t* st = torvyn__staging;
+    l->staged = 1;
+    l->off = b->at;
+    l->len = b->len;
+    st->top = b->at + b->len;
+    st->live++;
+    torvyn_string_t type = torvyn__local_type(content_type, ct_len);
+    l->ct = type.ptr;
+    l->ct_len = type.len;
+    out->handle = h;
+    return true;
+  }
+  uint8_t* scratch = b->scratch;
+  b->scratch = 0;
+  bool ok = torvyn_make_buffer(scratch, b->len, content_type, ct_len, out, err);
+  torvyn_free(scratch);
+  return ok;
 }
 
 /* ------------------------------------------------------------------------------------------ */

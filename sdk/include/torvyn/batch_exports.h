@@ -149,6 +149,7 @@ static inline void torvyn__batch_end(void) {
  * is dropped (a local one freed; a host one, which a batch-mode function should not have, read and
  * dropped); its content-type string is kept once per distinct type. Consumes `o`. */
 static inline void torvyn__batch_add(torvyn__batch_builder_t* bb, torvyn_output_element_t* o) {
+  torvyn__not_building(); /* the user's function returned with a buffer half built */
   torvyn_batch_t* b = &bb->b;
   uint32_t k = (uint32_t)b->content_types.len;
   torvyn_string_t ct = o->meta.content_type;

@@ -192,6 +192,27 @@ inline Result<Buffer, BufferError> make_buffer(BytesView bytes, StringView conte
   return Buffer(out);
 }
 
+/// Makes a buffer of exactly `size` bytes in place: `fill(uint8_t* bytes, size_t size)` writes
+/// them. What make_buffer does without a block of your own and its copy: in a batch the bytes are
+/// written straight into the output batch; per element into a scratch block copied to the host.
+/// `fill` must not make or allocate another buffer (the SDK traps: in a batch that would stage over
+/// these bytes or move them). A transform that changes every byte:
+///
+///     PayloadView in_bytes = in.payload.view();
+///     auto out = build_buffer(in_bytes.size(), in.meta.content_type, [&](uint8_t* p, size_t n) {
+///       for (size_t i = 0; i < n; ++i) p[i] = upper(in_bytes[i]);
+///     });
+template <class Fill>
+Result<Buffer, BufferError> build_buffer(size_t size, StringView content_type, Fill&& fill) {
+  uint8_t* bytes;
+  torvyn_buffer_error_t err;
+  if (!torvyn_start_buffer(size, &bytes, &err)) return BufferError::adopt(err);
+  fill(bytes, size);
+  torvyn_buffer_t out;
+  if (!torvyn_finish_buffer(content_type.data(), content_type.size(), &out, &err)) return BufferError::adopt(err);
+  return Buffer(out);
+}
+
 /// `torvyn:capabilities/capability-query.has-capability` (needs a world importing it).
 inline bool has_capability(StringView name) { return torvyn_has_capability(name.data(), name.size()); }
 

@@ -69,6 +69,22 @@ TORVYN_WEAK int torvyn__batch_active;
 /* The output batch make_buffer stages into (NULL: no staging; sinks have no output batch). */
 TORVYN_WEAK torvyn__stage_t* torvyn__staging;
 
+/* A buffer being built in place (torvyn_start_buffer .. torvyn_finish_buffer): staged at `at` in
+ * the output batch, or in `scratch`. While one is built, nothing else may stage (the built bytes
+ * would be overwritten, or moved by a growth under the caller's pointer): every staging step traps. */
+typedef struct torvyn__build {
+  uint8_t active;
+  uint8_t staged;
+  size_t at;        /* staged: where its bytes are in the output batch's payload bytes */
+  size_t len;
+  uint8_t* scratch; /* not staged: torvyn_malloc'd */
+} torvyn__build_t;
+TORVYN_WEAK torvyn__build_t torvyn__building;
+
+static inline void torvyn__not_building(void) {
+  if (torvyn__building.active) torvyn_trap(); /* a buffer is being built: finish it first */
+}
+
 /* Grows `*p` (elements of `size` bytes, `*cap` of them) to hold `want`. */
 static inline void torvyn__grow(void** p, size_t* cap, size_t want, size_t size) {
   if (want <= *cap) return;
@@ -182,6 +198,7 @@ static inline int32_t torvyn__local_mutable(const void* bytes, size_t len, size_
 /* A frozen local buffer holding a copy of `bytes` (make_buffer in a batch: no mutable buffer in
  * between), staged in the output batch when there is one. */
 static inline int32_t torvyn__local_frozen(const void* bytes, size_t len, const char* ct, size_t ct_len) {
+  torvyn__not_building();
   int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
   torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
   torvyn__stage_t* st = torvyn__staging;
@@ -208,6 +225,7 @@ static inline int32_t torvyn__local_frozen(const void* bytes, size_t len, const 
 
 /* Moves every live staged buffer except `keep` (a handle, or -1) to a block of its own. */
 static inline void torvyn__unstage_all(int32_t keep) {
+  torvyn__not_building();
   torvyn__stage_t* st = torvyn__staging;
   if (!st || st->live == 0) return;
   for (int32_t i = 0; i < torvyn__locals_len; ++i) {
