@@ -205,6 +205,15 @@ class String : public detail::OwnedSpan<char> {
     append(s.data(), s.size());
     return *this;
   }
+  /// Appends `v` in decimal (the SDK is freestanding: no std::to_string). One append, so one
+  /// (re)allocation, however many digits.
+  String& append_decimal(uint64_t v) {
+    char digits[20];
+    size_t n = sizeof digits;
+    do digits[--n] = char('0' + v % 10); while (v /= 10);
+    append(digits + n, sizeof digits - n);
+    return *this;
+  }
   /// Takes ownership of a string allocated in guest memory (e.g. returned by an import).
   static String adopt(torvyn_string_t s) {
     String r;

@@ -30,18 +30,10 @@ static Result<void> init(StringView config) {
 
 static void teardown() {}
 
-static void append_number(String& s, uint64_t v) {
-  char digits[20];
-  size_t n = 0;
-  do digits[n++] = char('0' + v % 10);
-  while (v /= 10);
-  while (n) s += StringView(&digits[--n], 1);
-}
-
 static Result<Option<OutputElement>> pull() {
   if (g_next >= g_count) return none;
   String text("event #");
-  append_number(text, g_next);
+  text.append_decimal(g_next);
   auto buf = make_buffer(text, "text/plain");
   if (!buf) return ProcessError::from(buf.error());
   return OutputElement{ElementMeta(g_next++, 0, "text/plain"), buf.take()};

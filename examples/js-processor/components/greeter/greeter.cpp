@@ -23,19 +23,10 @@ static Result<void> init(StringView config) {
 
 static void teardown() {}
 
-// Guests built without WASI have no C library: format the number by hand.
-static void append_number(String& s, uint64_t v) {
-  char digits[20];
-  size_t n = 0;
-  do digits[n++] = char('0' + v % 10);
-  while (v /= 10);
-  while (n) s += StringView(&digits[--n], 1);
-}
-
 static Result<Option<OutputElement>> pull() {
   if (g_sent >= g_count) return none;  // end of stream
   String text("Hello, World! #");
-  append_number(text, ++g_sent);
+  text.append_decimal(++g_sent);
   auto buf = make_buffer(text, "text/plain");
   if (!buf) return ProcessError::from(buf.error());
   // The runtime assigns the real sequence number and timestamp; ours are advisory.

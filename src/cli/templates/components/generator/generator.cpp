@@ -24,11 +24,7 @@ static void teardown() {}
 static Result<Option<OutputElement>> pull() {
   if (g_next >= g_count) return none;
   String text("hello from {{name}} #");
-  char digits[20];
-  size_t n = 0;
-  uint64_t v = g_next;
-  do digits[n++] = char('0' + v % 10); while (v /= 10);
-  while (n) text += StringView(&digits[--n], 1);
+  text.append_decimal(g_next);
   auto buf = make_buffer(text, "text/plain");
   if (!buf) return ProcessError::from(buf.error());
   return OutputElement{ElementMeta(g_next++, 0, "text/plain"), buf.take()};
