@@ -17,6 +17,7 @@
 #include "interp/interp_binary_instrument.h"
 #include "interp/interp_instrument.h"
 #include "interp/interp_stack_pass.h"
+#include "reference/stack_pass_reference.h"
 
 namespace {
 

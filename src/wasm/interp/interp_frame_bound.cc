@@ -43,9 +43,4 @@ uint64_t operand_bound(const wabt::Module& m, const wabt::ExprList& exprs) {
 
 uint64_t interp_operand_bound(const wabt::Module& m, const wabt::ExprList& exprs) { return operand_bound(m, exprs); }
 
-uint64_t interp_frame_slots(const wabt::Module& m, wabt::Index func_index) {
-  const wabt::Func* f = m.funcs[func_index];
-  return uint64_t{f->GetNumParamsAndLocals()} + f->GetNumResults() + operand_bound(m, f->exprs);
-}
-
 }  // namespace torvyn::wasm

@@ -28,14 +28,9 @@ inline constexpr const char* kStackField = "stack";
 // deeper than the module it came from (which check_control_nesting already bounded).
 inline constexpr uint32_t kStackPassExtraNesting = 1;
 
-// Instruments `m` in place (a validated module decoded from binary). Run it after instrument_fuel,
-// so that fuel is charged for the guest's code alone (the same on both engines); its import is
-// then the last one. Returns the index of the stack global in the global index space.
-wabt::Index instrument_stack(wabt::Module& m);
-// The same with the stack import already added (add_i64_global_imports) as global `stack`.
-wabt::Index instrument_stack_with(wabt::Module& m, wabt::Index stack);
-
-// The pieces instrument_for_interp shares (it rewrites the exits in its own walk):
+// The pass itself runs in instrument_binary_for_interp (on the bytes) and instrument_for_interp
+// (on the IR, the fallback); reference/stack_pass_reference.h keeps it as a pass of its own, which
+// the tests and the fuzz target compare both with. The pieces they share:
 // `stack += delta`, then, when `check`, `unreachable` if it went negative.
 wabt::ExprList stack_adjust(wabt::Index stack, int64_t delta, bool check);
 // What a function is charged per call: its frame bound plus this pass's own operands, capped.

@@ -15,6 +15,7 @@
 #include "interp/interp_binary_instrument.h"
 #include "interp/interp_instrument.h"
 #include "interp/interp_stack_pass.h"
+#include "reference/stack_pass_reference.h"
 #include "test_support.h"
 #include "torvyn_test/files.h"
 #include "wat.h"

@@ -137,6 +137,7 @@ TEST(InterpStack, EveryWayOutOfAFunctionGivesItsFrameBack) {
 #include "common/global_import.h"
 #include "common/module_ir.h"
 #include "interp/interp_stack_pass.h"
+#include "reference/stack_pass_reference.h"
 
 namespace torvyn::wasm {
 namespace {
