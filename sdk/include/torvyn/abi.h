@@ -870,11 +870,9 @@ TORVYN_INLINE bool torvyn_start_buffer(size_t len, uint8_t** bytes, torvyn_buffe
   b->staged = 0;
   torvyn__stage_t* st = torvyn__batch_active ? torvyn__staging : 0;
   if (st && len) {
-    size_t at = st->live ? st->top : *st->len;
-    torvyn__grow((void**)st->bytes, st->cap, at + len, 1);
     b->staged = 1;
-    b->at = at;
-    *bytes = *st->bytes + at;
+    b->at = torvyn__stage_reserve(st, len);
+    *bytes = *st->bytes + b->at;
   } else {
     b->scratch = (uint8_t*)torvyn_malloc(len);
     *bytes = b->scratch;
@@ -889,18 +887,7 @@ TORVYN_INLINE bool torvyn_finish_buffer(const char* content_type, size_t ct_len,
   b->active = 0;
   if (b->staged) {
     if (ct_len > 1024) torvyn_trap(); /* the host's limit on a content type */
-    int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
-    torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
-    torvyn__stage_t* st = torvyn__staging;
-    l->staged = 1;
-    l->off = b->at;
-    l->len = b->len;
-    st->top = b->at + b->len;
-    st->live++;
-    torvyn_string_t type = torvyn__local_type(content_type, ct_len);
-    l->ct = type.ptr;
-    l->ct_len = type.len;
-    out->handle = h;
+    out->handle = torvyn__local_staged(b->at, b->len, content_type, ct_len);
     return true;
   }
   uint8_t* scratch = b->scratch;

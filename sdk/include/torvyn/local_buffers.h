@@ -195,28 +195,48 @@ static inline int32_t torvyn__local_mutable(const void* bytes, size_t len, size_
   return h;
 }
 
+/* Room for `len` more staged bytes in the output batch: their offset in its payload bytes, past
+ * the emitted bytes and any staged ones still live. The block may move when it grows: staged
+ * bytes are addressed by offset. */
+static inline size_t torvyn__stage_reserve(torvyn__stage_t* st, size_t len) {
+  size_t at = st->live ? st->top : *st->len;
+  torvyn__grow((void**)st->bytes, st->cap, at + len, 1);
+  return at;
+}
+
+/* A frozen local buffer whose `len` bytes are staged at `at` (torvyn__stage_reserve, then
+ * written), with content type `ct`. */
+static inline int32_t torvyn__local_staged(size_t at, size_t len, const char* ct, size_t ct_len) {
+  int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
+  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  torvyn__stage_t* st = torvyn__staging;
+  l->staged = 1;
+  l->off = at;
+  l->len = len;
+  st->top = at + len;
+  st->live++;
+  torvyn_string_t type = torvyn__local_type(ct, ct_len);
+  l->ct = type.ptr;
+  l->ct_len = type.len;
+  return h;
+}
+
 /* A frozen local buffer holding a copy of `bytes` (make_buffer in a batch: no mutable buffer in
  * between), staged in the output batch when there is one. */
 static inline int32_t torvyn__local_frozen(const void* bytes, size_t len, const char* ct, size_t ct_len) {
   torvyn__not_building();
-  int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
-  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
   torvyn__stage_t* st = torvyn__staging;
   if (st && len) {
     /* `bytes` cannot point into the payload bytes: no API hands out a pointer to them. */
-    size_t at = st->live ? st->top : *st->len;
-    torvyn__grow((void**)st->bytes, st->cap, at + len, 1);
+    size_t at = torvyn__stage_reserve(st, len);
     __builtin_memcpy(*st->bytes + at, bytes, len);
-    l->staged = 1;
-    l->off = at;
-    l->len = len;
-    st->top = at + len;
-    st->live++;
-  } else {
-    torvyn_string_t data = torvyn__local_dup(bytes, len);
-    l->data = (uint8_t*)data.ptr;
-    l->len = l->cap = data.len;
+    return torvyn__local_staged(at, len, ct, ct_len);
   }
+  int32_t h = torvyn__local_new(TORVYN__LOCAL_BUFFER);
+  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  torvyn_string_t data = torvyn__local_dup(bytes, len);
+  l->data = (uint8_t*)data.ptr;
+  l->len = l->cap = data.len;
   torvyn_string_t type = torvyn__local_type(ct, ct_len);
   l->ct = type.ptr;
   l->ct_len = type.len;
