@@ -95,11 +95,7 @@ bool describe_from_text(DescribedModule& m, std::string_view text, std::string_v
     for (const json& t : j.at("state")) state.items.push_back(type_of(t));
     state.not_movable = j.at("not_movable").get<std::string>();
     size_t first = j.at("state_first_export").get<size_t>();
-    m.name_ = name.empty() ? "<module>" : std::string(name);
-    m.imports_ = std::move(imports);
-    m.exports_ = std::move(exports);
-    m.state_ = std::move(state);
-    m.state_first_export = first;
+    m.describe(name, std::move(imports), std::move(exports), std::move(state), first);
     return true;
   } catch (const std::exception&) {
     return false;

@@ -12,9 +12,6 @@ using namespace wabt;
 
 // --- shifting references to defined globals by `by` (the new imports go before them) ----------
 
-void shift_global_var(Var& var, Index first_defined, Index by) {
-  if (var.is_index() && var.index() >= first_defined) var.set_index(var.index() + by);
-}
 
 void shift_globals(ExprList& exprs, Index first_defined, Index by) {
   for (Expr& e : exprs) {
@@ -91,6 +88,10 @@ Index append_i64_global_import(Module& m, std::string_view module, std::string_v
 }
 
 }  // namespace
+
+void shift_global_var(Var& var, Index first_defined, Index by) {
+  if (var.is_index() && var.index() >= first_defined) var.set_index(var.index() + by);
+}
 
 Index add_i64_global_imports(Module& m, std::initializer_list<GlobalImportName> names, bool move_in_code) {
   shift_defined_globals(m, static_cast<Index>(names.size()), move_in_code);

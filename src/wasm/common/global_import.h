@@ -24,4 +24,7 @@ struct GlobalImportName {
 // module's global import count before the call.
 wabt::Index add_i64_global_imports(wabt::Module& m, std::initializer_list<GlobalImportName> names, bool move_in_code = true);
 
+// One reference's move: `var` up by `by` when it names a defined global (index >= first_defined).
+void shift_global_var(wabt::Var& var, wabt::Index first_defined, wabt::Index by);
+
 }  // namespace torvyn::wasm

@@ -30,13 +30,6 @@ std::string format_errors(const wabt::Errors& errors) {
   return out.empty() ? "unknown error" : out;
 }
 
-Limits limits_of(const wabt::Limits& l) {
-  Limits out;
-  out.min = l.initial;
-  if (l.has_max) out.max = l.max;
-  return out;
-}
-
 ExternType extern_type_of(const wabt::Module& m, wabt::ExternalKind kind, const wabt::Var& var) {
   ExternType t;
   switch (kind) {
@@ -117,6 +110,13 @@ ValType to_val_type(wabt::Type t) {
     case wabt::Type::ExternRef: return ValType::ExternRef;
     default: return ValType::I32;  // validation rejects anything else before we get here
   }
+}
+
+Limits limits_of(const wabt::Limits& l) {
+  Limits out;
+  out.min = l.initial;
+  if (l.has_max) out.max = l.max;
+  return out;
 }
 
 FuncType func_type_of(const wabt::FuncSignature& sig) {

@@ -21,6 +21,7 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
 
 ValType to_val_type(wabt::Type t);
 FuncType func_type_of(const wabt::FuncSignature& sig);
+Limits limits_of(const wabt::Limits& l);
 
 // Imports in declaration order and exports, in Torvyn's types.
 std::vector<ImportDesc> describe_imports(const wabt::Module& m);

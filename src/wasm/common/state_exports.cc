@@ -11,8 +11,6 @@
 namespace torvyn::wasm {
 namespace {
 
-constexpr std::string_view kPrefix = "torvyn.state.";
-
 // Finds the first instruction that changes a table or drops a data segment. ExprVisitor walks the
 // nesting with a stack of its own, so a deeply nested body costs no native stack.
 class Changes : public wabt::ExprVisitor::DelegateNop {
@@ -33,31 +31,44 @@ class Changes : public wabt::ExprVisitor::DelegateNop {
 };
 
 std::string why_not_movable(wabt::Module& m) {
-  if (!m.starts.empty()) return "it has a start function";
+  MovabilityFacts facts;
+  facts.start_function = !m.starts.empty();
   for (const wabt::Export* e : m.exports)
-    if (std::string_view(e->name).substr(0, kPrefix.size()) == kPrefix) return "it exports a name Torvyn reserves (" + e->name + ")";
-  for (wabt::Index i = m.num_global_imports; i < m.globals.size(); ++i) {
-    const wabt::Global& g = *m.globals[i];
-    if (g.mutable_ && g.type.IsRef()) return "a mutable global holds a reference";
-  }
-  Changes changes;
-  wabt::ExprVisitor visitor(&changes);
-  for (wabt::Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
-    (void)visitor.VisitFunc(m.funcs[i]);
-    if (changes.found) return std::string("its code uses ") + changes.found;
-  }
-  return {};
+    if (is_reserved_export_name(e->name)) {
+      facts.reserved_export = e->name;
+      break;
+    }
+  for (wabt::Index i = m.num_global_imports; i < m.globals.size() && !facts.mutable_reference_global; ++i)
+    facts.mutable_reference_global = m.globals[i]->mutable_ && m.globals[i]->type.IsRef();
+  return not_movable_reason(facts, [&]() -> const char* {
+    Changes changes;
+    wabt::ExprVisitor visitor(&changes);
+    for (wabt::Index i = m.num_func_imports; i < m.funcs.size() && !changes.found; ++i) (void)visitor.VisitFunc(m.funcs[i]);
+    return changes.found;
+  });
 }
 
 void append_export(wabt::Module& m, wabt::ExternalKind kind, char letter, wabt::Index index) {
   auto field = std::make_unique<wabt::ExportModuleField>();
-  field->export_.name = std::string(kPrefix) + letter + std::to_string(index);
+  field->export_.name = state_export_name(letter, index);
   field->export_.kind = kind;
   field->export_.var = wabt::Var(index, wabt::Location());
   m.AppendField(std::move(field));
 }
 
 }  // namespace
+
+std::string state_export_name(char sort, uint32_t index) { return std::string(kStateExportPrefix) + sort + std::to_string(index); }
+
+bool is_reserved_export_name(std::string_view name) { return name.substr(0, kStateExportPrefix.size()) == kStateExportPrefix; }
+
+std::string not_movable_reason(const MovabilityFacts& facts, const std::function<const char*()>& code_change) {
+  if (facts.start_function) return "it has a start function";
+  if (!facts.reserved_export.empty()) return "it exports a name Torvyn reserves (" + std::string(facts.reserved_export) + ")";
+  if (facts.mutable_reference_global) return "a mutable global holds a reference";
+  if (const char* what = code_change()) return std::string("its code uses ") + what;
+  return {};
+}
 
 StateExports add_state_exports(wabt::Module& m) {
   StateExports out;

@@ -15,7 +15,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <wabt/ir.h>
@@ -33,5 +36,21 @@ struct StateExports {
 // Appends the exports (named "torvyn.state.<m|g|t><index>") when the module is movable; otherwise
 // leaves it unchanged and says why in not_movable.
 StateExports add_state_exports(wabt::Module& m);
+
+// What add_state_exports shares with the interpreter's pass over a module's bytes
+// (interp_binary_instrument), which decides the same from what it read:
+inline constexpr std::string_view kStateExportPrefix = "torvyn.state.";
+// The state export of item `index` of `sort`: 'm' a memory, 'g' a global, 't' a table.
+std::string state_export_name(char sort, uint32_t index);
+bool is_reserved_export_name(std::string_view name);
+struct MovabilityFacts {
+  bool start_function = false;
+  std::string_view reserved_export;  // the first export with a reserved name; empty: none
+  bool mutable_reference_global = false;
+};
+// Why the module cannot move, in add_state_exports' order; empty: it can. `code_change` (the first
+// instruction that changes a table or drops a data segment, or null) is asked only when nothing
+// before it applies.
+std::string not_movable_reason(const MovabilityFacts& facts, const std::function<const char*()>& code_change);
 
 }  // namespace torvyn::wasm

@@ -9,6 +9,7 @@
 #include <wabt/ir.h>
 
 #include "common/fuel_pass.h"
+#include "common/state_exports.h"
 #include "interp_binary_survey.h"
 #include "interp_frame_bound.h"
 #include "interp_stack_pass.h"
@@ -18,14 +19,11 @@ namespace {
 
 using binary_survey::Edit;
 using binary_survey::FuncBody;
-using binary_survey::FuncSig;
 using binary_survey::Survey;
 
 using wabt::Index;
 using wabt::Opcode;
 using wabt::Type;
-
-constexpr std::string_view kStatePrefix = "torvyn.state.";
 
 // ---- encoding --------------------------------------------------------------------------------
 
@@ -125,8 +123,9 @@ std::optional<BinaryInstrumented> instrument_binary_for_interp(std::span<const u
   auto secs = sections_of(bytes);
   if (!secs) return std::nullopt;
 
-  // What interp_operand_bound counts for one fuel charge (the same for every charge).
-  const uint64_t charge_bound = meter_fuel ? interp_operand_bound(wabt::Module(), fuel_charge(0, 1)) : 0;
+  // What interp_operand_bound counts for one fuel charge (the same for every charge and module).
+  static const uint64_t kChargeBound = interp_operand_bound(wabt::Module(), fuel_charge(0, 1));
+  const uint64_t charge_bound = meter_fuel ? kChargeBound : 0;
   Survey survey(nesting_limit, charge_bound, meter_fuel ? 2 : 1);
   wabt::Features features;
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false, /*stop_on_first_error=*/true,
@@ -143,21 +142,16 @@ std::optional<BinaryInstrumented> instrument_binary_for_interp(std::span<const u
   for (const auto& e : survey.exports) out.exports.push_back({e.name, survey.extern_type(e.kind, e.index)});
 
   // Movable? (add_state_exports' reasons, in its order.)
-  std::string& why = out.state.not_movable;
-  if (survey.has_start) why = "it has a start function";
-  if (why.empty())
-    for (const auto& e : survey.exports)
-      if (std::string_view(e.name).substr(0, kStatePrefix.size()) == kStatePrefix) {
-        why = "it exports a name Torvyn reserves (" + e.name + ")";
-        break;
-      }
-  if (why.empty())
-    for (Index i = global_imports; i < survey.globals.size(); ++i)
-      if (survey.globals[i].mut && survey.globals[i].type.IsRef()) {
-        why = "a mutable global holds a reference";
-        break;
-      }
-  if (why.empty() && survey.changes) why = std::string("its code uses ") + survey.changes;
+  MovabilityFacts facts;
+  facts.start_function = survey.has_start;
+  for (const auto& e : survey.exports)
+    if (is_reserved_export_name(e.name)) {
+      facts.reserved_export = e.name;
+      break;
+    }
+  for (Index i = global_imports; i < survey.globals.size() && !facts.mutable_reference_global; ++i)
+    facts.mutable_reference_global = survey.globals[i].mut && survey.globals[i].type.IsRef();
+  const std::string& why = out.state.not_movable = not_movable_reason(facts, [&] { return survey.changes; });
   struct StateExport {
     std::string name;
     wabt::ExternalKind kind;
@@ -167,12 +161,12 @@ std::optional<BinaryInstrumented> instrument_binary_for_interp(std::span<const u
   if (why.empty()) {
     out.state_first_export = survey.exports.size();
     for (Index i = survey.memory_imports; i < survey.memories.size(); ++i)
-      state_exports.push_back({std::string(kStatePrefix) + 'm' + std::to_string(i), wabt::ExternalKind::Memory, i});
+      state_exports.push_back({state_export_name('m', i), wabt::ExternalKind::Memory, i});
     for (Index i = global_imports; i < survey.globals.size(); ++i)
       if (survey.globals[i].mut)
-        state_exports.push_back({std::string(kStatePrefix) + 'g' + std::to_string(i), wabt::ExternalKind::Global, i + shift});
+        state_exports.push_back({state_export_name('g', i), wabt::ExternalKind::Global, i + shift});
     for (Index i = survey.table_imports; i < survey.tables.size(); ++i)
-      state_exports.push_back({std::string(kStatePrefix) + 't' + std::to_string(i), wabt::ExternalKind::Table, i});
+      state_exports.push_back({state_export_name('t', i), wabt::ExternalKind::Table, i});
     for (const auto& s : state_exports) {
       Index original = s.kind == wabt::ExternalKind::Global ? s.index - shift : s.index;
       out.state.items.push_back(survey.extern_type(s.kind, original));
@@ -180,17 +174,17 @@ std::optional<BinaryInstrumented> instrument_binary_for_interp(std::span<const u
   }
 
   // The wrap block's type for each defined function.
-  auto block_type = [&](const FuncSig& sig, std::vector<uint8_t>& o) -> bool {
-    if (sig.results.empty()) {
+  auto block_type = [&](const wabt::FuncSignature& sig, std::vector<uint8_t>& o) -> bool {
+    if (sig.result_types.empty()) {
       o.push_back(0x40);
       return true;
     }
-    if (sig.results.size() == 1) {
-      o.push_back(type_byte(sig.results[0]));
+    if (sig.result_types.size() == 1) {
+      o.push_back(type_byte(sig.result_types[0]));
       return true;
     }
     for (size_t t = 0; t < survey.types.size(); ++t)
-      if (survey.types[t].params.empty() && survey.types[t].results == sig.results) {
+      if (survey.types[t].param_types.empty() && survey.types[t].result_types == sig.result_types) {
         put_sleb(o, static_cast<int64_t>(t));
         return true;
       }
@@ -273,8 +267,8 @@ std::optional<BinaryInstrumented> instrument_binary_for_interp(std::span<const u
       c.at = end;
       FuncBody& b = survey.bodies[next_body];
       if (b.code < start || b.code >= end) return std::nullopt;
-      const FuncSig& sig = survey.types[survey.func_types[survey.func_imports + next_body]];
-      const int64_t slots = stack_pass_charge(sig.params.size() + b.locals + sig.results.size() + b.operands);
+      const wabt::FuncSignature& sig = survey.types[survey.func_types[survey.func_imports + next_body]];
+      const int64_t slots = stack_pass_charge(sig.param_types.size() + b.locals + sig.result_types.size() + b.operands);
       fn.clear();
       fn.insert(fn.end(), bytes.begin() + start, bytes.begin() + b.code);  // locals
       put_global_step(fn, stack, Opcode::I64Add, -slots, true);

@@ -13,6 +13,7 @@
 
 #include <wabt/binary-reader-nop.h>
 
+#include "common/module_ir.h"
 #include "torvyn/wasm/engine.h"
 
 namespace torvyn::wasm::binary_survey {
@@ -38,10 +39,6 @@ struct FuncBody {
   std::vector<Edit> edits;
 };
 
-struct FuncSig {
-  std::vector<Type> params, results;
-};
-
 // Reads the module with wabt's binary reader and records what the pass needs.
 class Survey : public wabt::BinaryReaderNop {
  public:
@@ -50,7 +47,7 @@ class Survey : public wabt::BinaryReaderNop {
 
   bool OnError(const wabt::Error&) override { return true; }  // the IR path reports it
 
-  std::vector<FuncSig> types;
+  std::vector<wabt::FuncSignature> types;
   std::vector<Index> func_types;  // every function (imports first): its type index
   Index func_imports = 0, table_imports = 0, memory_imports = 0, global_imports = 0;
   std::vector<ImportDesc> imports;
@@ -67,7 +64,10 @@ class Survey : public wabt::BinaryReaderNop {
   bool unsupported = false;
 
   wabt::Result OnFuncType(Index, Index np, Type* p, Index nr, Type* r) override {
-    types.push_back({std::vector<Type>(p, p + np), std::vector<Type>(r, r + nr)});
+    wabt::FuncSignature sig;
+    sig.param_types.assign(p, p + np);
+    sig.result_types.assign(r, r + nr);
+    types.push_back(std::move(sig));
     return wabt::Result::Ok;
   }
   wabt::Result OnStructType(Index, Index, wabt::TypeMut*) override { return refuse(); }
@@ -77,7 +77,7 @@ class Survey : public wabt::BinaryReaderNop {
     func_types.push_back(sig);
     ImportDesc d{std::string(mod), std::string(field), {}};
     d.type.kind = ExternKind::Func;
-    if (sig < types.size()) d.type.func = func_type(types[sig]);  // the type section comes first
+    if (sig < types.size()) d.type.func = func_type_of(types[sig]);  // the type section comes first
     imports.push_back(std::move(d));
     return wabt::Result::Ok;
   }
@@ -86,7 +86,7 @@ class Survey : public wabt::BinaryReaderNop {
     tables.push_back({elem, *l});
     ImportDesc d{std::string(mod), std::string(field), {}};
     d.type.kind = ExternKind::Table;
-    d.type.table = {to_val(elem), limits(*l)};
+    d.type.table = {to_val_type(elem), limits_of(*l)};
     imports.push_back(std::move(d));
     return wabt::Result::Ok;
   }
@@ -95,7 +95,7 @@ class Survey : public wabt::BinaryReaderNop {
     memories.push_back(*l);
     ImportDesc d{std::string(mod), std::string(field), {}};
     d.type.kind = ExternKind::Memory;
-    d.type.memory = {limits(*l)};
+    d.type.memory = {limits_of(*l)};
     imports.push_back(std::move(d));
     return wabt::Result::Ok;
   }
@@ -104,7 +104,7 @@ class Survey : public wabt::BinaryReaderNop {
     globals.push_back({type, mut});
     ImportDesc d{std::string(mod), std::string(field), {}};
     d.type.kind = ExternKind::Global;
-    d.type.global = {to_val(type), mut};
+    d.type.global = {to_val_type(type), mut};
     imports.push_back(std::move(d));
     return wabt::Result::Ok;
   }
@@ -213,12 +213,12 @@ class Survey : public wabt::BinaryReaderNop {
   wabt::Result OnReturnCallIndirectExpr(Index, Index) override { return tail_call(); }
   wabt::Result OnCallExpr(Index f) override {
     if (!body_) return wabt::Result::Ok;
-    if (f < func_types.size() && func_types[f] < types.size()) body_->operands += types[func_types[f]].results.size();
+    if (f < func_types.size() && func_types[f] < types.size()) body_->operands += types[func_types[f]].result_types.size();
     return wabt::Result::Ok;
   }
   wabt::Result OnCallIndirectExpr(Index sig, Index) override {
     if (!body_) return wabt::Result::Ok;
-    if (sig < types.size()) body_->operands += types[sig].results.size();
+    if (sig < types.size()) body_->operands += types[sig].result_types.size();
     return wabt::Result::Ok;
   }
   wabt::Result OnTableSetExpr(Index) override { return change("table.set"); }
@@ -229,23 +229,6 @@ class Survey : public wabt::BinaryReaderNop {
   wabt::Result OnDataDropExpr(Index) override { return change("data.drop"); }
 
  private:
-  static ValType to_val(Type t) {
-    switch (t) {
-      case Type::I64: return ValType::I64;
-      case Type::F32: return ValType::F32;
-      case Type::F64: return ValType::F64;
-      case Type::V128: return ValType::V128;
-      case Type::FuncRef: return ValType::FuncRef;
-      case Type::ExternRef: return ValType::ExternRef;
-      default: return ValType::I32;
-    }
-  }
-  static Limits limits(const wabt::Limits& l) {
-    Limits out;
-    out.min = l.initial;
-    if (l.has_max) out.max = l.max;
-    return out;
-  }
   wabt::Result refuse() {
     unsupported = true;
     return wabt::Result::Error;
@@ -256,7 +239,7 @@ class Survey : public wabt::BinaryReaderNop {
     blocks_.push_back(loop);
     if (sig.IsIndex()) {
       if (sig.GetIndex() >= types.size()) return refuse();
-      body_->operands += types[sig.GetIndex()].results.size();
+      body_->operands += types[sig.GetIndex()].result_types.size();
     } else if (sig != Type::Void) {
       body_->operands += 1;
     }
@@ -297,30 +280,24 @@ class Survey : public wabt::BinaryReaderNop {
   size_t op_end_ = 0;
 
  public:
-  static FuncType func_type(const FuncSig& s) {
-    FuncType ft;
-    for (Type t : s.params) ft.params.push_back(to_val(t));
-    for (Type t : s.results) ft.results.push_back(to_val(t));
-    return ft;
-  }
   ExternType extern_type(wabt::ExternalKind kind, Index i) const {
     ExternType t;
     switch (kind) {
       case wabt::ExternalKind::Func:
         t.kind = ExternKind::Func;
-        if (i < func_types.size() && func_types[i] < types.size()) t.func = func_type(types[func_types[i]]);
+        if (i < func_types.size() && func_types[i] < types.size()) t.func = func_type_of(types[func_types[i]]);
         break;
       case wabt::ExternalKind::Table:
         t.kind = ExternKind::Table;
-        if (i < tables.size()) t.table = {to_val(tables[i].elem), limits(tables[i].limits)};
+        if (i < tables.size()) t.table = {to_val_type(tables[i].elem), limits_of(tables[i].limits)};
         break;
       case wabt::ExternalKind::Memory:
         t.kind = ExternKind::Memory;
-        if (i < memories.size()) t.memory = {limits(memories[i])};
+        if (i < memories.size()) t.memory = {limits_of(memories[i])};
         break;
       case wabt::ExternalKind::Global:
         t.kind = ExternKind::Global;
-        if (i < globals.size()) t.global = {to_val(globals[i].type), globals[i].mut};
+        if (i < globals.size()) t.global = {to_val_type(globals[i].type), globals[i].mut};
         break;
       case wabt::ExternalKind::Tag: t.kind = ExternKind::Tag; break;
     }

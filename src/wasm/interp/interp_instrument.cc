@@ -142,9 +142,7 @@ class FunctionWalk {
     if (r.visible) bound_ += charge_bound_;
   }
 
-  void move(Var& var) const {
-    if (var.is_index() && var.index() >= first_defined_) var.set_index(var.index() + shift_);
-  }
+  void move(Var& var) const { shift_global_var(var, first_defined_, shift_); }
 
   const Module& m_;
   const Index fuel_;  // kInvalidIndex: no metering
