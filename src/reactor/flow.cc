@@ -131,6 +131,7 @@ Status Flow::start() {
   }
   batch_in_.resize(largest);
   batch_out_.resize(largest);
+  batch_release_.resize(largest);
   pulled_scratch_.reserve(largest);
   made_scratch_.reserve(std::max(largest, pacing::kMaxStride));
   pending_latency_.reserve(std::max(largest, pacing::kMaxStride));

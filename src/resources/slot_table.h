@@ -80,6 +80,38 @@ class FreeList {
     }
   }
 
+  // Pops exactly `n` slots (out[0] the top) in one CAS, or none (returns false) when the list
+  // holds fewer. The walk may read links of slots another thread is popping or pushing at the
+  // same time: every slot stays in the table, so the reads are safe, and any change to the list
+  // moves the head's tag, so such a walk fails its CAS and starts again. At most n links are read
+  // per attempt, so a link changed under the walk cannot make it loop.
+  bool pop_n(const SlotTable& slots, uint32_t n, uint32_t* out) {
+    uint64_t head = head_.load(std::memory_order_acquire);
+    for (;;) {
+      uint32_t link = static_cast<uint32_t>(head);
+      uint32_t k = 0;
+      for (; k < n && link != 0; ++k) {
+        out[k] = link - 1;
+        link = slots.at(link - 1).next.load(std::memory_order_relaxed);
+      }
+      if (k < n) return false;
+      uint64_t want = (((head >> 32) + 1) << 32) | link;
+      if (head_.compare_exchange_weak(head, want, std::memory_order_acquire, std::memory_order_acquire)) return true;
+    }
+  }
+
+  // Pushes first..last, already linked to each other through `next` (last's link is set here),
+  // in one CAS: `first` becomes the top.
+  void push_chain(const SlotTable& slots, uint32_t first, uint32_t last) {
+    Slot& tail = slots.at(last);
+    uint64_t head = head_.load(std::memory_order_relaxed);
+    uint64_t want;
+    do {
+      tail.next.store(static_cast<uint32_t>(head), std::memory_order_relaxed);
+      want = (((head >> 32) + 1) << 32) | (first + 1);
+    } while (!head_.compare_exchange_weak(head, want, std::memory_order_release, std::memory_order_relaxed));
+  }
+
   // Release: whatever the pusher wrote into the slot is visible to the thread that pops it.
   void push(const SlotTable& slots, uint32_t index) {
     Slot& s = slots.at(index);

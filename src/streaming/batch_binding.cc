@@ -110,7 +110,7 @@ struct PendingOut {
   std::vector<uint8_t> payload;
 };
 
-// A guest's output batch, checked: everything make_output needs, in guest memory.
+// A guest's output batch, checked: everything piece_of and fill_output need, in guest memory.
 struct BatchView {
   uint32_t count = 0;
   Area metas{nullptr}, ends{nullptr};
@@ -130,8 +130,13 @@ class BatchBinding {
   std::vector<std::string_view> in_types;  // distinct content types of the lowered elements
   std::vector<uint32_t> in_type_of;        // index into in_types, per element
   std::vector<uint32_t> in_size;           // payload size, per element
+  // Payload bytes, per element: the flow holds the inputs (frozen, in transit) through the call,
+  // so what plan_batch found stays where it is until lower_elements copies it.
+  std::vector<const uint8_t*> in_bytes;
   BatchView out;
   std::vector<BufferId> created;           // outputs of the current call (released if it fails after all)
+  std::vector<resources::BufferPool::TransitPiece> pieces;  // the output batch's elements, for the pool
+  std::vector<BufferId> made;              // the pool's buffers for them, by output index
 
   // Source: elements the pool refused, and how the guest's pull ended after them.
   std::vector<PendingOut> pending;
@@ -212,6 +217,7 @@ Result<size_t> plan_batch(BatchBinding& b, const resources::BufferPool& pool, st
   b.in_types.clear();
   b.in_type_of.clear();
   b.in_size.clear();
+  b.in_bytes.clear();
   uint64_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     const resources::Buffer* buf = pool.get(in[i].payload);
@@ -222,6 +228,7 @@ Result<size_t> plan_batch(BatchBinding& b, const resources::BufferPool& pool, st
     }
     total += buf->size;
     b.in_size.push_back(static_cast<uint32_t>(buf->size));
+    b.in_bytes.push_back(buf->data);
     std::string_view ct = in[i].content_type;
     uint32_t k = 0;
     // Usually one content type per stream: try the previous element's first.
@@ -238,7 +245,7 @@ Result<size_t> plan_batch(BatchBinding& b, const resources::BufferPool& pool, st
 
 // The arguments of process-batch and push-batch: the planned elements as a `batch` (args[0..8)),
 // payloads copied into the guest, then the flow-context lent for the call (args[8]).
-Status lower_elements(GuestAbi& abi, BatchBinding& b, resources::BufferPool& pool, resources::CopyLedger& ledger,
+Status lower_elements(GuestAbi& abi, BatchBinding& b, resources::CopyLedger& ledger,
                       resources::OwnerId owner, std::span<const InElement> in, Slot* args) {
   const BatchTypes& T = b.types;
   const uint32_t n = static_cast<uint32_t>(in.size());
@@ -286,8 +293,7 @@ Status lower_elements(GuestAbi& abi, BatchBinding& b, resources::BufferPool& poo
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t sz = b.in_size[i];
     if (sz) {
-      auto got = pool.read(in[i].payload, 0, *payloads + off, sz);
-      if (!got || *got != sz) return Error(ErrorCode::ResourceHandleError, "an input element's payload buffer changed during the batch call");
+      std::memcpy(*payloads + off, b.in_bytes[i], sz);
       copies.add(sz);
     }
     off += sz;
@@ -310,7 +316,7 @@ Status lower_elements(GuestAbi& abi, BatchBinding& b, resources::BufferPool& poo
 
 Result<size_t> lower_batch(GuestAbi& abi, BatchBinding& b, StreamingHost& host, resources::OwnerId owner, std::span<const InElement> in,
                            Slot* args) {
-  if (auto st = lower_elements(abi, b, host.pool(), host.ledger(), owner, in, args); !st) return st.take_error();
+  if (auto st = lower_elements(abi, b, host.ledger(), owner, in, args); !st) return st.take_error();
   auto ctx = abi.lower_borrow(host.types().flow_context_res, StreamingHost::kContextRep);
   if (!ctx) return ctx.take_error();
   args[8] = *ctx;
@@ -358,22 +364,22 @@ Status read_batch(GuestAbi& abi, const BatchTypes& T, const Area& a, uint32_t at
   return {};
 }
 
-// Output element i of a checked batch, copied into a pool buffer of `owner` and taken in transit.
-// Written into `o` where the caller keeps it (an OutElement is ~130 bytes: no temporaries).
-[[gnu::always_inline]] inline Status make_output(resources::BufferPool& pool, resources::CopyTally& copies, resources::OwnerId owner, const BatchTypes& T,
-                   const BatchView& v, uint32_t i, OutElement& o) {
+// Output element i of a checked batch: its bytes and content type, for the pool.
+[[gnu::always_inline]] inline resources::BufferPool::TransitPiece piece_of(const BatchTypes& T, const BatchView& v, uint32_t i) {
   uint32_t start = i ? v.ends.get<uint32_t>(uint64_t{i - 1} * 4) : 0;
   uint32_t size = v.ends.get<uint32_t>(uint64_t{i} * 4) - start;
-  std::string_view ct = v.content_types[v.metas.get<uint32_t>(uint64_t{i} * T.meta.size + T.meta.content_type)];
-  auto id = pool.create_in_transit(owner, v.payloads + start, size, ct);
-  if (!id) return id.take_error();
-  if (size) copies.add(size);
+  return {v.payloads + start, size, v.content_types[v.metas.get<uint32_t>(uint64_t{i} * T.meta.size + T.meta.content_type)]};
+}
+
+// Output element i around `id`, the pool buffer made of piece_of(i) (taken in transit). Written
+// into `o` where the caller keeps it (an OutElement is ~130 bytes: no temporaries).
+[[gnu::always_inline]] inline void fill_output(const BatchTypes& T, const BatchView& v, uint32_t i, const resources::BufferPool::TransitPiece& piece,
+                                               BufferId id, OutElement& o) {
   o.sequence = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.sequence);
   o.timestamp_ns = v.metas.get<uint64_t>(uint64_t{i} * T.meta.size + T.meta.timestamp);
-  o.content_type = ct;
-  o.payload = *id;
+  o.content_type = piece.content_type;
+  o.payload = id;
   o.ack_id = 0;
-  return {};
 }
 
 }  // namespace
@@ -422,18 +428,35 @@ CallStatus ComponentNode::process_batch(std::span<const InElement> in, std::span
             return abi_trap("element-outcome discriminant " + std::to_string(kase) + " is out of range");
         }
         if (auto st = read_batch(abi, T, a, T.process.ok + T.process.batch, emits, 0, b.out); !st) return st;
-        // Pass 2: the emits take the output elements in order.
-        uint32_t next = 0;
+        // Pass 2: the emits take the output elements in order. The pool makes them in one step;
+        // one it refuses fails alone, and the rest are made after it (as one by one).
+        const uint32_t outs = b.out.count;
+        b.pieces.resize(outs);
+        b.made.resize(outs);
+        for (uint32_t j = 0; j < outs; ++j) b.pieces[j] = piece_of(T, b.out, j);
+        const std::span<const resources::BufferPool::TransitPiece> pieces(b.pieces);
+        uint32_t next = 0;  // the next output element
+        size_t ready = 0;   // outputs [next, ready) are made
+        bool refused_next = false;  // output `ready` was refused, with `refused`
+        Error refused(ErrorCode::Internal, "");
         resources::CopyTally copies(host_.ledger(), account_.owner, CopyKind::GuestToHost);
         for (uint32_t i = 0; i < count; ++i) {
           if (list->get<uint8_t>(uint64_t{i} * T.outcome_size) != 0) continue;
-          OutElement& o = outcomes[i].out.emplace();
-          if (Status made = make_output(host_.pool(), copies, account_.owner, T, b.out, next++, o); !made) {
-            outcomes[i].out.reset();
-            outcomes[i].status = allocation_failure(made.error());
+          if (next == ready && !refused_next) {
+            ready = next + host_.pool().create_in_transit(account_.owner, pieces.subspan(next), b.made.data() + next, refused);
+            refused_next = ready < outs;
+          }
+          if (next == ready) {  // refused
+            outcomes[i].status = allocation_failure(refused);
+            refused_next = false;
+            ready = ++next;
             continue;
           }
-          b.created.push_back(o.payload);
+          const resources::BufferPool::TransitPiece& piece = b.pieces[next];
+          fill_output(T, b.out, next, piece, b.made[next], outcomes[i].out.emplace());
+          if (piece.len) copies.add(piece.len);
+          b.created.push_back(b.made[next]);
+          ++next;
         }
         done = count;
         return {};
@@ -578,31 +601,35 @@ CallStatus ComponentNode::pull_batch(uint32_t max, std::vector<OutElement>& out,
         if (end == 2)
           if (auto st = error_at(abi, a, T.pull.end_payload, T.error_payload, failure); !st) return st;
         if (auto st = read_batch(abi, T, a, T.pull.batch, -1, max, b.out); !st) return st;
+        const uint32_t outs = b.out.count;
+        b.pieces.resize(outs);
+        b.made.resize(outs);
+        for (uint32_t j = 0; j < outs; ++j) b.pieces[j] = piece_of(T, b.out, j);
+        Error refused(ErrorCode::Internal, "");
+        const size_t ready = host_.pool().create_in_transit(account_.owner, b.pieces, b.made.data(), refused);
         resources::CopyTally copies(host_.ledger(), account_.owner, CopyKind::GuestToHost);
-        for (uint32_t i = 0; i < b.out.count; ++i) {
-          OutElement& o = out.emplace_back();
-          Status made = make_output(host_.pool(), copies, account_.owner, T, b.out, i, o);
-          if (made) {
-            b.created.push_back(o.payload);
-            continue;
-          }
-          out.pop_back();
+        for (uint32_t i = 0; i < ready; ++i) {
+          const resources::BufferPool::TransitPiece& piece = b.pieces[i];
+          fill_output(T, b.out, i, piece, b.made[i], out.emplace_back());
+          if (piece.len) copies.add(piece.len);
+          b.created.push_back(b.made[i]);
+        }
+        if (ready < outs) {
           // The pool refused: keep this element and the rest in host memory for the next call.
           b.pending_end = end;
           b.pending_failure = std::move(failure);  // the guest's own failure, when end is `failed`
-          failure = allocation_failure(made.error());
-          for (uint32_t j = i; j < b.out.count; ++j) {
+          failure = allocation_failure(refused);
+          for (uint32_t j = static_cast<uint32_t>(ready); j < outs; ++j) {
+            const resources::BufferPool::TransitPiece& piece = b.pieces[j];
             PendingOut p;
             p.sequence = b.out.metas.get<uint64_t>(uint64_t{j} * T.meta.size + T.meta.sequence);
             p.timestamp_ns = b.out.metas.get<uint64_t>(uint64_t{j} * T.meta.size + T.meta.timestamp);
-            p.content_type = std::string(b.out.content_types[b.out.metas.get<uint32_t>(uint64_t{j} * T.meta.size + T.meta.content_type)]);
-            uint32_t start = j ? b.out.ends.get<uint32_t>(uint64_t{j - 1} * 4) : 0;
-            uint32_t stop = b.out.ends.get<uint32_t>(uint64_t{j} * 4);
-            p.payload.assign(b.out.payloads + start, b.out.payloads + stop);
+            p.content_type = std::string(piece.content_type);
+            const uint8_t* bytes = static_cast<const uint8_t*>(piece.bytes);
+            p.payload.assign(bytes, bytes + piece.len);
             b.pending.push_back(std::move(p));
           }
           end = 3;  // reported as `failure`; the guest's own end waits behind the pending elements
-          break;
         }
         return {};
       });

@@ -294,6 +294,7 @@ class Flow {
   std::vector<Edge*> targets_scratch_;
   std::vector<InElement> batch_in_;
   std::vector<BatchOutcome> batch_out_;
+  std::vector<resources::BufferId> batch_release_;  // run_batch: settled inputs, released together
   std::vector<OutElement> pulled_scratch_;
   std::vector<Element> made_scratch_;        // elements a source run made, stamped at its end
   // Elements a sink run delivered, as (origin, count): a source run's elements share their

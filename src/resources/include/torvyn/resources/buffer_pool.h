@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -145,6 +146,22 @@ class BufferPool {
   // slot lookup and without charging `owner` only to credit it again; on an error nothing is left
   // allocated.
   Result<BufferId> create_in_transit(OwnerId owner, const void* bytes, uint64_t len, std::string_view content_type);
+
+  // One element's bytes for the batch form of create_in_transit.
+  struct TransitPiece {
+    const void* bytes = nullptr;
+    uint64_t len = 0;
+    std::string_view content_type;
+  };
+  // create_in_transit of each piece in order, stopping at the first the pool refuses: returns how
+  // many it made (their ids in ids[0..count)); when that is fewer than pieces.size(), `refused`
+  // holds the error of piece `count` and no piece after it was tried. The buffers, errors and
+  // accounting are those of the calls one by one; a run of pieces of one tier takes its budget,
+  // its admissions and its blocks from the free list in one step each (a batch call's outputs).
+  size_t create_in_transit(OwnerId owner, std::span<const TransitPiece> pieces, BufferId* ids, Error& refused);
+  // release() of each id in order, with the same effects; a run of buffers going back to one
+  // tier and reservation goes back in one step. Returns how many ids were stale.
+  size_t release(std::span<const BufferId> ids);
 
   // Owned or Transit; Pooled and Freed belong to the pool (BufferOwnership).
   Status set_state(BufferId id, BufferState s);
