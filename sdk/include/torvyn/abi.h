@@ -486,7 +486,7 @@ TORVYN_INLINE torvyn_string_t torvyn_intern(const char* s, size_t len) {
     t.len = 0;
     return t;
   }
-  if (t.len == len && torvyn__equal_bytes(t.ptr, s, len)) return t;
+  if (t.len == len && (t.ptr == s || torvyn__equal_bytes(t.ptr, s, len))) return t;
   return torvyn__intern_slow(s, len);
 }
 

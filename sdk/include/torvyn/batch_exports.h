@@ -281,8 +281,18 @@ typedef struct torvyn__batch_in {
   int32_t context; /* borrow<flow-context>, ended when the call ends */
 } torvyn__batch_in_t;
 
-static inline void torvyn__batch_in_check(const torvyn__batch_in_t* in) {
-  const torvyn_batch_t* b = &in->b;
+/* Checks the batch, and interns its content types (usually one): every element's metadata then
+ * carries an interned type, which the user's function copies into its output (`{in.meta, ...}`)
+ * by pointer instead of comparing its bytes once per element. */
+static inline void torvyn__batch_in_check(torvyn__batch_in_t* in) {
+  torvyn_batch_t* b = &in->b;
+  for (size_t j = 0; j < b->content_types.len; ++j) {
+    torvyn_string_t* ct = &b->content_types.ptr[j];
+    torvyn_string_t t = torvyn_intern(ct->ptr, ct->len);
+    if (!t.ptr) continue; /* empty, or the intern table is full: the element keeps the batch's copy */
+    torvyn_string_free(ct);
+    *ct = t;
+  }
   if (b->ends.len != b->metas.len) torvyn_trap();
   uint32_t prev = 0;
   for (size_t i = 0; i < b->metas.len; ++i) {
