@@ -179,6 +179,25 @@ TEST_P(Batch, MakingABufferWhileOneIsBuiltTraps) {
   EXPECT_EQ(completed, 0u);
 }
 
+// A payload kept past its element's call is stale in both forms: the host ends the borrow after
+// a per-element call; in a batch the SDK's input handle changes with every element.
+TEST_P(Batch, AnEarlierElementsPayloadIsStale) {
+  auto single = node(own("builder"), "single");
+  auto batched = node(own("builder"), "batched");
+  ASSERT_TRUE(single && batched);
+  auto in = inputs({"fine", "stale", "fine"}, {"text/plain", "text/plain", "text/plain"});
+  auto a = process_each(*single, std::span(in).subspan(0, 2));
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].status, "");
+  EXPECT_NE(a[1].status.find("trap"), std::string::npos) << a[1].status;
+  std::vector<reactor::BatchOutcome> outcomes(in.size());
+  size_t completed = 0;
+  reactor::CallStatus st = batched->process_batch(in, outcomes, completed);
+  EXPECT_FALSE(st);
+  EXPECT_NE(st.describe().find("trap"), std::string::npos) << st.describe();
+  EXPECT_EQ(completed, 0u);
+}
+
 TEST_P(Batch, CApiProcessorWithCloneIntoMutableGivesTheSameOutput) {
   // retag_c clones the input (clone-into-mutable), re-tags it and drops empty payloads. In a batch
   // the clone is served from the batch's bytes (no host copy); the output is the same.

@@ -12,6 +12,11 @@
  * length the Canonical ABI caps at 2^28 - 1 (CanonicalABI.md, Table.MAX_LENGTH), so the two can
  * never be confused. A forged, stale or wrong-kind local handle traps, as the host would trap on
  * a bad handle.
+ *
+ * The input payload of the element being processed is not in the table: one record serves every
+ * element in turn (an input lives exactly as long as the user's call on its element), and its
+ * handle has bit 29 set and a number that changes with every element, so a handle kept from an
+ * earlier element is stale and traps (as a borrow kept past its call would at the host).
  */
 #ifndef TORVYN_LOCAL_BUFFERS_H
 #define TORVYN_LOCAL_BUFFERS_H
@@ -25,6 +30,7 @@ extern "C" {
 #endif
 
 #define TORVYN__LOCAL_BIT 0x40000000
+#define TORVYN__INPUT_BIT 0x20000000 /* with TORVYN__LOCAL_BIT: the current element's input */
 /* What the host's mutable-buffer.capacity reports and the most a buffer may hold (16 MiB). */
 #define TORVYN__MAX_BUFFER_BYTES ((size_t)16 << 20)
 
@@ -60,6 +66,10 @@ typedef struct torvyn__stage {
   uint32_t live;   /* staged buffers not yet emitted or dropped */
 } torvyn__stage_t;
 
+/* The current element's input payload (kind TORVYN__LOCAL_INPUT while live, else FREE), and its
+ * handle. */
+TORVYN_WEAK torvyn__local_t torvyn__input;
+TORVYN_WEAK int32_t torvyn__input_handle = TORVYN__LOCAL_BIT | TORVYN__INPUT_BIT;
 TORVYN_WEAK torvyn__local_t* torvyn__locals;
 TORVYN_WEAK int32_t torvyn__locals_len;
 TORVYN_WEAK int32_t torvyn__locals_cap;
@@ -106,6 +116,7 @@ static inline int32_t torvyn__local_new(uint8_t kind) {
   if (i >= 0) {
     torvyn__locals_free = torvyn__locals[i].next_free;
   } else {
+    if (torvyn__locals_len >= TORVYN__INPUT_BIT) torvyn_trap(); /* indices stay below the input bit */
     i = torvyn__locals_len++;
     if (i == torvyn__locals_cap) {
       torvyn__locals_cap = i ? 2 * i : 8;
@@ -122,7 +133,12 @@ static inline int32_t torvyn__local_new(uint8_t kind) {
 /* The live local of `handle` whose kind is `kind` (or either buffer kind for TORVYN__LOCAL_INPUT
  * with `any_buffer`); traps otherwise. */
 static inline torvyn__local_t* torvyn__local_get(int32_t handle, uint8_t kind, bool any_buffer) {
+  if (handle == torvyn__input_handle) {
+    if (kind != TORVYN__LOCAL_INPUT || torvyn__input.kind != TORVYN__LOCAL_INPUT) torvyn_trap();
+    return &torvyn__input;
+  }
   int32_t i = handle & ~TORVYN__LOCAL_BIT;
+  if (i & TORVYN__INPUT_BIT) torvyn_trap(); /* an earlier element's input */
   if (!torvyn__is_local(handle) || i >= torvyn__locals_len) torvyn_trap();
   torvyn__local_t* l = &torvyn__locals[i];
   if (l->kind == kind || (any_buffer && l->kind == TORVYN__LOCAL_BUFFER)) return l;
@@ -130,7 +146,12 @@ static inline torvyn__local_t* torvyn__local_get(int32_t handle, uint8_t kind, b
 }
 
 static inline void torvyn__local_free(int32_t handle) {
+  if (handle == torvyn__input_handle && torvyn__input.kind == TORVYN__LOCAL_INPUT) {
+    torvyn__input.kind = TORVYN__LOCAL_FREE;
+    return;
+  }
   int32_t i = handle & ~TORVYN__LOCAL_BIT;
+  if (i & TORVYN__INPUT_BIT) torvyn_trap(); /* an earlier element's input, or this one's again */
   if (!torvyn__is_local(handle) || i >= torvyn__locals_len || torvyn__locals[i].kind == TORVYN__LOCAL_FREE) torvyn_trap();
   torvyn__local_t* l = &torvyn__locals[i];
   if (l->staged) {
@@ -147,13 +168,17 @@ static inline void torvyn__local_free(int32_t handle) {
 
 /* An input element's payload: a view of `len` bytes with content type `ct` (valid for the call). */
 static inline int32_t torvyn__local_input(uint8_t* data, size_t len, torvyn_string_t ct) {
-  int32_t h = torvyn__local_new(TORVYN__LOCAL_INPUT);
-  torvyn__local_t* l = &torvyn__locals[h & ~TORVYN__LOCAL_BIT];
+  torvyn__local_t* l = &torvyn__input;
+  if (l->kind != TORVYN__LOCAL_FREE) torvyn_trap(); /* the last element's input was not ended */
   l->data = data;
   l->len = len;
   l->ct = ct.ptr;
   l->ct_len = ct.len;
-  return h;
+  l->kind = TORVYN__LOCAL_INPUT;
+  /* A new number (29 bits, wrapping) for every element: the last one's handle goes stale. */
+  int32_t n = ((torvyn__input_handle + 1) & (TORVYN__INPUT_BIT - 1)) | TORVYN__LOCAL_BIT | TORVYN__INPUT_BIT;
+  torvyn__input_handle = n;
+  return n;
 }
 
 static inline torvyn_string_t torvyn__local_dup(const void* p, size_t n) {

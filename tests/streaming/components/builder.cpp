@@ -3,12 +3,14 @@
 // and batch forms must give the same outputs. Some elements mix orders make_buffer's staging must
 // survive: "keep" builds a buffer, keeps it and emits it one element later (after a younger
 // build); "both" makes a buffer with make_buffer first and drops it. Misuse traps:
-// "make-inside" calls make_buffer while its buffer is being built.
+// "make-inside" calls make_buffer while its buffer is being built; "stale" reads the payload of
+// the element before it, whose borrow ended with that element's call.
 #include <torvyn/torvyn.hpp>
 
 using namespace torvyn;
 
 static Buffer g_kept;
+static BufferRef g_previous;  // the last element's payload (a borrow that has ended)
 
 static uint8_t upper(uint8_t c) { return c >= 'a' && c <= 'z' ? uint8_t(c - 'a' + 'A') : c; }
 
@@ -16,6 +18,9 @@ static bool is(const PayloadView& v, const char* text) { return v.as_string() ==
 
 static ProcessResult build(const StreamElement& in) {
   PayloadView bytes = in.payload.view();
+  BufferRef previous = g_previous;
+  g_previous = in.payload;
+  if (is(bytes, "stale")) (void)previous.size();  // traps
   if (is(bytes, "both")) {
     auto scratch = make_buffer(bytes, "text/scratch");
     if (!scratch) return ProcessError::from(scratch.error());
