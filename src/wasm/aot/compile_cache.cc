@@ -475,6 +475,12 @@ Result<CompileCache> CompileCache::open(const Options& options) {
               "-fno-optimize-sibling-calls", "-frounding-math", "-fsignaling-nans",
               // big guest frames must touch the guard page, not jump over it
               "-fstack-clash-protection", "-w"};
+#if TORVYN_AOT_GUEST_DEBUG
+  // A profiling build (cmake -DTORVYN_AOT_GUEST_DEBUG=ON): guest code with line tables, and its C
+  // kept beside the object, so callgrind can say which generated lines a guest's cost is on
+  // (bench/guest_costs.py). Part of every key, like every flag.
+  c.flags_.push_back("-g");
+#endif
   if (auto st = check_cache_directory(c.dir_); !st) return st.take_error();
   clean_orphans(c.dir_);
 
@@ -714,9 +720,12 @@ Result<CompiledObject> CompileCache::get_or_compile(const std::string& key, cons
 
   // The entry is the work directory itself, reduced to the object and its digest record, renamed
   // into place in one step.
-  // Keep only the object: sources, unit objects and logs go.
-  for (fs::directory_iterator it(work, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().filename() != kObjectName) fs::remove(it->path(), ec);
+  // Keep only the object: sources, unit objects and logs go (a profiling build keeps the C).
+  for (fs::directory_iterator it(work, ec), end; !ec && it != end; it.increment(ec)) {
+    const bool keep = it->path().filename() == kObjectName ||
+                      (TORVYN_AOT_GUEST_DEBUG && (it->path().extension() == ".c" || it->path().extension() == ".h"));
+    if (!keep) fs::remove(it->path(), ec);
+  }
   Fd object(::open((work / kObjectName).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (object.fd < 0) return Error(ErrorCode::WasmCompileFailed, "the C compiler produced no " + std::string(kObjectName) + " in " + work.string());
   std::string digest = sha256_hex_of_fd(object.fd);
