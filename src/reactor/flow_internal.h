@@ -67,6 +67,16 @@ inline void Flow::release(const Element& e) {
   (void)pool_.release(e.payload);  // a fanned-out payload: the pool counts its holders (share())
 }
 
+// The inputs a batch run settles the common way (a processor's result, a sink's delivery) go
+// back to the pool together, through its batch release, at the run's end (release_settled).
+// (Per-element runs release each at once: they are a few elements long, too short to gain.)
+inline void Flow::release_settled() {
+  if (!released_) return;
+  (void)pool_.release(std::span<const resources::BufferId>(batch_release_.data(), released_));
+  released_ = 0;
+}
+inline void Flow::release_later(resources::BufferId id) { batch_release_[released_++] = id; }
+
 // Sends `e` (this node holds its reference) to every output: one output with room is pushed
 // here; fan-out, backlog, full queues, drop policies and traced elements go through forward().
 inline void Flow::hand_on(Node& n, const Element& e) {

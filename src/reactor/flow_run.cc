@@ -223,15 +223,12 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
   // rest go through settle_outcome().
   n.stats.elements_in.add(took);
   uint32_t i = 0;
-  // The inputs of the common outcomes go back to the pool together, after the loop.
-  resources::BufferId* settled = batch_release_.data();
-  size_t released = 0;
   if (n.role == Role::Processor) {
     for (; i < took && state_ != FlowState::Failed; ++i) {
       BatchOutcome& o = outs[i];
       const Element& e = q.front();
       if (o.status && o.out) {
-        settled[released++] = e.payload;
+        release_later(e.payload);
         emit(n, *o.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace, e.lineage);
         o.out.reset();
       } else {
@@ -246,7 +243,7 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
       if (o.status && !o.out) {
         delivered(e.origin_ns);  // at the run's end (flush_latency)
         stats_.elements_delivered.add();
-        settled[released++] = e.payload;
+        release_later(e.payload);
         end_trace(e.trace, ElementOutcome::Delivered);
         end_lineage(e.lineage, false);
       } else {
@@ -255,7 +252,7 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
       if (q.drop_front()) after_pop(in);
     }
   }
-  if (released) (void)pool_.release(std::span<const resources::BufferId>(settled, released));
+  release_settled();
   // Outcomes the flow failed before settling: their outputs go back to the pool (their inputs
   // are still queued, for finish()).
   for (; i < took; ++i) {

@@ -217,6 +217,8 @@ class Flow {
   void push_edge(Edge& edge, const Element& e);
   void drain_backlog(Node& n);
   void release(const Element& e);
+  void release_later(resources::BufferId id);
+  void release_settled();
   void release_out(const OutElement& out);
   void after_pop(Edge& edge);
   void source_backpressure(Node& n);
@@ -294,7 +296,8 @@ class Flow {
   std::vector<Edge*> targets_scratch_;
   std::vector<InElement> batch_in_;
   std::vector<BatchOutcome> batch_out_;
-  std::vector<resources::BufferId> batch_release_;  // run_batch: settled inputs, released together
+  std::vector<resources::BufferId> batch_release_;  // inputs a run settled, released together (release_later)
+  size_t released_ = 0;
   std::vector<OutElement> pulled_scratch_;
   std::vector<Element> made_scratch_;        // elements a source run made, stamped at its end
   // Elements a sink run delivered, as (origin, count): a source run's elements share their
