@@ -160,6 +160,43 @@ const char* kFuelAccessor = "u64* Z_iZ_fuel(struct Z_i_instance_t* c) { return (
 
 }  // namespace
 
+// A fuel charge (fuel_pass.h) is `fuel -= n; if (fuel < 0) trap`, which wasm2c writes as a store
+// and a second read of the counter: `(*instance->Z_iZ_fuel) = X;` then `X = (*instance->Z_iZ_fuel);`.
+// The counter is volatile (the watchdog writes it from its thread), so the compiler must keep
+// that read: two instructions of every charge, at every function entry and loop header. The
+// value just stored is the one to check. A watchdog store landing between the two is seen at the
+// next charge, a few instructions on; one overwritten by the charge's own store is repeated on
+// the watchdog's next tick, which already covers a store landing between the read and the store.
+std::string drop_fuel_rereads(const std::string& c, size_t* dropped) {
+  static constexpr std::string_view kStore = "(*instance->Z_iZ_fuel) = ";
+  static constexpr std::string_view kRead = " = (*instance->Z_iZ_fuel);\n";
+  std::string out;
+  out.reserve(c.size());
+  size_t from = 0;
+  *dropped = 0;
+  for (size_t at; (at = c.find(kStore, from)) != std::string::npos;) {
+    const size_t var = at + kStore.size();
+    const size_t semi = c.find(';', var);
+    if (semi == std::string::npos) break;
+    const std::string_view name(c.data() + var, semi - var);
+    size_t next = semi + 1;
+    bool reread = next < c.size() && c[next] == '\n' && name.find_first_of(" \n") == std::string_view::npos;
+    size_t line = ++next;  // the next line: indentation, then `name = (*instance->Z_iZ_fuel);`
+    while (reread && line < c.size() && c[line] == ' ') ++line;
+    reread = reread && c.compare(line, name.size(), name) == 0 && c.compare(line + name.size(), kRead.size(), kRead) == 0;
+    if (!reread) {
+      out.append(c, from, var - from);
+      from = var;
+      continue;
+    }
+    out.append(c, from, next - from);  // through the store's line
+    from = line + name.size() + kRead.size();
+    ++*dropped;
+  }
+  out.append(c, from, std::string::npos);
+  return out;
+}
+
 Result<Translation> translate(wabt::Module& m, bool metered) {
   // Predictable names: imports i.x<k> (the fuel import i.fuel), exports e<k>.
   size_t fuel_import = metered ? m.imports.size() - 1 : SIZE_MAX;  // instrument_fuel appends it last
@@ -201,6 +238,8 @@ Result<Translation> translate(wabt::Module& m, bool metered) {
     size_t pos = out.module_h.find(fuel_field);
     if (pos == std::string::npos) return Error(ErrorCode::Internal, "wasm2c output lacks the fuel import field");
     out.module_h.insert(pos, "volatile ");
+    size_t dropped = 0;
+    out.module_c = drop_fuel_rereads(out.module_c, &dropped);
   }
 
   std::string g = "/* Torvyn glue, generated. */\n";

@@ -25,4 +25,8 @@ struct Translation {
 // module uses something wasm2c 1.0.32 cannot translate (SIMD).
 Result<Translation> translate(wabt::Module& m, bool metered);
 
+// wasm2c's C for a metered module without the second read of the fuel counter in each charge
+// (translate applies it; see translate.cc for why that is safe). `dropped`: the reads removed.
+std::string drop_fuel_rereads(const std::string& c, size_t* dropped);
+
 }  // namespace torvyn::wasm::aot
