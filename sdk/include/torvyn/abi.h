@@ -503,9 +503,10 @@ TORVYN_INLINE torvyn_string_t torvyn_string_dup_n(const char* s, size_t len) {
 TORVYN_INLINE torvyn_string_t torvyn_string_dup(const char* s) {
   return torvyn_string_dup_n(s, torvyn_strlen(s));
 }
-/** Frees a string the guest owns (zero-length strings are never freed). */
+/** Frees a string the guest owns (zero-length strings are never freed; nor are interned ones,
+ * which are most content types: checked here, without the call). */
 TORVYN_INLINE void torvyn_string_free(torvyn_string_t* s) {
-  if (s->len) torvyn_free(s->ptr);
+  if (s->len && !torvyn__is_interned(s->ptr)) torvyn_free(s->ptr);
   s->ptr = 0;
   s->len = 0;
 }

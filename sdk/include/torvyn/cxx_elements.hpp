@@ -62,7 +62,7 @@ class ContentType {
     p_ = t.ptr, n_ = t.len;
   }
   void reset() {
-    if (n_) torvyn_free(p_);  // a no-op for an interned one
+    if (n_ && !torvyn__is_interned(p_)) torvyn_free(p_);  // (checked inline: most types are interned)
     p_ = nullptr, n_ = 0;
   }
   char* p_ = nullptr;

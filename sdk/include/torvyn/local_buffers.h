@@ -159,7 +159,8 @@ static inline void torvyn__local_free(int32_t handle) {
   } else if (l->kind != TORVYN__LOCAL_INPUT && !l->frozen && l->cap) {
     torvyn_free(l->data);
   }
-  if (l->kind != TORVYN__LOCAL_INPUT && l->ct_len) torvyn_free(l->ct);
+  /* (An interned type, the usual one, is not freed: checked here rather than by a call.) */
+  if (l->kind != TORVYN__LOCAL_INPUT && l->ct_len && !torvyn__is_interned(l->ct)) torvyn_free(l->ct);
   l->staged = 0;
   l->kind = TORVYN__LOCAL_FREE;
   l->next_free = torvyn__locals_free;
