@@ -25,15 +25,17 @@ std::shared_ptr<streaming::TierUp> BackgroundCompiles::start(std::shared_ptr<con
                                                              std::shared_ptr<wasm::Engine> engine, LoadObserver observer, LoadEvent what) {
   auto up = std::make_shared<streaming::TierUp>();
   std::lock_guard lock(mu_);
-  threads_.emplace_back([up, running = std::move(running), engine = std::move(engine), observer = std::move(observer), what = std::move(what),
+  threads_.emplace_back([this, up, running = std::move(running), engine = std::move(engine), observer = std::move(observer), what = std::move(what),
                          cancel = cancel_]() mutable noexcept {
     Result<std::shared_ptr<component::LoadedComponent>> compiled = Error(ErrorCode::Internal, "not compiled");
     lower_priority();
+    wait_for_release();
     {
       // On this thread: the engine's compile events for this load reach this tracker.
       LoadTracker tracker(observer, std::move(what));
       try {
-        compiled = running->load_on(engine);
+        // Stopped while held: the run ended before this compile began.
+        if (!cancel->load()) compiled = running->load_on(engine);
       } catch (const std::exception& e) {  // nothing may leave a thread
         compiled = Error(ErrorCode::Internal, std::string("background compile: ") + e.what());
       }
@@ -47,8 +49,34 @@ std::shared_ptr<streaming::TierUp> BackgroundCompiles::start(std::shared_ptr<con
   return up;
 }
 
+void BackgroundCompiles::hold(std::chrono::milliseconds at_most) {
+  std::lock_guard lock(gate_mu_);
+  held_ = true;
+  hold_until_ = std::chrono::steady_clock::now() + at_most;
+}
+
+void BackgroundCompiles::release() {
+  {
+    std::lock_guard lock(gate_mu_);
+    held_ = false;
+  }
+  gate_.notify_all();
+}
+
+bool BackgroundCompiles::held() const {
+  std::lock_guard lock(gate_mu_);
+  return held_;
+}
+
+void BackgroundCompiles::wait_for_release() {
+  std::unique_lock lock(gate_mu_);
+  // A cancelled run (stop()) releases as well; the compile then sees the cancel flag at once.
+  gate_.wait_until(lock, hold_until_, [&] { return !held_ || cancel_->load(); });
+}
+
 void BackgroundCompiles::stop() {
   cancel_->store(true);
+  release();
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(mu_);

@@ -3,9 +3,16 @@
 // and, when it ends, fills the streaming::TierUp its nodes wait on; the nodes move at their next
 // element boundary. A run that ends first stops the compiles still under way (their compiler
 // processes are killed, nothing is cached) and waits for their threads.
+//
+// A run holds its compiles back until its first element is out (release()) or a time limit
+// passes: a compile takes the CPU and memory bandwidth the interpreter's own load and first calls
+// need, and those are what the user waits for; the compile itself takes seconds to minutes, so a
+// start that much later costs it nothing that matters.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -32,15 +39,28 @@ class BackgroundCompiles {
   // Stops the compiles still under way and waits for every thread. Idempotent.
   void stop();
 
+  // Compiles started from now on wait, before they begin, until release(), stop() or `at_most`
+  // from now, whichever comes first. Without hold() a compile begins at once.
+  void hold(std::chrono::milliseconds at_most);
+  void release();
+  bool held() const;
+
   // How much nicer than the flow a compile runs (and its compiler processes).
   static constexpr int kNiceIncrement = 10;
   // Lowers the calling thread's priority by kNiceIncrement (what each compile thread does first).
   static void lower_priority();
 
  private:
+  // Waits (on a compile's thread) while the compiles are held.
+  void wait_for_release();
+
   std::shared_ptr<std::atomic<bool>> cancel_;
   std::mutex mu_;
   std::vector<std::thread> threads_;
+  mutable std::mutex gate_mu_;
+  std::condition_variable gate_;
+  bool held_ = false;
+  std::chrono::steady_clock::time_point hold_until_{};
 };
 
 }  // namespace torvyn::host

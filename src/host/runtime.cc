@@ -221,7 +221,10 @@ Result<std::shared_ptr<component::LoadedComponent>> Runtime::load_component(cons
       loaded = tracked([&] { return (*loaded)->load_on(*engine); });
       if (!loaded) return loaded.take_error();
     } else {
-      if (!compiles_) compiles_ = std::make_unique<BackgroundCompiles>(compile_cancel_);
+      if (!compiles_) {
+        compiles_ = std::make_unique<BackgroundCompiles>(compile_cancel_);
+        compiles_->hold(kCompileHold);  // released by run() at the run's first element
+      }
       what.background = true;
       tier_ups_[loaded->get()] = compiles_->start(*loaded, *engine, on_load_, what);
     }
@@ -498,6 +501,15 @@ FlowReport make_report(const Runtime::RunningFlow& rf, const resources::CopyLedg
 
 }  // namespace
 
+// Tiering's compiles wait for this (BackgroundCompiles::hold): a flow has delivered an element, or
+// has ended (`a_worker_done`; a flow whose sinks get nothing must not hold them to the limit).
+bool Runtime::first_element_out(bool a_worker_done) const {
+  if (a_worker_done) return true;
+  for (const auto& f : flows_)
+    if (f->flow->stats().elements_delivered.get() > 0) return true;
+  return false;
+}
+
 std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOptions& options) {
   size_t threads = std::max<size_t>(1, std::min<size_t>(config_.runtime.worker_threads, flows_.size()));
   Clock::time_point begin = Clock::now();
@@ -541,6 +553,7 @@ std::vector<FlowReport> Runtime::run(const std::atomic<bool>& stop, const RunOpt
       workers_left.fetch_sub(1, std::memory_order_release);
     });
   while (workers_left.load(std::memory_order_acquire) > 0) {
+    if (compiles_ && compiles_->held() && first_element_out(workers_left.load(std::memory_order_relaxed) < threads)) compiles_->release();
     if (!stopping_all.load(std::memory_order_relaxed) && (stop.load(std::memory_order_relaxed) || Clock::now() >= deadline)) {
       stopping_all.store(true, std::memory_order_relaxed);
       for (auto& e : executors) e->wake();  // a worker napping sees the stop at once

@@ -105,6 +105,9 @@ class Runtime {
   std::map<uint64_t, std::shared_ptr<wasm::Engine>> interp_engines_;
   std::shared_ptr<std::atomic<bool>> compile_cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::unique_ptr<BackgroundCompiles> compiles_;
+  // How long tiering's compiles wait for the run's first element before they start all the same.
+  static constexpr std::chrono::milliseconds kCompileHold{3000};
+  bool first_element_out(bool a_worker_done) const;
   std::map<const component::LoadedComponent*, std::shared_ptr<streaming::TierUp>> tier_ups_;
   std::map<std::string, std::shared_ptr<component::LoadedComponent>> components_;
   std::map<std::string, std::string> digests_;  // component reference -> sha256:<hex> of its bytes
