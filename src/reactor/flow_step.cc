@@ -129,6 +129,8 @@ bool Flow::step() {
     return false;
   }
   if (progressed_) idle_until_ = Clock::time_point::max();
+  else
+    for (auto& n : nodes_) n->stage->idle();
   return true;
 }
 

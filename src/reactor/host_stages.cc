@@ -1,5 +1,7 @@
 #include "torvyn/reactor/host_stages.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -84,7 +86,10 @@ CallStatus FileSource::pull(std::optional<OutElement>& out) {
 // ---- sink ----
 
 FileSink::FileSink(FileStageOptions o, resources::BufferPool& pool, std::string name, FILE* f)
-    : options_(std::move(o)), pool_(pool), name_(std::move(name)), file_(f) {}
+    : options_(std::move(o)), pool_(pool), name_(std::move(name)), file_(f) {
+  struct stat st{};
+  live_ = ::fstat(::fileno(f), &st) != 0 || !S_ISREG(st.st_mode);
+}
 
 Result<std::unique_ptr<FileSink>> FileSink::open(FileStageOptions options, resources::BufferPool& pool, std::string name) {
   FILE* f = options.path == "-" ? stdout : std::fopen(options.path.c_str(), "wb");
@@ -105,6 +110,40 @@ CallStatus FileSink::teardown() {
 
 CallStatus FileSink::push(const InElement& in, bool& pause) {
   pause = false;
+  if (CallStatus st = write(in); !st) return st;
+  return flush_if_due();
+}
+
+CallStatus FileSink::push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause) {
+  pause = false;
+  completed = 0;
+  while (completed < in.size()) {
+    BatchOutcome& o = outcomes[completed++];
+    o.status = write(in[completed - 1]);
+    if (!o.status) break;  // a fatal write error: the flow fails with this element
+  }
+  if (CallStatus st = flush_if_due(); !st && completed > 0 && outcomes[completed - 1].status) outcomes[completed - 1].status = st;
+  return {};
+}
+
+CallStatus FileSink::flush_if_due() {
+  if (!live_) return {};
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_flush_ < kFlushEvery) return {};
+  last_flush_ = now;
+  return flush_file();
+}
+
+CallStatus FileSink::flush_file() {
+  if (!live_ || reader_gone_ || !file_) return {};
+  if (std::fflush(file_) != 0) return write_failed();
+  return {};
+}
+
+// A failed flush here leaves the stream's error flag set: complete() reports it.
+void FileSink::idle() { (void)flush_file(); }
+
+CallStatus FileSink::write(const InElement& in) {
   const resources::Buffer* b = pool_.get(in.payload);
   if (!b) return {FailKind::Internal, "the element's buffer no longer exists"};
   if (reader_gone_) {  // the flow is stopping; nobody reads what is left

@@ -2,6 +2,7 @@
 // through a pipeline without writing a source or a sink component.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -61,8 +62,18 @@ class FileSink final : public Stage {
   resources::OwnerId owner() const override { return resources::kHostOwner; }
   CallStatus init(std::string_view) override { return {}; }
   CallStatus teardown() override;
+  // Into a pipe, a terminal or a socket (someone reads as it comes: `torvyn run --output - | jq`),
+  // what stdio holds back is flushed at the end of a call when the last flush is kFlushEvery old,
+  // and whenever the flow goes idle: a slow stream's elements reach the reader as they come
+  // instead of waiting in stdio's buffer until 4 KiB gathered or the run ended, and a fast one
+  // pays a write per kFlushEvery, not per call (a write per scheduling round cost +27 % time on 2M
+  // lines). Into a regular file, writes stay fully buffered and are flushed at the end.
+  static constexpr std::chrono::milliseconds kFlushEvery{5};
+  uint32_t max_batch() const override { return 64; }
   CallStatus push(const InElement& in, bool& pause) override;
+  CallStatus push_batch(std::span<const InElement> in, std::span<BatchOutcome> outcomes, size_t& completed, bool& pause) override;
   CallStatus complete() override;
+  void idle() override;
   // Called once when the reader of the output has gone (EPIPE, e.g. `| head -3`). The runtime
   // stops the flow gracefully: a closed pipe is the reader saying "enough", not a failure.
   // Without it, a closed pipe fails the flow like any write error.
@@ -75,10 +86,15 @@ class FileSink final : public Stage {
  private:
   FileSink(FileStageOptions o, resources::BufferPool& pool, std::string name, FILE* f);
   CallStatus write_failed();  // errno from the failed write or flush
+  CallStatus write(const InElement& in);  // into stdio's buffer
+  CallStatus flush_file();
   FileStageOptions options_;
   resources::BufferPool& pool_;
   std::string name_;
   FILE* file_;
+  bool live_ = false;  // not a regular file: flushed as it goes (kFlushEvery, idle())
+  std::chrono::steady_clock::time_point last_flush_{};
+  CallStatus flush_if_due();
   std::function<void()> on_reader_gone_;
   bool reader_gone_ = false;
   uint64_t discarded_ = 0;
