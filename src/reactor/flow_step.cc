@@ -99,6 +99,10 @@ bool Flow::step() {
     run_consumer(n, budget);
     if (n.role == Role::Sink && n.paused_until > now_) idle_until_ = std::min(idle_until_, n.paused_until);
   }
+  // Whether this round moved any element (consumers took some, sources made some): a source's
+  // "nothing now" is a call, and so progress for the executor, but it moves nothing.
+  const bool consumers_moved = progressed_;
+  const uint64_t pulled_before = pulled_;
   // Then the sources, at most half a queue each per round, so a balanced pipeline never fills
   // its queues (a full queue means a stage downstream is really behind).
   for (size_t i : topo_) {
@@ -129,7 +133,7 @@ bool Flow::step() {
     return false;
   }
   if (progressed_) idle_until_ = Clock::time_point::max();
-  else
+  if (!consumers_moved && pulled_ == pulled_before)
     for (auto& n : nodes_) n->stage->idle();
   return true;
 }

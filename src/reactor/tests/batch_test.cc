@@ -241,6 +241,28 @@ TEST_F(BatchTest, ASourceWithNothingNowIsAskedAgainAndOnlyDoneEndsTheStream) {
   EXPECT_EQ(pool.live_buffers(), 0u);
 }
 
+// A sink that notes how much it had been handed each time the flow told it it was idle.
+class IdleNotingSink : public FakeSink {
+ public:
+  using FakeSink::FakeSink;
+  void idle() override { idle_at.push_back(got.size()); }
+  std::vector<size_t> idle_at;
+};
+
+// When a round does nothing (the source has nothing now), every stage hears idle(): the moment a
+// sink that holds output back (the file sink's stdio buffer) hands it on.
+TEST_F(BatchTest, ARoundWithNothingToDoTellsTheStagesTheFlowIsIdle) {
+  Flow f({.name = "idle"}, pool, ledger);
+  // (a round pulls until the source has nothing now: the first zero goes with the three)
+  add<BatchSource>(f, "src", 64, std::deque<BatchSource::Answer>{{3}, {0}, {0}, {0}, {0}, {2, true}});
+  auto* sink = add<IdleNotingSink>(f, "sink");
+  connect(f, "src", "sink", 16);
+  ASSERT_TRUE(f.run().ok()) << f.failure()->to_string();
+  EXPECT_EQ(sink->got.size(), 5u);
+  ASSERT_FALSE(sink->idle_at.empty());
+  EXPECT_EQ(sink->idle_at.front(), 3u) << "idle while the source had nothing, after the first three";
+}
+
 TEST_F(BatchTest, ABatchSourceRespectsTheLimit) {
   Flow f({.name = "limit", .limit = 7}, pool, ledger);
   auto* src = add<BatchSource>(f, "src", 64, std::deque<BatchSource::Answer>{{100, true}});

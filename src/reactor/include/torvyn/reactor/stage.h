@@ -157,8 +157,8 @@ class Stage {
   // Never called for elements of a flow that failed or was torn down with them still in flight.
   virtual void settled(uint64_t ack_id, bool failed) {}
 
-  // The flow had nothing to do in its last round and is about to wait for input: a stage that
-  // holds output back (the file sink's stdio buffer) hands it on now.
+  // The flow's last round moved no element (its sources had nothing now, or everything waits): a
+  // stage that holds output back (the file sink's stdio buffer) hands it on now.
   virtual void idle() {}
 
   // Linear memory the stage's component holds (0 for host stages); sampled by the flow thread.
