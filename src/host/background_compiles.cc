@@ -29,10 +29,13 @@ std::shared_ptr<streaming::TierUp> BackgroundCompiles::start(std::shared_ptr<con
                          cancel = cancel_]() mutable noexcept {
     Result<std::shared_ptr<component::LoadedComponent>> compiled = Error(ErrorCode::Internal, "not compiled");
     lower_priority();
-    wait_for_release();
     {
-      // On this thread: the engine's compile events for this load reach this tracker.
+      // On this thread: the engine's compile events for this load reach this tracker. The compile
+      // is announced before any hold (the user learns at the start that it runs in the
+      // background, and that it was stopped if the run ends first); its time includes the hold.
       LoadTracker tracker(observer, std::move(what));
+      tracker.compiling_now();
+      wait_for_release();
       try {
         // Stopped while held: the run ended before this compile began.
         if (!cancel->load()) compiled = running->load_on(engine);

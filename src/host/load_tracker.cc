@@ -37,6 +37,13 @@ void LoadTracker::finish(bool ok) {
   }
 }
 
+void LoadTracker::compiling_now() {
+  if (compiling_) return;
+  compiling_ = true;
+  started_ = std::chrono::steady_clock::now();
+  emit(LoadEvent::Kind::Compiling, 0);
+}
+
 void LoadTracker::stopped() {
   if (compiling_) emit(LoadEvent::Kind::Stopped, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
 }

@@ -23,6 +23,9 @@ class LoadTracker {
   static void on_compile(const wasm::CompileEvent& e);
   // The load ended: Compiled/Failed if anything compiled, else Cached when it succeeded.
   void finish(bool ok);
+  // A compile known to be needed (tiering's, for a module the cache does not hold) that may wait
+  // before it begins (BackgroundCompiles::hold): announced now, timed from now.
+  void compiling_now();
   // The load was stopped before it finished (its run ended first): Stopped if anything compiled.
   void stopped();
 
