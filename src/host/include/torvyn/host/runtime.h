@@ -95,6 +95,7 @@ class Runtime {
   resources::ReservationId reserve_buffers(const config::FlowDecl& decl, const RunOptions& options);
   uint64_t buffer_budget(const config::NodeDecl& node) const;
   std::shared_ptr<security::WasiOptions> wasi_options(const config::NodeDecl& node);
+  bool first_element_out(bool a_worker_done) const;  // releases tiering's held compiles (run())
 
   config::Config config_;
   std::unique_ptr<resources::BufferPool> pool_;
@@ -107,7 +108,6 @@ class Runtime {
   std::unique_ptr<BackgroundCompiles> compiles_;
   // How long tiering's compiles wait for the run's first element before they start all the same.
   static constexpr std::chrono::milliseconds kCompileHold{3000};
-  bool first_element_out(bool a_worker_done) const;
   std::map<const component::LoadedComponent*, std::shared_ptr<streaming::TierUp>> tier_ups_;
   std::map<std::string, std::shared_ptr<component::LoadedComponent>> components_;
   std::map<std::string, std::string> digests_;  // component reference -> sha256:<hex> of its bytes

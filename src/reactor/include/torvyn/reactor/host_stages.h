@@ -87,14 +87,14 @@ class FileSink final : public Stage {
   FileSink(FileStageOptions o, resources::BufferPool& pool, std::string name, FILE* f);
   CallStatus write_failed();  // errno from the failed write or flush
   CallStatus write(const InElement& in);  // into stdio's buffer
-  CallStatus flush_file();
+  CallStatus flush_if_due();              // live outputs, when the last flush is kFlushEvery old
+  CallStatus flush_file();                // live outputs
   FileStageOptions options_;
   resources::BufferPool& pool_;
   std::string name_;
   FILE* file_;
   bool live_ = false;  // not a regular file: flushed as it goes (kFlushEvery, idle())
   std::chrono::steady_clock::time_point last_flush_{};
-  CallStatus flush_if_due();
   std::function<void()> on_reader_gone_;
   bool reader_gone_ = false;
   uint64_t discarded_ = 0;
