@@ -30,6 +30,26 @@ const uint64_t kElements = [] {
   return e && *e ? std::strtoull(e, nullptr, 10) : uint64_t{200000};
 }();
 
+// TORVYN_BENCH_STRIDE pins the reactor's pacing stride (FlowOptions::pacing_stride; 0 or unset:
+// measured, as production runs). bench/pipeline_costs.sh pins it to what a native run reports as
+// calls_per_run: under callgrind a call slows down far more than a clock read does, and the
+// measured stride would make runs of 2-8 calls that production never makes.
+const uint32_t kStride = [] {
+  const char* e = std::getenv("TORVYN_BENCH_STRIDE");
+  return e && *e ? static_cast<uint32_t>(std::strtoul(e, nullptr, 10)) : 0u;
+}();
+
+// Per-element calls per clock read over the flow's timed stages (sources and sinks always are).
+double calls_per_run(const Flow& f) {
+  uint64_t calls = 0, runs = 0;
+  for (const auto& n : f.nodes()) {
+    if (n.stats->batch.get() > 1 || n.stats->runs.get() == 0) continue;  // batch calls: one per run
+    calls += n.stats->invocations.get();
+    runs += n.stats->runs.get();
+  }
+  return runs ? static_cast<double>(calls) / static_cast<double>(runs) : 0;
+}
+
 struct Components {
   std::shared_ptr<wasm::Engine> engine;
   std::shared_ptr<component::LoadedComponent> source, processor, sink;
@@ -67,13 +87,15 @@ void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t
   resources::BufferPool pool;
   resources::CopyLedger ledger;
   uint64_t total = 0;
+  double per_run = 0;  // of the last iteration
   for (auto _ : state) {
     StreamingHost host(pool, ledger);
     component::Linker linker;
     host.define(linker);
     // batch_slow: under callgrind (bench/pipeline_costs.sh) a stage runs ~50x slower than natively
     // and would drop to per-element calls, which at native speed (~1 us per element) it never does.
-    Flow f({.name = "bench", .max_batch = max_batch, .batch_slow = std::chrono::seconds(1), .measure_stage_time = false}, pool, ledger);
+    Flow f({.name = "bench", .max_batch = max_batch, .batch_slow = std::chrono::seconds(1), .pacing_stride = kStride, .measure_stage_time = false},
+           pool, ledger);
     auto add = [&](const std::shared_ptr<component::LoadedComponent>& lc, const char* id, std::string config) {
       auto inst = component::Instance::instantiate(*lc, linker);
       auto n = ComponentNode::bind(std::move(*inst), host, InstanceAccount{pool.register_owner(id, 0), id}, std::nullopt);
@@ -92,10 +114,12 @@ void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t
     if (f.failure() || f.stats().elements_delivered.get() != elements) state.SkipWithError("pipeline failed");
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
     total += elements;
+    per_run = calls_per_run(f);
   }
   state.SetItemsProcessed(static_cast<int64_t>(total));
   state.counters["ns_per_element"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["copies_per_element"] = static_cast<double>(ledger.copies()) / static_cast<double>(total);
+  if (per_run) state.counters["calls_per_run"] = per_run;
 }
 
 void BM_Pipeline_Aot(benchmark::State& state) {
@@ -221,8 +245,9 @@ void reactor_pipeline(benchmark::State& state) {
   resources::CopyLedger ledger;
   Native n{pool, {}, {}, 0};
   uint64_t total = 0;
+  double per_run = 0;  // of the last iteration
   for (auto _ : state) {
-    Flow f({.name = "bench", .measure_stage_time = state.range(0) != 0}, pool, ledger);
+    Flow f({.name = "bench", .pacing_stride = kStride, .measure_stage_time = state.range(0) != 0}, pool, ledger);
     size_t s = f.add_node("source", std::make_unique<S>(Role::Source, n, kElements), "");
     size_t p = f.add_node("processor", std::make_unique<S>(Role::Processor, n, 0), "");
     size_t k = f.add_node("sink", std::make_unique<S>(Role::Sink, n, 0), "");
@@ -236,8 +261,10 @@ void reactor_pipeline(benchmark::State& state) {
     if (f.failure() || f.stats().elements_delivered.get() != kElements) state.SkipWithError("flow failed");
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
     total += kElements;
+    per_run = calls_per_run(f);
   }
   if (pool.live_buffers() != 0) state.SkipWithError("buffers leaked");
+  if (per_run) state.counters["calls_per_run"] = per_run;
   state.SetItemsProcessed(static_cast<int64_t>(total));
   state.counters["ns_per_element"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }

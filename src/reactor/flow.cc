@@ -125,6 +125,8 @@ Status Flow::start() {
                : batchable    ? std::max<uint32_t>(1, std::min(n->stage->max_batch(), options_.max_batch))
                               : 1;
     n->batch_max = n->batch;
+    n->metered = n->stage->meters_fuel();
+    if (options_.pacing_stride) n->stride = std::min(options_.pacing_stride, pacing::kMaxStride);
     largest = std::max(largest, n->batch);
     n->stats.batch.set(n->batch);
     n->sole_output = n->outputs.size() == 1 ? n->outputs[0] : nullptr;

@@ -41,6 +41,7 @@ struct Flow::Node {
   uint32_t batch = 1;                      // elements per call now: > 1 = batch forms
   uint32_t batch_max = 1;                  // ... as start() set it (the stage, runtime.max_batch, tracing)
   bool batch_only = false;                 // a source always pulled with pull_batch (Stage::batch_only)
+  bool metered = false;                    // Stage::meters_fuel(): its fuel is counted after each call
   uint32_t stride = 1;                     // per-element calls per clock read (pacing.h)
   uint64_t aggregate_seq = 0;              // aggregators number their outputs
   uint64_t next_sequence = 0;              // sources number theirs, from 0
@@ -61,6 +62,11 @@ struct Flow::Reply {
 // A stage almost always emits the content type it emitted last.
 inline uint32_t Flow::intern(std::string_view ct) {
   return same_short_text(ct, last_content_type_) ? last_interned_ : intern_slow(ct);
+}
+
+// component.fuel_consumed, after an invocation.
+inline void Flow::count_fuel(Node& n) {
+  if (n.metered) n.stats.fuel_consumed.add(n.stage->fuel_consumed());
 }
 
 inline void Flow::release(const Element& e) {
@@ -137,6 +143,17 @@ inline bool Flow::timed(const Node& n) const {
     case Role::Source: break;
   }
   return {};
+}
+
+// The same, the role known where it is called.
+template <Role R>
+[[gnu::always_inline]] inline CallStatus Flow::invoke_as(Node& n, const InElement& in, Reply& r) {
+  if constexpr (R == Role::Processor) return n.stage->process(in, r.out);
+  else if constexpr (R == Role::Filter) return n.stage->evaluate(in, r.keep);
+  else if constexpr (R == Role::Router) return n.stage->route(in, ports_scratch_);
+  else if constexpr (R == Role::Aggregator) return n.stage->ingest(in, r.out);
+  else if constexpr (R == Role::Sink) return n.stage->push(in, r.pause);
+  else return {};
 }
 
 inline observability::SpanId Flow::enter_call(const observability::TraceId& trace, Clock::time_point now) {

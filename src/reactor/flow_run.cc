@@ -55,7 +55,8 @@ void Flow::end_run(Node& n, Clock::time_point t0, uint32_t calls) {
   const Clock::time_point t1 = stamp();
   const uint64_t elapsed = t1 > t0 ? static_cast<uint64_t>((t1 - t0).count()) : 0;
   if (options_.measure_stage_time) n.stats.processing_ns.record_n(elapsed / calls, calls);
-  n.stride = pacing::next_stride(elapsed, calls);
+  n.stats.runs.add();
+  if (!options_.pacing_stride) n.stride = pacing::next_stride(elapsed, calls);
   // Slow elements: per-element calls; fast again (a preempted run, a slow phase that ended): back to
   // batches.
   if (n.batch_max > 1 && !n.batch_only) {
@@ -108,9 +109,25 @@ void Flow::run_consumer(Node& n, uint32_t& budget) {
 // Up to k per-element calls on the front of `in`, as one run: when timed, at most the stage's
 // stride (one call when tracing, so that each span has its own times). A failed call or a
 // sink's pause ends the run. Each element is read in place and dropped from its queue once
-// settled. Returns the elements taken.
+// settled. Returns the elements taken. One body per role (run_singles_as), so that the loop
+// tests no role per call.
 uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
+  switch (n.role) {
+    case Role::Processor: return run_singles_as<Role::Processor>(n, in, k);
+    case Role::Filter: return run_singles_as<Role::Filter>(n, in, k);
+    case Role::Router: return run_singles_as<Role::Router>(n, in, k);
+    case Role::Aggregator: return run_singles_as<Role::Aggregator>(n, in, k);
+    case Role::Sink: return run_singles_as<Role::Sink>(n, in, k);
+    case Role::Source: break;
+  }
+  return 0;
+}
+
+template <Role R>
+uint32_t Flow::run_singles_as(Node& n, Edge& in, uint32_t k) {
   const bool traced = trace_ != nullptr;
+  // Whether a call publishes its ids to flow-context (enter_call); fixed for the run.
+  const bool spans = traced || options_.context;
   if (traced) k = 1;
   else if (timed(n)) k = std::min(k, n.stride);
   const Clock::time_point t0 = traced ? stamp() : now_;
@@ -120,14 +137,14 @@ uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
   while (calls < k) {
     const Element& e = q.front();
     InElement ie{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload, 0, {}};
-    if (n.role == Role::Sink) lineage_origin(e.lineage, ie);
-    const SpanId span = enter_call(traced && e.trace ? trace_->trace_id(e.trace) : TraceId{}, t0);
-    const CallCost before = cost_before(n);
+    if (R == Role::Sink && e.lineage) lineage_origin(e.lineage, ie);
+    const SpanId span = spans ? enter_call(traced && e.trace ? trace_->trace_id(e.trace) : TraceId{}, t0) : SpanId{};
+    const CallCost before = traced ? cost_before(n) : CallCost{};
     r.keep = r.pause = false;
-    CallStatus st = invoke(n, ie, r);
+    CallStatus st = invoke_as<R>(n, ie, r);
     ++calls;
-    n.stats.fuel_consumed.add(n.stage->fuel_consumed());
-    if (traced || !st || r.pause) [[unlikely]] {  // the run ends with this call
+    count_fuel(n);
+    if (traced || !st || (R == Role::Sink && r.pause)) [[unlikely]] {  // the run ends with this call
       n.stats.elements_in.add(calls);
       n.stats.invocations.add(calls);
       end_run(n, t0, calls);
@@ -141,11 +158,11 @@ uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
       return calls;
     }
     // The common outcomes here; the rest in settle().
-    if (n.role == Role::Processor && r.out) {
+    if (R == Role::Processor && r.out) {
       release(e);
       emit(n, *r.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace, e.lineage);
       r.out.reset();
-    } else if (n.role == Role::Sink && !r.out) {
+    } else if (R == Role::Sink && !r.out) {
       delivered(e.origin_ns);
       stats_.elements_delivered.add();
       release(e);
@@ -182,7 +199,7 @@ uint32_t Flow::run_batch(Node& n, Edge& in, uint32_t k) {
   size_t completed = 0;
   bool pause = false;
   CallStatus st = n.role == Role::Sink ? n.stage->push_batch(ins, outs, completed, pause) : n.stage->process_batch(ins, outs, completed);
-  n.stats.fuel_consumed.add(n.stage->fuel_consumed());
+  count_fuel(n);
 
   if (!st) {
     const bool fatal = st.kind == FailKind::Fatal || st.kind == FailKind::Trap || options_.error_policy == ErrorPolicy::FailFast;

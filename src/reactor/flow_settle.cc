@@ -39,7 +39,7 @@ CallStatus Flow::retry(Node& n, const Element& e, const InElement& in, CallStatu
     r.keep = r.pause = false;
     st = invoke(n, in, r);
     n.stats.invocations.add();
-    n.stats.fuel_consumed.add(n.stage->fuel_consumed());
+    count_fuel(n);
     const Clock::time_point t1 = stamp();
     if (options_.measure_stage_time) n.stats.processing_ns.record(static_cast<uint64_t>((t1 - t0).count()));
     if (traced)

@@ -44,6 +44,7 @@ uint32_t Flow::run_source(Node& n, uint32_t max) {
 // otherwise they wait in made_scratch_ and are handed on at the run's end.
 uint32_t Flow::pull_singles(Node& n, uint32_t k) {
   const bool traced = trace_ != nullptr;
+  const bool spans = traced || options_.context;  // calls publish their ids to flow-context
   k = traced ? 1 : std::min(k, n.stride);
   const Clock::time_point t0 = traced ? stamp() : now_;
   Edge* direct = !traced && n.sole_output && n.sole_output->blocking() && n.backlog.empty() ? n.sole_output : nullptr;
@@ -54,13 +55,13 @@ uint32_t Flow::pull_singles(Node& n, uint32_t k) {
   while (calls < k) {
     // The element's trace starts with the pull that produces it.
     const uint32_t trace = traced ? trace_->begin_element(flow_ns(t0)) : 0;
-    const SpanId span = enter_call(trace ? trace_->trace_id(trace) : TraceId{}, t0);
-    const CallCost before = cost_before(n);
+    const SpanId span = spans ? enter_call(trace ? trace_->trace_id(trace) : TraceId{}, t0) : SpanId{};
+    const CallCost before = traced ? cost_before(n) : CallCost{};
     out.reset();
     CallStatus st = n.stage->pull(out);
     ++calls;
     n.stats.invocations.add();
-    n.stats.fuel_consumed.add(n.stage->fuel_consumed());
+    count_fuel(n);
     if (traced) {
       end_run(n, t0, calls);
       trace_->set_sequence(trace, n.next_sequence);
@@ -121,7 +122,7 @@ uint32_t Flow::pull_batch(Node& n, uint32_t k) {
   pulled_scratch_.clear();
   bool done = false;
   CallStatus st = n.stage->pull_batch(k, pulled_scratch_, done);
-  n.stats.fuel_consumed.add(n.stage->fuel_consumed());
+  count_fuel(n);
   // More than asked for would break the limit and the credit: the extra ones go back.
   for (size_t i = k; i < pulled_scratch_.size(); ++i) release_out(pulled_scratch_[i]);
   const uint32_t made = static_cast<uint32_t>(std::min<size_t>(pulled_scratch_.size(), k));

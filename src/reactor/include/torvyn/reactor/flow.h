@@ -73,6 +73,12 @@ struct FlowOptions {
   // benchmarks raise it, since under callgrind every stage runs ~50x slower than it does natively
   // and would fall back where the real one does not.
   std::chrono::nanoseconds batch_slow{50'000};
+  // Per-element calls between clock reads (pacing.h): 0, production's setting, derives each
+  // stage's stride from its calls' measured times; n pins every stage's runs to n calls (at most
+  // pacing::kMaxStride). The instruction-count benchmarks pin it to the stride the same stages get
+  // natively, for the reason given above: under callgrind calls slow down far more than clock
+  // reads, and measured strides would come out short runs that production never makes.
+  uint32_t pacing_stride = 0;
   // The longest a stage keeps running in one round (checked between runs of calls, when stage
   // time is measured). A stage slower than its producers therefore lets its input queue fill, and the
   // backpressure shows on that stream, as an operator expects of a slow consumer.
@@ -95,6 +101,7 @@ struct StageStats {
   // and 1 once it produces no more. Read by the inspection API (Flow::paused).
   Counter paused_since_ns, source_done;
   Counter batch;          // elements per call now (1: per-element calls; see Flow::start)
+  Counter runs;           // runs of calls that ended with a clock read: invocations / runs = calls per read
   Counter memory_bytes;   // linear memory, sampled after every scheduling round
   Counter fuel_consumed;  // total over every pull/process/push/... invocation
   Histogram processing_ns;  // per invocation
@@ -188,6 +195,8 @@ class Flow {
   // retries, outcomes).
   void run_consumer(Node& n, uint32_t& budget);
   uint32_t run_singles(Node& n, Edge& in, uint32_t k);
+  template <Role R>
+  uint32_t run_singles_as(Node& n, Edge& in, uint32_t k);
   uint32_t run_batch(Node& n, Edge& in, uint32_t k);
   uint32_t run_source(Node& n, uint32_t max);
   uint32_t pull_singles(Node& n, uint32_t k);
@@ -203,6 +212,9 @@ class Flow {
   void delivered_new_origin(uint64_t origin_ns);
   void flush_latency();
   CallStatus invoke(Node& n, const InElement& in, Reply& r);
+  void count_fuel(Node& n);
+  template <Role R>
+  CallStatus invoke_as(Node& n, const InElement& in, Reply& r);
   CallStatus retry(Node& n, const Element& e, const InElement& in, CallStatus st, Reply& r);
   void settle(Node& n, const Element& e, const CallStatus& st, std::optional<OutElement>& out, bool keep);
   void settle_outcome(Node& n, const Element& e, BatchOutcome& o, bool& pause);

@@ -90,6 +90,9 @@ class ContentType {
 
 // An element a component handed back (output-element: the host now owns the payload).
 struct OutElement {
+  // Provided, not defaulted: a stage makes one per element (std::optional::emplace()), and
+  // value-initialising the implicit one would zero all of ContentType's inline bytes first.
+  OutElement() noexcept {}
   uint64_t sequence = 0;
   uint64_t timestamp_ns = 0;
   ContentType content_type;
@@ -163,8 +166,10 @@ class Stage {
 
   // Linear memory the stage's component holds (0 for host stages); sampled by the flow thread.
   virtual uint64_t memory_bytes() { return 0; }
-  // Fuel the stage's last invocation consumed.
+  // Fuel the stage's last invocation consumed, asked after every invocation of a stage that
+  // meters_fuel() (components; a host stage has no fuel, and is not asked).
   virtual uint64_t fuel_consumed() { return 0; }
+  virtual bool meters_fuel() const { return false; }
 
  protected:
   CallStatus unsupported(const char* call) const {

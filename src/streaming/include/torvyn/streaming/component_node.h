@@ -103,6 +103,7 @@ class ComponentNode final : public Stage {
   wasm::EngineKind engine_kind() const { return engine_.load(std::memory_order_relaxed); }
   uint64_t memory_bytes() override { return instance_->memory_bytes(); }
   uint64_t fuel_consumed() override { return instance_->store().fuel_consumed(); }
+  bool meters_fuel() const override { return true; }
 
  private:
   ComponentNode(std::unique_ptr<component::Instance> instance, StreamingHost& host, InstanceAccount account);
