@@ -107,8 +107,8 @@ void Flow::run_consumer(Node& n, uint32_t& budget) {
 }
 
 // Up to k per-element calls on the front of `in`, as one run: when timed, at most the stage's
-// stride (one call when tracing, so that each span has its own times). A failed call or a
-// sink's pause ends the run. Each element is read in place and dropped from its queue once
+// stride (one call when tracing, run_traced, so that each span has its own times). A failed call
+// or a sink's pause ends the run. Each element is read in place and dropped from its queue once
 // settled. Returns the elements taken. One body per role (run_singles_as), so that the loop
 // tests no role per call.
 uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
@@ -125,31 +125,34 @@ uint32_t Flow::run_singles(Node& n, Edge& in, uint32_t k) {
 
 template <Role R>
 uint32_t Flow::run_singles_as(Node& n, Edge& in, uint32_t k) {
-  const bool traced = trace_ != nullptr;
-  // Whether a call publishes its ids to flow-context (enter_call); fixed for the run.
-  const bool spans = traced || options_.context;
-  if (traced) k = 1;
-  else if (timed(n)) k = std::min(k, n.stride);
-  const Clock::time_point t0 = traced ? stamp() : now_;
+  if (trace_) return run_traced(n, in);
+  if (timed(n)) k = std::min(k, n.stride);
+  const bool spans = options_.context != nullptr;  // calls publish their deadline to flow-context
+  const Clock::time_point t0 = now_;
   ElementQueue& q = in.queue;
   uint32_t calls = 0;
   Reply r;
+  InElement ie;  // what changes per element is set per element
   while (calls < k) {
     const Element& e = q.front();
-    InElement ie{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload, 0, {}};
-    if (R == Role::Sink && e.lineage) lineage_origin(e.lineage, ie);
-    const SpanId span = spans ? enter_call(traced && e.trace ? trace_->trace_id(e.trace) : TraceId{}, t0) : SpanId{};
-    const CallCost before = traced ? cost_before(n) : CallCost{};
-    r.keep = r.pause = false;
+    ie.sequence = e.sequence;
+    ie.timestamp_ns = e.timestamp_ns;
+    ie.content_type = content_types_[e.content_type];
+    ie.payload = e.payload;
+    if (R == Role::Sink) {
+      ie.origin = 0;
+      ie.origin_node = {};
+      if (e.lineage) lineage_origin(e.lineage, ie);
+    }
+    if (spans) enter_call(TraceId{}, t0);
+    if (R == Role::Filter || R == Role::Sink) r.keep = r.pause = false;
     CallStatus st = invoke_as<R>(n, ie, r);
     ++calls;
     count_fuel(n);
-    if (traced || !st || (R == Role::Sink && r.pause)) [[unlikely]] {  // the run ends with this call
+    if (!st || (R == Role::Sink && r.pause)) [[unlikely]] {  // the run ends with this call
       n.stats.elements_in.add(calls);
       n.stats.invocations.add(calls);
       end_run(n, t0, calls);
-      if (traced && e.trace)
-        trace_call(n, e.trace, op_of(n.role), span, t0, now_, st, &e, r.out ? r.out->payload : resources::BufferId{}, cost_since(n, before));
       if (!st) st = retry(n, e, ie, std::move(st), r);
       settle(n, e, st, r.out, r.keep);
       if (q.drop_front()) after_pop(in);
@@ -157,16 +160,15 @@ uint32_t Flow::run_singles_as(Node& n, Edge& in, uint32_t k) {
       flush_latency();
       return calls;
     }
-    // The common outcomes here; the rest in settle().
+    // The common outcomes here; the rest in settle(). (Not traced: no element has a trace.)
     if (R == Role::Processor && r.out) {
       release(e);
-      emit(n, *r.out, e.sequence, e.timestamp_ns, e.origin_ns, e.trace, e.lineage);
+      emit(n, *r.out, e.sequence, e.timestamp_ns, e.origin_ns, 0, e.lineage);
       r.out.reset();
     } else if (R == Role::Sink && !r.out) {
       delivered(e.origin_ns);
       stats_.elements_delivered.add();
       release(e);
-      end_trace(e.trace, ElementOutcome::Delivered);
       end_lineage(e.lineage, false);
     } else {
       settle(n, e, st, r.out, r.keep);
@@ -178,6 +180,32 @@ uint32_t Flow::run_singles_as(Node& n, Edge& in, uint32_t k) {
   end_run(n, t0, calls);
   flush_latency();
   return calls;
+}
+
+// One per-element call of a traced flow, a run of its own: its span has its own times, the
+// element's trace and the copies and fuel the call spent.
+uint32_t Flow::run_traced(Node& n, Edge& in) {
+  const Clock::time_point t0 = stamp();
+  ElementQueue& q = in.queue;
+  const Element& e = q.front();
+  InElement ie{e.sequence, e.timestamp_ns, content_types_[e.content_type], e.payload, 0, {}};
+  if (n.role == Role::Sink) lineage_origin(e.lineage, ie);
+  const SpanId span = enter_call(e.trace ? trace_->trace_id(e.trace) : TraceId{}, t0);
+  const CallCost before = cost_before(n);
+  Reply r;
+  CallStatus st = invoke(n, ie, r);
+  count_fuel(n);
+  n.stats.elements_in.add();
+  n.stats.invocations.add();
+  end_run(n, t0, 1);
+  if (e.trace)
+    trace_call(n, e.trace, op_of(n.role), span, t0, now_, st, &e, r.out ? r.out->payload : resources::BufferId{}, cost_since(n, before));
+  if (!st) st = retry(n, e, ie, std::move(st), r);
+  settle(n, e, st, r.out, r.keep);
+  if (q.drop_front()) after_pop(in);
+  if (st && r.pause) n.paused_until = now_ + options_.sink_pause;
+  flush_latency();
+  return 1;
 }
 
 // One batch call on the first k elements of `in` (k within the stage's batch and its outputs'

@@ -37,64 +37,52 @@ uint32_t Flow::run_source(Node& n, uint32_t max) {
   return calls;
 }
 
-// Up to k per-element pulls as one run (at most the stage's stride; one when tracing). The
-// elements are numbered as they come and stamped at the run's end: one clock read for all of
-// them (nothing downstream runs before that anyway). When the source's one output blocks, k is
-// within its credit, so the elements go straight into its queue and are stamped there;
-// otherwise they wait in made_scratch_ and are handed on at the run's end.
+// Up to k per-element pulls as one run (at most the stage's stride; one when tracing,
+// pull_traced). The elements are numbered as they come and stamped at the run's end: one clock
+// read for all of them (nothing downstream runs before that anyway). When the source's one output
+// blocks, k is within its credit, so the elements go straight into its queue and are stamped
+// there; otherwise they wait in made_scratch_ and are handed on at the run's end.
 uint32_t Flow::pull_singles(Node& n, uint32_t k) {
-  const bool traced = trace_ != nullptr;
-  const bool spans = traced || options_.context;  // calls publish their ids to flow-context
-  k = traced ? 1 : std::min(k, n.stride);
-  const Clock::time_point t0 = traced ? stamp() : now_;
-  Edge* direct = !traced && n.sole_output && n.sole_output->blocking() && n.backlog.empty() ? n.sole_output : nullptr;
+  if (trace_) return pull_traced(n);
+  k = std::min(k, n.stride);
+  const bool spans = options_.context != nullptr;  // calls publish their deadline to flow-context
+  const Clock::time_point t0 = now_;
+  Edge* direct = n.sole_output && n.sole_output->blocking() && n.backlog.empty() ? n.sole_output : nullptr;
   made_scratch_.clear();
   uint32_t calls = 0, made = 0;
   bool ended = false;
   std::optional<OutElement> out;
   while (calls < k) {
-    // The element's trace starts with the pull that produces it.
-    const uint32_t trace = traced ? trace_->begin_element(flow_ns(t0)) : 0;
-    const SpanId span = spans ? enter_call(trace ? trace_->trace_id(trace) : TraceId{}, t0) : SpanId{};
-    const CallCost before = traced ? cost_before(n) : CallCost{};
+    if (spans) enter_call(TraceId{}, t0);
     out.reset();
     CallStatus st = n.stage->pull(out);
     ++calls;
-    n.stats.invocations.add();
     count_fuel(n);
-    if (traced) {
-      end_run(n, t0, calls);
-      trace_->set_sequence(trace, n.next_sequence);
-      trace_call(n, trace, SpanOp::Pull, span, t0, now_, st, nullptr, out ? out->payload : resources::BufferId{}, cost_since(n, before));
-    }
     if (!st) [[unlikely]] {
       if (out) release_out(*out);
-      if (trace) trace_->end_element(trace, flow_ns(now_), ElementOutcome::Failed);
       if (!handle_failure(n, st, "pull")) break;
       continue;
     }
     if (!out) {
-      if (trace) trace_->abandon_element(trace);
       ended = true;
       break;
     }
     Element& e = direct ? direct->queue.next_slot() : made_scratch_.emplace_back();
     e.sequence = n.next_sequence++;
-    e.timestamp_ns = e.origin_ns = 0;  // at the run's end
     e.payload = out->payload;
     e.content_type = intern(out->content_type);
-    e.trace = trace;
+    e.trace = 0;
     e.lineage = out->ack_id ? lineage_begin(n.index, out->ack_id) : 0;
     e.emitted_ns = e.queued_ns = 0;
     ++made;
-    if (direct) {
-      n.stats.elements_out.add();
-      if (direct->queue.commit_push()) source_backpressure(n);
-    }
+    if (direct && direct->queue.commit_push()) source_backpressure(n);
   }
+  n.stats.invocations.add(calls);
+  if (direct) n.stats.elements_out.add(made);
   pulled_ += made;
   stats_.elements_produced.add(made);
-  if (!traced) end_run(n, t0, calls);
+  end_run(n, t0, calls);
+  // The run's one clock read stamps its elements (their timestamp and the origin of their latency).
   const uint64_t timestamp = epoch_ns(now_), origin = flow_ns(now_);
   if (direct) {
     ElementQueue& q = direct->queue;
@@ -112,6 +100,45 @@ uint32_t Flow::pull_singles(Node& n, uint32_t k) {
   }
   if (ended) source_done(n);
   return calls;
+}
+
+// One pull of a traced flow, a run of its own: the element's trace starts with the pull that
+// produces it, and the pull's span has its own times, copies and fuel.
+uint32_t Flow::pull_traced(Node& n) {
+  const Clock::time_point t0 = stamp();
+  const uint32_t trace = trace_->begin_element(flow_ns(t0));
+  const SpanId span = enter_call(trace ? trace_->trace_id(trace) : TraceId{}, t0);
+  const CallCost before = cost_before(n);
+  std::optional<OutElement> out;
+  CallStatus st = n.stage->pull(out);
+  count_fuel(n);
+  n.stats.invocations.add();
+  end_run(n, t0, 1);
+  trace_->set_sequence(trace, n.next_sequence);
+  trace_call(n, trace, SpanOp::Pull, span, t0, now_, st, nullptr, out ? out->payload : resources::BufferId{}, cost_since(n, before));
+  if (!st) [[unlikely]] {
+    if (out) release_out(*out);
+    if (trace) trace_->end_element(trace, flow_ns(now_), ElementOutcome::Failed);
+    handle_failure(n, st, "pull");
+    return 1;
+  }
+  if (!out) {
+    if (trace) trace_->abandon_element(trace);
+    source_done(n);
+    return 1;
+  }
+  Element e;
+  e.sequence = n.next_sequence++;
+  e.timestamp_ns = epoch_ns(now_);
+  e.origin_ns = flow_ns(now_);
+  e.payload = out->payload;
+  e.content_type = intern(out->content_type);
+  e.trace = trace;
+  e.lineage = out->ack_id ? lineage_begin(n.index, out->ack_id) : 0;
+  ++pulled_;
+  stats_.elements_produced.add();
+  hand_on(n, e);
+  return 1;
 }
 
 // One batch pull of up to k elements: some, nothing now, or done (exhausted). Counted as one

@@ -37,5 +37,29 @@ TEST(ElementQueue, CreditWatermarksAndStats) {
   EXPECT_TRUE(q.empty());
 }
 
+// A capacity that is not a power of two: the ring is larger (positions wrap with a mask), but the
+// queue is full at its capacity and keeps its order over many wraps, read in place too.
+TEST(ElementQueue, ACapacityNotAPowerOfTwoHoldsExactlyThatManyInOrder) {
+  ElementQueue q(5, 0.4);
+  Element e, out;
+  uint64_t next_in = 0, next_out = 0;
+  for (int round = 0; round < 40; ++round) {
+    while (!q.full()) {
+      e.sequence = next_in++;
+      q.push(e);
+    }
+    ASSERT_EQ(q.size(), 5u);
+    ASSERT_EQ(q.credit(), 0u);
+    for (uint32_t i = 0; i < q.size(); ++i) ASSERT_EQ(q.at(i).sequence, next_out + i);
+    const int take = 1 + round % 5;
+    for (int k = 0; k < take; ++k) {
+      q.pop(out);
+      ASSERT_EQ(out.sequence, next_out++);
+    }
+  }
+  EXPECT_EQ(q.capacity(), 5u);
+  EXPECT_EQ(q.stats.peak_depth.get(), 5u);
+}
+
 }  // namespace
 }  // namespace torvyn::reactor

@@ -3,7 +3,9 @@
 // backpressure on at 100 % and off at the low watermark, and the statistics operators read.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -40,7 +42,10 @@ struct QueueStats {
 class ElementQueue {
  public:
   ElementQueue(uint32_t capacity, double low_watermark_ratio)
-      : ring_(capacity), cap_(capacity), low_mark_(static_cast<uint32_t>(capacity * low_watermark_ratio)) {}
+      : ring_(std::bit_ceil(std::max<uint32_t>(capacity, 1))),
+        mask_(static_cast<uint32_t>(ring_.size()) - 1),
+        cap_(capacity),
+        low_mark_(static_cast<uint32_t>(capacity * low_watermark_ratio)) {}
 
   uint32_t capacity() const { return cap_; }
   uint32_t size() const { return size_; }
@@ -56,11 +61,7 @@ class ElementQueue {
   }
   // Pushing in place, for a producer that builds the element where it will sit: the slot the
   // next push fills (only while !full()), then commit_push(), which push() is.
-  Element& next_slot() {
-    uint32_t i = head_ + size_;
-    if (i >= cap_) i -= cap_;
-    return ring_[i];
-  }
+  Element& next_slot() { return ring_[(head_ + size_) & mask_]; }
   bool commit_push() {
     ++size_;
     stats.enqueued.add();
@@ -72,17 +73,13 @@ class ElementQueue {
   const Element& front() const { return ring_[head_]; }
   // The i-th element from the front (i < size()): a batch is handed over in place and dropped
   // only once the stage took it.
-  const Element& at(uint32_t i) const {
-    uint32_t j = head_ + i;
-    if (j >= cap_) j -= cap_;
-    return ring_[j];
-  }
+  const Element& at(uint32_t i) const { return ring_[(head_ + i) & mask_]; }
   // The same, to complete an element in place (a source stamps its run's elements at the run's end).
   Element& at(uint32_t i) { return const_cast<Element&>(static_cast<const ElementQueue&>(*this).at(i)); }
   // Removes the front element. Returns true when this turned backpressure off (the low
   // watermark was reached).
   bool drop_front() {
-    if (++head_ == cap_) head_ = 0;
+    head_ = (head_ + 1) & mask_;
     --size_;
     stats.depth.set(size_);
     if (backpressure_ && size_ <= low_mark_) {
@@ -132,8 +129,10 @@ class ElementQueue {
     return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   }
 
+  // The ring is the capacity rounded up to a power of two, so that a position wraps with a mask;
+  // the queue never holds more than cap_.
   std::vector<Element> ring_;
-  uint32_t cap_, head_ = 0, size_ = 0, low_mark_;
+  uint32_t mask_, cap_, head_ = 0, size_ = 0, low_mark_;
   bool backpressure_ = false;
   std::atomic<uint64_t> open_since_ns_{0};  // steady-clock ns the open episode began; 0 = none
 };

@@ -197,9 +197,11 @@ class Flow {
   uint32_t run_singles(Node& n, Edge& in, uint32_t k);
   template <Role R>
   uint32_t run_singles_as(Node& n, Edge& in, uint32_t k);
+  uint32_t run_traced(Node& n, Edge& in);
   uint32_t run_batch(Node& n, Edge& in, uint32_t k);
   uint32_t run_source(Node& n, uint32_t max);
   uint32_t pull_singles(Node& n, uint32_t k);
+  uint32_t pull_traced(Node& n);
   uint32_t pull_batch(Node& n, uint32_t k);
   Edge* next_input(Node& n);
   uint32_t out_credit(const Node& n) const;

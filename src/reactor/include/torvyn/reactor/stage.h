@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,10 +57,20 @@ struct InElement {
 // the heap.
 class ContentType {
  public:
-  ContentType() = default;
+  ContentType() noexcept {}
   ContentType(std::string_view s) { assign(s); }
   ContentType(const char* s) { assign(s); }
   ContentType(const std::string& s) { assign(s); }
+  ContentType(const ContentType& o) { assign(o.view()); }
+  ContentType& operator=(const ContentType& o) {
+    if (this != &o) assign(o.view());
+    return *this;
+  }
+  ContentType(ContentType&& o) noexcept { take(o); }
+  ContentType& operator=(ContentType&& o) noexcept {
+    if (this != &o) take(o);
+    return *this;
+  }
   ContentType& operator=(std::string_view s) {
     assign(s);
     return *this;
@@ -68,24 +79,40 @@ class ContentType {
   ContentType& operator=(const std::string& s) { return *this = std::string_view(s); }
   void assign(std::string_view s) {
     if (s.size() <= kInline) {
-      std::memcpy(inline_, s.data(), s.size());
+      std::memmove(inline_, s.data(), s.size());  // `s` may be this type's own inline text
       size_ = static_cast<uint8_t>(s.size());
+      heap_.reset();
     } else {
-      heap_.assign(s);
+      // A copy first: `s` may be this type's own heap text.
+      std::unique_ptr<char[]> text(new char[s.size()]);
+      std::memcpy(text.get(), s.data(), s.size());
+      heap_ = std::move(text);
+      heap_size_ = s.size();
       size_ = kOnHeap;
     }
   }
-  std::string_view view() const { return size_ == kOnHeap ? std::string_view(heap_) : std::string_view(inline_, size_); }
+  // `o`'s text, leaving `o` empty.
+  void take(ContentType& o) noexcept {
+    size_ = o.size_;
+    heap_ = std::move(o.heap_);
+    heap_size_ = o.heap_size_;
+    if (size_ != kOnHeap) std::memcpy(inline_, o.inline_, size_);
+    o.size_ = 0;
+  }
+  std::string_view view() const { return size_ == kOnHeap ? std::string_view(heap_.get(), heap_size_) : std::string_view(inline_, size_); }
   operator std::string_view() const { return view(); }
   bool empty() const { return view().empty(); }
   friend bool operator==(const ContentType& a, std::string_view b) { return a.view() == b; }
 
  private:
+  // A unique_ptr rather than a std::string for the rare long type: a stage makes and drops one
+  // ContentType per element, and an empty unique_ptr is one word to set and test.
   static constexpr size_t kInline = 63;
   static constexpr uint8_t kOnHeap = 0xff;
   char inline_[kInline];
   uint8_t size_ = 0;
-  std::string heap_;
+  std::unique_ptr<char[]> heap_;
+  size_t heap_size_ = 0;
 };
 
 // An element a component handed back (output-element: the host now owns the payload).
