@@ -168,13 +168,38 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
   return run_guest_destructor(inst, store, b.resource, rep);
 }
 
-// resource.drop as the aot glue calls it from guest code: no slot array. A failure traps from this
-// frame, which holds nothing with a destructor (drop_handle's message is already in the store).
-void resource_drop_typed(void* env, uint32_t handle) {
-  auto* b = static_cast<ResourceBuiltin*>(env);
-  wasm::TrapKind k = drop_handle(*b, *b->store, handle);
+// Every other drop, and every failure: drop_handle whole. A failure traps from this frame, which
+// holds nothing with a destructor (drop_handle's message is already in the store).
+[[gnu::noinline]] void resource_drop_rest(ResourceBuiltin& b, uint32_t handle) {
+  wasm::TrapKind k = drop_handle(b, *b.store, handle);
   if (k != wasm::TrapKind::None) [[unlikely]]
     wasm::raise_host_trap(k);
+}
+
+// resource.drop as the aot glue calls it from guest code: no slot array. The two drops a stream
+// element makes by the handful take the short way here, checked as drop_handle checks them: a
+// borrow the running export call lent, and an own handle of a host resource (its destructor the
+// last call, so that this frame needs no saved registers); the rest go to resource_drop_rest.
+void resource_drop_typed(void* env, uint32_t handle) {
+  auto* b = static_cast<ResourceBuiltin*>(env);
+  Instance& inst = *b->owner;
+  HandleTable& handles = *b->handles;
+  HandleEntry* found = handles.find(handle, b->resource);
+  if (found && found->lends == 0 && inst.may_leave()) [[likely]] {
+    if (!found->own) {
+      auto& scopes = detail::RuntimeAccess::state(inst).scopes;
+      if (!scopes.empty() && scopes.back().id == found->borrow_scope) [[likely]] {
+        handles.erase(handle);
+        if (scopes.back().outstanding > 0) --scopes.back().outstanding;
+        return;
+      }
+    } else if (b->host_resolved && b->host && b->host->destructor) [[likely]] {
+      const uint64_t rep = found->rep;
+      handles.erase(handle);
+      return b->host->destructor(rep);
+    }
+  }
+  resource_drop_rest(*b, handle);
 }
 
 wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* slots) {
