@@ -125,8 +125,10 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
 
 // resource.drop (CanonicalABI.md canon_resource_drop): an own handle runs the resource's
 // destructor, a borrow ends the lend it came from.
-// Inlined into both entries: a drop is a crossing of its own, and the call frame was a third of
-// its host instructions.
+// Inlined where it is called (the slot entry, resource_builtin, and the aot entry's out-of-line
+// rest, resource_drop_rest): a drop is a crossing of its own, and the call frame was a third of
+// its host instructions. The rules here are the reference; resource_drop_typed's short way checks
+// a subset of them in the same order.
 [[gnu::always_inline]] inline wasm::TrapKind drop_handle(ResourceBuiltin& b, wasm::Store& store, uint32_t arg) {
   Instance& inst = *b.owner;
   HandleTable& handles = *b.handles;
@@ -233,23 +235,11 @@ Instance::~Instance() = default;
 
 bool Instance::poisoned() const { return state_->poisoned; }
 
-// Sampled after every scheduling round of a flow, so it allocates nothing: a memory that several
-// core instances share counts once, found by looking back over the few memories before it.
+// Sampled after every scheduling round of a flow: the distinct memories are found once, when the
+// instance is made (instantiate_into).
 uint64_t Instance::memory_bytes() {
   uint64_t total = 0;
-  const auto& envs = state_->envs;
-  for (size_t e = 0; e < envs.size(); ++e) {
-    const auto& mems = envs[e]->core_memories;
-    for (size_t i = 0; i < mems.size(); ++i) {
-      bool counted = false;
-      for (size_t pe = 0; pe <= e && !counted; ++pe) {
-        const auto& earlier = envs[pe]->core_memories;
-        const size_t upto = pe == e ? i : earlier.size();
-        for (size_t pi = 0; pi < upto && !counted; ++pi) counted = earlier[pi].handle == mems[i].handle;
-      }
-      if (!counted) total += state_->store->memory(mems[i]).size;
-    }
-  }
+  for (const wasm::Extern& m : state_->memories) total += state_->store->memory(m).size;
   return total;
 }
 wasm::Store& Instance::store() { return *state_->store; }

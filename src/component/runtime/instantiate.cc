@@ -2,6 +2,7 @@
 // core modules against the core instances the component wires together, lowering host imports
 // into core functions and lifting core exports into component functions. Nested components are
 // instantiated recursively with their arguments. (Explainer.md / Binary.md)
+#include <algorithm>
 #include <functional>
 
 #include "calls.h"
@@ -590,6 +591,11 @@ Status detail::instantiate_into(Instance& ci, Instance::State& st) {
   Instantiator in(ci, st);
   auto root = in.run(st.component->decoded->component, nullptr, {});
   if (!root) return root.take_error();
+  // Core instances share memories by alias: each counts once in memory_bytes.
+  for (const auto& env : st.envs)
+    for (const wasm::Extern& m : env->core_memories)
+      if (std::none_of(st.memories.begin(), st.memories.end(), [&](const wasm::Extern& k) { return k.handle == m.handle; }))
+        st.memories.push_back(m);
   return {};
 }
 

@@ -129,6 +129,7 @@ struct Instance::State {
   std::unique_ptr<wasm::Store> store;
   HandleTable handles;
   std::vector<std::unique_ptr<detail::Env>> envs;  // root first; nested instantiations after
+  std::vector<wasm::Extern> memories;  // the distinct core memories of all envs (memory_bytes)
   std::vector<std::unique_ptr<LoweredImport>> lowered;
   std::vector<std::unique_ptr<ResourceBuiltin>> builtins;
   detail::GuestResources guest;  // the component's own resource types
