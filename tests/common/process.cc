@@ -19,9 +19,32 @@ namespace torvyn::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// A state directory of this test process's own (mode 0700, removed at exit). Without it every
+// `torvyn run` of a parallel ctest shares /tmp/torvyn-<uid>/torvyn.sock: the second one warns that
+// another inspection server holds the socket, and a test reading stderr as JSON reads the warning.
+const std::string& private_state_dir() {
+  // Never destroyed: the atexit hand below reads it after static destructors may have run.
+  static const std::string* dir = [] {
+    std::string tmpl = (fs::temp_directory_path() / "torvyn-test-state-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp " + tmpl + " failed");
+    return new std::string(tmpl);
+  }();
+  static const bool removed_at_exit = std::atexit([] {
+                                        std::error_code ec;
+                                        fs::remove_all(*dir, ec);
+                                      }) == 0;
+  (void)removed_at_exit;
+  return *dir;
+}
+
+}  // namespace
+
 std::vector<std::string> child_environment(const std::map<std::string, std::optional<std::string>>& set,
                                            const std::vector<std::string>& keep_torvyn) {
   std::vector<std::string> env;
+  if (!set.count("TORVYN_STATE_DIR")) env.push_back("TORVYN_STATE_DIR=" + private_state_dir());
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
     std::string name = kv.substr(0, kv.find('='));

@@ -18,6 +18,14 @@ namespace {
 
 using namespace testing;
 
+// Batches whatever the machine's load: a stage whose batch calls take longer than batch_slow per
+// element falls back to per-element calls (Flow::end_run), and on a busy machine a first call that
+// faults its pages in can. These tests are about the batch forms.
+FlowOptions steady(FlowOptions o) {
+  o.batch_slow = std::chrono::hours(1);
+  return o;
+}
+
 class BatchTest : public ::testing::Test {
  protected:
   resources::BufferPool pool{resources::PoolSizes{256, 4, 1, 8u << 20, false}};
@@ -53,7 +61,7 @@ std::vector<std::string> upper_range(int from, int to, int skip = -1) {
 }
 
 TEST_F(BatchTest, BatchesAreBoundedByTheStageTheOptionsAndTheOutputCredit) {
-  Flow f({.name = "bounded"}, pool, ledger);
+  Flow f(steady({.name = "bounded"}), pool, ledger);
   add<FakeSource>(f, "src", 200);
   auto* p = add<BatchProcessor>(f, "p", 16, upper());
   auto* sink = add<FakeSink>(f, "sink");
@@ -72,7 +80,7 @@ TEST_F(BatchTest, FlowMaxBatchBoundsEveryBatchAndOneMeansPerElementCalls) {
   for (uint32_t max : {4u, 1u}) {
     FlowOptions o{.name = "max"};
     o.max_batch = max;
-    Flow f(o, pool, ledger);
+    Flow f(steady(o), pool, ledger);
     add<FakeSource>(f, "src", 100);
     auto* p = add<BatchProcessor>(f, "p", 64, upper());
     auto* sink = add<FakeSink>(f, "sink");
@@ -101,7 +109,7 @@ FakeProcessor::Fn failing_on(std::string bad, FailKind kind) {
 }
 
 TEST_F(BatchTest, SkipDropsOnlyTheFailingElementOfABatch) {
-  Flow f({.name = "skip", .error_policy = ErrorPolicy::Skip}, pool, ledger);
+  Flow f(steady({.name = "skip", .error_policy = ErrorPolicy::Skip}), pool, ledger);
   add<FakeSource>(f, "src", 20);
   auto* p = add<BatchProcessor>(f, "p", 64, failing_on("e5", FailKind::Internal));
   auto* sink = add<FakeSink>(f, "sink");
@@ -121,7 +129,7 @@ TEST_F(BatchTest, SkipDropsOnlyTheFailingElementOfABatch) {
 TEST_F(BatchTest, RetryCallsThePerElementFormForThatElementAlone) {
   int failures = 2;
   FlowOptions o{.name = "retry", .error_policy = ErrorPolicy::Retry, .max_retries = 3, .retry_backoff = std::chrono::milliseconds(1)};
-  Flow f(o, pool, ledger);
+  Flow f(steady(o), pool, ledger);
   add<FakeSource>(f, "src", 10);
   auto* p = add<BatchProcessor>(f, "p", 64, [&](const std::string& in, std::optional<std::string>& out) {
     if (in == "e3" && failures-- > 0) return CallStatus{FailKind::Unavailable, "try again"};
@@ -143,7 +151,7 @@ TEST_F(BatchTest, RetryCallsThePerElementFormForThatElementAlone) {
 
 TEST_F(BatchTest, RetriesExhaustedSkipTheElement) {
   FlowOptions o{.name = "retry", .error_policy = ErrorPolicy::Retry, .max_retries = 2, .retry_backoff = std::chrono::milliseconds(1)};
-  Flow f(o, pool, ledger);
+  Flow f(steady(o), pool, ledger);
   add<FakeSource>(f, "src", 10);
   auto* p = add<BatchProcessor>(f, "p", 64, failing_on("e4", FailKind::Unavailable));
   auto* sink = add<FakeSink>(f, "sink");
@@ -163,7 +171,7 @@ TEST_F(BatchTest, FailFastAndFatalFailTheFlowAndReleaseEveryBuffer) {
   };
   for (Case c : {Case{ErrorPolicy::FailFast, FailKind::InvalidInput}, Case{ErrorPolicy::Skip, FailKind::Fatal},
                  Case{ErrorPolicy::Retry, FailKind::Trap}}) {
-    Flow f({.name = "fail", .error_policy = c.policy}, pool, ledger);
+    Flow f(steady({.name = "fail", .error_policy = c.policy}), pool, ledger);
     add<FakeSource>(f, "src", 100);
     add<BatchProcessor>(f, "p", 64, failing_on("e5", c.kind));
     auto* sink = add<FakeSink>(f, "sink");
@@ -181,7 +189,7 @@ TEST_F(BatchTest, FailFastAndFatalFailTheFlowAndReleaseEveryBuffer) {
 }
 
 TEST_F(BatchTest, ABatchCallThatFailsAsAWholeFailsTheFlowAndReleasesTheBatch) {
-  Flow f({.name = "trap", .error_policy = ErrorPolicy::Skip}, pool, ledger);
+  Flow f(steady({.name = "trap", .error_policy = ErrorPolicy::Skip}), pool, ledger);
   add<FakeSource>(f, "src", 200);
   auto* p = add<BatchProcessor>(f, "p", 64, upper());
   p->fail_call = [](size_t call) { return call == 2; };
@@ -199,7 +207,7 @@ TEST_F(BatchTest, ABatchCallThatFailsAsAWholeFailsTheFlowAndReleasesTheBatch) {
 TEST_F(BatchTest, APausedSinkGetsTheRestOfItsBatchLater) {
   FlowOptions o{.name = "pause"};
   o.sink_pause = std::chrono::microseconds(200);
-  Flow f(o, pool, ledger);
+  Flow f(steady(o), pool, ledger);
   add<FakeSource>(f, "src", 100);
   auto* sink = add<BatchSink>(f, "sink", 64);
   sink->pause_after = [](const std::string& t) { return t == "e7" || t == "e40" || t == "e41"; };
@@ -215,7 +223,7 @@ TEST_F(BatchTest, APausedSinkGetsTheRestOfItsBatchLater) {
 }
 
 TEST_F(BatchTest, SinkErrorsFollowThePolicyPerElement) {
-  Flow f({.name = "sinkskip", .error_policy = ErrorPolicy::Skip}, pool, ledger);
+  Flow f(steady({.name = "sinkskip", .error_policy = ErrorPolicy::Skip}), pool, ledger);
   add<FakeSource>(f, "src", 30);
   auto* sink = add<BatchSink>(f, "sink", 64);
   sink->fail = [](const std::string& t) { return t == "e3" || t == "e17" ? CallStatus{FailKind::InvalidInput, "no"} : CallStatus{}; };
@@ -228,7 +236,7 @@ TEST_F(BatchTest, SinkErrorsFollowThePolicyPerElement) {
 }
 
 TEST_F(BatchTest, ASourceWithNothingNowIsAskedAgainAndOnlyDoneEndsTheStream) {
-  Flow f({.name = "src"}, pool, ledger);
+  Flow f(steady({.name = "src"}), pool, ledger);
   auto* src = add<BatchSource>(f, "src", 64,
                                std::deque<BatchSource::Answer>{{3}, {0}, {0}, {50}, {0}, {4, true}});
   auto* sink = add<FakeSink>(f, "sink");
@@ -252,7 +260,7 @@ class IdleNotingSink : public FakeSink {
 // When a round does nothing (the source has nothing now), every stage hears idle(): the moment a
 // sink that holds output back (the file sink's stdio buffer) hands it on.
 TEST_F(BatchTest, ARoundWithNothingToDoTellsTheStagesTheFlowIsIdle) {
-  Flow f({.name = "idle"}, pool, ledger);
+  Flow f(steady({.name = "idle"}), pool, ledger);
   // (a round pulls until the source has nothing now: the first zero goes with the three)
   add<BatchSource>(f, "src", 64, std::deque<BatchSource::Answer>{{3}, {0}, {0}, {0}, {0}, {2, true}});
   auto* sink = add<IdleNotingSink>(f, "sink");
@@ -264,7 +272,7 @@ TEST_F(BatchTest, ARoundWithNothingToDoTellsTheStagesTheFlowIsIdle) {
 }
 
 TEST_F(BatchTest, ABatchSourceRespectsTheLimit) {
-  Flow f({.name = "limit", .limit = 7}, pool, ledger);
+  Flow f(steady({.name = "limit", .limit = 7}), pool, ledger);
   auto* src = add<BatchSource>(f, "src", 64, std::deque<BatchSource::Answer>{{100, true}});
   auto* sink = add<FakeSink>(f, "sink");
   connect(f, "src", "sink");
@@ -279,7 +287,7 @@ TEST_F(BatchTest, ABatchSourceRespectsTheLimit) {
 TEST_F(BatchTest, BackpressureReachesABatchSourceAndStopDrains) {
   FlowOptions o{.name = "bp"};
   o.sink_pause = std::chrono::microseconds(100);
-  Flow f(o, pool, ledger);
+  Flow f(steady(o), pool, ledger);
   auto* src = add<BatchSource>(f, "src", 64, std::deque<BatchSource::Answer>{{1000000, true}});
   add<BatchProcessor>(f, "p", 64, upper());
   auto* sink = add<BatchSink>(f, "sink", 64);
@@ -303,7 +311,7 @@ TEST_F(BatchTest, DroppedOutcomesAndCountersMatchPerElementCalls) {
   auto run = [&](uint32_t max_batch) {
     FlowOptions o{.name = "same"};
     o.max_batch = max_batch;
-    Flow f(o, pool, ledger);
+    Flow f(steady(o), pool, ledger);
     add<FakeSource>(f, "src", 50);
     add<BatchProcessor>(f, "p", 64, [](const std::string& in, std::optional<std::string>& out) {
       if (in.back() != '3') out = in + "!";
@@ -338,7 +346,7 @@ TEST_F(BatchTest, TracedFlowsCallPerElementWithEveryElementItsOwnSpan) {
   FlowContextState ctx;
   FlowOptions o{.name = "traced"};
   o.context = &ctx;
-  Flow f(o, pool, ledger);
+  Flow f(steady(o), pool, ledger);
   add<BatchSource>(f, "src", 64, std::deque<BatchSource::Answer>{{20, true}});
   auto* p = add<BatchProcessor>(f, "p", 64, upper());
   auto* sink = add<BatchSink>(f, "sink", 64);

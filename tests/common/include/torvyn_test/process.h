@@ -27,7 +27,9 @@ struct ProcResult {
 
 // The environment for a child: this process's, minus every TORVYN_* variable except those named in
 // `keep_torvyn` (a developer's TORVYN_RUNTIME_ENGINE must not change what a test runs), with
-// `set` applied on top (a value of std::nullopt removes the variable).
+// `set` applied on top (a value of std::nullopt removes the variable). TORVYN_STATE_DIR, unless
+// `set` names it, is a private directory of this test process, so parallel tests never share an
+// inspection socket.
 std::vector<std::string> child_environment(const std::map<std::string, std::optional<std::string>>& set,
                                            const std::vector<std::string>& keep_torvyn = {"TORVYN_SDK_DIR"});
 
