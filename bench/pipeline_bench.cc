@@ -98,6 +98,10 @@ void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t
            pool, ledger);
     auto add = [&](const std::shared_ptr<component::LoadedComponent>& lc, const char* id, std::string config) {
       auto inst = component::Instance::instantiate(*lc, linker);
+      // What `torvyn run` sets on every node (runtime.fuel_per_invocation, invocation_timeout
+      // defaults): the benchmark pays for the limits production pays for.
+      (*inst)->store().set_fuel_per_invocation(1'000'000);
+      (*inst)->store().set_timeout(std::chrono::milliseconds(5000));
       auto n = ComponentNode::bind(std::move(*inst), host, InstanceAccount{pool.register_owner(id, 0), id}, std::nullopt);
       return f.add_node(id, std::move(*n), std::move(config));
     };

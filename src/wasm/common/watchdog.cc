@@ -54,29 +54,32 @@ class Watchdog {
       int64_t now = now_ns();
       int64_t next = 0;
       bool stopping = stop_ && stop_->load(std::memory_order_relaxed);
+      if (!stopping) stop_since_ = 0;
+      else if (stop_since_ == 0) stop_since_ = now;
       for (WatchdogEntry* e : entries_) {
-        int64_t d = e->deadline_ns_.load(std::memory_order_acquire);
-        if (d != 0 && d <= now) {
-          // Keep interrupting every tick until the call ends and disarms: the guest may overwrite
-          // one interrupt with its own read-modify-write of the counter.
-          interrupt(e, false);
-        } else if (d != 0 && (next == 0 || d < next)) {
-          next = d;
-        }
-        // An invocation with a timeout of its own is left to it; the stop only reaches those
-        // that nothing else would ever end.
-        if (!stopping || d != 0) continue;
         uint64_t call = e->calls_.load(std::memory_order_acquire);
         if ((call & 1) == 0) continue;  // not running
+        int64_t timeout = e->timeout_ns_.load(std::memory_order_relaxed);
         if (call != e->seen_call_) {
-          e->seen_call_ = call;  // first seen under the stop: its grace starts now
+          e->seen_call_ = call;  // first seen: its time (and, under a stop, its grace) starts now
           e->seen_ns_ = now;
-        } else if (now - e->seen_ns_ >= grace_ns_) {
-          interrupt(e, true);
         }
+        // Keep interrupting every tick until the call ends: the guest may overwrite one interrupt
+        // with its own read-modify-write of the counter.
+        if (timeout > 0 && now - e->seen_ns_ >= timeout) {
+          interrupt(e, false);
+          continue;
+        }
+        if (timeout > 0) {
+          if (next == 0 || e->seen_ns_ + timeout < next) next = e->seen_ns_ + timeout;
+          continue;  // a call with a timeout of its own ends by it; the stop reaches the others
+        }
+        // Under a stop, the grace starts when the stop came or the call was first seen, whichever
+        // was later.
+        if (stopping && now - std::max(e->seen_ns_, stop_since_) >= grace_ns_) interrupt(e, true);
       }
-      // Sleep until the nearest deadline, but at most 1 ms: arming does not wake us (that would put
-      // a syscall on every invocation), so a newly armed deadline is noticed within a millisecond.
+      // Sleep until the nearest deadline, but at most 1 ms: a call starting does not wake us (that
+      // would put a syscall on every invocation), so a new call is seen within a millisecond.
       int64_t wait = next == 0 ? 1'000'000 : std::min<int64_t>(next - now, 1'000'000);
       cv_.wait_for(lock, std::chrono::nanoseconds(std::max<int64_t>(wait, 50'000)));
     }
@@ -88,6 +91,7 @@ class Watchdog {
   bool started_ = false;
   const std::atomic<bool>* stop_ = nullptr;
   int64_t grace_ns_ = 0;
+  int64_t stop_since_ = 0;  // when this thread first saw the stop flag set (0: not set)
 };
 
 WatchdogEntry::WatchdogEntry(Interruptible* target) : target_(target) { Watchdog::instance().add(this); }
@@ -98,15 +102,15 @@ void WatchdogEntry::begin(std::chrono::nanoseconds timeout) {
     fired_.store(false, std::memory_order_relaxed);
     stopped_.store(false, std::memory_order_relaxed);
   }
+  if (const int64_t t = std::max<int64_t>(timeout.count(), 0); t != published_timeout_ns_) {
+    published_timeout_ns_ = t;
+    timeout_ns_.store(t, std::memory_order_relaxed);  // published by the release below
+  }
   // Only this thread writes calls_: a plain increment published with release, no locked op.
   calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-  if (timeout.count() > 0) deadline_ns_.store(now_ns() + timeout.count(), std::memory_order_release);
 }
 
-void WatchdogEntry::end() {
-  if (deadline_ns_.load(std::memory_order_relaxed) != 0) deadline_ns_.store(0, std::memory_order_release);
-  calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-}
+void WatchdogEntry::end() { calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
 
 StopInterrupts::StopInterrupts(const std::atomic<bool>& stop, std::chrono::nanoseconds grace) {
   Watchdog::instance().set_stop(&stop, grace.count());

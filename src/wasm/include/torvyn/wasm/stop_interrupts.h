@@ -1,7 +1,8 @@
 // How a stop request (SIGTERM, a run's deadline) reaches a guest that never returns: its worker
 // thread is inside the guest and cannot see the request, so the engines' watchdog thread interrupts
-// every invocation still running `grace` after the stop reached it — with or without a timeout of
-// its own. The interrupted call traps like a timeout, with a message that says it was stopped.
+// every invocation without a timeout of its own still running `grace` after the stop reached it (one
+// with a timeout ends by that). The interrupted call traps like a timeout, with a message that says
+// it was stopped.
 #pragma once
 
 #include <atomic>

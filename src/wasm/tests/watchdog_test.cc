@@ -1,0 +1,93 @@
+// The watchdog times a call from the first tick that sees it running (WatchdogEntry::begin reads no
+// clock): a call is never interrupted before its timeout, is interrupted soon after it, and a stop
+// reaches a call only `grace` after the stop came, however long the call had run before it. The
+// lower bounds hold on any machine (nothing can fire early); the upper bounds are generous waits.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "common/watchdog.h"
+
+namespace torvyn::wasm {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class CountingTarget : public Interruptible {
+ public:
+  void interrupt() override { interrupts.fetch_add(1); }
+  std::atomic<int> interrupts{0};
+};
+
+// Waits up to `limit` for the entry to fire; the time it took.
+std::chrono::milliseconds wait_fired(const WatchdogEntry& e, std::chrono::milliseconds limit) {
+  auto t0 = Clock::now();
+  while (!e.fired() && Clock::now() - t0 < limit) std::this_thread::sleep_for(1ms);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+}
+
+TEST(Watchdog, ACallIsInterruptedAfterItsTimeoutAndNeverBefore) {
+  CountingTarget target;
+  WatchdogEntry e(&target);
+  const auto t0 = Clock::now();
+  e.begin(150ms);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(e.fired()) << "interrupted before its timeout";
+  wait_fired(e, 10s);
+  ASSERT_TRUE(e.fired());
+  EXPECT_GE(Clock::now() - t0, 150ms);
+  EXPECT_FALSE(e.stopped()) << "a timeout, not a stop";
+  EXPECT_GT(target.interrupts.load(), 0);
+  e.end();
+  // The next call starts clean, and a call that ends in time is never interrupted.
+  e.begin(10s);
+  EXPECT_FALSE(e.fired());
+  std::this_thread::sleep_for(20ms);
+  e.end();
+  const int after = target.interrupts.load();
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(target.interrupts.load(), after);
+}
+
+TEST(Watchdog, ACallWithoutATimeoutRunsUntilAStopAndItsGrace) {
+  CountingTarget target;
+  WatchdogEntry e(&target);
+  e.begin(0ns);
+  std::this_thread::sleep_for(100ms);  // longer than the grace below: the grace counts from the stop
+  EXPECT_FALSE(e.fired());
+  std::atomic<bool> stop{false};
+  StopInterrupts interrupts(stop, 150ms);
+  const auto t0 = Clock::now();
+  stop = true;
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(e.fired()) << "the stop reached the call before its grace";
+  wait_fired(e, 10s);
+  ASSERT_TRUE(e.fired());
+  EXPECT_GE(Clock::now() - t0, 150ms);
+  EXPECT_TRUE(e.stopped());
+  e.end();
+}
+
+// As README's "Stopping" says: a call with an invocation_timeout of its own ends by it, not by the
+// stop's grace.
+TEST(Watchdog, UnderAStopACallWithATimeoutEndsByItsTimeout) {
+  CountingTarget target;
+  WatchdogEntry e(&target);
+  const auto t0 = Clock::now();
+  e.begin(300ms);
+  std::atomic<bool> stop{true};
+  StopInterrupts interrupts(stop, 20ms);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(e.fired()) << "the stop's grace ended a call that has a timeout of its own";
+  wait_fired(e, 10s);
+  ASSERT_TRUE(e.fired());
+  EXPECT_GE(Clock::now() - t0, 300ms);
+  EXPECT_FALSE(e.stopped());
+  e.end();
+}
+
+}  // namespace
+}  // namespace torvyn::wasm
