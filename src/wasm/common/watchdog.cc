@@ -42,7 +42,12 @@ class Watchdog {
   }
 
  private:
-  static void interrupt(WatchdogEntry* e, bool by_stop) {
+  // Interrupts call `call` of `e`, unless it has ended since this tick read it: an interrupt meant
+  // for one call must not land on the next (the entry's thread may end a call and begin another
+  // between the read and here). What is left is the few instructions between the check and the
+  // store into the fuel counter.
+  static void interrupt(WatchdogEntry* e, uint64_t call, bool by_stop) {
+    if (e->calls_.load(std::memory_order_acquire) != call) return;
     if (by_stop) e->stopped_.store(true, std::memory_order_release);
     e->fired_.store(true, std::memory_order_release);
     e->target_->interrupt();
@@ -67,7 +72,7 @@ class Watchdog {
         // Keep interrupting every tick until the call ends: the guest may overwrite one interrupt
         // with its own read-modify-write of the counter.
         if (timeout > 0 && now - e->seen_ns_ >= timeout) {
-          interrupt(e, false);
+          interrupt(e, call, false);
           continue;
         }
         if (timeout > 0) {
@@ -76,7 +81,7 @@ class Watchdog {
         }
         // Under a stop, the grace starts when the stop came or the call was first seen, whichever
         // was later.
-        if (stopping && now - std::max(e->seen_ns_, stop_since_) >= grace_ns_) interrupt(e, true);
+        if (stopping && now - std::max(e->seen_ns_, stop_since_) >= grace_ns_) interrupt(e, call, true);
       }
       // Sleep until the nearest deadline, but at most 1 ms: a call starting does not wake us (that
       // would put a syscall on every invocation), so a new call is seen within a millisecond.
