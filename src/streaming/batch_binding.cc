@@ -126,7 +126,8 @@ class BatchBinding {
   component::ExportedFunc f;  // process-batch, pull-batch or push-batch (by role)
   BatchLimits limits;
 
-  // Per-call scratch, kept to avoid allocating per batch.
+  // Per-call scratch, kept to avoid allocating per batch. The per-element arrays only grow: their
+  // first n entries are the planned batch's (plan_batch).
   std::vector<std::string_view> in_types;  // distinct content types of the lowered elements
   std::vector<uint32_t> in_type_of;        // index into in_types, per element
   std::vector<uint32_t> in_size;           // payload size, per element
@@ -211,14 +212,19 @@ Result<uint8_t*> allocate_in_guest(GuestAbi& abi, uint32_t align, uint64_t bytes
 }
 
 // How many of `in` one call takes: all, up to kMaxBatch, unless their payloads pass
-// kMaxBatchPayloadBytes (at least one element). Sizes and content types land in `b`.
+// kMaxBatchPayloadBytes (at least one element). Sizes and content types land in `b`, in its first
+// n entries: the per-element arrays only grow (written by index, no push_back per element), and
+// in_types holds the batch's distinct types.
 Result<size_t> plan_batch(BatchBinding& b, const resources::BufferPool& pool, std::span<const InElement> in) {
   size_t n = std::min<size_t>(in.size(), kMaxBatch);
   b.in_types.clear();
-  b.in_type_of.clear();
-  b.in_size.clear();
-  b.in_bytes.clear();
+  if (b.in_size.size() < n) {
+    b.in_size.resize(n);
+    b.in_bytes.resize(n);
+    b.in_type_of.resize(n);
+  }
   uint64_t total = 0;
+  uint32_t last = 0;  // the previous element's type (when i > 0)
   for (size_t i = 0; i < n; ++i) {
     const resources::Buffer* buf = pool.get(in[i].payload);
     if (!buf) return Error(ErrorCode::ResourceHandleError, "element " + std::to_string(in[i].sequence) + ": its payload buffer no longer exists");
@@ -227,18 +233,15 @@ Result<size_t> plan_batch(BatchBinding& b, const resources::BufferPool& pool, st
       break;
     }
     total += buf->size;
-    b.in_size.push_back(static_cast<uint32_t>(buf->size));
-    b.in_bytes.push_back(buf->data);
+    b.in_size[i] = static_cast<uint32_t>(buf->size);
+    b.in_bytes[i] = buf->data;
     std::string_view ct = in[i].content_type;
-    uint32_t k = 0;
     // Usually one content type per stream: try the previous element's first.
-    if (!b.in_type_of.empty() && same_short_text(b.in_types[b.in_type_of.back()], ct))
-      k = b.in_type_of.back();
-    else {
-      k = static_cast<uint32_t>(std::find(b.in_types.begin(), b.in_types.end(), ct) - b.in_types.begin());
-      if (k == b.in_types.size()) b.in_types.push_back(ct);
+    if (i == 0 || !same_short_text(b.in_types[last], ct)) {
+      last = static_cast<uint32_t>(std::find(b.in_types.begin(), b.in_types.end(), ct) - b.in_types.begin());
+      if (last == b.in_types.size()) b.in_types.push_back(ct);
     }
-    b.in_type_of.push_back(k);
+    b.in_type_of[i] = last;
   }
   return n;
 }
@@ -285,7 +288,7 @@ Status lower_elements(GuestAbi& abi, BatchBinding& b, resources::CopyLedger& led
 
   // payloads, back to back: the copies into the guest, one per non-empty element (one ledger update).
   uint64_t total = 0;
-  for (uint32_t sz : b.in_size) total += sz;
+  for (uint32_t i = 0; i < n; ++i) total += b.in_size[i];
   auto payloads = allocate_in_guest(abi, 1, total, ptr);
   if (!payloads) return payloads.take_error();
   uint64_t off = 0;
