@@ -5,12 +5,17 @@ namespace torvyn::resources {
 CopyLedger::CopyLedger() : per_owner_(kMaxOwners) {}
 
 void CopyLedger::record(OwnerId component, CopyKind kind, uint64_t bytes, uint64_t copies) {
+  const auto k = static_cast<size_t>(kind);
   Counters* c = per_owner_.find(component);
-  if (!c) {
-    c = per_owner_.ensure(component);  // first record in this owner's chunk
-    if (!c) c = &overflow_;
+  if (!c) c = per_owner_.ensure(component);  // first record in this owner's chunk
+  if (c && component != kHostOwner) [[likely]] {
+    // A component's one writer (see the header): a load and a store, no locked instruction.
+    c->copies[k].store(c->copies[k].load(std::memory_order_relaxed) + copies, std::memory_order_relaxed);
+    c->bytes[k].store(c->bytes[k].load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+    return;
   }
-  auto k = static_cast<size_t>(kind);
+  // The host's own copies and owners past the table: any thread may record these.
+  if (!c) c = &overflow_;
   c->copies[k].fetch_add(copies, std::memory_order_relaxed);
   c->bytes[k].fetch_add(bytes, std::memory_order_relaxed);
 }
