@@ -210,11 +210,7 @@ wasm::TrapKind resource_builtin(void* env, wasm::HostContext& ctx, wasm::Slot* s
   uint32_t arg = static_cast<uint32_t>(slots[0]);
   switch (b->kind) {
     case ResourceBuiltin::Kind::New: {
-      HandleEntry e;
-      e.resource = b->resource;
-      e.rep = arg;
-      e.own = true;
-      slots[0] = handles.add(e);
+      slots[0] = handles.add(b->resource, arg, true);
       return wasm::TrapKind::None;
     }
     case ResourceBuiltin::Kind::Rep: {

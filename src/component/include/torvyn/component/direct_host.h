@@ -78,13 +78,7 @@ class Caller {
     return false;
   }
   // A new own handle for `rep` in the caller's table.
-  uint32_t lower_own(uint32_t resource, uint64_t rep) {
-    HandleEntry e;
-    e.resource = resource;
-    e.rep = rep;
-    e.own = true;
-    return handles_.add(e);
-  }
+  uint32_t lower_own(uint32_t resource, uint64_t rep) { return handles_.add(resource, rep, true); }
 
   // cabi_realloc(0, 0, align, len) in the caller, run with may_leave false. Returns the guest
   // pointer of a checked [p, p + len) range, or false after recording the failure.

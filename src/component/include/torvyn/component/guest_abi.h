@@ -141,22 +141,11 @@ class GuestAbi final : public AbiContext {
     handles_.erase(handle);
     return rep;
   }
-  Result<uint32_t> lower_own(uint32_t resource, uint64_t rep) {
-    HandleEntry e;
-    e.resource = resource;
-    e.rep = rep;
-    e.own = true;
-    return handles_.add(e);
-  }
+  Result<uint32_t> lower_own(uint32_t resource, uint64_t rep) { return handles_.add(resource, rep, true); }
   Result<uint32_t> lower_borrow(uint32_t resource, uint64_t rep) {  // only when calling an export
     if (!scope_.outstanding) return no_scope();
-    HandleEntry e;
-    e.resource = resource;
-    e.rep = rep;
-    e.own = false;
-    e.borrow_scope = scope_.id;
     ++*scope_.outstanding;
-    return handles_.add(e);
+    return handles_.add(resource, rep, false, scope_.id);
   }
 
   // Ends the borrows lifted from the guest (also done by the destructor).
