@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "torvyn/config/config.h"
 #include "torvyn/streaming/component_node.h"
 #include "torvyn/reactor/executor.h"
 #include "torvyn/reactor/flow.h"
@@ -98,10 +99,11 @@ void component_pipeline(benchmark::State& state, wasm::EngineKind kind, uint64_t
            pool, ledger);
     auto add = [&](const std::shared_ptr<component::LoadedComponent>& lc, const char* id, std::string config) {
       auto inst = component::Instance::instantiate(*lc, linker);
-      // What `torvyn run` sets on every node (runtime.fuel_per_invocation, invocation_timeout
-      // defaults): the benchmark pays for the limits production pays for.
-      (*inst)->store().set_fuel_per_invocation(1'000'000);
-      (*inst)->store().set_timeout(std::chrono::milliseconds(5000));
+      // What `torvyn run` sets on every node by default (runtime.fuel_per_invocation and
+      // invocation_timeout): the benchmark pays for the limits production pays for.
+      const config::RuntimeConfig defaults;
+      (*inst)->store().set_fuel_per_invocation(defaults.fuel_per_invocation);
+      (*inst)->store().set_timeout(std::chrono::milliseconds(defaults.invocation_timeout_ms));
       auto n = ComponentNode::bind(std::move(*inst), host, InstanceAccount{pool.register_owner(id, 0), id}, std::nullopt);
       return f.add_node(id, std::move(*n), std::move(config));
     };
