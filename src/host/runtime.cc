@@ -35,6 +35,7 @@ using Clock = std::chrono::steady_clock;
 // interrupted: long enough for any element that is merely slow, short enough that SIGTERM is
 // honoured promptly (well inside an orchestrator's 30 s before SIGKILL).
 constexpr std::chrono::milliseconds kStopGrace{5000};
+constexpr uint64_t kMaxInvocationTimeoutMs = INT64_MAX / 2 / 1'000'000;  // half of int64 nanoseconds
 
 
 namespace {
@@ -373,7 +374,9 @@ Status Runtime::build_flow(const config::FlowDecl& decl, const RunOptions& optio
   fo.retry_backoff = std::chrono::milliseconds(decl.retry_backoff_ms);
   fo.low_watermark_ratio = rt.backpressure.low_watermark_ratio;
   fo.limit = options.limit;
-  uint64_t timeout_ms = decl.invocation_timeout_ms.value_or(rt.invocation_timeout_ms);
+  // Any duration parses; past ~146 years it is no timeout in practice, and the nanosecond
+  // arithmetic below (flow-context's deadline = now + timeout) would overflow.
+  const uint64_t timeout_ms = std::min<uint64_t>(decl.invocation_timeout_ms.value_or(rt.invocation_timeout_ms), kMaxInvocationTimeoutMs);
   fo.context = &rf->streaming->context();
   fo.invocation_timeout = std::chrono::milliseconds(timeout_ms);
   // runtime.max_batch bounds every batch call (with free queue credit); interp runs per element

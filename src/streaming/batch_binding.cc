@@ -148,7 +148,9 @@ class BatchBinding {
   struct Scaled {
     Scaled(wasm::Store& s, const BatchLimits& l, size_t n) : store(s), limits(l) {
       if (l.fuel_per_element) s.set_fuel_per_invocation(saturating_mul(l.fuel_per_element, n));
-      if (l.timeout_per_element.count()) s.set_timeout(l.timeout_per_element * static_cast<int64_t>(n));
+      if (l.timeout_per_element.count())
+        s.set_timeout(std::chrono::nanoseconds(static_cast<int64_t>(
+            std::min<uint64_t>(saturating_mul(static_cast<uint64_t>(l.timeout_per_element.count()), n), INT64_MAX))));
     }
     ~Scaled() {
       if (limits.fuel_per_element) store.set_fuel_per_invocation(limits.fuel_per_element);

@@ -96,6 +96,17 @@ TEST_F(RunIo, ElementsTakenAfterTheReaderLeftAreDroppedNotDelivered) {
   EXPECT_EQ(e["delivered"].get<uint64_t>() + e["dropped"].get<uint64_t>(), e["produced"].get<uint64_t>()) << text;
 }
 
+// Any duration parses, and the largest are no timeout at all: converted to nanoseconds, scaled by a
+// batch and added to the clock, they once overflowed (signed overflow: undefined behaviour).
+TEST_F(RunIo, AnEnormousInvocationTimeoutRunsAsNoTimeout) {
+  for (const char* timeout : {"100000000d", "18446744073709551615"}) {
+    std::vector<std::string> args = {"run", "-q", "--config", std::string("runtime.invocation_timeout=") + timeout, "--output", "-"};
+    Proc r = torvyn(args, project_, std::chrono::seconds(60));
+    EXPECT_EQ(r.exit_code, 0) << describe(args, r);
+    EXPECT_NE(r.out.find("Hello, World! #5"), std::string::npos) << describe(args, r);
+  }
+}
+
 TEST_F(RunIo, ALineTooLongForAnElementNamesInputChunk) {
   write_file(project_ / "huge-line.txt", std::string((16u << 20) + 10, 'x') + "\n");
   std::vector<std::string> args = {"run", "-q", "--input", "huge-line.txt", "--output", "/dev/null"};

@@ -57,7 +57,10 @@ class Watchdog {
     std::unique_lock lock(mu_);
     for (;;) {
       int64_t now = now_ns();
-      int64_t next = 0;
+      // Sleep until the nearest deadline, but at most 1 ms: a call starting does not wake us (that
+      // would put a syscall on every invocation), so a new call is seen within a millisecond. (What
+      // is left of a timeout, not its end: a timeout near INT64_MAX ns must not overflow.)
+      int64_t wait = 1'000'000;
       bool stopping = stop_ && stop_->load(std::memory_order_relaxed);
       if (!stopping) stop_since_ = 0;
       else if (stop_since_ == 0) stop_since_ = now;
@@ -69,23 +72,19 @@ class Watchdog {
           e->seen_call_ = call;  // first seen: its time (and, under a stop, its grace) starts now
           e->seen_ns_ = now;
         }
-        // Keep interrupting every tick until the call ends: the guest may overwrite one interrupt
-        // with its own read-modify-write of the counter.
-        if (timeout > 0 && now - e->seen_ns_ >= timeout) {
-          interrupt(e, call, false);
-          continue;
-        }
+        // A call with a timeout of its own ends by it; the stop reaches the others.
         if (timeout > 0) {
-          if (next == 0 || e->seen_ns_ + timeout < next) next = e->seen_ns_ + timeout;
-          continue;  // a call with a timeout of its own ends by it; the stop reaches the others
+          // Keep interrupting every tick until the call ends: the guest may overwrite one
+          // interrupt with its own read-modify-write of the counter.
+          const int64_t ran = now - e->seen_ns_;
+          if (ran >= timeout) interrupt(e, call, false);
+          else wait = std::min(wait, timeout - ran);
+          continue;
         }
         // Under a stop, the grace starts when the stop came or the call was first seen, whichever
         // was later.
         if (stopping && now - std::max(e->seen_ns_, stop_since_) >= grace_ns_) interrupt(e, call, true);
       }
-      // Sleep until the nearest deadline, but at most 1 ms: a call starting does not wake us (that
-      // would put a syscall on every invocation), so a new call is seen within a millisecond.
-      int64_t wait = next == 0 ? 1'000'000 : std::min<int64_t>(next - now, 1'000'000);
       cv_.wait_for(lock, std::chrono::nanoseconds(std::max<int64_t>(wait, 50'000)));
     }
   }
