@@ -146,17 +146,10 @@ wasm::TrapKind lowered_trampoline(void* env, wasm::HostContext& ctx, wasm::Slot*
   const uint32_t borrow_scope = found->borrow_scope;
   handles.erase(arg);
   if (!own) {
-    // The scope that lent it is almost always the innermost (the export call running now).
-    auto& scopes = detail::RuntimeAccess::state(inst).scopes;
-    if (!scopes.empty() && scopes.back().id == borrow_scope) [[likely]] {
-      if (scopes.back().outstanding > 0) --scopes.back().outstanding;
-      return wasm::TrapKind::None;
-    }
-    for (auto s = scopes.rbegin(); s != scopes.rend(); ++s)
-      if (s->id == borrow_scope) {
-        if (s->outstanding > 0) --s->outstanding;
-        break;
-      }
+    // A borrow the running export call lent counts down what it must see dropped before it returns;
+    // one lent by an earlier call (which failed for it) counts nothing.
+    auto& st = detail::RuntimeAccess::state(inst);
+    if (st.on_stack && st.scope.id == borrow_scope && st.scope.outstanding > 0) --st.scope.outstanding;
     return wasm::TrapKind::None;
   }
   if (!b.host_resolved) [[unlikely]] {
@@ -189,10 +182,10 @@ void resource_drop_typed(void* env, uint32_t handle) {
   HandleEntry* found = handles.find(handle, b->resource);
   if (found && found->lends == 0 && inst.may_leave()) [[likely]] {
     if (!found->own) {
-      auto& scopes = detail::RuntimeAccess::state(inst).scopes;
-      if (!scopes.empty() && scopes.back().id == found->borrow_scope) [[likely]] {
+      auto& st = detail::RuntimeAccess::state(inst);
+      if (st.on_stack && st.scope.id == found->borrow_scope) [[likely]] {
         handles.erase(handle);
-        if (scopes.back().outstanding > 0) --scopes.back().outstanding;
+        if (st.scope.outstanding > 0) --st.scope.outstanding;
         return;
       }
     } else if (b->host_resolved && b->host && b->host->destructor) [[likely]] {
@@ -346,52 +339,68 @@ void run_compiled_call(void* p) {
 
 }  // namespace
 
-// Inlined into both callers: the per-element path pays no extra call for sharing the bracket.
-[[gnu::always_inline]] inline Status Instance::call_lifted(ExportedFunc f, LowerArgs lower, LiftResults lift, bool compiled) {
+namespace {
+
+// Why a call cannot start (cold: only ever on a failing path).
+[[gnu::cold, gnu::noinline]] Status refuse_call(ExportedFunc f, const Instance::State& st) {
   if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
-  State& st = *state_;
   if (st.poisoned) return Error(ErrorCode::GuestTrap, "the instance trapped earlier and is poisoned");
+  if (static_cast<const FuncVal*>(f.handle)->host)
+    return Error(ErrorCode::ComponentUnsupportedFeature, "the fast path calls only lifted guest functions");
+  return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
+}
+
+// A call that failed once it started poisons the instance; its borrow scope ends with it.
+[[gnu::cold, gnu::noinline]] Status poison(Instance::State& st, Error e) {
+  st.poisoned = true;
+  st.on_stack = false;
+  return e;
+}
+[[gnu::cold, gnu::noinline]] Status poison_trapped(Instance::State& st) { return poison(st, trap_error(st.trap)); }
+[[gnu::cold, gnu::noinline]] Status poison_held_borrows(Instance::State& st) {
+  return poison(st, Error(ErrorCode::ResourceHandleError, "the component returned while still holding " + std::to_string(st.scope.outstanding) +
+                                                              " borrowed handle(s) it was lent for the call"));
+}
+
+}  // namespace
+
+// Inlined into both callers: the per-element path pays no extra call for sharing the bracket.
+// Every failure leaves through a cold helper above, which keeps this frame small: an export call
+// is a crossing of its own, once per element and stage under the per-element contract.
+[[gnu::always_inline]] inline Status Instance::call_lifted(ExportedFunc f, LowerArgs lower, LiftResults lift, bool compiled) {
+  State& st = *state_;
   const auto* fv = static_cast<const FuncVal*>(f.handle);
-  if (fv->host) return Error(ErrorCode::ComponentUnsupportedFeature, "the fast path calls only lifted guest functions");
-  if (st.on_stack) return Error(ErrorCode::GuestTrap, "re-entry into a component instance that is already on the stack");
+  if (!fv || st.poisoned || st.on_stack || fv->host) [[unlikely]]
+    return refuse_call(f, st);
   st.on_stack = true;
-  st.scopes.push_back(BorrowScope{st.next_scope++, 0});
-  auto fail = [&](Error e) -> Status {
-    st.poisoned = true;
-    st.on_stack = false;
-    st.scopes.pop_back();
-    return e;
-  };
+  st.scope = BorrowScope{st.next_scope++, 0};
   // MAX_FLAT_PARAMS arguments (or one pointer) in, then one result (or a return-area pointer) out
   // in the same slots; the result is also post-return's argument.
   wasm::Slot slots[kMaxFlatParams + 1];
-  wasm::Trap& t = st.trap;
-  if (compiled && fv->raw_core) {
+  if (compiled && fv->raw_core) [[likely]] {
     // The compiled export call: one guard for lowering (cabi_realloc), the call, lifting and
     // post-return, which is also the one invocation for fuel and the watchdog (run_guarded is a
     // top-level call). The GuestAbi and everything with a destructor live here, above the guard.
-    BorrowScope& scope = st.scopes.back();
-    GuestAbi abi(*this, st.handles, *st.store, fv->canon, {scope.id, &scope.outstanding});
+    GuestAbi abi(*this, st.handles, *st.store, fv->canon, {st.scope.id, &st.scope.outstanding});
     abi.use_raw_realloc(fv->raw_realloc);
     CompiledCall call{abi, lower, lift, *fv, slots, {}};
-    if (!st.store->run_guarded(&run_compiled_call, &call, &t)) return fail(trap_error(t));
-    if (call.failure) return fail(std::move(*call.failure));
+    if (!st.store->run_guarded(&run_compiled_call, &call, &st.trap)) [[unlikely]]
+      return poison_trapped(st);
+    if (call.failure) [[unlikely]]
+      return poison(st, std::move(*call.failure));
   } else {
     InvocationBracket invocation(*st.store);
-    BorrowScope& scope = st.scopes.back();
-    GuestAbi abi(*this, st.handles, *st.store, fv->canon, {scope.id, &scope.outstanding});
+    GuestAbi abi(*this, st.handles, *st.store, fv->canon, {st.scope.id, &st.scope.outstanding});
     auto n = lower(abi, slots);
-    if (!n) return fail(n.take_error());
-    if (!st.store->call_inplace(fv->core, slots, &t)) return fail(trap_error(t));
+    if (!n) return poison(st, n.take_error());
+    if (!st.store->call_inplace(fv->core, slots, &st.trap)) return poison_trapped(st);
     abi.guest_ran();
-    if (auto s = lift(abi, slots); !s) return fail(s.take_error());
+    if (auto s = lift(abi, slots); !s) return poison(st, s.take_error());
     abi.end_lends();
-    if (fv->opts.post_return && !st.store->call_inplace(*fv->opts.post_return, slots, &t)) return fail(trap_error(t));
+    if (fv->opts.post_return && !st.store->call_inplace(*fv->opts.post_return, slots, &st.trap)) return poison_trapped(st);
   }
-  if (uint32_t n = st.scopes.back().outstanding; n != 0)
-    return fail(Error(ErrorCode::ResourceHandleError,
-                      "the component returned while still holding " + std::to_string(n) + " borrowed handle(s) it was lent for the call"));
-  st.scopes.pop_back();
+  if (st.scope.outstanding != 0) [[unlikely]]
+    return poison_held_borrows(st);
   st.on_stack = false;
   return {};
 }

@@ -133,7 +133,9 @@ struct Instance::State {
   std::vector<std::unique_ptr<LoweredImport>> lowered;
   std::vector<std::unique_ptr<ResourceBuiltin>> builtins;
   detail::GuestResources guest;  // the component's own resource types
-  std::vector<BorrowScope> scopes;  // active export calls, innermost last
+  // The export call running, when on_stack (id 0 otherwise). One is enough: an instance is never
+  // re-entered (an export call while one runs fails), so export calls do not nest.
+  BorrowScope scope;
   uint32_t next_scope = 1;
   bool on_stack = false;
   bool poisoned = false;

@@ -32,7 +32,7 @@ Status Instance::move_to(const LoadedComponent& target) {
   const std::shared_ptr<LoadedComponent::Impl>& impl = RuntimeAccess::impl(target);
   if (impl->decoded != old.component->decoded) return cannot_move("the target is another component");
   if (old.poisoned) return cannot_move("the instance is poisoned");
-  if (old.on_stack || !old.scopes.empty()) return cannot_move("the instance is inside a call");
+  if (old.on_stack) return cannot_move("the instance is inside a call");
   if (std::string why = target.not_movable(); !why.empty()) return cannot_move(why);
 
   std::unique_ptr<State> next = new_state(impl, *old.linker);

@@ -101,20 +101,10 @@ class Watchdog {
 WatchdogEntry::WatchdogEntry(Interruptible* target) : target_(target) { Watchdog::instance().add(this); }
 WatchdogEntry::~WatchdogEntry() { Watchdog::instance().remove(this); }
 
-void WatchdogEntry::begin(std::chrono::nanoseconds timeout) {
-  if (fired_.load(std::memory_order_relaxed)) {
-    fired_.store(false, std::memory_order_relaxed);
-    stopped_.store(false, std::memory_order_relaxed);
-  }
-  if (const int64_t t = std::max<int64_t>(timeout.count(), 0); t != published_timeout_ns_) {
-    published_timeout_ns_ = t;
-    timeout_ns_.store(t, std::memory_order_relaxed);  // published by the release below
-  }
-  // Only this thread writes calls_: a plain increment published with release, no locked op.
-  calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+void WatchdogEntry::rearm() {
+  fired_.store(false, std::memory_order_relaxed);
+  stopped_.store(false, std::memory_order_relaxed);
 }
-
-void WatchdogEntry::end() { calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
 
 StopInterrupts::StopInterrupts(const std::atomic<bool>& stop, std::chrono::nanoseconds grace) {
   Watchdog::instance().set_stop(&stop, grace.count());

@@ -36,14 +36,25 @@ class WatchdogEntry {
   // the call from the first tick that sees it running (ticks are at most 1 ms apart while a call
   // with a timeout runs), so a call never stops before its timeout and at most ~1 ms after it.
   // At one export call per element, the clock read this replaced was ~28 ns per call.
-  void begin(std::chrono::nanoseconds timeout);
-  void end();
+  // Inline: both run once per export call.
+  void begin(std::chrono::nanoseconds timeout) {
+    if (fired_.load(std::memory_order_relaxed)) [[unlikely]]
+      rearm();
+    if (const int64_t t = timeout.count() > 0 ? timeout.count() : 0; t != published_timeout_ns_) [[unlikely]] {
+      published_timeout_ns_ = t;
+      timeout_ns_.store(t, std::memory_order_relaxed);  // published by the release below
+    }
+    // Only this thread writes calls_: a plain increment published with release, no locked op.
+    calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
+  void end() { calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
   bool fired() const { return fired_.load(std::memory_order_acquire); }
   // The interrupt came from a stop request rather than the invocation's own timeout.
   bool stopped() const { return stopped_.load(std::memory_order_acquire); }
 
  private:
   friend class Watchdog;
+  void rearm();  // after an interrupt fired: the next call starts clean
   Interruptible* target_;
   // The running call's timeout in ns (0 = none): stored before calls_ turns odd, so a watchdog
   // that sees call k running reads call k's timeout (or, for one tick, a later call's: it only

@@ -45,7 +45,12 @@ uint32_t memory_cap_pages();
 // The maximum (in pages) of a memory whose memory.grow was refused on this thread since the last
 // call, 0 when none was; clears the mark. A guest whose allocator gets -1 usually traps right
 // after: when that maximum is the host's cap, the trap then says which limit to raise.
-uint32_t take_refused_grow_max();
+extern thread_local constinit uint32_t tl_refused_max;  // what take_refused_grow_max answers
+inline uint32_t take_refused_grow_max() {  // inline: every export call clears it
+  uint32_t m = tl_refused_max;
+  tl_refused_max = 0;
+  return m;
+}
 
 // A message explaining the most recent trap raised by the runtime itself (resource limits).
 std::string take_trap_message();

@@ -20,13 +20,15 @@
 #include "trap_guard.h"
 
 namespace torvyn::wasm::rt {
+
+constinit thread_local uint32_t tl_refused_max = 0;
+
 namespace {
 
 constexpr uint64_t kPageBytes = 65536;
 constexpr uint32_t kMaxPages = kMaxMemoryPages;
 
 thread_local uint32_t tl_memory_cap = kMaxPages;
-thread_local uint32_t tl_refused_max = 0;
 thread_local uint32_t tl_table_cap = 10'000'000;
 thread_local std::string tl_message;
 bool g_initialized = false;
@@ -85,7 +87,6 @@ void set_allocation_caps(uint32_t max_memory_pages, uint32_t max_table_elements)
   tl_table_cap = max_table_elements;
 }
 uint32_t memory_cap_pages() { return tl_memory_cap; }
-uint32_t take_refused_grow_max() { return std::exchange(tl_refused_max, 0u); }
 
 std::string take_trap_message() { return std::move(tl_message); }
 void set_trap_message(std::string message) { tl_message = std::move(message); }
