@@ -37,7 +37,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCacheFormat = "torvyn-aot-8";  // 6: split into units; 7: state exports (tiering); 8: fuel charges read the counter once
+constexpr const char* kCacheFormat = "torvyn-aot-9";  // 6: split into units; 7: state exports (tiering); 8: fuel charges read the counter once; 9: memory bases read once per function
 constexpr const char* kObjectName = "module.so";
 constexpr const char* kDigestName = "module.sha256";
 constexpr const char* kDescriptionName = "module.desc";

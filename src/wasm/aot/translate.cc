@@ -1,5 +1,11 @@
 #include "translate.h"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <string_view>
+#include <vector>
+
 #include <wabt/apply-names.h>
 #include <wabt/c-writer.h>
 #include <wabt/cast.h>
@@ -197,6 +203,100 @@ std::string drop_fuel_rereads(const std::string& c, size_t* dropped) {
   return out;
 }
 
+namespace {
+
+bool ident_char(char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }
+
+// The accessor names of wasm2c's DEFINE_LOAD/DEFINE_STORE lines (column 0), with their macro
+// arguments: `i32_load` -> "u32, u32, u32".
+std::vector<std::pair<std::string, std::string>> accessors(const std::string& c, std::string_view macro) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string head = "\n" + std::string(macro) + "(";
+  for (size_t at = c.find(head); at != std::string::npos; at = c.find(head, at + 1)) {
+    const size_t name = at + head.size();
+    const size_t comma = c.find(", ", name);
+    const size_t close = c.find(")\n", name);
+    if (comma == std::string::npos || close == std::string::npos || comma > close) continue;
+    out.emplace_back(c.substr(name, comma - name), c.substr(comma + 2, close - comma - 2));
+  }
+  return out;
+}
+
+}  // namespace
+
+// wasm2c passes every load and store the memory's struct (`i32_load(&instance->w2c_e0, a)`) and
+// reads its data pointer at each one. Stores are byte copies, which may alias anything, the
+// instance struct included, so the compiler must read that pointer again after every store: one
+// more instruction per access. A memory's data never moves here (wasm_rt.cc reserves its whole
+// range up front and grows it in place), so each function reads it once, into a local that no
+// store can reach, and its accesses go through that (`i32_load_b(torvyn_mb_w2c_e0, a)`). Bounds
+// stay the guard pages' (the _b forms exist only in that mode; anything else fails to compile).
+std::string cache_memory_bases(const std::string& c, size_t* rewritten) {
+  *rewritten = 0;
+  const auto loads = accessors(c, "DEFINE_LOAD");
+  const auto stores = accessors(c, "DEFINE_STORE");
+  if (loads.empty() || stores.empty()) return c;
+  std::set<std::string, std::less<>> names;
+  std::string helpers =
+      "\n#if !WASM_RT_MEMCHECK_SIGNAL_HANDLER || WABT_BIG_ENDIAN\n"
+      "#error \"torvyn: cached memory bases need guard-page bounds checks on a little-endian target\"\n"
+      "#endif\n"
+      "#define TORVYN_LOAD_B(name, t1, t2, t3) static inline t3 name##_b(const u8* base, u64 addr) { t1 r; wasm_rt_memcpy(&r, base + addr, sizeof(t1)); wasm_asm(\"\" ::\"r\"(r)); return (t3)(t2)r; }\n"
+      "#define TORVYN_STORE_B(name, t1, t2) static inline void name##_b(u8* base, u64 addr, t2 v) { t1 w = (t1)v; wasm_rt_memcpy(base + addr, &w, sizeof(t1)); }\n";
+  for (const auto& [n, args] : loads) helpers += "TORVYN_LOAD_B(" + n + ", " + args + ")\n", names.insert(n);
+  for (const auto& [n, args] : stores) helpers += "TORVYN_STORE_B(" + n + ", " + args + ")\n", names.insert(n);
+  const std::string last = "\nDEFINE_STORE(" + stores.back().first + ", " + stores.back().second + ")\n";
+  const size_t helpers_at = c.find(last);
+  if (helpers_at == std::string::npos) return c;
+
+  static constexpr std::string_view kPrologue = "\n  FUNC_PROLOGUE;\n";
+  std::string out;
+  out.reserve(c.size() + c.size() / 8);
+  out.append(c, 0, helpers_at + last.size());
+  out += helpers;
+  size_t from = helpers_at + last.size();
+  for (size_t p; (p = c.find(kPrologue, from)) != std::string::npos;) {
+    const size_t body = p + kPrologue.size();
+    size_t end = c.find("\n}\n", body);
+    if (end == std::string::npos) end = c.size();
+    out.append(c, from, body - from);
+    // Rewrite this body's accessor calls on instance memories; declare each base it uses.
+    std::string text, decls;
+    std::set<std::string, std::less<>> declared;
+    size_t k = body;
+    for (;;) {
+      const size_t q = std::min(c.find("(&instance->", k), c.find("(instance->", k));
+      if (q >= end) break;
+      size_t name_start = q;
+      while (name_start > body && ident_char(c[name_start - 1])) --name_start;
+      const bool by_address = c[q + 1] == '&';
+      const size_t field = q + (by_address ? 12 : 11);
+      size_t field_end = field;
+      while (field_end < end && ident_char(c[field_end])) ++field_end;
+      const std::string_view name(c.data() + name_start, q - name_start);
+      if (!names.count(name) || field_end == field || c.compare(field_end, 2, ", ") != 0) {
+        text.append(c, k, q + 1 - k);
+        k = q + 1;
+        continue;
+      }
+      const std::string member = c.substr(field, field_end - field);
+      const std::string var = (by_address ? "torvyn_mb_" : "torvyn_mbp_") + member;
+      if (declared.insert(var).second)
+        decls += "  u8* const " + var + " = instance->" + member + (by_address ? ".data;\n" : "->data;\n");
+      text.append(c, k, q - k);
+      text += "_b(" + var + ", ";
+      k = field_end + 2;
+      ++*rewritten;
+    }
+    text.append(c, k, end - k);
+    out += decls;
+    out += text;
+    from = end;
+  }
+  out.append(c, from, std::string::npos);
+  return out;
+}
+
 Result<Translation> translate(wabt::Module& m, bool metered) {
   // Predictable names: imports i.x<k> (the fuel import i.fuel), exports e<k>.
   size_t fuel_import = metered ? m.imports.size() - 1 : SIZE_MAX;  // instrument_fuel appends it last
@@ -241,6 +341,8 @@ Result<Translation> translate(wabt::Module& m, bool metered) {
     size_t dropped = 0;
     out.module_c = drop_fuel_rereads(out.module_c, &dropped);
   }
+  size_t rewritten = 0;
+  out.module_c = cache_memory_bases(out.module_c, &rewritten);
 
   std::string g = "/* Torvyn glue, generated. */\n";
   g += kGlueAbiHeader;

@@ -29,4 +29,9 @@ Result<Translation> translate(wabt::Module& m, bool metered);
 // (translate applies it; see translate.cc for why that is safe). `dropped`: the reads removed.
 std::string drop_fuel_rereads(const std::string& c, size_t* dropped);
 
+// wasm2c's C with each function's loads and stores on an instance memory going through a local
+// copy of the memory's data pointer, read once per function (translate applies it; see
+// translate.cc for why that is safe). `rewritten`: the accesses rewritten.
+std::string cache_memory_bases(const std::string& c, size_t* rewritten);
+
 }  // namespace torvyn::wasm::aot

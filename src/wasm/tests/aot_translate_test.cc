@@ -1,5 +1,6 @@
-// The aot translation's peephole on wasm2c's C (translate.h): a fuel charge keeps its store and
-// check but loses the second read of the volatile counter. The charges' semantics (the counts, the
+// The aot translation's peepholes on wasm2c's C (translate.h): a fuel charge keeps its store and
+// check but loses the second read of the volatile counter; a function reads each memory's data
+// pointer once. The charges' semantics (the counts, the
 // trap at exhaustion, the watchdog's interrupt) are covered by engine_test.cc on both backends.
 #include <gtest/gtest.h>
 
@@ -47,6 +48,66 @@ TEST(AotTranslate, AnythingElseAroundTheCounterStays) {
   size_t dropped = 7;
   EXPECT_EQ(drop_fuel_rereads(c, &dropped), c);
   EXPECT_EQ(dropped, 0u);
+}
+
+// A wasm2c-shaped text: the accessor definitions, then functions that touch memory or not.
+const std::string kDefines =
+    "DEFINE_LOAD(i32_load, u32, u32, u32)\n"
+    "DEFINE_LOAD(i32_load8_u, u8, u32, u32)\n"
+    "DEFINE_STORE(i32_store, u32, u32)\n"
+    "DEFINE_STORE(i64_store32, u32, u64)\n";
+
+TEST(AotTranslate, EachFunctionReadsAMemorysDataPointerOnce) {
+  const std::string fn =
+      "static u32 w2c_f1(Z_torvyn_instance_t* instance, u32 w2c_p0) {\n"
+      "  u32 w2c_l1 = 0;\n"
+      "  FUNC_PROLOGUE;\n"
+      "  u32 w2c_i0, w2c_i1;\n"
+      "  w2c_i0 = i32_load(&instance->w2c_e0, (u64)(w2c_p0) + 8u);\n"
+      "  i32_store(&instance->w2c_e0, (u64)(w2c_i0), w2c_i1);\n"
+      "  w2c_i0 = i32_load8_u(instance->Z_iZ_x2, (u64)(w2c_i0));\n"
+      "  w2c_i0 = wasm_rt_grow_memory(&instance->w2c_e0, w2c_i0);\n"  // not an accessor: stays
+      "  FUNC_EPILOGUE;\n"
+      "  return w2c_i0;\n"
+      "}\n";
+  size_t rewritten = 0;
+  std::string out = cache_memory_bases("/* head */\n" + kDefines + "\n" + fn, &rewritten);
+  EXPECT_EQ(rewritten, 3u);
+  EXPECT_NE(out.find("TORVYN_LOAD_B(i32_load8_u, u8, u32, u32)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("TORVYN_STORE_B(i64_store32, u32, u64)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("#error"), std::string::npos) << out;  // only with guard pages
+  EXPECT_NE(out.find("  FUNC_PROLOGUE;\n"
+                     "  u8* const torvyn_mb_w2c_e0 = instance->w2c_e0.data;\n"
+                     "  u8* const torvyn_mbp_Z_iZ_x2 = instance->Z_iZ_x2->data;\n"
+                     "  u32 w2c_i0, w2c_i1;\n"
+                     "  w2c_i0 = i32_load_b(torvyn_mb_w2c_e0, (u64)(w2c_p0) + 8u);\n"
+                     "  i32_store_b(torvyn_mb_w2c_e0, (u64)(w2c_i0), w2c_i1);\n"
+                     "  w2c_i0 = i32_load8_u_b(torvyn_mbp_Z_iZ_x2, (u64)(w2c_i0));\n"
+                     "  w2c_i0 = wasm_rt_grow_memory(&instance->w2c_e0, w2c_i0);\n"),
+            std::string::npos)
+      << out;
+}
+
+TEST(AotTranslate, AFunctionWithoutMemoryAccessesGetsNoBase) {
+  const std::string fn =
+      "static u32 w2c_f2(Z_torvyn_instance_t* instance, u32 w2c_p0) {\n"
+      "  FUNC_PROLOGUE;\n"
+      "  u32 w2c_i0 = instance->w2c_g0;\n"
+      "  w2c_i0 = w2c_f3(instance, w2c_i0);\n"
+      "  FUNC_EPILOGUE;\n"
+      "  return w2c_i0;\n"
+      "}\n";
+  size_t rewritten = 9;
+  std::string out = cache_memory_bases(kDefines + "\n" + fn, &rewritten);
+  EXPECT_EQ(rewritten, 0u);
+  EXPECT_NE(out.find(fn), std::string::npos) << out;  // the function is unchanged
+}
+
+TEST(AotTranslate, TextWithoutAccessorDefinitionsIsUnchanged) {
+  size_t rewritten = 9;
+  const std::string c = "  FUNC_PROLOGUE;\n  w2c_i0 = i32_load(&instance->w2c_e0, 0u);\n}\n";
+  EXPECT_EQ(cache_memory_bases(c, &rewritten), c);
+  EXPECT_EQ(rewritten, 0u);
 }
 
 }  // namespace
