@@ -13,6 +13,15 @@ namespace torvyn {
 // --------------------------------------------------------------------------------------------
 namespace detail {
 
+// The user's function inlined into the export adapters, the batch loop included: its result
+// (an element, a Result) then stays in registers instead of being built in linear memory and
+// copied out (clang's statement attribute; the guest toolchain is clang).
+#if defined(__clang__)
+#define TORVYN__INLINE_CALL(call) ([&]() -> decltype(auto) { [[clang::always_inline]] return call; }())
+#else
+#define TORVYN__INLINE_CALL(call) (call)
+#endif
+
 inline bool fail(ProcessError& e, torvyn_process_error_t* err) {
   *err = e.release();
   return false;
@@ -23,9 +32,9 @@ inline void put_option(Option<OutputElement>& o, torvyn_option_output_element_t*
 }
 
 template <class F>
-bool run_process(F&& f, const torvyn_stream_element_t* in, torvyn_process_result_t* out, torvyn_process_error_t* err) {
+__attribute__((always_inline)) inline bool run_process(F&& f, const torvyn_stream_element_t* in, torvyn_process_result_t* out, torvyn_process_error_t* err) {
   const StreamElement el = StreamElement::lift(in);
-  ProcessResult r = f(el);
+  ProcessResult r = TORVYN__INLINE_CALL(f(el));
   if (r.is_error()) return fail(r.error(), err);
   if (r.is_emit()) {
     out->tag = TORVYN_PROCESS_RESULT_EMIT;
@@ -42,17 +51,18 @@ template <class F> bool run_init(F&& f, torvyn_string_t config, torvyn_process_e
   return true;
 }
 
-template <class F> bool run_pull(F&& f, torvyn_option_output_element_t* out, torvyn_process_error_t* err) {
-  Result<Option<OutputElement>> r = f();
+template <class F>
+__attribute__((always_inline)) inline bool run_pull(F&& f, torvyn_option_output_element_t* out, torvyn_process_error_t* err) {
+  Result<Option<OutputElement>> r = TORVYN__INLINE_CALL(f());
   if (!r) return fail(r.error(), err);
   put_option(r.value(), out);
   return true;
 }
 
 template <class F>
-bool run_push(F&& f, const torvyn_stream_element_t* in, torvyn_backpressure_signal_t* out, torvyn_process_error_t* err) {
+__attribute__((always_inline)) inline bool run_push(F&& f, const torvyn_stream_element_t* in, torvyn_backpressure_signal_t* out, torvyn_process_error_t* err) {
   const StreamElement el = StreamElement::lift(in);
-  Result<BackpressureSignal> r = f(el);
+  Result<BackpressureSignal> r = TORVYN__INLINE_CALL(f(el));
   if (!r) return fail(r.error(), err);
   *out = static_cast<torvyn_backpressure_signal_t>(r.value());
   return true;
@@ -117,7 +127,7 @@ inline void default_teardown() {}
 
 /// torvyn:streaming/processor: `torvyn::ProcessResult fn(const torvyn::StreamElement&)`.
 #define TORVYN_PROCESSOR(fn)                                                                            \
-  static bool torvyn__cxx_process(const torvyn_stream_element_t* in, torvyn_process_result_t* out,     \
+  __attribute__((always_inline)) static inline bool torvyn__cxx_process(const torvyn_stream_element_t* in, torvyn_process_result_t* out,     \
                                   torvyn_process_error_t* err) {                                       \
     return ::torvyn::detail::run_process(fn, in, out, err);                                            \
   }                                                                                                    \
@@ -139,7 +149,7 @@ inline void default_teardown() {}
 /// torvyn:streaming/source: `torvyn::Result<torvyn::Option<torvyn::OutputElement>> pull()`
 /// (torvyn::none = exhausted), `void notify(torvyn::BackpressureSignal)`.
 #define TORVYN_SOURCE(pull_fn, notify_fn)                                                              \
-  static bool torvyn__cxx_pull(torvyn_option_output_element_t* out, torvyn_process_error_t* err) {     \
+  __attribute__((always_inline)) static inline bool torvyn__cxx_pull(torvyn_option_output_element_t* out, torvyn_process_error_t* err) { \
     return ::torvyn::detail::run_pull(pull_fn, out, err);                                              \
   }                                                                                                    \
   static void torvyn__cxx_notify(torvyn_backpressure_signal_t s) {                                     \
@@ -150,7 +160,7 @@ inline void default_teardown() {}
 /// torvyn:streaming/sink: `torvyn::Result<torvyn::BackpressureSignal> push(const StreamElement&)`,
 /// `torvyn::Result<void> complete()`.
 #define TORVYN_SINK(push_fn, complete_fn)                                                              \
-  static bool torvyn__cxx_push(const torvyn_stream_element_t* in, torvyn_backpressure_signal_t* out,   \
+  __attribute__((always_inline)) static inline bool torvyn__cxx_push(const torvyn_stream_element_t* in, torvyn_backpressure_signal_t* out, \
                                torvyn_process_error_t* err) {                                          \
     return ::torvyn::detail::run_push(push_fn, in, out, err);                                          \
   }                                                                                                    \
