@@ -263,27 +263,32 @@ std::string cache_memory_bases(const std::string& c, size_t* rewritten) {
     // Rewrite this body's accessor calls on instance memories; declare each base it uses.
     std::string text, decls;
     std::set<std::string, std::less<>> declared;
+    // One forward pass over the body (a hostile module can make bodies huge: no search may
+    // rescan what an earlier one passed). Each `instance->` is a memory argument when it is the
+    // first argument of an accessor call: `name(&instance->m, ` or `name(instance->m, `.
+    static constexpr std::string_view kInstance = "instance->";
+    const std::string_view fn(c.data(), end);
     size_t k = body;
-    for (;;) {
-      const size_t q = std::min(c.find("(&instance->", k), c.find("(instance->", k));
-      if (q >= end) break;
-      size_t name_start = q;
-      while (name_start > body && ident_char(c[name_start - 1])) --name_start;
-      const bool by_address = c[q + 1] == '&';
-      const size_t field = q + (by_address ? 12 : 11);
+    for (size_t at; (at = fn.find(kInstance, k)) != std::string_view::npos;) {
+      const size_t field = at + kInstance.size();
+      const bool by_address = at >= k + 2 && c[at - 1] == '&' && c[at - 2] == '(';
+      const bool by_pointer = !by_address && at >= k + 1 && c[at - 1] == '(';
       size_t field_end = field;
       while (field_end < end && ident_char(c[field_end])) ++field_end;
-      const std::string_view name(c.data() + name_start, q - name_start);
-      if (!names.count(name) || field_end == field || c.compare(field_end, 2, ", ") != 0) {
-        text.append(c, k, q + 1 - k);
-        k = q + 1;
+      const size_t open = by_address ? at - 2 : at - 1;
+      size_t name_start = open;
+      while ((by_address || by_pointer) && name_start > k && ident_char(c[name_start - 1])) --name_start;
+      const std::string_view name(c.data() + name_start, open - name_start);
+      if ((!by_address && !by_pointer) || !names.count(name) || field_end == field || c.compare(field_end, 2, ", ") != 0) {
+        text.append(c, k, field - k);
+        k = field;
         continue;
       }
       const std::string member = c.substr(field, field_end - field);
       const std::string var = (by_address ? "torvyn_mb_" : "torvyn_mbp_") + member;
       if (declared.insert(var).second)
         decls += "  u8* const " + var + " = instance->" + member + (by_address ? ".data;\n" : "->data;\n");
-      text.append(c, k, q - k);
+      text.append(c, k, open - k);
       text += "_b(" + var + ", ";
       k = field_end + 2;
       ++*rewritten;

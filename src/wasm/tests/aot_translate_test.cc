@@ -110,5 +110,21 @@ TEST(AotTranslate, TextWithoutAccessorDefinitionsIsUnchanged) {
   EXPECT_EQ(rewritten, 0u);
 }
 
+// A module can make the C text huge. The rewrite is one forward pass: many bodies full of other
+// `instance->` reads, with the only access at the very end, are rewritten exactly (a search that
+// rescanned from each body to the next access would take minutes here, and the test time out).
+TEST(AotTranslate, TheRewriteIsOnePassOverAHugeText) {
+  std::string c = "/* head */\n" + kDefines + "\n";
+  std::string reads;
+  for (int r = 0; r < 100; ++r) reads += "  w2c_i0 = w2c_f3(instance->w2c_g0, (instance->w2c_g1));\n";
+  for (int f = 0; f < 1000; ++f) c += "static void w2c_f" + std::to_string(f) + "(Z_torvyn_instance_t* instance) {\n  FUNC_PROLOGUE;\n" + reads + "}\n";
+  c += "static u32 w2c_last(Z_torvyn_instance_t* instance) {\n  FUNC_PROLOGUE;\n  return i32_load(&instance->w2c_e0, 0u);\n}\n";
+  size_t rewritten = 0;
+  std::string out = cache_memory_bases(c, &rewritten);
+  EXPECT_EQ(rewritten, 1u);
+  EXPECT_NE(out.find("  return i32_load_b(torvyn_mb_w2c_e0, 0u);\n}\n"), std::string::npos);
+  EXPECT_EQ(out.find("torvyn_mb_w2c_e0 = "), out.rfind("torvyn_mb_w2c_e0 = "));  // declared once, in w2c_last
+}
+
 }  // namespace
 }  // namespace torvyn::wasm::aot
