@@ -127,8 +127,8 @@ inline void default_teardown() {}
 
 /// torvyn:streaming/processor: `torvyn::ProcessResult fn(const torvyn::StreamElement&)`.
 #define TORVYN_PROCESSOR(fn)                                                                            \
-  __attribute__((always_inline)) static inline bool torvyn__cxx_process(const torvyn_stream_element_t* in, torvyn_process_result_t* out,     \
-                                  torvyn_process_error_t* err) {                                       \
+  __attribute__((always_inline)) static inline bool torvyn__cxx_process(                               \
+      const torvyn_stream_element_t* in, torvyn_process_result_t* out, torvyn_process_error_t* err) {  \
     return ::torvyn::detail::run_process(fn, in, out, err);                                            \
   }                                                                                                    \
   TORVYN_EXPORT_PROCESSOR(torvyn__cxx_process)
@@ -149,7 +149,8 @@ inline void default_teardown() {}
 /// torvyn:streaming/source: `torvyn::Result<torvyn::Option<torvyn::OutputElement>> pull()`
 /// (torvyn::none = exhausted), `void notify(torvyn::BackpressureSignal)`.
 #define TORVYN_SOURCE(pull_fn, notify_fn)                                                              \
-  __attribute__((always_inline)) static inline bool torvyn__cxx_pull(torvyn_option_output_element_t* out, torvyn_process_error_t* err) { \
+  __attribute__((always_inline)) static inline bool torvyn__cxx_pull(                                  \
+      torvyn_option_output_element_t* out, torvyn_process_error_t* err) {                              \
     return ::torvyn::detail::run_pull(pull_fn, out, err);                                              \
   }                                                                                                    \
   static void torvyn__cxx_notify(torvyn_backpressure_signal_t s) {                                     \
@@ -160,8 +161,9 @@ inline void default_teardown() {}
 /// torvyn:streaming/sink: `torvyn::Result<torvyn::BackpressureSignal> push(const StreamElement&)`,
 /// `torvyn::Result<void> complete()`.
 #define TORVYN_SINK(push_fn, complete_fn)                                                              \
-  __attribute__((always_inline)) static inline bool torvyn__cxx_push(const torvyn_stream_element_t* in, torvyn_backpressure_signal_t* out, \
-                               torvyn_process_error_t* err) {                                          \
+  __attribute__((always_inline)) static inline bool torvyn__cxx_push(                                  \
+      const torvyn_stream_element_t* in, torvyn_backpressure_signal_t* out,                            \
+      torvyn_process_error_t* err) {                                                                   \
     return ::torvyn::detail::run_push(push_fn, in, out, err);                                          \
   }                                                                                                    \
   static bool torvyn__cxx_complete(torvyn_process_error_t* err) {                                      \

@@ -337,10 +337,6 @@ void run_compiled_call(void* p) {
   if (c.fv.raw_post) c.fv.raw_post(c.slots);
 }
 
-}  // namespace
-
-namespace {
-
 // Why a call cannot start (cold: only ever on a failing path).
 [[gnu::cold, gnu::noinline]] Status refuse_call(ExportedFunc f, const Instance::State& st) {
   if (!f) return Error(ErrorCode::WasmNoSuchExport, "no such exported function");
