@@ -255,31 +255,35 @@ std::string cache_memory_bases(const std::string& c, size_t* rewritten) {
   out.append(c, 0, helpers_at + last.size());
   out += helpers;
   size_t from = helpers_at + last.size();
+  std::string text, decls;  // one function's, reused
+  std::set<std::string, std::less<>> declared;
+  static constexpr std::string_view kInstance = "instance->";
   for (size_t p; (p = c.find(kPrologue, from)) != std::string::npos;) {
     const size_t body = p + kPrologue.size();
     size_t end = c.find("\n}\n", body);
     if (end == std::string::npos) end = c.size();
     out.append(c, from, body - from);
     // Rewrite this body's accessor calls on instance memories; declare each base it uses.
-    std::string text, decls;
-    std::set<std::string, std::less<>> declared;
+    text.clear();
+    decls.clear();
+    declared.clear();
     // One forward pass over the body (a hostile module can make bodies huge: no search may
     // rescan what an earlier one passed). Each `instance->` is a memory argument when it is the
     // first argument of an accessor call: `name(&instance->m, ` or `name(instance->m, `.
-    static constexpr std::string_view kInstance = "instance->";
     const std::string_view fn(c.data(), end);
     size_t k = body;
     for (size_t at; (at = fn.find(kInstance, k)) != std::string_view::npos;) {
       const size_t field = at + kInstance.size();
       const bool by_address = at >= k + 2 && c[at - 1] == '&' && c[at - 2] == '(';
       const bool by_pointer = !by_address && at >= k + 1 && c[at - 1] == '(';
-      size_t field_end = field;
-      while (field_end < end && ident_char(c[field_end])) ++field_end;
-      const size_t open = by_address ? at - 2 : at - 1;
-      size_t name_start = open;
-      while ((by_address || by_pointer) && name_start > k && ident_char(c[name_start - 1])) --name_start;
+      size_t open = at, name_start = at, field_end = field;
+      if (by_address || by_pointer) {
+        open = by_address ? at - 2 : at - 1;
+        for (name_start = open; name_start > k && ident_char(c[name_start - 1]);) --name_start;
+        while (field_end < end && ident_char(c[field_end])) ++field_end;
+      }
       const std::string_view name(c.data() + name_start, open - name_start);
-      if ((!by_address && !by_pointer) || !names.count(name) || field_end == field || c.compare(field_end, 2, ", ") != 0) {
+      if (name.empty() || !names.count(name) || field_end == field || c.compare(field_end, 2, ", ") != 0) {
         text.append(c, k, field - k);
         k = field;
         continue;

@@ -40,10 +40,9 @@ class WatchdogEntry {
   void begin(std::chrono::nanoseconds timeout) {
     if (fired_.load(std::memory_order_relaxed)) [[unlikely]]
       rearm();
-    if (const int64_t t = timeout.count() > 0 ? timeout.count() : 0; t != published_timeout_ns_) [[unlikely]] {
-      published_timeout_ns_ = t;
+    // Stored only on a change (this thread is its only writer, so its own relaxed load is exact).
+    if (const int64_t t = timeout.count() > 0 ? timeout.count() : 0; t != timeout_ns_.load(std::memory_order_relaxed)) [[unlikely]]
       timeout_ns_.store(t, std::memory_order_relaxed);  // published by the release below
-    }
     // Only this thread writes calls_: a plain increment published with release, no locked op.
     calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
@@ -60,7 +59,6 @@ class WatchdogEntry {
   // that sees call k running reads call k's timeout (or, for one tick, a later call's: it only
   // acts on a call it has seen running on two ticks, and then no begin came in between).
   std::atomic<int64_t> timeout_ns_{0};
-  int64_t published_timeout_ns_ = 0;  // this thread's copy: timeout_ns_ is stored only on a change
   std::atomic<uint64_t> calls_{0};       // odd while an invocation runs; written by its thread only
   std::atomic<bool> fired_{false};
   std::atomic<bool> stopped_{false};
