@@ -20,6 +20,14 @@ void CopyLedger::record(OwnerId component, CopyKind kind, uint64_t bytes, uint64
   c->bytes[k].fetch_add(bytes, std::memory_order_relaxed);
 }
 
+CopyLedger::Account CopyLedger::account(OwnerId component) {
+  Account a;
+  a.ledger_ = this;
+  a.owner_ = component;
+  if (component != kHostOwner) a.row_ = per_owner_.ensure(component);  // null past the table
+  return a;
+}
+
 // f(const Counters&) -> uint64_t, summed over every allocated chunk and the overflow bucket.
 template <typename F>
 uint64_t CopyLedger::sum(F&& f) const {

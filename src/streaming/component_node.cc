@@ -76,6 +76,7 @@ std::optional<Role> role_from_interface(std::string_view interface) {
 
 ComponentNode::ComponentNode(std::unique_ptr<component::Instance> instance, StreamingHost& host, InstanceAccount account)
     : instance_(std::move(instance)), host_(host), t_(host.types()), account_(std::move(account)), engine_(instance_->engine_kind()) {
+  account_.copies = host.ledger().account(account_.owner);
   instance_->set_host_data(&account_);
 }
 

@@ -31,6 +31,14 @@ resources::OwnerId owner_of(Caller& c) {
   return acct ? acct->owner : resources::kHostOwner;
 }
 
+// Records a payload copy made for the calling component.
+void record_copy(Caller& c, CopyKind kind, uint64_t bytes) {
+  if (auto* acct = static_cast<InstanceAccount*>(c.instance().host_data())) [[likely]]
+    acct->copies.record(kind, bytes);
+  else
+    host_of(c).ledger().record(resources::kHostOwner, kind, bytes);
+}
+
 [[gnu::cold]] void fail_stale(Caller& c, const char* what) {
   c.fail(Error(ErrorCode::ResourceHandleError, std::string(what) + ": the buffer behind this handle no longer exists"));
 }
@@ -114,7 +122,7 @@ void read_into_guest(Caller& c, uint32_t self, uint64_t offset, uint64_t len, ui
   if (n) {
     auto got = h.pool().read(id, offset, c.span(p, n), n);
     if (!got || *got != n) return fail_stale(c, "buffer.read");
-    h.ledger().record(owner_of(c), CopyKind::HostToGuest, n);
+    record_copy(c, CopyKind::HostToGuest, n);
   }
   store_ptr_len(c, retptr, p, static_cast<uint32_t>(n));
 }
@@ -135,7 +143,7 @@ void write_from_guest(Caller& c, uint32_t self, bool append, uint64_t offset, ui
   {
     Status w = append ? h.pool().append(BufferId{rep}, src, len) : h.pool().write(BufferId{rep}, offset, src, len);
     if (w) [[likely]] {
-      if (len) h.ledger().record(owner_of(c), CopyKind::GuestToHost, len);
+      if (len) record_copy(c, CopyKind::GuestToHost, len);
       c.store<uint8_t>(retptr, 0);
       return;
     }
@@ -280,7 +288,7 @@ void clone_into_mutable(Caller& c, uint32_t source, uint32_t retptr) {
         return c.fail(w.take_error());
       }
       (void)h.pool().set_content_type(copy, b->content_type);
-      if (n) h.ledger().record(owner_of(c), CopyKind::HostToHost, n);
+      if (n) record_copy(c, CopyKind::HostToHost, n);
     }
   }
   if (copy.raw) give(c, copy, retptr);

@@ -90,5 +90,26 @@ TEST(CopyLedger, TallyRecordsABatchAtOnce) {
   EXPECT_EQ(ledger.copies(CopyKind::HostToGuest), 0u);
 }
 
+// An account records what record() would, for every kind of owner: a component's own row, the
+// host's shared counters (any thread may add to them) and an owner past the table (totals only).
+TEST(CopyLedger, AnAccountRecordsWhatRecordWould) {
+  CopyLedger by_account, by_record;
+  for (OwnerId owner : {OwnerId{7}, kHostOwner, OwnerId{kMaxOwners + 2}}) {
+    CopyLedger::Account a = by_account.account(owner);
+    a.record(CopyKind::HostToGuest, 64);
+    a.record(CopyKind::GuestToHost, 10, 3);
+    by_record.record(owner, CopyKind::HostToGuest, 64);
+    by_record.record(owner, CopyKind::GuestToHost, 10, 3);
+    EXPECT_EQ(by_account.copies(owner), by_record.copies(owner));
+    EXPECT_EQ(by_account.bytes(owner), by_record.bytes(owner));
+  }
+  EXPECT_EQ(by_account.copies(OwnerId{7}), 4u);
+  EXPECT_EQ(by_account.copies(), 12u);
+  EXPECT_EQ(by_account.bytes(), 3u * 74);
+  EXPECT_EQ(by_account.copies(CopyKind::GuestToHost), by_record.copies(CopyKind::GuestToHost));
+  CopyLedger::Account unset;  // belongs to no ledger: records nothing, and does not crash
+  unset.record(CopyKind::HostToHost, 1);
+}
+
 }  // namespace
 }  // namespace torvyn::resources

@@ -26,8 +26,35 @@ enum class CopyKind : uint8_t { HostToGuest, GuestToHost, HostToHost };
 inline constexpr int kCopyKindCount = 3;
 
 class CopyLedger {
+  struct Counters;
+
  public:
   CopyLedger();
+
+  // One component's place in the ledger, found once (when its instance is bound) so that its host
+  // calls record a copy with a load and a store each, with no directory lookup and no call: a
+  // copy is recorded on every payload crossing, four per element of a source -> processor -> sink.
+  // Same rules as record(): the host's own owner and owners past the table go through record().
+  class Account {
+   public:
+    Account() = default;
+    void record(CopyKind kind, uint64_t bytes, uint64_t copies = 1) const {
+      if (row_) [[likely]] {
+        const auto k = static_cast<size_t>(kind);
+        row_->copies[k].store(row_->copies[k].load(std::memory_order_relaxed) + copies, std::memory_order_relaxed);
+        row_->bytes[k].store(row_->bytes[k].load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+      } else if (ledger_) {
+        ledger_->record(owner_, kind, bytes, copies);
+      }
+    }
+
+   private:
+    friend class CopyLedger;
+    Counters* row_ = nullptr;  // the owner's own counters (one writer); null: through record()
+    CopyLedger* ledger_ = nullptr;
+    OwnerId owner_ = kHostOwner;
+  };
+  Account account(OwnerId component);
 
   // Owners >= kMaxOwners are counted in the totals only. The second form records `copies` copies
   // of `bytes` bytes in all (a batch's, at once: CopyTally).

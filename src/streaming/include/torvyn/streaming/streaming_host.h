@@ -20,8 +20,11 @@ namespace torvyn::streaming {
 // The host's identity for one component instance: who allocations and copies are charged to.
 // Attached to the instance with Instance::set_host_data.
 struct InstanceAccount {
+  InstanceAccount() = default;
+  InstanceAccount(resources::OwnerId o, std::string n) : owner(o), name(std::move(n)) {}
   resources::OwnerId owner = resources::kHostOwner;
   std::string name;
+  resources::CopyLedger::Account copies;  // owner's place in the ledger (ComponentNode sets it)
 };
 
 class StreamingHost {
