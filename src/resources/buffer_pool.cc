@@ -430,7 +430,16 @@ Status BufferPool::write(BufferId id, uint64_t offset, const void* bytes, uint64
 Status BufferPool::append(BufferId id, const void* bytes, uint64_t len) {
   Slot* s = impl_->live(id);
   if (!s) return stale(id);
-  return impl_->counted(s->buf.owner, impl_->write(*s, id, s->buf.size, bytes, len));
+  // The common case, a component filling the buffer it allocated for its output (one append per
+  // element): room in the block and not frozen, so none of write()'s growth or errors apply.
+  // (size <= capacity <= kMaxBufferBytes, so the room test also bounds the end.)
+  Buffer& b = s->buf;
+  if (!b.frozen && len <= b.capacity - b.size) [[likely]] {
+    if (len) std::memcpy(b.data + b.size, bytes, len);
+    b.size += len;
+    return {};
+  }
+  return impl_->counted(b.owner, impl_->write(*s, id, b.size, bytes, len));
 }
 
 Status BufferPool::Impl::write(Slot& s, BufferId id, uint64_t offset, const void* bytes, uint64_t len) {
