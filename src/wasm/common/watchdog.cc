@@ -20,6 +20,7 @@ class Watchdog {
     static Watchdog* w = new Watchdog();  // never destroyed: entries may outlive static destruction
     return *w;
   }
+  Watchdog() { detail::register_heavy_fence(); }  // before any entry's begin uses the light fence
 
   void add(WatchdogEntry* e) {
     std::lock_guard lock(mu_);
@@ -42,15 +43,20 @@ class Watchdog {
   }
 
  private:
-  // Interrupts call `call` of `e`, unless it has ended since this tick read it: an interrupt meant
-  // for one call must not land on the next (the entry's thread may end a call and begin another
-  // between the read and here). What is left is the few instructions between the check and the
-  // store into the fuel counter.
+  // Interrupts call `call` of `e`, unless it has ended: an interrupt meant for one call must not
+  // land on the next, which the entry's thread may begin at any moment. A handshake closes that
+  // window: this thread marks the landing and then reads the call (heavy fence between), the
+  // entry's end() marks the call's end and then reads the landing mark (light fence between), so
+  // either the check here sees the end, or end() sees the landing and waits for it to finish.
   static void interrupt(WatchdogEntry* e, uint64_t call, bool by_stop) {
-    if (e->calls_.load(std::memory_order_acquire) != call) return;
-    if (by_stop) e->stopped_.store(true, std::memory_order_release);
-    e->fired_.store(true, std::memory_order_release);
-    e->target_->interrupt();
+    e->landing_.store(true, std::memory_order_relaxed);
+    detail::heavy_fence();
+    if (e->calls_.load(std::memory_order_acquire) == call) {
+      if (by_stop) e->stopped_.store(true, std::memory_order_release);
+      e->fired_.store(true, std::memory_order_release);
+      e->target_->interrupt();
+    }
+    e->landing_.store(false, std::memory_order_release);
   }
 
   void run() {
@@ -100,6 +106,19 @@ class Watchdog {
 
 WatchdogEntry::WatchdogEntry(Interruptible* target) : target_(target) { Watchdog::instance().add(this); }
 WatchdogEntry::~WatchdogEntry() { Watchdog::instance().remove(this); }
+
+// A landing takes a few instructions, unless the watchdog's thread is descheduled inside it.
+void WatchdogEntry::wait_for_landing() const {
+  for (int spins = 0; landing_.load(std::memory_order_acquire); ++spins) {
+    if (spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
 
 void WatchdogEntry::rearm() {
   fired_.store(false, std::memory_order_relaxed);

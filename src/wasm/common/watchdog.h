@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "asymmetric_fence.h"
 #include "torvyn/wasm/stop_interrupts.h"
 
 namespace torvyn::wasm {
@@ -46,7 +47,16 @@ class WatchdogEntry {
     // Only this thread writes calls_: a plain increment published with release, no locked op.
     calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
-  void end() { calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+  // The call ends. An interrupt meant for it must not land on the next call (whose fuel the Store
+  // loads after the next begin), so this returns only once no landing for it is in flight: a
+  // handshake with the watchdog, which checks inside each landing that its call still runs
+  // (Watchdog::interrupt). Either that check sees this end, or this sees the landing and waits.
+  void end() {
+    calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    detail::light_fence();  // pairs with the watchdog's heavy_fence: no locked op here either
+    if (landing_.load(std::memory_order_acquire)) [[unlikely]]
+      wait_for_landing();
+  }
   bool fired() const { return fired_.load(std::memory_order_acquire); }
   // The interrupt came from a stop request rather than the invocation's own timeout.
   bool stopped() const { return stopped_.load(std::memory_order_acquire); }
@@ -54,6 +64,7 @@ class WatchdogEntry {
  private:
   friend class Watchdog;
   void rearm();  // after an interrupt fired: the next call starts clean
+  void wait_for_landing() const;
   Interruptible* target_;
   // The running call's timeout in ns (0 = none): stored before calls_ turns odd, so a watchdog
   // that sees call k running reads call k's timeout (or, for one tick, a later call's: it only
@@ -62,6 +73,9 @@ class WatchdogEntry {
   std::atomic<uint64_t> calls_{0};       // odd while an invocation runs; written by its thread only
   std::atomic<bool> fired_{false};
   std::atomic<bool> stopped_{false};
+  // True while the watchdog lands an interrupt: from before it checks which call runs until its
+  // store into the fuel counter is done.
+  std::atomic<bool> landing_{false};
   // The watchdog thread's own view, under its lock: the call it last saw running, since when.
   uint64_t seen_call_ = 0;
   int64_t seen_ns_ = 0;

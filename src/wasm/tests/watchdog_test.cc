@@ -42,9 +42,8 @@ TEST(Watchdog, ACallIsInterruptedAfterItsTimeoutAndNeverBefore) {
   ASSERT_NO_FATAL_FAILURE(expect_fired(e, t0, 150ms, /*by_stop=*/false));
   EXPECT_GT(target.interrupts.load(), 0);
   e.end();
-  // The next call starts clean, and a call that ends in time is never interrupted. (The pause lets
-  // a watchdog tick that read the ended call finish first: an interrupt decided for one call that
-  // lands on the next is a window of nanoseconds, not what this test is about.)
+  // The next call starts clean, and a call that ends in time is never interrupted. (An interrupt
+  // decided for one call that lands on the next: AnInterruptForOneCallNeverLandsOnTheNext.)
   std::this_thread::sleep_for(5ms);
   e.begin(10s);
   EXPECT_FALSE(e.fired());
@@ -94,6 +93,43 @@ TEST(Watchdog, TheLargestTimeoutNeverFires) {
   std::this_thread::sleep_for(30ms);
   EXPECT_FALSE(e.fired());
   EXPECT_EQ(target.interrupts.load(), 0);
+  e.end();
+}
+
+// The race an interrupt must not lose: the watchdog decides to interrupt call 1, and call 1 ends
+// and call 2 begins before the interrupt's store lands. Call 2 loads its fuel after begin(), so
+// end() must wait for a landing in flight. The target here is slow to land (it sleeps inside
+// interrupt(), as a descheduled watchdog thread would), and lets call 1 end while it does.
+class SlowLandingTarget : public Interruptible {
+ public:
+  void interrupt() override {
+    if (landings.fetch_add(1) != 0) return fuel.store(-1);  // later ticks: land at once
+    inside = true;
+    std::this_thread::sleep_for(80ms);  // meanwhile call 1 ends and call 2 begins
+    fuel.store(-1);
+  }
+  std::atomic<int> landings{0};
+  std::atomic<bool> inside{false};
+  std::atomic<int64_t> fuel{0};
+};
+
+TEST(Watchdog, AnInterruptForOneCallNeverLandsOnTheNext) {
+  SlowLandingTarget target;
+  WatchdogEntry e(&target);
+  e.begin(1ms);  // call 1: times out
+  target.fuel = 100;
+  const auto wait_from = Clock::now();
+  while (!target.inside && Clock::now() - wait_from < 10s) std::this_thread::sleep_for(100us);
+  ASSERT_TRUE(target.inside) << "call 1 was never interrupted";
+  const auto ending = Clock::now();
+  e.end();
+  const auto waited = Clock::now() - ending;
+  e.begin(10s);       // call 2: a long timeout, so only call 1's interrupt could reach it
+  target.fuel = 100;  // as a Store loads the call's fuel once begin() returns
+  std::this_thread::sleep_for(100ms);  // past the end of the slow landing, had end() not waited
+  EXPECT_EQ(target.fuel.load(), 100) << "call 1's interrupt landed on call 2";
+  EXPECT_FALSE(e.fired()) << "call 2 starts clean";
+  EXPECT_GE(waited, 30ms) << "end() did not wait for the landing in flight";
   e.end();
 }
 
