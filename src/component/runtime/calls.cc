@@ -236,27 +236,28 @@ HandleTable& Instance::handles() { return state_->handles; }
 const Linker& Instance::linker() const { return *state_->linker; }
 
 ExportedFunc Instance::find_function(std::string_view instance_name, std::string_view function) const {
-  const Env& root = *state_->envs.front();
-  const Item* item = nullptr;
+  const auto& exports = state_->component->plan->exports;
+  std::optional<Slot> slot;
   if (instance_name.empty()) {
-    auto it = root.exports.find(function);
-    if (it != root.exports.end()) item = &it->second;
+    auto it = exports.find(function);
+    if (it != exports.end()) slot = it->second.func;
   } else {
-    auto it = root.exports.find(instance_name);
-    if (it != root.exports.end() && it->second.instance) {
-      auto f = it->second.instance->items.find(function);
-      if (f != it->second.instance->items.end()) item = &f->second;
+    auto it = exports.find(instance_name);
+    if (it != exports.end() && it->second.sort == Sort::Instance) {
+      auto f = it->second.items.find(function);
+      if (f != it->second.items.end()) slot = f->second.func;
     }
   }
-  if (!item || !item->func) return {};
-  return ExportedFunc{item->func.get(), &item->func->type};
+  if (!slot) return {};
+  const FuncVal* fv = state_->funcs[*slot].get();
+  return ExportedFunc{fv, &fv->type};
 }
 
 std::vector<std::string> Instance::export_names() const {
   std::vector<std::string> out;
-  for (const auto& [name, item] : state_->envs.front()->exports) {
-    if (item.instance)
-      for (const auto& [f, sub] : item.instance->items) out.push_back(name + "#" + f);
+  for (const auto& [name, e] : state_->component->plan->exports) {
+    if (e.sort == Sort::Instance)
+      for (const auto& [f, sub] : e.items) out.push_back(name + "#" + f);
     else
       out.push_back(name);
   }

@@ -1,19 +1,17 @@
-// Internal state of component instantiation: the values that fill each index space while a
-// component's definitions are walked, and the per-instance runtime state.
+// Internal state of a loaded component (its instantiation plan) and of its instances (the values
+// each instantiation makes, and the per-instance runtime state).
 #pragma once
 
 #include <map>
 #include <memory>
 #include <optional>
-#include <variant>
 #include <vector>
 
+#include "plan.h"
 #include "torvyn/component/ast.h"
 #include "torvyn/component/runtime.h"
 
 namespace torvyn::component::detail {
-
-struct Env;
 
 // The resource types a component defines itself: each instantiation gives them fresh identities,
 // except a move to another engine (Instance::move_to), which gives the new core instances the
@@ -50,60 +48,6 @@ struct FuncVal {
 };
 using FuncPtr = std::shared_ptr<const FuncVal>;
 
-// A type index-space entry.
-struct TypeVal {
-  AbiTypePtr value;                         // a value type
-  std::shared_ptr<const AbiFuncType> func;  // a function type
-  std::optional<uint32_t> resource;         // a resource type (its identity)
-  const InstanceType* instance_type = nullptr;
-  const ComponentType* component_type = nullptr;
-  const Env* defined_in = nullptr;          // for instance/component types: where to resolve their outer aliases
-};
-
-struct InstanceVal;
-struct ComponentDef {
-  const Component* ast = nullptr;
-  const Env* outer = nullptr;  // the env it was defined in, for outer aliases
-};
-
-// One export of a component instance, or one instantiation argument.
-struct Item {
-  Sort sort = Sort::Func;
-  FuncPtr func;
-  TypeVal type;
-  std::shared_ptr<InstanceVal> instance;
-  ComponentDef component;
-  std::shared_ptr<wasm::Module> core_module;
-};
-
-struct InstanceVal {
-  std::map<std::string, Item, std::less<>> items;
-};
-
-// A core instance: a real module instance, or a bag of exports (`from-exports`).
-struct CoreInstanceVal {
-  wasm::Instance* instance = nullptr;
-  std::map<std::string, wasm::Extern, std::less<>> bag;
-};
-
-struct Env {
-  const Component* ast = nullptr;
-  const Env* outer = nullptr;
-  std::map<std::string, Item, std::less<>> args;  // instantiation arguments (nested components)
-
-  std::vector<std::shared_ptr<wasm::Module>> core_modules;
-  std::vector<CoreInstanceVal> core_instances;
-  std::vector<wasm::Extern> core_funcs, core_tables, core_memories, core_globals;
-  size_t core_types = 0;
-
-  std::vector<TypeVal> types;
-  std::vector<FuncPtr> funcs;
-  std::vector<std::shared_ptr<InstanceVal>> instances;
-  std::vector<ComponentDef> components;
-
-  std::map<std::string, Item, std::less<>> exports;
-};
-
 }  // namespace torvyn::component::detail
 
 namespace torvyn::component {
@@ -112,6 +56,7 @@ struct LoadedComponent::Impl {
   std::shared_ptr<wasm::Engine> engine;
   std::shared_ptr<const DecodedComponent> decoded;
   std::map<uint64_t, std::shared_ptr<wasm::Module>> core_modules;  // by byte offset
+  std::shared_ptr<const detail::InstantiationPlan> plan;            // built from both at load
 };
 
 // A lowered import's trampoline environment, and resource built-ins'.
@@ -128,8 +73,12 @@ struct Instance::State {
   const Linker* linker = nullptr;
   std::unique_ptr<wasm::Store> store;
   HandleTable handles;
-  std::vector<std::unique_ptr<detail::Env>> envs;  // root first; nested instantiations after
-  std::vector<wasm::Extern> memories;  // the distinct core memories of all envs (memory_bytes)
+  // The plan's slots, as this instantiation filled them.
+  std::vector<wasm::Instance*> core_instances;
+  std::vector<wasm::Extern> cores;
+  std::vector<detail::FuncPtr> funcs;
+  std::vector<uint32_t> resources;  // resource type identities
+  std::vector<wasm::Extern> memories;  // the distinct core memories (memory_bytes)
   std::vector<std::unique_ptr<LoweredImport>> lowered;
   std::vector<std::unique_ptr<ResourceBuiltin>> builtins;
   detail::GuestResources guest;  // the component's own resource types
@@ -149,8 +98,8 @@ namespace torvyn::component::detail {
 // A state ready to instantiate `component` into: a new store of its engine and the linker.
 std::unique_ptr<Instance::State> new_state(std::shared_ptr<LoadedComponent::Impl> component, const Linker& linker);
 
-// Walks the component of `st` (from new_state) and fills `st` for `ci`: its core instances,
-// lowered imports, lifted exports (instantiate.cc).
+// Runs the plan of the component of `st` (from new_state) and fills `st` for `ci`: its core
+// instances, lowered imports, lifted exports (instantiate.cc).
 Status instantiate_into(Instance& ci, Instance::State& st);
 
 // The runtime's own access to what Instance and LoadedComponent keep private (runtime.h).

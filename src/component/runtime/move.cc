@@ -40,18 +40,10 @@ Status Instance::move_to(const LoadedComponent& target) {
   next->next_scope = old.next_scope;
   if (auto s = instantiate_into(*this, *next); !s) return s.take_error();
 
-  // The same component walked the same way: the same envs and core instances, in the same order.
-  if (next->envs.size() != old.envs.size()) return cannot_move("the instantiations differ");
-  for (size_t e = 0; e < old.envs.size(); ++e) {
-    const auto& a = old.envs[e]->core_instances;
-    const auto& b = next->envs[e]->core_instances;
-    if (a.size() != b.size()) return cannot_move("the instantiations differ");
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (bool(a[i].instance) != bool(b[i].instance)) return cannot_move("the instantiations differ");
-      if (!a[i].instance) continue;
-      if (auto s = wasm::move_instance_state(*old.store, *a[i].instance, *next->store, *b[i].instance); !s) return s.take_error();
-    }
-  }
+  // The same component planned the same way: the same core instances, in the same order.
+  if (next->core_instances.size() != old.core_instances.size()) return cannot_move("the instantiations differ");
+  for (size_t i = 0; i < old.core_instances.size(); ++i)
+    if (auto s = wasm::move_instance_state(*old.store, *old.core_instances[i], *next->store, *next->core_instances[i]); !s) return s.take_error();
   next->store->set_fuel_per_invocation(old.store->fuel_per_invocation());
   next->store->set_timeout(old.store->timeout());
   next->handles = std::move(old.handles);  // into the object the new lowered imports point at

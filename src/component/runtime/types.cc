@@ -24,25 +24,32 @@ AbiKind prim_kind(PrimValType p) {
 
 Error bad(std::string m) { return Error(ErrorCode::ComponentUnlinkable, std::move(m)); }
 
-Result<AbiTypePtr> opt_valtype(const Env& env, const std::optional<ValType>& v) {
-  if (!v) return AbiTypePtr{};
-  return resolve_valtype(env, *v);
+Result<Slot> resource_of(const Scope& scope, Index idx) {
+  if (idx >= scope.types.size() || !scope.types[idx].resource) return bad("type " + std::to_string(idx) + " is not a resource type");
+  return *scope.types[idx].resource;
 }
 
-Result<uint32_t> resource_of(const Env& env, Index idx) {
-  if (idx >= env.types.size() || !env.types[idx].resource) return bad("type " + std::to_string(idx) + " is not a resource type");
-  return *env.types[idx].resource;
-}
-
-Result<AbiTypePtr> resolve_defval(const Env& env, const DefValType& d) {
+Result<ResolvedType> resolve_defval(const Scope& scope, const DefValType& d) {
   struct V {
-    const Env& env;
+    const Scope& scope;
+    bool has_resources = false;
+    // The children's types, noting whether any mentions a resource.
+    Result<AbiTypePtr> child(const ValType& v) {
+      auto t = resolve_valtype(scope, v);
+      if (!t) return t.take_error();
+      has_resources = has_resources || t->has_resources;
+      return t->type;
+    }
+    Result<AbiTypePtr> child(const std::optional<ValType>& v) {
+      if (!v) return AbiTypePtr{};
+      return child(*v);
+    }
     Result<AbiTypePtr> operator()(PrimValType p) { return abi::prim(prim_kind(p)); }
     Result<AbiTypePtr> operator()(const RecordType& r) {
       std::vector<std::string> names;
       std::vector<AbiTypePtr> fields;
       for (const auto& f : r.fields) {
-        auto t = resolve_valtype(env, f.type);
+        auto t = child(f.type);
         if (!t) return t.take_error();
         names.push_back(f.label);
         fields.push_back(*t);
@@ -53,7 +60,7 @@ Result<AbiTypePtr> resolve_defval(const Env& env, const DefValType& d) {
       std::vector<std::string> names;
       std::vector<AbiTypePtr> payloads;
       for (const auto& c : v.cases) {
-        auto t = opt_valtype(env, c.type);
+        auto t = child(c.type);
         if (!t) return t.take_error();
         names.push_back(c.label);
         payloads.push_back(*t);
@@ -61,14 +68,14 @@ Result<AbiTypePtr> resolve_defval(const Env& env, const DefValType& d) {
       return abi::variant(std::move(names), std::move(payloads));
     }
     Result<AbiTypePtr> operator()(const ListType& l) {
-      auto t = resolve_valtype(env, l.element);
+      auto t = child(l.element);
       if (!t) return t.take_error();
       return abi::list(*t);
     }
     Result<AbiTypePtr> operator()(const TupleType& tt) {
       std::vector<AbiTypePtr> elems;
       for (const auto& e : tt.elements) {
-        auto t = resolve_valtype(env, e);
+        auto t = child(e);
         if (!t) return t.take_error();
         elems.push_back(*t);
       }
@@ -77,89 +84,145 @@ Result<AbiTypePtr> resolve_defval(const Env& env, const DefValType& d) {
     Result<AbiTypePtr> operator()(const FlagsType& f) { return abi::flags(f.labels); }
     Result<AbiTypePtr> operator()(const EnumType& e) { return abi::enumeration(e.labels); }
     Result<AbiTypePtr> operator()(const OptionType& o) {
-      auto t = resolve_valtype(env, o.type);
+      auto t = child(o.type);
       if (!t) return t.take_error();
       return abi::option(*t);
     }
     Result<AbiTypePtr> operator()(const ResultType& r) {
-      auto ok = opt_valtype(env, r.ok);
+      auto ok = child(r.ok);
       if (!ok) return ok.take_error();
-      auto err = opt_valtype(env, r.err);
+      auto err = child(r.err);
       if (!err) return err.take_error();
       return abi::result(*ok, *err);
     }
     Result<AbiTypePtr> operator()(const OwnType& o) {
-      auto r = resource_of(env, o.resource_type);
+      auto r = resource_of(scope, o.resource_type);
       if (!r) return r.take_error();
+      has_resources = true;
       return abi::own(*r);
     }
     Result<AbiTypePtr> operator()(const BorrowType& b) {
-      auto r = resource_of(env, b.resource_type);
+      auto r = resource_of(scope, b.resource_type);
       if (!r) return r.take_error();
+      has_resources = true;
       return abi::borrow(*r);
     }
   };
-  return std::visit(V{env}, d);
+  V v{scope};
+  auto t = std::visit(v, d);
+  if (!t) return t.take_error();
+  return ResolvedType{*t, v.has_resources};
 }
 
 }  // namespace
 
-const Env* outer_env(const Env& env, uint32_t count) {
-  const Env* e = &env;
-  for (uint32_t i = 0; i < count && e; ++i) e = e->outer;
-  return e;
+const Scope* outer_scope(const Scope& scope, uint32_t count) {
+  const Scope* s = &scope;
+  for (uint32_t i = 0; i < count && s; ++i) s = s->outer;
+  return s;
 }
 
-Result<AbiTypePtr> resolve_valtype(const Env& env, const ValType& v) {
-  if (v.is_primitive) return abi::prim(prim_kind(v.prim));
-  if (v.type_index >= env.types.size() || !env.types[v.type_index].value)
+Result<ResolvedType> resolve_valtype(const Scope& scope, const ValType& v) {
+  if (v.is_primitive) return ResolvedType{abi::prim(prim_kind(v.prim)), false};
+  if (v.type_index >= scope.types.size() || !scope.types[v.type_index].value)
     return bad("type " + std::to_string(v.type_index) + " is not a value type");
-  return env.types[v.type_index].value;
+  const TypeEntry& t = scope.types[v.type_index];
+  return ResolvedType{t.value, t.has_resources};
 }
 
-Result<TypeVal> resolve_type(Env& env, const Type& t, GuestResources& guest) {
-  TypeVal out;
+Result<TypeEntry> resolve_type(const Scope& scope, const Type& t) {
+  TypeEntry out;
   if (const auto* d = std::get_if<DefValType>(&t.def)) {
-    auto v = resolve_defval(env, *d);
+    auto v = resolve_defval(scope, *d);
     if (!v) return v.take_error();
-    out.value = *v;
+    out.value = v->type;
+    out.has_resources = v->has_resources;
   } else if (const auto* f = std::get_if<FuncType>(&t.def)) {
     auto ft = std::make_shared<AbiFuncType>();
+    auto note = [&](const ResolvedType& r) { out.has_resources = out.has_resources || r.has_resources; };
     for (const auto& p : f->params) {
-      auto pt = resolve_valtype(env, p.type);
+      auto pt = resolve_valtype(scope, p.type);
       if (!pt) return pt.take_error();
+      note(*pt);
       ft->param_names.push_back(p.label);
-      ft->params.push_back(*pt);
+      ft->params.push_back(pt->type);
     }
     if (f->result) {
-      auto rt = resolve_valtype(env, *f->result);
+      auto rt = resolve_valtype(scope, *f->result);
       if (!rt) return rt.take_error();
-      ft->results.push_back(*rt);
+      note(*rt);
+      ft->results.push_back(rt->type);
     } else if (!f->named_results.empty()) {
       std::vector<std::string> names;
       std::vector<AbiTypePtr> types;
       for (const auto& r : f->named_results) {
-        auto rt = resolve_valtype(env, r.type);
+        auto rt = resolve_valtype(scope, r.type);
         if (!rt) return rt.take_error();
+        note(*rt);
         names.push_back(r.label);
-        types.push_back(*rt);
+        types.push_back(rt->type);
       }
       ft->results.push_back(abi::record(std::move(names), std::move(types)));
     }
     out.func = std::move(ft);
-  } else if (const auto* r = std::get_if<ResourceType>(&t.def)) {
-    out.resource = guest.take_id();
-    if (r->dtor_core_func) {
-      if (*r->dtor_core_func >= env.core_funcs.size()) return bad("resource destructor is not a core function");
-      guest.dtors[*out.resource] = env.core_funcs[*r->dtor_core_func];
-    }
   } else if (const auto* it = std::get_if<InstanceType>(&t.def)) {
     out.instance_type = it;
-    out.defined_in = &env;
+    out.defined_in = &scope;
   } else if (const auto* ct = std::get_if<ComponentType>(&t.def)) {
     out.component_type = ct;
-    out.defined_in = &env;
+    out.defined_in = &scope;
+  } else {
+    return Error(ErrorCode::Internal, "a resource type definition reached type resolution");
   }
+  return out;
+}
+
+namespace {
+
+// One type with resource slots replaced, bottom-up without recursion: a hostile component's
+// types may nest as deep as it has definitions.
+AbiTypePtr replace_resources(const AbiTypePtr& root, std::span<const uint32_t> ids, ResourceMemo& memo) {
+  struct Frame {
+    const AbiTypePtr* node;
+    bool children_done;
+  };
+  std::vector<Frame> stack{{&root, false}};
+  while (!stack.empty()) {
+    Frame f = stack.back();
+    const AbiType* t = f.node->get();
+    if (!t || memo.count(t)) {
+      stack.pop_back();
+      continue;
+    }
+    if (!f.children_done) {
+      stack.back().children_done = true;
+      for (const AbiTypePtr& e : t->elems)
+        if (e && !memo.count(e.get())) stack.push_back({&e, false});
+      continue;
+    }
+    stack.pop_back();
+    bool changed = t->kind == AbiKind::Own || t->kind == AbiKind::Borrow;
+    for (const AbiTypePtr& e : t->elems) changed = changed || (e && memo.at(e.get()) != e);
+    if (!changed) {
+      memo.emplace(t, *f.node);
+      continue;
+    }
+    auto copy = std::make_shared<AbiType>(*t);  // same layout: identities do not change it
+    if (t->kind == AbiKind::Own || t->kind == AbiKind::Borrow) copy->resource = ids[t->resource];
+    for (AbiTypePtr& e : copy->elems)
+      if (e) e = memo.at(e.get());
+    memo.emplace(t, std::move(copy));
+  }
+  return root ? memo.at(root.get()) : root;
+}
+
+}  // namespace
+
+std::shared_ptr<const AbiFuncType> with_resources(const PlanFuncType& t, std::span<const uint32_t> ids, ResourceMemo& memo) {
+  if (!t.has_resources) return t.type;
+  auto out = std::make_shared<AbiFuncType>(*t.type);
+  for (AbiTypePtr& p : out->params) p = replace_resources(p, ids, memo);
+  for (AbiTypePtr& r : out->results) r = replace_resources(r, ids, memo);
   return out;
 }
 

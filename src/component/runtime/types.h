@@ -1,17 +1,31 @@
-// Converting decoded component types into resolved ABI types, and comparing the shapes of host and
-// guest function types when linking.
+// Converting decoded component types into ABI types whose resources are resource slots (at load,
+// for the plan), giving them an instantiation's resource identities, and comparing the shapes of
+// host and guest function types when linking.
 #pragma once
 
-#include "internal.h"
+#include <span>
+#include <unordered_map>
+
+#include "plan_scope.h"
 
 namespace torvyn::component::detail {
 
-Result<AbiTypePtr> resolve_valtype(const Env& env, const ValType& v);
-Result<TypeVal> resolve_type(Env& env, const Type& t, GuestResources& guest);
+struct ResolvedType {
+  AbiTypePtr type;
+  bool has_resources = false;
+};
+Result<ResolvedType> resolve_valtype(const Scope& scope, const ValType& v);
+// A value, function, instance or component type (resource definitions are the plan builder's).
+Result<TypeEntry> resolve_type(const Scope& scope, const Type& t);
+// `t` with every resource slot replaced by its identity `ids[slot]`. `memo` keeps what was already
+// replaced, so types an instantiation shares are rebuilt once (and a type shared many times inside
+// another costs once, not once per path to it).
+using ResourceMemo = std::unordered_map<const AbiType*, AbiTypePtr>;
+std::shared_ptr<const AbiFuncType> with_resources(const PlanFuncType& t, std::span<const uint32_t> ids, ResourceMemo& memo);
 // Structural equality of two resolved types (labels, kinds, resource identities).
 bool same_shape(const AbiType& a, const AbiType& b);
 bool same_shape(const AbiFuncType& a, const AbiFuncType& b);
-// The Env `count` levels out (outer aliases); nullptr if there is none.
-const Env* outer_env(const Env& env, uint32_t count);
+// The scope `count` levels out (outer aliases); nullptr if there is none.
+const Scope* outer_scope(const Scope& scope, uint32_t count);
 
 }  // namespace torvyn::component::detail
