@@ -109,7 +109,7 @@ struct InstantiationPlan {
   std::vector<PlanStep> steps;
   // How many slots of each kind an instantiation fills.
   size_t core_instances = 0, cores = 0, funcs = 0, resources = 0;
-  std::vector<Slot> memories;  // the core slots that are memories, for memory_bytes
+  std::vector<Slot> memories;  // the core slots in a core memory index space, for memory_bytes
   std::map<std::string, PlanExport, std::less<>> exports;
 };
 

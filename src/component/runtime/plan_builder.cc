@@ -3,6 +3,7 @@
 // components in place with their arguments, and checking at once everything that depends only on
 // the component (aliases, core links, core function types). (Explainer.md / Binary.md)
 #include <algorithm>
+#include <set>
 
 #include "calls.h"
 #include "types.h"
@@ -17,7 +18,7 @@ Error unsupported(std::string m) { return Error(ErrorCode::ComponentUnsupportedF
 // how deep components nest, but a component can instantiate one that an outer alias names, so
 // instantiations can chain deeper than the nesting: bound them, and bound the definitions walked
 // in all (a small binary instantiating its components several times per level would otherwise
-// make the plan exponential).
+// make the plan exponential). Each instantiated component counts as a definition too.
 constexpr unsigned kMaxInstantiationDepth = 100;
 constexpr uint64_t kMaxPlannedDefinitions = 1'000'000;
 
@@ -51,8 +52,6 @@ class PlanBuilder {
     plan_->cores = core_types_.size();
     plan_->funcs = func_types_.size();
     plan_->resources = resources_;
-    for (Slot s = 0; s < core_types_.size(); ++s)
-      if (core_types_[s].kind == wasm::ExternKind::Memory) plan_->memories.push_back(s);
     return std::shared_ptr<const InstantiationPlan>(std::move(plan_));
   }
 
@@ -61,18 +60,23 @@ class PlanBuilder {
     if (depth_ >= kMaxInstantiationDepth)
       return unsupported("nested component instantiations chain more than " + std::to_string(kMaxInstantiationDepth) + " levels deep");
     ++depth_;
+    if (++definitions_ > kMaxPlannedDefinitions) return too_large();
     scopes_.push_back(std::make_unique<Scope>());
     Scope& scope = *scopes_.back();
     scope.outer = outer;
     scope.args = std::move(args);
     scope.top_level = top_level;
     for (const Definition& d : ast.definitions) {
-      if (++definitions_ > kMaxPlannedDefinitions)
-        return unsupported("the component's nested instantiations amount to more than " + std::to_string(kMaxPlannedDefinitions) + " definitions");
+      if (++definitions_ > kMaxPlannedDefinitions) return too_large();
       if (auto s = std::visit([&](const auto& x) { return this->on(scope, x); }, d); !s) return s.take_error();
     }
     --depth_;
     return &scope;
+  }
+
+  static Error too_large() {
+    return unsupported("the component's nested instantiations amount to more than " + std::to_string(kMaxPlannedDefinitions) +
+                       " components and definitions");
   }
 
   Status on(Scope&, const CustomSection&) { return {}; }
@@ -509,7 +513,10 @@ class PlanBuilder {
     switch (sort) {
       case Sort::CoreFunc: scope.core_funcs.push_back(s); return {};
       case Sort::CoreTable: scope.core_tables.push_back(s); return {};
-      case Sort::CoreMemory: scope.core_memories.push_back(s); return {};
+      case Sort::CoreMemory:
+        scope.core_memories.push_back(s);
+        if (memories_.insert(s).second) plan_->memories.push_back(s);
+        return {};
       case Sort::CoreGlobal: scope.core_globals.push_back(s); return {};
       default: return Error(ErrorCode::ComponentInvalid, "a core export alias must name a function, table, memory or global");
     }
@@ -542,6 +549,7 @@ class PlanBuilder {
   std::vector<wasm::ExternType> core_types_;                       // by core slot
   std::vector<std::shared_ptr<const AbiFuncType>> func_types_;     // by function slot (resources as slots)
   std::map<std::pair<Slot, std::string>, Slot> exports_read_;      // (core instance, export) -> core slot
+  std::set<Slot> memories_;                                        // plan_->memories, to list each once
 };
 
 }  // namespace
