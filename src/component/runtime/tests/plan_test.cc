@@ -145,6 +145,36 @@ TEST_P(InstantiationPlan, InstantiationChainsAreBounded) {
   EXPECT_NE(deep.error().message.find("levels deep"), std::string::npos) << deep.error().message;
 }
 
+// Component k (k >= 1) instantiates component k-1 `fan` times: a few hundred bytes whose
+// instantiation would make fan^n component instances.
+Bytes instantiation_fan(uint32_t n, uint32_t fan) {
+  Bytes out = component({section(kComponent, component({}))});
+  for (uint32_t k = 1; k <= n; ++k) {
+    Bytes copies = leb(fan);  // a vec of `fan` instantiations of the aliased component
+    for (uint32_t i = 0; i < fan; ++i) {
+      Bytes one = instantiate(0, {});
+      copies.insert(copies.end(), one.begin(), one.end());
+    }
+    Bytes link = section(kComponent, component({
+                                         section(kAlias, vec({alias_outer(kSortComponent, 1, k - 1)})),
+                                         section(kInstance, copies),
+                                     }));
+    out.insert(out.end(), link.begin(), link.end());
+  }
+  Bytes top = section(kInstance, vec({instantiate(n, {})}));
+  out.insert(out.end(), top.begin(), top.end());
+  return out;
+}
+
+TEST_P(InstantiationPlan, AComponentThatWouldInstantiateExponentiallyIsRefusedAtLoad) {
+  auto modest = load(instantiation_fan(3, 10));  // 1,111 instances
+  EXPECT_TRUE(modest.ok()) << modest.error().to_string();
+  auto bomb = load(instantiation_fan(12, 10));  // 10^12
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_EQ(bomb.error().code, ErrorCode::ComponentUnsupportedFeature);
+  EXPECT_NE(bomb.error().message.find("components and definitions"), std::string::npos) << bomb.error().message;
+}
+
 TORVYN_INSTANTIATE_ON_ENGINES(InstantiationPlan);
 
 }  // namespace
