@@ -120,33 +120,9 @@ TEST_P(InstantiationPlan, ResourcesTakeEachLinkersIdentities) {
   EXPECT_NE(c.error().message.find("function \"[method]thing.size\": the component expects"), std::string::npos) << c.error().message;
 }
 
-// Component k (k >= 1) instantiates component k-1 through an outer alias: instantiations chain
-// `n` deep while components nest only two deep.
-Bytes instantiation_chain(uint32_t n) {
-  Bytes out = component({section(kComponent, component({}))});
-  for (uint32_t k = 1; k <= n; ++k) {
-    Bytes link = section(kComponent, component({
-                                         section(kAlias, vec({alias_outer(kSortComponent, 1, k - 1)})),
-                                         section(kInstance, vec({instantiate(0, {})})),
-                                     }));
-    out.insert(out.end(), link.begin(), link.end());
-  }
-  Bytes top = section(kInstance, vec({instantiate(n, {})}));
-  out.insert(out.end(), top.begin(), top.end());
-  return out;
-}
-
-TEST_P(InstantiationPlan, InstantiationChainsAreBounded) {
-  auto shallow = load(instantiation_chain(20));
-  EXPECT_TRUE(shallow.ok()) << shallow.error().to_string();
-  auto deep = load(instantiation_chain(150));
-  ASSERT_FALSE(deep.ok());
-  EXPECT_EQ(deep.error().code, ErrorCode::ComponentUnsupportedFeature);
-  EXPECT_NE(deep.error().message.find("levels deep"), std::string::npos) << deep.error().message;
-}
-
-// Component k (k >= 1) instantiates component k-1 `fan` times: a few hundred bytes whose
-// instantiation would make fan^n component instances.
+// Component k (k >= 1) instantiates component k-1 `fan` times through an outer alias: components
+// nest only two deep, instantiations chain `n` deep, and a few hundred bytes would make fan^n
+// component instances.
 Bytes instantiation_fan(uint32_t n, uint32_t fan) {
   Bytes out = component({section(kComponent, component({}))});
   for (uint32_t k = 1; k <= n; ++k) {
@@ -164,6 +140,17 @@ Bytes instantiation_fan(uint32_t n, uint32_t fan) {
   Bytes top = section(kInstance, vec({instantiate(n, {})}));
   out.insert(out.end(), top.begin(), top.end());
   return out;
+}
+
+Bytes instantiation_chain(uint32_t n) { return instantiation_fan(n, 1); }
+
+TEST_P(InstantiationPlan, InstantiationChainsAreBounded) {
+  auto shallow = load(instantiation_chain(20));
+  EXPECT_TRUE(shallow.ok()) << shallow.error().to_string();
+  auto deep = load(instantiation_chain(150));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.error().code, ErrorCode::ComponentUnsupportedFeature);
+  EXPECT_NE(deep.error().message.find("levels deep"), std::string::npos) << deep.error().message;
 }
 
 TEST_P(InstantiationPlan, AComponentThatWouldInstantiateExponentiallyIsRefusedAtLoad) {
