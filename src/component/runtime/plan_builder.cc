@@ -174,31 +174,12 @@ class PlanBuilder {
       case Alias::Target::Outer: {
         const Scope* o = outer_scope(scope, a.outer_count);
         if (!o) return Error(ErrorCode::ComponentInvalid, "outer alias reaches past the outermost component");
-        ItemRef item;
-        item.sort = a.sort;
-        switch (a.sort) {
-          case Sort::Type: {
-            auto t = at(o->types, a.outer_index, "type");
-            if (!t) return t.take_error();
-            item.type = *t;
-            break;
-          }
-          case Sort::Component: {
-            auto c = at(o->components, a.outer_index, "component");
-            if (!c) return c.take_error();
-            item.component = *c;
-            break;
-          }
-          case Sort::CoreModule: {
-            auto m = at(o->core_modules, a.outer_index, "core module");
-            if (!m) return m.take_error();
-            item.core_module = *m;
-            break;
-          }
-          case Sort::CoreType: return {};
-          default: return Error(ErrorCode::ComponentInvalid, "outer aliases may only name types, components and core modules");
-        }
-        return push(scope, a.sort, item);
+        if (a.sort == Sort::CoreType) return {};
+        if (a.sort != Sort::Type && a.sort != Sort::Component && a.sort != Sort::CoreModule)
+          return Error(ErrorCode::ComponentInvalid, "outer aliases may only name types, components and core modules");
+        auto item = item_of(*o, a.sort, a.outer_index);  // the outer scope's item, as an export names it
+        if (!item) return item.take_error();
+        return push(scope, a.sort, *item);
       }
     }
     return {};
