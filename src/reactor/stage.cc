@@ -1,6 +1,8 @@
 // Names of roles and failure kinds, and the per-element defaults of the batch calls.
 #include "torvyn/reactor/stage.h"
 
+#include <ostream>
+
 namespace torvyn::reactor {
 
 std::string_view role_name(Role r) {
@@ -28,11 +30,18 @@ std::string_view fail_kind_name(FailKind k) {
   return "?";
 }
 
+const std::string& StatusMessage::str() const {
+  static const std::string kEmpty;
+  return text_ ? *text_ : kEmpty;
+}
+
+std::ostream& operator<<(std::ostream& os, const StatusMessage& m) { return os << m.view(); }
+
 std::string CallStatus::describe() const {
   const bool limit = kind == FailKind::Trap &&
                      (code == ErrorCode::FuelExhausted || code == ErrorCode::InvocationTimeout || code == ErrorCode::MemoryCapReached);
-  if (limit) return message;
-  return std::string(fail_kind_name(kind)) + (message.empty() ? "" : ": " + message);
+  if (limit) return message.str();
+  return std::string(fail_kind_name(kind)) + (message.empty() ? "" : ": " + message.str());
 }
 
 namespace {

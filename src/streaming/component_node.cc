@@ -210,7 +210,7 @@ Status lift_process_error(GuestAbi& abi, const Area& a, uint32_t payload, uint32
                                        FailKind::Fatal};
   if (kase > 4) return Error(ErrorCode::AbiTrap, "process-error discriminant " + std::to_string(kase) + " is out of range");
   st.kind = kinds[kase];
-  if (kase != 3) return lift_string(abi, a, payload + error_payload, st.message);
+  if (kase != 3) return lift_string(abi, a, payload + error_payload, st.message.edit());
   return {};
 }
 

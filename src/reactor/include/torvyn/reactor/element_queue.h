@@ -31,7 +31,7 @@ struct Element {
 struct QueueStats {
   Counter depth;                  // stream.queue.current_depth
   Counter peak_depth;
-  Counter enqueued, dropped;
+  Counter dropped;
   Counter backpressure_events;    // times the queue became full
   Counter backpressure_ns;        // stream.backpressure.duration_ns (completed episodes)
 };
@@ -64,7 +64,6 @@ class ElementQueue {
   Element& next_slot() { return ring_[(head_ + size_) & mask_]; }
   bool commit_push() {
     ++size_;
-    stats.enqueued.add();
     stats.depth.set(size_);
     stats.peak_depth.max(size_);
     if (size_ == cap_ && !backpressure_) return begin_backpressure();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
@@ -24,9 +25,51 @@ std::string_view role_name(Role r);
 enum class FailKind : uint8_t { None, InvalidInput, Unavailable, Internal, DeadlineExceeded, Fatal, Trap };
 std::string_view fail_kind_name(FailKind k);
 
+// A failed call's text. A stage returns a CallStatus for every element, nearly always a success:
+// an empty message is one null pointer to set and test, where a std::string costs a few stores to
+// build and a branch to destroy, on every call.
+class StatusMessage {
+ public:
+  StatusMessage() noexcept = default;
+  StatusMessage(std::string_view s) { assign(s); }
+  StatusMessage(const char* s) { assign(s); }
+  StatusMessage(std::string&& s) {
+    if (!s.empty()) text_ = std::make_unique<std::string>(std::move(s));
+  }
+  StatusMessage(const std::string& s) { assign(s); }
+  StatusMessage(const StatusMessage& o) { assign(o.view()); }
+  StatusMessage& operator=(const StatusMessage& o) {
+    if (this != &o) assign(o.view());
+    return *this;
+  }
+  StatusMessage(StatusMessage&&) noexcept = default;
+  StatusMessage& operator=(StatusMessage&&) noexcept = default;
+
+  const std::string& str() const;
+  operator const std::string&() const { return str(); }
+  std::string_view view() const { return text_ ? std::string_view(*text_) : std::string_view(); }
+  bool empty() const { return !text_ || text_->empty(); }
+  size_t find(std::string_view s) const { return view().find(s); }
+  void clear() { text_.reset(); }
+  // The text to write into (made empty when there is none).
+  std::string& edit() {
+    if (!text_) text_ = std::make_unique<std::string>();
+    return *text_;
+  }
+  friend bool operator==(const StatusMessage& a, std::string_view b) { return a.view() == b; }
+  friend std::ostream& operator<<(std::ostream& os, const StatusMessage& m);
+
+ private:
+  void assign(std::string_view s) {
+    if (s.empty()) text_.reset();
+    else text_ = std::make_unique<std::string>(s);
+  }
+  std::unique_ptr<std::string> text_;
+};
+
 struct CallStatus {
   FailKind kind = FailKind::None;
-  std::string message;
+  StatusMessage message;
   // For a Trap, the code of what the host detected (GuestTrap, AbiTrap, FuelExhausted, ...): the
   // flow's failure takes it, so that a run reports one code, the most precise one.
   ErrorCode code = ErrorCode::ComponentFailed;
