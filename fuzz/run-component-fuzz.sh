@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the component decoder/validator fuzzer (clang, libFuzzer, ASan, UBSan) and runs it.
+# Builds a component fuzzer (clang, libFuzzer, ASan, UBSan) and runs it.
 #   fuzz/run-component-fuzz.sh [SECONDS] [extra libFuzzer flags...]     (default 60 s)
-# Environment: TORVYN_FUZZ_BUILD_DIR (default build-fuzz), TORVYN_FUZZ_JOBS (parallel workers, default 1).
+# Environment: TORVYN_FUZZ_TARGET (component_decoder_fuzz, the default, or component_load_fuzz),
+# TORVYN_FUZZ_BUILD_DIR (default build-fuzz), TORVYN_FUZZ_JOBS (parallel workers, default 1).
 # The growing corpus lives in the build directory; fuzz/corpus/component holds the seeds. Crashes,
 # leaks and timeouts are written to $BUILD/fuzz-artifacts/ and make the script exit non-zero.
 set -euo pipefail
@@ -10,23 +11,20 @@ seconds=${1:-60}
 [ $# -gt 0 ] && shift
 build=${TORVYN_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${TORVYN_FUZZ_JOBS:-1}
+target=${TORVYN_FUZZ_TARGET:-component_decoder_fuzz}
+case "$target" in
+  component_decoder_fuzz | component_load_fuzz) ;;
+  *) echo "run-component-fuzz.sh: unknown TORVYN_FUZZ_TARGET '$target'" >&2; exit 2 ;;
+esac
 
-# Add the subdirectories the top-level CMakeLists.txt does not (yet) add itself.
-extra=()
-for dir in src/component fuzz; do
-  grep -q "add_subdirectory(${dir})" "$root/CMakeLists.txt" || extra+=("$dir")
-done
-extra_list=$(IFS=';'; echo "${extra[*]:-}")
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DTORVYN_FUZZ=ON -DTORVYN_BUILD_BENCH=OFF >/dev/null
+ninja -C "$build" "$target"
 
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DTORVYN_FUZZ=ON -DTORVYN_BUILD_BENCH=OFF \
-  -DTORVYN_EXTRA_SUBDIRS="$extra_list" >/dev/null
-ninja -C "$build" component_decoder_fuzz
-
-corpus=$build/fuzz-corpus/component
+corpus=$build/fuzz-corpus/$target
 artifacts=$build/fuzz-artifacts/
 mkdir -p "$corpus" "$artifacts"
 args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
       -dict="$root/fuzz/component.dict" -artifact_prefix="$artifacts")
 if [ "$jobs" -gt 1 ]; then args+=(-jobs="$jobs" -workers="$jobs"); fi
 cd "$build"  # -jobs writes fuzz-N.log files into the working directory
-exec "$build/bin/component_decoder_fuzz" "${args[@]}" "$@" "$corpus" "$root/fuzz/corpus/component"
+exec "$build/bin/$target" "${args[@]}" "$@" "$corpus" "$root/fuzz/corpus/component"

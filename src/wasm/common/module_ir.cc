@@ -1,6 +1,6 @@
 #include "module_ir.h"
 
-#include "nesting_check.h"
+#include "ir_precheck.h"
 #include "torvyn/base/sha256.h"
 #include "torvyn/wasm/validate.h"
 
@@ -132,7 +132,7 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
   const bool checked = !digest.empty() && ValidatedModules::instance().contains(digest);
   // Before any IR exists: the IR is a tree that later passes (and its destructor) walk recursively.
   if (!checked)
-    if (Status s = check_control_nesting(bytes, name, nesting_limit); !s) return s.take_error();
+    if (Status s = precheck_module(bytes, name, nesting_limit); !s) return s.take_error();
   auto module = std::make_unique<wabt::Module>();
   wabt::Errors errors;
   const wabt::ReadBinaryOptions options = guest_read_options();
@@ -156,7 +156,7 @@ Result<std::unique_ptr<wabt::Module>> decode_module(std::span<const uint8_t> byt
 Status validate_module(std::span<const uint8_t> bytes, std::string_view name) {
   std::string digest = sha256_hex(bytes);
   if (ValidatedModules::instance().contains(digest)) return {};
-  if (Status s = check_control_nesting(bytes, name, kMaxControlNesting); !s) return s;
+  if (Status s = precheck_module(bytes, name, kMaxControlNesting); !s) return s;
   {
     wabt::interp::ModuleDesc desc;
     wabt::Errors errors;

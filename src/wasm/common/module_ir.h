@@ -8,7 +8,7 @@
 
 #include <wabt/ir.h>
 
-#include "nesting_check.h"
+#include "ir_precheck.h"
 #include "torvyn/base/result.h"
 #include "torvyn/wasm/types.h"
 

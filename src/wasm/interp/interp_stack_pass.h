@@ -25,7 +25,7 @@ inline constexpr const char* kStackModule = "torvyn";
 inline constexpr const char* kStackField = "stack";
 
 // The pass wraps each function body in one block, so an instrumented module nests one level
-// deeper than the module it came from (which check_control_nesting already bounded).
+// deeper than the module it came from (which precheck_module already bounded).
 inline constexpr uint32_t kStackPassExtraNesting = 1;
 
 // The pass itself runs in instrument_binary_for_interp (on the bytes) and instrument_for_interp
