@@ -25,8 +25,8 @@ AbiKind prim_kind(PrimValType p) {
 Error bad(std::string m) { return Error(ErrorCode::ComponentUnlinkable, std::move(m)); }
 
 Result<Slot> resource_of(const Scope& scope, Index idx) {
-  if (idx >= scope.types.size() || !scope.types[idx].resource) return bad("type " + std::to_string(idx) + " is not a resource type");
-  return *scope.types[idx].resource;
+  if (idx >= scope.types.size() || !scope.types[idx].info.resource) return bad("type " + std::to_string(idx) + " is not a resource type");
+  return *scope.types[idx].info.resource;
 }
 
 Result<ResolvedType> resolve_defval(const Scope& scope, const DefValType& d) {
@@ -116,22 +116,16 @@ Result<ResolvedType> resolve_defval(const Scope& scope, const DefValType& d) {
 
 }  // namespace
 
-const Scope* outer_scope(const Scope& scope, uint32_t count) {
-  const Scope* s = &scope;
-  for (uint32_t i = 0; i < count && s; ++i) s = s->outer;
-  return s;
-}
-
 Result<ResolvedType> resolve_valtype(const Scope& scope, const ValType& v) {
   if (v.is_primitive) return ResolvedType{abi::prim(prim_kind(v.prim)), false};
-  if (v.type_index >= scope.types.size() || !scope.types[v.type_index].value)
+  if (v.type_index >= scope.types.size() || !scope.types[v.type_index].info.value)
     return bad("type " + std::to_string(v.type_index) + " is not a value type");
-  const TypeEntry& t = scope.types[v.type_index];
+  const PlanType& t = scope.types[v.type_index].info;
   return ResolvedType{t.value, t.has_resources};
 }
 
-Result<TypeEntry> resolve_type(const Scope& scope, const Type& t) {
-  TypeEntry out;
+Result<PlanType> resolve_type(const Scope& scope, const Type& t) {
+  PlanType out;
   if (const auto* d = std::get_if<DefValType>(&t.def)) {
     auto v = resolve_defval(scope, *d);
     if (!v) return v.take_error();
@@ -165,12 +159,6 @@ Result<TypeEntry> resolve_type(const Scope& scope, const Type& t) {
       ft->results.push_back(abi::record(std::move(names), std::move(types)));
     }
     out.func = std::move(ft);
-  } else if (const auto* it = std::get_if<InstanceType>(&t.def)) {
-    out.instance_type = it;
-    out.defined_in = &scope;
-  } else if (const auto* ct = std::get_if<ComponentType>(&t.def)) {
-    out.component_type = ct;
-    out.defined_in = &scope;
   } else {
     return Error(ErrorCode::Internal, "a resource type definition reached type resolution");
   }

@@ -15,8 +15,9 @@ struct ResolvedType {
   bool has_resources = false;
 };
 Result<ResolvedType> resolve_valtype(const Scope& scope, const ValType& v);
-// A value, function, instance or component type (resource definitions are the plan builder's).
-Result<TypeEntry> resolve_type(const Scope& scope, const Type& t);
+// A value or function type (resource definitions are the plan builder's; instance and component
+// types the model's).
+Result<PlanType> resolve_type(const Scope& scope, const Type& t);
 // `t` with every resource slot replaced by its identity `ids[slot]`. `memo` keeps what was already
 // replaced, so types an instantiation shares are rebuilt once (and a type shared many times inside
 // another costs once, not once per path to it).
@@ -25,7 +26,5 @@ std::shared_ptr<const AbiFuncType> with_resources(const PlanFuncType& t, std::sp
 // Structural equality of two resolved types (labels, kinds, resource identities).
 bool same_shape(const AbiType& a, const AbiType& b);
 bool same_shape(const AbiFuncType& a, const AbiFuncType& b);
-// The scope `count` levels out (outer aliases); nullptr if there is none.
-const Scope* outer_scope(const Scope& scope, uint32_t count);
 
 }  // namespace torvyn::component::detail
