@@ -1,8 +1,8 @@
-// Reading a component's type back as WIT (component_wit.h): a symbolic walk of the index spaces.
+// Reading a component's type back as WIT (component_wit.h): a symbolic walk of the component's
+// index spaces (torvyn/component/model/walk.h), attaching WIT types and function signatures.
 #include "torvyn/contracts/component_wit.h"
 
 #include <algorithm>
-#include <deque>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -12,6 +12,8 @@
 
 #include "torvyn/base/file_read.h"
 #include "torvyn/component/binary_reader.h"
+#include "torvyn/component/model/budget.h"
+#include "torvyn/component/model/walk.h"
 #include "torvyn/component/validate.h"
 #include "torvyn/wasm/validate.h"
 
@@ -35,52 +37,32 @@ struct FuncSig {
 };
 using FuncPtr = std::shared_ptr<const FuncSig>;
 
-struct Space;
-struct InstSig;
-
-// A component in the component index space: defined here (ast), or imported (only its type).
-struct ComponentRef {
-  const cm::Component* ast = nullptr;
-  const cm::ComponentType* type = nullptr;
-  Space* defined_in = nullptr;
-};
-
-// An entry of the type index space.
-struct TypeEntry {
-  enum class Kind { Value, Func, Instance, Component } kind = Kind::Value;
-  wit::Type value;  // Value; a resource is Type::of(its Resource TypeDef)
+// What the WIT reading knows of a type: a value type as WIT (a resource is Type::of its Resource
+// TypeDef), or a function's signature. Instance and component types are the model's.
+struct WitType {
+  enum class Kind { Other, Value, Func } kind = Kind::Other;
+  wit::Type value;
   FuncPtr func;
-  const cm::InstanceType* instance = nullptr;
-  const cm::ComponentType* component = nullptr;
-  Space* defined_in = nullptr;  // Instance / Component: the scope of their outer aliases
 };
 
-// One export of an instance, or one instantiation argument.
-struct Item {
-  cm::Sort sort = cm::Sort::Func;
-  FuncPtr func;
-  TypeEntry type;
-  std::shared_ptr<InstSig> instance;
-  ComponentRef component;
+// Core items and modules carry nothing: WIT has no word for them.
+struct WitPayload {
+  using Type = WitType;
+  using Func = FuncPtr;
+  using Core = std::monostate;
+  using Module = std::monostate;
+  using CoreInstance = std::monostate;
+  static constexpr bool kValues = true;  // values are items, though no WIT world lists them
 };
 
-struct InstSig {
-  std::vector<std::pair<std::string, Item>> items;
-  const Item* find(std::string_view n) const {
-    for (const auto& [name, item] : items)
-      if (name == n) return &item;
-    return nullptr;
-  }
-};
-
-// The index spaces of one component (or of one instance/component type's declarations).
-struct Space {
-  Space* outer = nullptr;
-  std::vector<TypeEntry> types;
-  std::vector<FuncPtr> funcs;
-  std::vector<std::shared_ptr<InstSig>> instances;
-  std::vector<ComponentRef> components;
-};
+using Space = cm::model::Scope<WitPayload>;
+using TypeEntry = cm::model::TypeEntry<WitPayload>;
+using Item = cm::model::Item<WitPayload>;
+using InstSig = cm::model::Instance<WitPayload>;
+using InstPtr = cm::model::InstancePtr<WitPayload>;
+using ComponentRef = cm::model::ComponentRef<WitPayload>;
+using cm::model::Fault;
+using cm::model::Nest;
 
 Error invalid(std::string msg) { return Error(ErrorCode::ComponentInvalid, "component type: " + std::move(msg)); }
 Error unsupported(std::string msg) { return Error(ErrorCode::ComponentUnsupported, "component type: " + std::move(msg)); }
@@ -115,7 +97,7 @@ std::string_view sort_name(cm::Sort s) {
   }
 }
 
-class Builder {
+class Builder : public cm::model::Walk<Builder, WitPayload> {
  public:
   explicit Builder(wit::Resolve& r) : r_(r) {
     r_.packages.push_back(std::make_unique<wit::Package>());
@@ -132,8 +114,8 @@ class Builder {
   const wit::World* world() const { return world_; }
 
   Status root(const cm::Component& c) {
-    auto sig = eval_component(c, nullptr, nullptr, true);
-    if (!sig) return sig.take_error();
+    auto scope = component(c, nullptr, {}, true);
+    if (!scope) return scope.take_error();
     // The root package goes last: packages are in dependency order.
     std::rotate(r_.packages.begin(), r_.packages.begin() + 1, r_.packages.end());
     r_.root = root_pkg_;
@@ -141,25 +123,56 @@ class Builder {
   }
 
  private:
+  friend class cm::model::Walk<Builder, WitPayload>;
+
   wit::Resolve& r_;
   wit::Package* root_pkg_ = nullptr;
   wit::World* world_ = nullptr;
-  std::deque<Space> spaces_;  // stable addresses
   std::map<std::string, wit::Package*> packages_;
   std::set<const wit::TypeDef*> unowned_;  // anonymous nameable types not yet adopted by an export
   std::map<const wit::TypeDef*, wit::TypeDef*> mutable_;
-  int depth_ = 0;
-  uint64_t steps_ = 0;
+  cm::model::Budget budget_{kMaxDepth, kMaxSteps};
 
-  Status step() {
-    if (++steps_ > kMaxSteps) return unsupported("the component's types are too large to read (more than 1,000,000 definitions to walk)");
+  // ---- the model's hooks: limits and faults ----
+
+  Status enter(Nest n) {
+    if (!budget_.deeper())
+      return unsupported(std::string(n == Nest::Component ? "components" : "types") + " nested more than " + std::to_string(kMaxDepth) +
+                         " levels deep");
+    return {};
+  }
+  void leave(Nest) { budget_.shallower(); }
+  Status step(Nest) {
+    if (!budget_.spend()) return unsupported("the component's types are too large to read (more than 1,000,000 definitions to walk)");
     return {};
   }
 
-  Space& new_space(Space* outer) {
-    spaces_.emplace_back();
-    spaces_.back().outer = outer;
-    return spaces_.back();
+  static Error refuse(const Fault& f) {
+    std::string sort(sort_name(f.sort)), index = std::to_string(f.index);
+    switch (f.kind) {
+      case Fault::Kind::OutOfRange:
+        switch (f.use) {
+          case Fault::Use::Item: return invalid(sort + " index " + index + " is out of range");
+          case Fault::Use::AliasedInstance: return invalid("alias of instance " + index + ", which is out of range");
+          case Fault::Use::Instantiated: return invalid("instantiation of component " + index + ", which is out of range");
+          case Fault::Use::OuterItem: return invalid("outer alias of " + sort + " " + index + ", which is out of range");
+        }
+        break;
+      case Fault::Kind::NoExport: return invalid("alias of `" + f.name + "`, which instance " + index + " does not export");
+      case Fault::Kind::NoCoreExport: return invalid("alias of `" + f.name + "`, which core instance " + index + " does not export");
+      case Fault::Kind::WrongSort:
+        if (!f.name.empty()) return invalid("alias of `" + f.name + "` as a " + sort + ", but it is a " + std::string(sort_name(f.found)));
+        return invalid("a " + std::string(sort_name(f.found)) + " where a " + sort + " belongs");
+      case Fault::Kind::OuterTooFar: return invalid("outer alias " + index + " levels out, beyond the outermost component");
+      case Fault::Kind::OuterSort: return invalid("an outer alias of a " + sort);
+      case Fault::Kind::NotCoreItem:
+      case Fault::Kind::CoreAliasSort: return invalid("a core instance export that is a " + sort);
+      case Fault::Kind::NotPassable:
+      case Fault::Kind::Unindexed: return invalid("a " + sort + " passed as a component item");
+      case Fault::Kind::NoArgument: return invalid("nested component import `" + f.name + "` has no instantiation argument");
+      case Fault::Kind::Empty: return invalid("empty " + f.name);
+    }
+    return invalid("unknown fault");
   }
 
   wit::TypeDef* new_def(wit::TypeDefKind k) {
@@ -175,8 +188,8 @@ class Builder {
   Result<wit::Type> valtype(const Space& s, const cm::ValType& v) {
     if (v.is_primitive) return wit::Type{prim(v.prim), nullptr};
     if (v.type_index >= s.types.size()) return invalid("type index " + std::to_string(v.type_index) + " is out of range");
-    const TypeEntry& e = s.types[v.type_index];
-    if (e.kind != TypeEntry::Kind::Value) return invalid("type " + std::to_string(v.type_index) + " is not a value type");
+    const WitType& e = s.types[v.type_index].info;
+    if (e.kind != WitType::Kind::Value) return invalid("type " + std::to_string(v.type_index) + " is not a value type");
     return e.value;
   }
 
@@ -189,8 +202,8 @@ class Builder {
 
   Result<const wit::TypeDef*> resource_at(const Space& s, cm::Index idx) {
     if (idx >= s.types.size()) return invalid("resource type index " + std::to_string(idx) + " is out of range");
-    const TypeEntry& e = s.types[idx];
-    if (e.kind != TypeEntry::Kind::Value || !e.value.def || !wit::is_resource(e.value.def))
+    const WitType& e = s.types[idx].info;
+    if (e.kind != WitType::Kind::Value || !e.value.def || !wit::is_resource(e.value.def))
       return invalid("type " + std::to_string(idx) + " is not a resource type");
     return e.value.def;
   }
@@ -264,11 +277,13 @@ class Builder {
     return wit::Type::of(t);
   }
 
-  Result<TypeEntry> type_entry(Space& s, const cm::Type& t) {
-    TypeEntry e;
+  // A value, function or resource type (a definition or a declaration).
+  Result<WitType> type(const Space& s, const cm::Type& t) {
+    WitType e;
     if (const auto* d = std::get_if<cm::DefValType>(&t.def)) {
       auto v = defval(s, *d);
       if (!v) return v.take_error();
+      e.kind = WitType::Kind::Value;
       e.value = *v;
     } else if (const auto* f = std::get_if<cm::FuncType>(&t.def)) {
       auto sig = std::make_shared<FuncSig>();
@@ -284,19 +299,12 @@ class Builder {
       } else if (!f->named_results.empty()) {
         return unsupported("a function with named results (WIT has no syntax for them)");
       }
-      e.kind = TypeEntry::Kind::Func;
+      e.kind = WitType::Kind::Func;
       e.func = std::move(sig);
-    } else if (const auto* it = std::get_if<cm::InstanceType>(&t.def)) {
-      e.kind = TypeEntry::Kind::Instance;
-      e.instance = it;
-      e.defined_in = &s;
-    } else if (const auto* ct = std::get_if<cm::ComponentType>(&t.def)) {
-      e.kind = TypeEntry::Kind::Component;
-      e.component = ct;
-      e.defined_in = &s;
     } else if (std::get_if<cm::ResourceType>(&t.def)) {
       wit::TypeDef* r = new_def(wit::TypeDefKind::Resource);
       unowned_.insert(r);
+      e.kind = WitType::Kind::Value;
       e.value = wit::Type::of(r);
     }
     return e;
@@ -403,47 +411,30 @@ class Builder {
 
   // ---- instance and component types ----
 
-  // Evaluates the declarations of an instance or component type; named types and functions go
-  // into `iface` when given. Exports (and, for component types, imports) are returned.
-  Result<std::shared_ptr<InstSig>> eval_decls(const std::vector<cm::ComponentDecl>& decls, Space* outer, wit::Interface* iface) {
-    if (++depth_ > kMaxDepth) return unsupported("types nested more than " + std::to_string(kMaxDepth) + " levels deep");
-    struct Leave {
-      int& d;
-      ~Leave() { --d; }
-    } leave{depth_};
-    Space& s = new_space(outer);
-    auto sig = std::make_shared<InstSig>();
-    for (const cm::ComponentDecl& d : decls) {
-      if (auto st = step(); !st) return st.error();
-      switch (d.kind) {
-        case cm::ComponentDecl::Kind::CoreType: break;
-        case cm::ComponentDecl::Kind::Type: {
-          if (!d.type) return invalid("empty type declaration");
-          auto e = type_entry(s, *d.type);
-          if (!e) return e.take_error();
-          s.types.push_back(std::move(*e));
-          break;
-        }
-        case cm::ComponentDecl::Kind::Alias: {
-          auto st = alias(s, d.alias);
-          if (!st) return st.error();
-          break;
-        }
-        case cm::ComponentDecl::Kind::Import:
-        case cm::ComponentDecl::Kind::Export: {
-          auto item = declared_item(s, d.desc, d.name, d.kind == cm::ComponentDecl::Kind::Export ? iface : nullptr);
-          if (!item) return item.take_error();
-          push_item(s, *item);
-          if (d.kind == cm::ComponentDecl::Kind::Export) sig->items.emplace_back(d.name, std::move(*item));
-          break;
-        }
-      }
+  // The declarations of an instance or component type, read for `iface` (when given): its named
+  // types and functions go there. Exports (and, for component types, imports) are items.
+  struct Declarations {
+    Builder& b;
+    wit::Interface* iface;
+    Result<WitType> type(Space& s, const cm::Type& t) { return b.type(s, t); }
+    Status alias(Space& s, const cm::Alias& a) { return b.alias(s, a); }
+    Result<std::optional<Item>> declare(Space& s, const cm::ComponentDecl& d) {
+      auto item = b.declared_item(s, d.desc, d.name, d.kind == cm::ComponentDecl::Kind::Export ? iface : nullptr);
+      if (!item) return item.take_error();
+      return std::optional<Item>{std::move(*item)};
     }
-    return sig;
+  };
+
+  // The instance an instance or component type describes: its exports.
+  Result<InstPtr> eval_decls(const std::vector<cm::ComponentDecl>& decls, const Space* outer, wit::Interface* iface) {
+    Declarations visit{*this, iface};
+    auto s = declarations(decls, outer, visit);
+    if (!s) return s.take_error();
+    return InstPtr((*s)->exports);
   }
 
-  Result<std::shared_ptr<InstSig>> eval_instance_type(const TypeEntry& e, wit::Interface* iface) {
-    if (e.kind != TypeEntry::Kind::Instance || !e.instance) return invalid("expected an instance type");
+  Result<InstPtr> eval_instance_type(const TypeEntry& e, wit::Interface* iface) {
+    if (!e.instance) return invalid("expected an instance type");
     return eval_decls(e.instance->decls, e.defined_in, iface);
   }
 
@@ -458,9 +449,9 @@ class Builder {
       case cm::ExternDesc::Kind::Func: {
         auto t = type_at(desc.type_index);
         if (!t) return t.take_error();
-        if ((*t)->kind != TypeEntry::Kind::Func) return invalid("`" + name + "` is declared as a function with a type that is not a function type");
+        if ((*t)->info.kind != WitType::Kind::Func) return invalid("`" + name + "` is declared as a function with a type that is not a function type");
         item.sort = cm::Sort::Func;
-        item.func = (*t)->func;
+        item.func = (*t)->info.func;
         if (iface) {
           auto f = make_function(iface, name, *item.func);
           if (!f) return f.take_error();
@@ -478,13 +469,14 @@ class Builder {
           } else {
             unowned_.insert(r);
           }
-          item.type.value = wit::Type::of(r);
+          item.type.info.kind = WitType::Kind::Value;
+          item.type.info.value = wit::Type::of(r);
           return item;
         }
         auto t = type_at(desc.bound.type_index);
         if (!t) return t.take_error();
         item.type = **t;
-        if (iface && item.type.kind == TypeEntry::Kind::Value) item.type.value = wit::Type::of(name_type(iface, name, item.type.value));
+        if (iface && item.type.info.kind == WitType::Kind::Value) item.type.info.value = wit::Type::of(name_type(iface, name, item.type.info.value));
         return item;
       }
       case cm::ExternDesc::Kind::Instance: {
@@ -499,7 +491,7 @@ class Builder {
       case cm::ExternDesc::Kind::Component: {
         auto t = type_at(desc.type_index);
         if (!t) return t.take_error();
-        if ((*t)->kind != TypeEntry::Kind::Component) return invalid("`" + name + "` is declared as a component with a type that is not a component type");
+        if (!(*t)->component) return invalid("`" + name + "` is declared as a component with a type that is not a component type");
         item.sort = cm::Sort::Component;
         item.component = ComponentRef{nullptr, (*t)->component, (*t)->defined_in};
         return item;
@@ -510,175 +502,32 @@ class Builder {
     return item;
   }
 
-  // ---- index spaces ----
+  // ---- the model's hooks: definitions ----
 
-  static void push_item(Space& s, const Item& item) {
-    switch (item.sort) {
-      case cm::Sort::Func: s.funcs.push_back(item.func); break;
-      case cm::Sort::Type: s.types.push_back(item.type); break;
-      case cm::Sort::Instance: s.instances.push_back(item.instance); break;
-      case cm::Sort::Component: s.components.push_back(item.component); break;
-      default: break;  // core and value spaces are not tracked
-    }
+  Result<FuncPtr> lift(Space& s, const cm::Canon& cn) {
+    if (cn.type_index >= s.types.size() || s.types[cn.type_index].info.kind != WitType::Kind::Func)
+      return invalid("canon lift with type " + std::to_string(cn.type_index) + ", which is not a function type");
+    return s.types[cn.type_index].info.func;
   }
 
-  static Result<Item> item_at(const Space& s, cm::Sort sort, cm::Index i) {
-    Item item;
-    item.sort = sort;
-    auto out_of_range = [&] {
-      return invalid(std::string(sort_name(sort)) + " index " + std::to_string(i) + " is out of range");
-    };
-    switch (sort) {
-      case cm::Sort::Func:
-        if (i >= s.funcs.size()) return out_of_range();
-        item.func = s.funcs[i];
-        break;
-      case cm::Sort::Type:
-        if (i >= s.types.size()) return out_of_range();
-        item.type = s.types[i];
-        break;
-      case cm::Sort::Instance:
-        if (i >= s.instances.size()) return out_of_range();
-        item.instance = s.instances[i];
-        break;
-      case cm::Sort::Component:
-        if (i >= s.components.size()) return out_of_range();
-        item.component = s.components[i];
-        break;
-      default: break;
-    }
-    return item;
+  // An imported component: its type's exports (without substituting its type imports).
+  Result<InstPtr> instantiate_type(Space&, const ComponentRef& ref) {
+    if (!ref.type) return InstPtr(std::make_shared<InstSig>());
+    return eval_decls(ref.type->decls, ref.defined_in, nullptr);
   }
 
-  Status alias(Space& s, const cm::Alias& a) {
-    switch (a.target) {
-      case cm::Alias::Target::CoreExport: return {};
-      case cm::Alias::Target::Export: {
-        if (a.instance >= s.instances.size()) return invalid("alias of instance " + std::to_string(a.instance) + ", which is out of range");
-        const auto& inst = s.instances[a.instance];
-        const Item* it = inst ? inst->find(a.name) : nullptr;
-        if (!it) {
-          // Core sorts and values are not tracked; only what we follow must be there.
-          if (a.sort == cm::Sort::Func || a.sort == cm::Sort::Type || a.sort == cm::Sort::Instance || a.sort == cm::Sort::Component)
-            return invalid("alias of `" + a.name + "`, which instance " + std::to_string(a.instance) + " does not export");
-          return {};
-        }
-        if (it->sort != a.sort)
-          return invalid("alias of `" + a.name + "` as a " + std::string(sort_name(a.sort)) + ", but it is a " + std::string(sort_name(it->sort)));
-        if (a.sort == cm::Sort::Func && !it->func) return invalid("alias of `" + a.name + "`: not a typed function");
-        push_item(s, *it);
-        return {};
-      }
-      case cm::Alias::Target::Outer: {
-        const Space* t = &s;
-        for (uint32_t i = 0; i < a.outer_count && t; ++i) t = t->outer;
-        if (!t) return invalid("outer alias " + std::to_string(a.outer_count) + " levels out, beyond the outermost component");
-        if (a.sort == cm::Sort::Type) {
-          if (a.outer_index >= t->types.size()) return invalid("outer alias of type " + std::to_string(a.outer_index) + ", which is out of range");
-          s.types.push_back(t->types[a.outer_index]);
-        } else if (a.sort == cm::Sort::Component) {
-          if (a.outer_index >= t->components.size())
-            return invalid("outer alias of component " + std::to_string(a.outer_index) + ", which is out of range");
-          s.components.push_back(t->components[a.outer_index]);
-        }
-        return {};
-      }
+  // An export's item: an ascribed type replaces the inferred one; the root's exports are the
+  // world's.
+  Status exporting(Space& s, const cm::Export& ex, Item& item) {
+    if (ex.desc) {
+      auto asc = declared_item(s, *ex.desc, ex.name, nullptr);
+      if (!asc) return asc.take_error();
+      if (asc->sort == item.sort) item = std::move(*asc);
     }
-    return {};
+    return s.root ? root_export(s, ex, item) : Status{};
   }
 
-  // ---- components ----
-
-  // Walks a component's definitions. `args` are the instantiation arguments of a nested component
-  // (by import name); the root component's imports become the world's imports instead.
-  Result<std::shared_ptr<InstSig>> eval_component(const cm::Component& c, Space* outer, const std::map<std::string, Item>* args, bool is_root) {
-    if (++depth_ > kMaxDepth) return unsupported("components nested more than " + std::to_string(kMaxDepth) + " levels deep");
-    struct Leave {
-      int& d;
-      ~Leave() { --d; }
-    } leave{depth_};
-    Space& s = new_space(outer);
-    auto exports = std::make_shared<InstSig>();
-    for (const cm::Definition& def : c.definitions) {
-      Status st = step();
-      if (!st) return st.error();
-      if (const auto* t = std::get_if<std::shared_ptr<cm::Type>>(&def)) {
-        if (!*t) return invalid("empty type definition");
-        auto e = type_entry(s, **t);
-        if (!e) return e.take_error();
-        s.types.push_back(std::move(*e));
-      } else if (const auto* nested = std::get_if<std::shared_ptr<cm::Component>>(&def)) {
-        s.components.push_back(ComponentRef{nested->get(), nullptr, &s});
-      } else if (const auto* ci = std::get_if<cm::ComponentInstance>(&def)) {
-        st = instance(s, *ci);
-      } else if (const auto* a = std::get_if<cm::Alias>(&def)) {
-        st = alias(s, *a);
-      } else if (const auto* cn = std::get_if<cm::Canon>(&def)) {
-        if (cn->kind == cm::Canon::Kind::Lift) {
-          if (cn->type_index >= s.types.size() || s.types[cn->type_index].kind != TypeEntry::Kind::Func)
-            return invalid("canon lift with type " + std::to_string(cn->type_index) + ", which is not a function type");
-          s.funcs.push_back(s.types[cn->type_index].func);
-        }
-      } else if (const auto* im = std::get_if<cm::Import>(&def)) {
-        Result<Item> item = is_root ? root_import(s, *im) : nested_import(*im, args);
-        if (!item) return item.take_error();
-        push_item(s, *item);
-      } else if (const auto* ex = std::get_if<cm::Export>(&def)) {
-        auto item = item_at(s, ex->sort, ex->index);
-        if (!item) return item.take_error();
-        if (ex->desc) {  // an ascribed type replaces the inferred one
-          auto asc = declared_item(s, *ex->desc, ex->name, nullptr);
-          if (!asc) return asc.take_error();
-          if (asc->sort == item->sort) *item = std::move(*asc);
-        }
-        if (is_root) st = root_export(s, *ex, *item);
-        if (!st) return st.error();
-        push_item(s, *item);  // an export introduces a new index
-        exports->items.emplace_back(ex->name, std::move(*item));
-      }
-      if (!st) return st.error();
-    }
-    return exports;
-  }
-
-  Status instance(Space& s, const cm::ComponentInstance& ci) {
-    auto sig = std::make_shared<InstSig>();
-    if (ci.kind == cm::ComponentInstance::Kind::FromExports) {
-      for (const auto& e : ci.exports) {
-        auto item = item_at(s, e.sort, e.index);
-        if (!item) return item.error();
-        sig->items.emplace_back(e.name, std::move(*item));
-      }
-      s.instances.push_back(sig);
-      return {};
-    }
-    if (ci.component >= s.components.size()) return invalid("instantiation of component " + std::to_string(ci.component) + ", which is out of range");
-    ComponentRef ref = s.components[ci.component];
-    std::map<std::string, Item> args;
-    for (const auto& a : ci.args) {
-      auto item = item_at(s, a.sort, a.index);
-      if (!item) return item.error();
-      args[a.name] = std::move(*item);
-    }
-    if (ref.ast) {
-      auto r = eval_component(*ref.ast, ref.defined_in, &args, false);
-      if (!r) return r.error();
-      sig = *r;
-    } else if (ref.type) {
-      // An imported component: its type's exports (without substituting its type imports).
-      auto r = eval_decls(ref.type->decls, ref.defined_in, nullptr);
-      if (!r) return r.error();
-      sig = *r;
-    }
-    s.instances.push_back(sig);
-    return {};
-  }
-
-  Result<Item> nested_import(const cm::Import& im, const std::map<std::string, Item>* args) {
-    auto it = args ? args->find(im.name) : std::map<std::string, Item>::const_iterator{};
-    if (!args || it == args->end()) return invalid("nested component import `" + im.name + "` has no instantiation argument");
-    return it->second;
-  }
+  // ---- the root component's imports and exports: the world ----
 
   Result<Item> root_import(Space& s, const cm::Import& im) {
     InterfaceName n;
@@ -714,9 +563,9 @@ class Builder {
       case cm::ExternDesc::Kind::Type: {
         auto item = declared_item(s, im.desc, im.name, nullptr);
         if (!item) return item.take_error();
-        if (item->type.kind == TypeEntry::Kind::Value) {
-          const wit::TypeDef* d = name_type(nullptr, im.name, item->type.value);
-          item->type.value = wit::Type::of(d);
+        if (item->type.info.kind == WitType::Kind::Value) {
+          const wit::TypeDef* d = name_type(nullptr, im.name, item->type.info.value);
+          item->type.info.value = wit::Type::of(d);
           w.kind = wit::WorldItemKind::Type;
           w.type = d;
           world_->imports.push_back(w);
@@ -739,8 +588,8 @@ class Builder {
         auto sig = eval_instance_type(s.types[ex.desc->type_index], *iface);
         if (!sig) return sig.error();
       } else if (item.instance) {
-        for (const auto& [name, it] : item.instance->items) {
-          if (it.sort == cm::Sort::Type && it.type.kind == TypeEntry::Kind::Value) name_type(*iface, name, it.type.value);
+        for (const auto& [name, it] : item.instance->items()) {
+          if (it.sort == cm::Sort::Type && it.type.info.kind == WitType::Kind::Value) name_type(*iface, name, it.type.info.value);
           if (it.sort == cm::Sort::Func && it.func) {
             auto f = make_function(*iface, name, *it.func);
             if (!f) return f.error();
