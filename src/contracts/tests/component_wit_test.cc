@@ -293,3 +293,21 @@ TEST(ComponentWitTest, AnInvalidCoreModuleIsFoundWithoutRunning) {
 
 }  // namespace
 }  // namespace torvyn::contracts
+
+namespace torvyn::contracts {
+namespace {
+
+// A few hundred bytes that instantiate a component 10^12 times (encoder.h): `check` and `inspect`
+// read a component's type by walking its instantiations, and must refuse this one, quickly and in
+// bounded memory, rather than walk it; a modest fan of the same shape still reads.
+TEST(ComponentWitTest, AnInstantiationBombIsRefusedNotWalked) {
+  auto modest = component_wit_from_bytes(enc::instantiation_fan(3, 10));  // 1,111 instances
+  EXPECT_TRUE(modest.ok()) << modest.error().to_string();
+  auto bomb = component_wit_from_bytes(enc::instantiation_fan(12, 10));
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_EQ(bomb.error().code, ErrorCode::ComponentUnsupported) << bomb.error().to_string();
+  EXPECT_NE(bomb.error().message.find("too large to read"), std::string::npos) << bomb.error().message;
+}
+
+}  // namespace
+}  // namespace torvyn::contracts

@@ -183,4 +183,30 @@ inline Bytes export_typed(std::string_view n, const Bytes& sort, uint32_t i, con
   return cat({ename(n), sort, leb(i), {0x01}, ed});
 }
 
+// Hostile shapes.
+
+// Component k (k >= 1) instantiates component k-1 `fan` times through an outer alias: components
+// nest only two deep, instantiations chain `n` deep, and a few hundred bytes would make fan^n
+// component instances.
+inline Bytes instantiation_fan(uint32_t n, uint32_t fan) {
+  Bytes out = component({section(kComponent, component({}))});
+  for (uint32_t k = 1; k <= n; ++k) {
+    Bytes copies = leb(fan);  // a vec of `fan` instantiations of the aliased component
+    for (uint32_t i = 0; i < fan; ++i) {
+      Bytes one = instantiate(0, {});
+      copies.insert(copies.end(), one.begin(), one.end());
+    }
+    Bytes link = section(kComponent, component({
+                                         section(kAlias, vec({alias_outer(kSortComponent, 1, k - 1)})),
+                                         section(kInstance, copies),
+                                     }));
+    out.insert(out.end(), link.begin(), link.end());
+  }
+  Bytes top = section(kInstance, vec({instantiate(n, {})}));
+  out.insert(out.end(), top.begin(), top.end());
+  return out;
+}
+
+inline Bytes instantiation_chain(uint32_t n) { return instantiation_fan(n, 1); }
+
 }  // namespace torvyn::component::testenc

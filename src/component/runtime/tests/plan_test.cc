@@ -120,29 +120,6 @@ TEST_P(InstantiationPlan, ResourcesTakeEachLinkersIdentities) {
   EXPECT_NE(c.error().message.find("function \"[method]thing.size\": the component expects"), std::string::npos) << c.error().message;
 }
 
-// Component k (k >= 1) instantiates component k-1 `fan` times through an outer alias: components
-// nest only two deep, instantiations chain `n` deep, and a few hundred bytes would make fan^n
-// component instances.
-Bytes instantiation_fan(uint32_t n, uint32_t fan) {
-  Bytes out = component({section(kComponent, component({}))});
-  for (uint32_t k = 1; k <= n; ++k) {
-    Bytes copies = leb(fan);  // a vec of `fan` instantiations of the aliased component
-    for (uint32_t i = 0; i < fan; ++i) {
-      Bytes one = instantiate(0, {});
-      copies.insert(copies.end(), one.begin(), one.end());
-    }
-    Bytes link = section(kComponent, component({
-                                         section(kAlias, vec({alias_outer(kSortComponent, 1, k - 1)})),
-                                         section(kInstance, copies),
-                                     }));
-    out.insert(out.end(), link.begin(), link.end());
-  }
-  Bytes top = section(kInstance, vec({instantiate(n, {})}));
-  out.insert(out.end(), top.begin(), top.end());
-  return out;
-}
-
-Bytes instantiation_chain(uint32_t n) { return instantiation_fan(n, 1); }
 
 TEST_P(InstantiationPlan, InstantiationChainsAreBounded) {
   auto shallow = load(instantiation_chain(20));
