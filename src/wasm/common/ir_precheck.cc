@@ -56,18 +56,14 @@ class Prechecker : public wabt::BinaryReaderNop {
   wabt::Result OnDelegateExpr(wabt::Index) override { return leave(); }  // `delegate` closes a try
 
   // ---- constant expressions ----
-  wabt::Result BeginGlobalInitExpr(wabt::Index index) override { return begin_constant("global " + std::to_string(index) + "'s initializer"); }
+  wabt::Result BeginGlobalInitExpr(wabt::Index index) override { return begin_constant(Constant::Global, index); }
   wabt::Result EndGlobalInitExpr(wabt::Index) override { return end_constant(); }
-  wabt::Result BeginElemSegmentInitExpr(wabt::Index index) override {
-    return begin_constant("element segment " + std::to_string(index) + "'s offset");
-  }
+  wabt::Result BeginElemSegmentInitExpr(wabt::Index index) override { return begin_constant(Constant::ElemOffset, index); }
   wabt::Result EndElemSegmentInitExpr(wabt::Index) override { return end_constant(); }
-  wabt::Result BeginDataSegmentInitExpr(wabt::Index index) override {
-    return begin_constant("data segment " + std::to_string(index) + "'s offset");
-  }
+  wabt::Result BeginDataSegmentInitExpr(wabt::Index index) override { return begin_constant(Constant::DataOffset, index); }
   wabt::Result EndDataSegmentInitExpr(wabt::Index) override { return end_constant(); }
   wabt::Result OnOpcode(wabt::Opcode op) override {
-    if (constant_.empty() || constant_instruction(op)) return wabt::Result::Ok;
+    if (constant_ == Constant::None || constant_instruction(op)) return wabt::Result::Ok;
     failure_ = Failure::NotConstant;
     instruction_ = op.GetName();
     offset_ = at();
@@ -75,16 +71,27 @@ class Prechecker : public wabt::BinaryReaderNop {
   }
 
   enum class Failure { None, TooDeep, NotConstant };
+  enum class Constant { None, Global, ElemOffset, DataOffset };
   Failure failure() const { return failure_; }
   wabt::Index func() const { return func_; }
   size_t offset() const { return offset_; }
-  const std::string& constant() const { return constant_; }
+  // The constant expression that held the instruction, as a message names it.
+  std::string constant() const {
+    const std::string i = std::to_string(constant_index_);
+    switch (constant_) {
+      case Constant::Global: return "global " + i + "'s initializer";
+      case Constant::ElemOffset: return "element segment " + i + "'s offset";
+      case Constant::DataOffset: return "data segment " + i + "'s offset";
+      case Constant::None: break;
+    }
+    return "a constant expression";
+  }
   const std::string& instruction() const { return instruction_; }
 
  private:
   size_t at() const { return state ? state->offset : 0; }
+  // (Never inside a constant expression: OnOpcode stops the reader at any control instruction there.)
   wabt::Result enter() {
-    if (!constant_.empty()) return wabt::Result::Ok;  // OnOpcode has refused it already
     if (++depth_ > limit_) {
       failure_ = Failure::TooDeep;
       offset_ = at();
@@ -93,15 +100,16 @@ class Prechecker : public wabt::BinaryReaderNop {
     return wabt::Result::Ok;
   }
   wabt::Result leave() {
-    if (constant_.empty() && depth_ > 0) --depth_;
+    if (depth_ > 0) --depth_;
     return wabt::Result::Ok;
   }
-  wabt::Result begin_constant(std::string what) {
-    constant_ = std::move(what);
+  wabt::Result begin_constant(Constant c, wabt::Index index) {
+    constant_ = c;
+    constant_index_ = index;
     return wabt::Result::Ok;
   }
   wabt::Result end_constant() {
-    constant_.clear();
+    constant_ = Constant::None;
     return wabt::Result::Ok;
   }
 
@@ -110,7 +118,8 @@ class Prechecker : public wabt::BinaryReaderNop {
   wabt::Index func_ = 0;
   Failure failure_ = Failure::None;
   size_t offset_ = 0;
-  std::string constant_;  // the constant expression being read ("" outside one)
+  Constant constant_ = Constant::None;  // the constant expression being read
+  wabt::Index constant_index_ = 0;
   std::string instruction_;
 };
 

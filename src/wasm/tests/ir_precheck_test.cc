@@ -6,7 +6,7 @@
 // nesting up to the limit still loads and runs on both engines.
 //
 // A block ending inside a constant expression made wabt's IR reader abort the host process (an
-// assertion; the component fuzzer found it in `torvyn check`). Now such a module is refused as
+// assertion; component_load_fuzz found it, `torvyn inspect` aborted on it). Now such a module is refused as
 // invalid, naming the expression and the instruction, on every path that reads a module.
 #include <gtest/gtest.h>
 
